@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# shadow-mmu-selftests: regression tests for KVM's x86 shadow MMU.
+#
+# Two ways to use this directory:
+#
+#  1. Standalone (this repository):
+#       make run      run the suite in a VM on the default kernel, print a table
+#       make check    the project's own tests: unit tests, runner checks, the suite
+#       make KSRC=/path/to/linux [STATIC=1] [OUTPUT=dir]    just build
+#
+#  2. As tools/testing/selftests/<dir> of a kernel tree (kselftest):
+#       make -C tools/testing/selftests TARGETS=<dir> run_tests
+#     KSRC is then the enclosing tree.
+#
+# The suite is built from the kernel tree's own KVM selftests library
+# (tools/testing/selftests/kvm/lib), which this repository never copies.
+
+SMMU_DIR := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+
+# Inside a kernel tree, build against that tree.  Standalone, use the tree
+# that scripts/fetch-kernel unpacks into the cache ("make run" fetches it).
+ifneq ($(wildcard $(SMMU_DIR)/../lib.mk),)
+KSRC ?= $(abspath $(SMMU_DIR)/../../../..)
+else
+KSRC ?= $(shell $(SMMU_DIR)/scripts/fetch-kernel --print-ksrc)
+endif
+
+all:
+
+# Targets of the standalone workflow; they need no kernel tree up front.
+STANDALONE_GOALS := run check unit fuzz runner-check intree-check compat-check \
+		    bench deps help
+.PHONY: $(STANDALONE_GOALS)
+
+run:
+	@$(SMMU_DIR)/scripts/run-suite
+check:
+	@$(SMMU_DIR)/scripts/check
+unit fuzz:
+	@$(MAKE) --no-print-directory -C $(SMMU_DIR)/tests $@
+runner-check:
+	@$(SMMU_DIR)/tests/runner/run-checks
+intree-check:
+	@$(SMMU_DIR)/scripts/intree-check
+compat-check:
+	@$(SMMU_DIR)/scripts/compat-check
+bench:
+	@$(SMMU_DIR)/scripts/bench
+deps:
+	@$(SMMU_DIR)/scripts/install-deps
+help:
+	@sed -n '3,16p' $(SMMU_DIR)/Makefile
+
+ifeq ($(filter-out $(STANDALONE_GOALS),$(or $(MAKECMDGOALS),all)),)
+# Only standalone goals were asked for: nothing below is needed.
+else ifeq ($(wildcard $(KSRC)/tools/testing/selftests/kvm/lib/kvm_util.c),)
+$(error KSRC='$(KSRC)' is not a kernel tree with KVM selftests; use 'make run', or 'make KSRC=/path/to/linux' after 'make -C /path/to/linux headers')
+else
+include $(SMMU_DIR)/suite.mk
+endif

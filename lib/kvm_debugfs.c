@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reading a VM's stats from KVM's debugfs.  The binary stats fd that the
+ * framework reads (vm_get_stat()) has the same counters; debugfs also has
+ * the files that are not stats (mmu_rmaps_stat, per-vCPU directories).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kvm_util.h"
+#include "test_util.h"
+#include "kselftest.h"
+
+#include "kvm_debugfs.h"
+
+void kvm_debugfs_require(void)
+{
+	struct stat st;
+
+	if (stat(KVM_DEBUGFS_ROOT, &st)) {
+		/* Not mounted yet: mount it if we may (the VM runner does too). */
+		if (stat("/sys/kernel/debug", &st) == 0 && geteuid() == 0)
+			mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	}
+	if (stat(KVM_DEBUGFS_ROOT, &st) == 0 && access(KVM_DEBUGFS_ROOT, R_OK) == 0)
+		return;
+
+	ksft_exit_skip("KVM debugfs (%s) is not readable: %s%s\n",
+		       KVM_DEBUGFS_ROOT, strerror(errno),
+		       geteuid() ? " (not root)" : " (not mounted, or kernel lockdown)");
+}
+
+void vm_debugfs_dir(struct kvm_vm *vm, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s/%d-%d", KVM_DEBUGFS_ROOT, getpid(), vm->fd);
+
+	TEST_ASSERT(n > 0 && (size_t)n < size, "debugfs path too long");
+}
+
+uint64_t vm_debugfs_get_stat(struct kvm_vm *vm, const char *name)
+{
+	char path[256], text[32];
+	uint64_t val;
+	ssize_t len;
+	int fd;
+
+	vm_debugfs_dir(vm, path, sizeof(path));
+	TEST_ASSERT(strlen(path) + 1 + strlen(name) < sizeof(path), "stat name too long");
+	strcat(path, "/");
+	strcat(path, name);
+
+	fd = open(path, O_RDONLY);
+	TEST_ASSERT(fd >= 0, "open(%s) failed: %s", path, strerror(errno));
+	len = read(fd, text, sizeof(text) - 1);
+	TEST_ASSERT(len >= 0, "read(%s) failed: %s", path, strerror(errno));
+	close(fd);
+	text[len] = '\0';
+
+	TEST_ASSERT(!kvm_debugfs_parse_u64(text, len, &val),
+		    "%s: not a stat value: '%s'", path, text);
+	return val;
+}

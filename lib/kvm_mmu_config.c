@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The host's KVM MMU configuration, as the module parameters in
+ * /sys/module show it.  Unlike get_kvm_param_bool(), a missing parameter
+ * is not a skip here: it is part of what is being described.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "kvm_util.h"
+#include "test_util.h"
+#include "kselftest.h"
+
+#include "kvm_mmu_config.h"
+
+static bool module_loaded(const char *module)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s", module);
+	return access(path, F_OK) == 0;
+}
+
+/* Returns false when the parameter does not exist or cannot be parsed. */
+static bool read_module_param_bool(const char *module, const char *param)
+{
+	char path[128], text[32] = "";
+	bool val = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", module, param);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (!fgets(text, sizeof(text), f) || kvm_param_parse_bool(text, &val))
+		val = false;
+	fclose(f);
+	return val;
+}
+
+/*
+ * The vendor module is whichever kvm_* module other than kvm itself is
+ * loaded.  kvm_amd and kvm_intel are the standard ones; any other (e.g.
+ * kvm_pvm) is reported by name so that its results are never trusted.
+ */
+static void find_vendor_module(struct kvm_mmu_config *cfg)
+{
+	bool other = false;
+	struct dirent *de;
+	DIR *dir;
+
+	strcpy(cfg->vendor_module, "none");
+	if (module_loaded("kvm_amd"))
+		strcpy(cfg->vendor_module, "kvm_amd");
+	else if (module_loaded("kvm_intel"))
+		strcpy(cfg->vendor_module, "kvm_intel");
+
+	dir = opendir("/sys/module");
+	TEST_ASSERT(dir, "opendir(/sys/module): %s", strerror(errno));
+	while ((de = readdir(dir))) {
+		if (strncmp(de->d_name, "kvm_", 4) ||
+		    !strcmp(de->d_name, "kvm_amd") || !strcmp(de->d_name, "kvm_intel"))
+			continue;
+		snprintf(cfg->vendor_module, sizeof(cfg->vendor_module), "%s", de->d_name);
+		other = true;
+		break;
+	}
+	closedir(dir);
+
+	cfg->standard = !other && strcmp(cfg->vendor_module, "none");
+}
+
+/*
+ * Linux maps user memory above 47 bits only when it runs with 5-level
+ * paging (and only on request, through a hint address above 47 bits).
+ */
+static int host_paging_levels(void)
+{
+	void *hint = (void *)(1UL << 50);
+	void *p = mmap(hint, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int levels;
+
+	TEST_ASSERT(p != MAP_FAILED, "mmap: %s", strerror(errno));
+	levels = (unsigned long)p >= (1UL << 47) ? 5 : 4;
+	munmap(p, 4096);
+	return levels;
+}
+
+void kvm_mmu_config_read(struct kvm_mmu_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	find_vendor_module(cfg);
+
+	if (!strcmp(cfg->vendor_module, "kvm_amd")) {
+		cfg->tdp = read_module_param_bool("kvm_amd", "npt");
+		cfg->nested = read_module_param_bool("kvm_amd", "nested");
+	} else if (!strcmp(cfg->vendor_module, "kvm_intel")) {
+		cfg->tdp = read_module_param_bool("kvm_intel", "ept");
+		cfg->nested = read_module_param_bool("kvm_intel", "nested");
+	}
+	/* kvm_configure_mmu(): tdp_mmu_enabled = tdp_mmu_allowed && tdp_enabled */
+	cfg->tdp_mmu_allowed = read_module_param_bool("kvm", "tdp_mmu");
+	cfg->tdp_mmu = cfg->tdp && cfg->tdp_mmu_allowed;
+	cfg->host_paging_levels = host_paging_levels();
+}
+
+/* The runner's configuration names (vm/vmtest): shadow, tdp, tdp-legacy, tdp-5level. */
+const char *kvm_mmu_config_name(const struct kvm_mmu_config *cfg)
+{
+	if (!cfg->tdp)
+		return "shadow";
+	if (!cfg->tdp_mmu)
+		return "tdp-legacy";
+	return cfg->host_paging_levels == 5 ? "tdp-5level" : "tdp";
+}
+
+void kvm_mmu_config_print(const struct kvm_mmu_config *cfg)
+{
+	ksft_print_msg("KVM vendor module: %s%s\n", cfg->vendor_module,
+		       cfg->standard ? "" : " (NOT a standard KVM)");
+	ksft_print_msg("TDP (%s): %s, TDP MMU: %s (kvm.tdp_mmu=%s), nested: %s\n",
+		       strcmp(cfg->vendor_module, "kvm_intel") ? "npt" : "ept",
+		       cfg->tdp ? "on" : "off", cfg->tdp_mmu ? "on" : "off",
+		       cfg->tdp_mmu_allowed ? "Y" : "N", cfg->nested ? "on" : "off");
+	ksft_print_msg("host paging levels: %d; configuration: %s\n",
+		       cfg->host_paging_levels, kvm_mmu_config_name(cfg));
+}
+
+void kvm_mmu_config_require_standard(const struct kvm_mmu_config *cfg)
+{
+	if (cfg->standard)
+		return;
+	ksft_exit_skip("/dev/kvm is served by '%s', not kvm_amd or kvm_intel: results from a non-standard KVM prove nothing; run the suite in the VM runner (make run)\n",
+		       cfg->vendor_module);
+}

@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers of the host-side scripts.  Source it; do not run it.
+
+# Where downloads and unpacked trees live: outside the clone, so that
+# repeated runs and CI on the same machine reuse them.
+SMMU_CACHE=${SMMU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/shadow-mmu-selftests}
+
+# The default kernel under test and the tree the suite builds against:
+# Debian's 6.12 packages of one version, so that KVM modules rebuilt from
+# the source load into the image.  Override with DEBIAN_KERNEL=<version>.
+DEBIAN_KERNEL=${DEBIAN_KERNEL:-6.12.117-1~deb12u1}
+
+msg()  { printf '>>> %s\n' "$*" >&2; }
+warn() { printf '%s: warning: %s\n' "${0##*/}" "$*" >&2; }
+die()  { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
+
+# debian_abi 6.12.117-1~deb12u1 -> 6.12.117+deb12 (the release string stem)
+debian_abi()
+{
+	local upstream=${1%%-*}
+	local suffix=${1##*~}
+
+	suffix=${suffix%u*}
+	echo "$upstream+$suffix"
+}

@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build rules of the suite, included by the Makefile once KSRC is known.
+# Tests and the host library here are linked with the objects of the kernel
+# tree's own KVM selftests library, compiled from $(KSRC) into $(OUTPUT)/ksrc.
+
+KVM_SELFTESTS := $(KSRC)/tools/testing/selftests/kvm
+
+# 6.14 renamed the x86_64 directories of the KVM selftests to x86.
+ARCH_DIR := $(if $(wildcard $(KVM_SELFTESTS)/lib/x86/processor.c),x86,x86_64)
+
+TEST_GEN_PROGS := x86_64/mmu_config_test
+
+SMMU_LIB_C := $(wildcard $(SMMU_DIR)/lib/*.c $(SMMU_DIR)/lib/x86_64/*.c)
+
+KVM_LIB_STRING := $(KVM_SELFTESTS)/lib/string_override.c
+KVM_LIB_C := $(filter-out $(KVM_LIB_STRING), \
+	$(wildcard $(KVM_SELFTESTS)/lib/*.c $(KVM_SELFTESTS)/lib/$(ARCH_DIR)/*.c))
+KVM_LIB_S := $(wildcard $(KVM_SELFTESTS)/lib/$(ARCH_DIR)/*.S)
+
+OVERRIDE_TARGETS := 1
+include $(KSRC)/tools/testing/selftests/lib.mk
+
+SMMU_LIB_OBJS := $(patsubst $(SMMU_DIR)/%.c,$(OUTPUT)/%.o,$(SMMU_LIB_C))
+KVM_LIB_OBJS := $(patsubst $(KVM_SELFTESTS)/%.c,$(OUTPUT)/ksrc/%.o,$(KVM_LIB_C)) \
+		$(patsubst $(KVM_SELFTESTS)/%.S,$(OUTPUT)/ksrc/%.o,$(KVM_LIB_S))
+KVM_LIB_STRING_OBJ := $(patsubst $(KVM_SELFTESTS)/%.c,$(OUTPUT)/ksrc/%.o,$(KVM_LIB_STRING))
+# Objects, not an archive: an archive could leave out string_override.o (guest
+# code would then call libc's memcpy) and the strong definitions of the
+# library's __weak hooks.
+LIB_OBJS := $(SMMU_LIB_OBJS) $(KVM_LIB_OBJS) $(KVM_LIB_STRING_OBJ)
+
+# Compatibility switches, probed in the tree rather than by version number
+# because distributions backport selftests changes.  See include/kvm_compat.h.
+kvm_has = $(shell grep -qs -- '$(1)' $(KVM_SELFTESTS)/$(2) && echo 1)
+COMPAT_FLAGS :=
+COMPAT_FLAGS += $(if $(call kvm_has,get_kvm_param_bool,include/kvm_util.h),,-DKVM_COMPAT_NO_GET_KVM_PARAM)
+COMPAT_FLAGS += $(if $(call kvm_has,^void vm_init_descriptor_tables,lib/$(ARCH_DIR)/processor.c),-DKVM_COMPAT_NEED_DESC_TABLES)
+COMPAT_FLAGS += $(if $(call kvm_has,define TEST_ASSERT_EQ,include/test_util.h),,-DKVM_COMPAT_NO_TEST_ASSERT_EQ)
+COMPAT_FLAGS += $(if $(call kvm_has,define GUEST_PRINTF,include/ucall_common.h),,-DKVM_COMPAT_NO_GUEST_PRINTF)
+
+# The same flags as tools/testing/selftests/kvm/Makefile, plus our headers.
+CFLAGS += -Wall -Wstrict-prototypes -Wuninitialized -O2 -g -std=gnu99 \
+	-MD -MP -DCONFIG_64BIT -U_FORTIFY_SOURCE \
+	-fno-builtin-memcmp -fno-builtin-memcpy \
+	-fno-builtin-memset -fno-builtin-strnlen \
+	-fno-stack-protector -fno-PIE -fno-strict-aliasing \
+	-I$(SMMU_DIR)/include -I$(SMMU_DIR)/include/x86_64 \
+	-I$(KSRC)/tools/include -I$(KSRC)/tools/arch/x86/include \
+	-I$(KSRC)/usr/include -I$(KVM_SELFTESTS)/include \
+	-I$(KVM_SELFTESTS)/include/$(ARCH_DIR) -I$(KVM_SELFTESTS)/lib \
+	-I$(KSRC)/tools/testing/selftests -I$(KSRC)/tools/testing/selftests/rseq \
+	$(COMPAT_FLAGS) $(EXTRA_CFLAGS) $(KHDR_INCLUDES)
+ifeq ($(shell echo "void foo(void) { }" | $(CC) -march=x86-64-v2 -x c - -c -o /dev/null 2>/dev/null; echo "$$?"),0)
+CFLAGS += -march=x86-64-v2
+endif
+
+LDLIBS += -ldl
+LDFLAGS += -pthread -no-pie
+# Static binaries run in the runner's minimal initramfs.  Never static-pie:
+# the framework loads the test's own ELF into the guest at its link address.
+ifeq ($(STATIC),1)
+LDFLAGS += -static
+endif
+
+TEST_GEN_OBJ := $(patsubst %,%.o,$(TEST_GEN_PROGS))
+-include $(patsubst %.o,%.d,$(TEST_GEN_OBJ) $(LIB_OBJS))
+
+$(shell mkdir -p $(sort $(dir $(TEST_GEN_PROGS) $(LIB_OBJS))))
+
+$(TEST_GEN_PROGS): %: %.o $(LIB_OBJS)
+	$(call msg,LD,,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+$(TEST_GEN_OBJ): $(OUTPUT)/%.o: $(SMMU_DIR)/%.c
+	$(call msg,CC,,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(SMMU_LIB_OBJS): $(OUTPUT)/%.o: $(SMMU_DIR)/%.c
+	$(call msg,CC,,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/ksrc/%.o: $(KVM_SELFTESTS)/%.c
+	$(call msg,CC,ksrc,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/ksrc/%.o: $(KVM_SELFTESTS)/%.S
+	$(call msg,AS,ksrc,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# Compiled freestanding, as upstream does, so that the compiler cannot turn
+# memcmp() into a call to memcmp().
+$(KVM_LIB_STRING_OBJ): $(KVM_LIB_STRING)
+	$(call msg,CC,ksrc,$@)
+	$(Q)$(CC) $(CFLAGS) -ffreestanding -c $< -o $@
+
+EXTRA_CLEAN += $(TEST_GEN_OBJ) $(LIB_OBJS) $(patsubst %.o,%.d,$(TEST_GEN_OBJ) $(LIB_OBJS)) \
+	       $(OUTPUT)/ksrc
