@@ -181,6 +181,15 @@ void tap_parse_line(struct tap_run *run, const char *line)
 	} else if (!strncmp(buf, "# " SUITE_PREFIX, 2 + strlen(SUITE_PREFIX))) {
 		const char *name = buf + 2 + strlen(SUITE_PREFIX);
 
+		/* A result line lost in the console noise is still no pass. */
+		if (run->running >= 0) {
+			struct tap_test *t = &run->tests[run->running];
+
+			t->status = TAP_FAIL;
+			if (!t->kernel_error)
+				strcpy(t->reason, "no result line before the next test started");
+			run->running = -1;
+		}
 		i = find_test(run, name, strlen(name), true);
 		if (i >= 0) {
 			run->tests[i].status = TAP_RUNNING;
