@@ -32,12 +32,10 @@ LIB_OBJS := $(SMMU_LIB_OBJS) $(KVM_LIB_OBJS) $(KVM_LIB_STRING_OBJ)
 
 # Compatibility switches, probed in the tree rather than by version number
 # because distributions backport selftests changes.  See include/kvm_compat.h.
-kvm_has = $(shell grep -qs -- '$(1)' $(KVM_SELFTESTS)/$(2) && echo 1)
+kvm_has = $(shell grep -rqs -- '$(1)' $(KVM_SELFTESTS)/include && echo 1)
 COMPAT_FLAGS :=
-COMPAT_FLAGS += $(if $(call kvm_has,get_kvm_param_bool,include/kvm_util.h),,-DKVM_COMPAT_NO_GET_KVM_PARAM)
-COMPAT_FLAGS += $(if $(call kvm_has,^void vm_init_descriptor_tables,lib/$(ARCH_DIR)/processor.c),-DKVM_COMPAT_NEED_DESC_TABLES)
-COMPAT_FLAGS += $(if $(call kvm_has,define TEST_ASSERT_EQ,include/test_util.h),,-DKVM_COMPAT_NO_TEST_ASSERT_EQ)
-COMPAT_FLAGS += $(if $(call kvm_has,define GUEST_PRINTF,include/ucall_common.h),,-DKVM_COMPAT_NO_GUEST_PRINTF)
+COMPAT_FLAGS += $(if $(call kvm_has,define TEST_ASSERT_EQ),,-DKVM_COMPAT_NO_TEST_ASSERT_EQ)
+COMPAT_FLAGS += $(if $(call kvm_has,define TEST_ASSERT_KVM_EXIT_REASON),,-DKVM_COMPAT_NO_TEST_ASSERT_KVM_EXIT_REASON)
 
 # The same flags as tools/testing/selftests/kvm/Makefile, plus our headers.
 CFLAGS += -Wall -Wstrict-prototypes -Wuninitialized -O2 -g -std=gnu99 \

@@ -16,12 +16,13 @@
 		    #a, #b, (unsigned long)(a), (unsigned long)(b))
 #endif
 
-#ifdef KVM_COMPAT_NO_GET_KVM_PARAM		/* added after 6.1 */
-bool get_kvm_param_bool(const char *param);
-#endif
-
-#ifdef KVM_COMPAT_NO_GUEST_PRINTF		/* printf-style asserts: 6.7 */
-#define GUEST_FAIL(fmt, ...)	GUEST_ASSERT(0)
+#ifdef KVM_COMPAT_NO_TEST_ASSERT_KVM_EXIT_REASON	/* added after 6.1 */
+#define TEST_ASSERT_KVM_EXIT_REASON(vcpu, expected)			\
+	TEST_ASSERT((vcpu)->run->exit_reason == (expected),		\
+		    "Wanted KVM exit reason: %u (%s), got: %u (%s)",	\
+		    (expected), exit_reason_str(expected),		\
+		    (vcpu)->run->exit_reason,				\
+		    exit_reason_str((vcpu)->run->exit_reason))
 #endif
 
 #endif /* SELFTEST_KVM_COMPAT_H */

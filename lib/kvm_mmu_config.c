@@ -64,7 +64,7 @@ static void find_vendor_module(struct kvm_mmu_config *cfg)
 		if (strncmp(de->d_name, "kvm_", 4) ||
 		    !strcmp(de->d_name, "kvm_amd") || !strcmp(de->d_name, "kvm_intel"))
 			continue;
-		snprintf(cfg->vendor_module, sizeof(cfg->vendor_module), "%s", de->d_name);
+		snprintf(cfg->vendor_module, sizeof(cfg->vendor_module), "%.63s", de->d_name);
 		other = true;
 		break;
 	}

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0
 # Shared helpers of the host-side scripts.  Source it; do not run it.
 
@@ -17,9 +18,20 @@ die()  { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
 # debian_abi 6.12.117-1~deb12u1 -> 6.12.117+deb12 (the release string stem)
 debian_abi()
 {
-	local upstream=${1%%-*}
-	local suffix=${1##*~}
+	local upstream=${1%%-*} suffix
 
-	suffix=${suffix%u*}
+	case $1 in
+	*~deb*) suffix=${1##*~}; suffix=${suffix%u*} ;;
+	*) die "cannot derive a release string from Debian version '$1'" ;;
+	esac
 	echo "$upstream+$suffix"
+}
+
+# eval_fetch ARGS...: run fetch-kernel and take its variables, or stop.
+eval_fetch()
+{
+	local vars
+
+	vars=$("$(dirname "${BASH_SOURCE[0]}")/fetch-kernel" "$@") || exit 1
+	eval "$vars"
 }
