@@ -9,7 +9,8 @@ KVM_SELFTESTS := $(KSRC)/tools/testing/selftests/kvm
 # 6.14 renamed the x86_64 directories of the KVM selftests to x86.
 ARCH_DIR := $(if $(wildcard $(KVM_SELFTESTS)/lib/x86/processor.c),x86,x86_64)
 
-TEST_GEN_PROGS := x86_64/mmu_config_test
+# Every x86_64/*_test.c is a test program.
+TEST_GEN_PROGS := $(patsubst $(SMMU_DIR)/%.c,%,$(wildcard $(SMMU_DIR)/x86_64/*_test.c))
 
 SMMU_LIB_C := $(wildcard $(SMMU_DIR)/lib/*.c $(SMMU_DIR)/lib/x86_64/*.c)
 
@@ -53,7 +54,11 @@ ifeq ($(shell echo "void foo(void) { }" | $(CC) -march=x86-64-v2 -x c - -c -o /d
 CFLAGS += -march=x86-64-v2
 endif
 
-LDLIBS += -ldl
+# Tracing and BTF through the libraries made for them (Debian's libtracefs,
+# libtraceevent and libbpf, which ship static archives too).
+TRACE_PKGS := libtracefs libtraceevent libbpf
+CFLAGS += $(shell pkg-config --cflags $(TRACE_PKGS))
+LDLIBS += $(shell pkg-config --static --libs $(TRACE_PKGS)) -lzstd -ldl
 LDFLAGS += -pthread -no-pie
 # Static binaries run in the runner's minimal initramfs.  Never static-pie:
 # the framework loads the test's own ELF into the guest at its link address.
