@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reading union kvm_mmu_page_role from BTF with libbpf, so that the role
+ * words of kvmmmu trace events decode right on whatever kernel runs,
+ * including one with a patch that moves role bits around.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include <bpf/btf.h>
+
+#include "kvm_role.h"
+#include "kvm_role_btf.h"
+
+#define ROLE_UNION	"kvm_mmu_page_role"
+/* Anonymous structs nest at most this deep in any sane declaration. */
+#define MAX_NESTING	4
+
+static int add_members(const struct btf *btf, const struct btf_type *t,
+		       unsigned int base, int depth, struct kvm_role_layout *layout);
+
+/*
+ * One member: a named field becomes a layout entry; an anonymous struct or
+ * union is flattened, as C makes its members those of the enclosing type.
+ */
+static int add_member(const struct btf *btf, const struct btf_type *t, int i,
+		      unsigned int base, int depth, struct kvm_role_layout *layout)
+{
+	const struct btf_member *m = btf_members(t) + i;
+	const char *name = btf__name_by_offset(btf, m->name_off);
+	unsigned int offset = base + btf_member_bit_offset(t, i);
+	unsigned int width = btf_member_bitfield_size(t, i);
+	const struct btf_type *mt;
+	int type_id;
+
+	type_id = btf__resolve_type(btf, m->type);
+	if (type_id < 0)
+		return -EINVAL;
+	mt = btf__type_by_id(btf, type_id);
+	if (!mt)
+		return -EINVAL;
+
+	if (!name || !name[0]) {
+		if (btf_is_composite(mt))
+			return add_members(btf, mt, offset, depth + 1, layout);
+		return 0;	/* unnamed padding */
+	}
+	/* "word", the whole u32, is the union's other view, not a field. */
+	if (!strcmp(name, "word") && depth == 0)
+		return 0;
+	if (!width) {
+		__s64 sz = btf__resolve_size(btf, m->type);
+
+		if (sz <= 0 || sz > 4)
+			return -EINVAL;
+		width = sz * 8;
+	}
+	return kvm_role_layout_add(layout, name, offset, width);
+}
+
+static int add_members(const struct btf *btf, const struct btf_type *t,
+		       unsigned int base, int depth, struct kvm_role_layout *layout)
+{
+	int i, r;
+
+	if (depth > MAX_NESTING)
+		return -EINVAL;
+	for (i = 0; i < btf_vlen(t); i++) {
+		r = add_member(btf, t, i, base, depth, layout);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int kvm_role_layout_from_btf(const struct btf *btf, struct kvm_role_layout *layout)
+{
+	const struct btf_type *t;
+	int id, r;
+
+	id = btf__find_by_name_kind(btf, ROLE_UNION, BTF_KIND_UNION);
+	if (id < 0)
+		return -ENOENT;
+	t = btf__type_by_id(btf, id);
+	/* The role is a u32 in every kernel; trace events copy role.word. */
+	if (!t || t->size != 4)
+		return -EINVAL;
+
+	kvm_role_layout_init(layout, "BTF");
+	r = add_members(btf, t, 0, 0, layout);
+	if (r)
+		return r == -ENOSPC ? -EINVAL : r;
+	return kvm_role_layout_usable(layout) ? 0 : -EINVAL;
+}
+
+/* KVM as a module has split BTF on vmlinux's; built in, it is in vmlinux. */
+static int layout_from_sysfs_btf(struct kvm_role_layout *layout, char *why, size_t size)
+{
+	struct btf *vmlinux, *kvm;
+	int r;
+
+	vmlinux = btf__parse("/sys/kernel/btf/vmlinux", NULL);
+	if (!vmlinux) {
+		snprintf(why, size, "no kernel BTF (/sys/kernel/btf/vmlinux: %s)",
+			 strerror(errno));
+		return -ENOENT;
+	}
+
+	kvm = btf__parse_split("/sys/kernel/btf/kvm", vmlinux);
+	if (!kvm)
+		kvm = btf__load_module_btf("kvm", vmlinux);
+	r = kvm_role_layout_from_btf(kvm ? kvm : vmlinux, layout);
+	if (r)
+		snprintf(why, size, "%s BTF has no usable union %s (%s)",
+			 kvm ? "kvm module" : "vmlinux", ROLE_UNION, strerror(-r));
+	else if (kvm)
+		snprintf(layout->source, sizeof(layout->source), "BTF of the kvm module");
+	else
+		snprintf(layout->source, sizeof(layout->source), "BTF of vmlinux");
+
+	btf__free(kvm);
+	btf__free(vmlinux);
+	return r ? -ENOENT : 0;
+}
+
+int kvm_role_layout_load(struct kvm_role_layout *layout, char *why, size_t size)
+{
+	char btf_why[160];
+	struct utsname u;
+
+	if (!layout_from_sysfs_btf(layout, btf_why, sizeof(btf_why)))
+		return 0;
+
+	if (uname(&u) == 0 && !kvm_role_layout_builtin(u.release, layout))
+		return 0;
+
+	snprintf(why, size, "%s, and no built-in role layout for kernel %s (known: 6.1, 6.12)",
+		 btf_why, u.release);
+	return -ENOENT;
+}
