@@ -30,7 +30,7 @@ all:
 
 # Targets of the standalone workflow; they need no kernel tree up front.
 STANDALONE_GOALS := run check unit fuzz runner-check intree-check compat-check \
-		    bench deps help
+		    bench mutants deps help
 .PHONY: $(STANDALONE_GOALS)
 
 run:
@@ -47,6 +47,9 @@ compat-check:
 	@$(SMMU_DIR)/scripts/compat-check
 bench:
 	@$(SMMU_DIR)/scripts/bench
+# make mutants [MUTANTS="name... or patch files"] [SMOKE=1]
+mutants:
+	@$(SMMU_DIR)/scripts/mutants $(if $(SMOKE),--smoke) $(MUTANTS)
 deps:
 	@$(SMMU_DIR)/scripts/install-deps
 help:

@@ -15,8 +15,11 @@ struct kvm_mmu_config {
 	bool standard;
 	/* npt (kvm_amd) or ept (kvm_intel). */
 	bool tdp;
-	/* kvm.tdp_mmu, and whether it is in effect (it needs tdp). */
-	bool tdp_mmu_allowed;
+	/*
+	 * The TDP MMU is in use.  The kvm.tdp_mmu parameter reads back the
+	 * effective value: kvm_configure_mmu() (arch/x86/kvm/mmu/mmu.c)
+	 * sets tdp_mmu_enabled = tdp_mmu_allowed && tdp_enabled.
+	 */
 	bool tdp_mmu;
 	bool nested;
 	/* Paging levels of the host kernel itself: 4 or 5 (LA57). */
@@ -26,6 +29,12 @@ struct kvm_mmu_config {
 void kvm_mmu_config_read(struct kvm_mmu_config *cfg);
 void kvm_mmu_config_print(const struct kvm_mmu_config *cfg);
 const char *kvm_mmu_config_name(const struct kvm_mmu_config *cfg);
+
+/*
+ * The configuration the VM runner booted for (vm/vmtest exports it as
+ * SMMU_CONFIG), or NULL when not run by the runner.
+ */
+const char *kvm_mmu_config_expected(void);
 
 /*
  * Skip (KSFT_SKIP) unless /dev/kvm is served by kvm_amd or kvm_intel:

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -101,9 +102,7 @@ void kvm_mmu_config_read(struct kvm_mmu_config *cfg)
 		cfg->tdp = read_module_param_bool("kvm_intel", "ept");
 		cfg->nested = read_module_param_bool("kvm_intel", "nested");
 	}
-	/* kvm_configure_mmu(): tdp_mmu_enabled = tdp_mmu_allowed && tdp_enabled */
-	cfg->tdp_mmu_allowed = read_module_param_bool("kvm", "tdp_mmu");
-	cfg->tdp_mmu = cfg->tdp && cfg->tdp_mmu_allowed;
+	cfg->tdp_mmu = read_module_param_bool("kvm", "tdp_mmu");
 	cfg->host_paging_levels = host_paging_levels();
 }
 
@@ -117,14 +116,19 @@ const char *kvm_mmu_config_name(const struct kvm_mmu_config *cfg)
 	return cfg->host_paging_levels == 5 ? "tdp-5level" : "tdp";
 }
 
+const char *kvm_mmu_config_expected(void)
+{
+	return getenv("SMMU_CONFIG");
+}
+
 void kvm_mmu_config_print(const struct kvm_mmu_config *cfg)
 {
 	ksft_print_msg("KVM vendor module: %s%s\n", cfg->vendor_module,
 		       cfg->standard ? "" : " (NOT a standard KVM)");
-	ksft_print_msg("TDP (%s): %s, TDP MMU: %s (kvm.tdp_mmu=%s), nested: %s\n",
+	ksft_print_msg("TDP (%s): %s, TDP MMU: %s, nested: %s\n",
 		       strcmp(cfg->vendor_module, "kvm_intel") ? "npt" : "ept",
 		       cfg->tdp ? "on" : "off", cfg->tdp_mmu ? "on" : "off",
-		       cfg->tdp_mmu_allowed ? "Y" : "N", cfg->nested ? "on" : "off");
+		       cfg->nested ? "on" : "off");
 	ksft_print_msg("host paging levels: %d; configuration: %s\n",
 		       cfg->host_paging_levels, kvm_mmu_config_name(cfg));
 }

@@ -11,6 +11,8 @@ SMMU_CACHE=${SMMU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/shadow-mmu-selftests}
 # the source load into the image.  Override with DEBIAN_KERNEL=<version>.
 DEBIAN_KERNEL=${DEBIAN_KERNEL:-6.12.117-1~deb12u1}
 
+SMMU_DEBS=$SMMU_CACHE/debs
+
 msg()  { printf '>>> %s\n' "$*" >&2; }
 warn() { printf '%s: warning: %s\n' "${0##*/}" "$*" >&2; }
 die()  { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
@@ -34,4 +36,26 @@ eval_fetch()
 
 	vars=$("$(dirname "${BASH_SOURCE[0]}")/fetch-kernel" "$@") || exit 1
 	eval "$vars"
+}
+
+# apt_fetch PACKAGE: download PACKAGE=$DEBIAN_KERNEL into $SMMU_DEBS (once)
+# and print the .deb's path.  apt-get download needs no root.
+apt_fetch()
+{
+	local pkg=$1 deb
+
+	mkdir -p "$SMMU_DEBS"
+	deb=$(find "$SMMU_DEBS" -maxdepth 1 -name "${pkg}_*.deb" | head -n1)
+	if [ -n "$deb" ]; then
+		echo "$deb"
+		return
+	fi
+	msg "downloading $pkg $DEBIAN_KERNEL (Debian archive)"
+	# The cache may not be readable by apt's sandbox user: do without it.
+	if ! (cd "$SMMU_DEBS" && apt-get download -q -o APT::Sandbox::User=root "$pkg=$DEBIAN_KERNEL" >&2); then
+		apt-get update -q >&2 || warn "apt-get update failed"
+		(cd "$SMMU_DEBS" && apt-get download -q -o APT::Sandbox::User=root "$pkg=$DEBIAN_KERNEL" >&2) ||
+			die "cannot download $pkg=$DEBIAN_KERNEL; 'apt-cache policy $pkg' lists the versions the archive has (set DEBIAN_KERNEL=...)"
+	fi
+	find "$SMMU_DEBS" -maxdepth 1 -name "${pkg}_*.deb" | head -n1
 }

@@ -24,6 +24,7 @@
  * Every debugfs value read is also checked against the binary stats fd.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "kvm_util.h"
 #include "processor.h"
@@ -133,6 +134,27 @@ static void check_phase(const struct kvm_mmu_config *cfg, const char *phase,
 	ksft_test_result(ok, "%s_%s\n", phase, name);
 }
 
+/*
+ * The runner booted KVM with the module parameters of one configuration;
+ * a KVM that ignores one of them would make every result of that
+ * configuration test something else.
+ */
+static void check_runner_config(const struct kvm_mmu_config *cfg)
+{
+	const char *expected = kvm_mmu_config_expected();
+	const char *seen = kvm_mmu_config_name(cfg);
+
+	if (!expected) {
+		ksft_test_result_skip("configuration_matches_runner: not run by the VM runner (no SMMU_CONFIG)\n");
+		return;
+	}
+	if (strcmp(expected, seen))
+		ksft_print_msg("the runner booted configuration %s, but KVM runs as %s (TDP %s, TDP MMU %s, %d-level host paging)\n",
+			       expected, seen, cfg->tdp ? "on" : "off",
+			       cfg->tdp_mmu ? "on" : "off", cfg->host_paging_levels);
+	ksft_test_result(!strcmp(expected, seen), "configuration_matches_runner_%s\n", expected);
+}
+
 int main(int argc, char *argv[])
 {
 	struct mmu_stats start, after_a, after_b;
@@ -146,7 +168,7 @@ int main(int argc, char *argv[])
 	kvm_mmu_config_print(&cfg);
 	kvm_mmu_config_require_standard(&cfg);
 	kvm_debugfs_require();
-	ksft_set_plan(3);
+	ksft_set_plan(4);
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA, DATA_SLOT,
@@ -170,6 +192,8 @@ int main(int argc, char *argv[])
 	ksft_test_result(!cfg.tdp_mmu || after_b.mmu_cache_miss == 0,
 			 "no_hashed_shadow_pages_unless_shadow_mmu_%s\n",
 			 kvm_mmu_config_name(&cfg));
+
+	check_runner_config(&cfg);
 
 	kvm_vm_free(vm);
 	ksft_finished();
