@@ -30,6 +30,7 @@ KVM_LIB_STRING_OBJ := $(patsubst $(KVM_SELFTESTS)/%.c,$(OUTPUT)/ksrc/%.o,$(KVM_L
 # code would then call libc's memcpy) and the strong definitions of the
 # library's __weak hooks.
 LIB_OBJS := $(SMMU_LIB_OBJS) $(KVM_LIB_OBJS) $(KVM_LIB_STRING_OBJ)
+include $(SMMU_DIR)/guest32.mk
 
 # Compatibility switches, probed in the tree rather than by version number
 # because distributions backport selftests changes.  See include/kvm_compat.h.

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guests in every x86 paging mode, any number of guest address spaces per
+ * VM, and step tables that a guest-side engine runs in that mode.
+ *
+ * The upstream framework runs 64-bit guest code from the test's own ELF on
+ * one 4-level page table.  Here the vCPU is instead put straight into the
+ * wanted mode with KVM_SET_SREGS and runs the step engine (lib/guest32/,
+ * built -m32 and -m64) from a memslot of its own (include/x86_64/
+ * guest_steps.h has the layout).  Everything the guest touches is in that
+ * memslot, so none of the framework's 64-bit page-table helpers
+ * (virt_pg_map, addr_gva2gpa, vm_vaddr_alloc, sync_global_*) apply to it;
+ * use the helpers below and paging_vm_hva().
+ *
+ * Paging-structure levels are numbered as in the SDM's walk: 1 = PTE,
+ * 2 = PDE, 3 = PDPTE, 4 = PML4E, 5 = PML5E.
+ *
+ * Changing guest paging structures from the host after the guest has run
+ * is not like a guest write: KVM's shadow MMU only sees guest writes (it
+ * write-protects shadowed tables), so a host write can leave stale shadow
+ * entries that no guest TLB flush removes.  Build address spaces before
+ * the first paging_vm_run_steps(), and let the guest change them after
+ * that (gstep_write_entry(), through guest_as_map_tables()).
+ */
+#ifndef SELFTEST_KVM_GUEST_PAGING_H
+#define SELFTEST_KVM_GUEST_PAGING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kvm_util.h"
+#include "ucall_common.h"
+#include "guest_steps.h"
+
+enum guest_paging_mode {
+	GUEST_PAGING_OFF,	/* 32-bit protected mode, CR0.PG = 0 */
+	GUEST_PAGING_32BIT,	/* 2-level, 4-byte entries (SDM Vol. 3A 4.3) */
+	GUEST_PAGING_PAE,	/* PDPT + 2 levels, 8-byte entries (4.4) */
+	GUEST_PAGING_4LEVEL,	/* IA-32e, 4-level (4.5) */
+	GUEST_PAGING_5LEVEL,	/* IA-32e, 5-level, CR4.LA57 (4.5) */
+	GUEST_PAGING_NR_MODES,
+};
+
+/* Paging-structure entry bits (SDM Vol. 3A Tables 4-4 to 4-20). */
+#define GP_P		(1ull << 0)
+#define GP_RW		(1ull << 1)
+#define GP_US		(1ull << 2)
+#define GP_PWT		(1ull << 3)
+#define GP_PCD		(1ull << 4)
+#define GP_A		(1ull << 5)
+#define GP_D		(1ull << 6)
+#define GP_PS		(1ull << 7)
+#define GP_G		(1ull << 8)
+#define GP_PAT_LARGE	(1ull << 12)
+#define GP_NX		(1ull << 63)
+
+/* Control-register and EFER bits the library and the steps use. */
+#define GP_CR0_PE	(1ul << 0)
+#define GP_CR0_ET	(1ul << 4)
+#define GP_CR0_NE	(1ul << 5)
+#define GP_CR0_WP	(1ul << 16)
+#define GP_CR0_PG	(1ul << 31)
+#define GP_CR4_PSE	(1ul << 4)
+#define GP_CR4_PAE	(1ul << 5)
+#define GP_CR4_PGE	(1ul << 7)
+#define GP_CR4_LA57	(1ul << 12)
+#define GP_CR4_SMEP	(1ul << 20)
+#define GP_CR4_SMAP	(1ul << 21)
+#define GP_EFER_LME	(1ull << 8)
+#define GP_EFER_LMA	(1ull << 10)
+#define GP_EFER_NX	(1ull << 11)
+
+/* #PF error code bits (SDM Vol. 3A 4.7). */
+#define GP_PFEC_P	(1u << 0)
+#define GP_PFEC_W	(1u << 1)
+#define GP_PFEC_U	(1u << 2)
+#define GP_PFEC_RSVD	(1u << 3)
+#define GP_PFEC_I	(1u << 4)
+
+#define GP_VEC_GP	13
+#define GP_VEC_PF	14
+
+enum gstep_expect_kind {
+	GSTEP_EXPECT_ANY,	/* anything, even a fault */
+	GSTEP_EXPECT_OK,	/* no exception, value not checked */
+	GSTEP_EXPECT_VALUE,	/* no exception, this value */
+	GSTEP_EXPECT_FAULT,	/* this vector and error code */
+	GSTEP_EXPECT_PF,	/* #PF with this error code and CR2 */
+};
+
+struct gstep_expect {
+	enum gstep_expect_kind kind;
+	uint32_t vector;
+	uint64_t value;		/* VALUE: the value; FAULT/PF: the error code */
+	uint64_t cr2;
+};
+
+#define EXPECT_ANY()		((struct gstep_expect){ .kind = GSTEP_EXPECT_ANY })
+#define EXPECT_OK()		((struct gstep_expect){ .kind = GSTEP_EXPECT_OK })
+#define EXPECT_VALUE(v)		((struct gstep_expect){ .kind = GSTEP_EXPECT_VALUE, .value = (v) })
+#define EXPECT_FAULT(vec, ec)	((struct gstep_expect){ .kind = GSTEP_EXPECT_FAULT, \
+							.vector = (vec), .value = (ec) })
+#define EXPECT_PF(ec, addr)	((struct gstep_expect){ .kind = GSTEP_EXPECT_PF, \
+							.vector = GP_VEC_PF, .value = (ec), \
+							.cr2 = (addr) })
+
+struct guest_as;
+struct paging_vm;
+
+/* Called for each GSTEP_SYNC step while the vCPU is stopped there. */
+typedef void (*paging_vm_sync_fn)(struct paging_vm *pvm, uint32_t step, void *arg);
+
+struct paging_vm {
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	enum guest_paging_mode mode;
+
+	/*
+	 * Control registers loaded at the first run; adjust them between
+	 * paging_vm_create() and then.  Defaults: CR0.WP on, CR4.PSE on in
+	 * 2-level paging, EFER.NX on when the vCPU has NX (PAE, IA-32e).
+	 */
+	uint64_t cr0, cr4, efer;
+	/* The address space CR3 points to at the first run. */
+	struct guest_as *initial_as;
+	bool started;
+
+	/* Bump allocators in the page-table pool and the data area. */
+	uint64_t pt_next, data_next;
+	/* VA of the page-table pool in address spaces that alias it, or 0. */
+	uint64_t tables_va;
+
+	/* The step table being built, what each step expects, and labels. */
+	struct gstep *steps;
+	struct gstep_expect *expect;
+	const char **phase;
+	const char *cur_phase;
+	uint32_t nr_steps;
+	struct gstep_result *results;	/* of the last run */
+
+	paging_vm_sync_fn sync_fn;
+	void *sync_arg;
+	char abort_msg[512];
+};
+
+struct guest_as {
+	struct paging_vm *pvm;
+	uint64_t root;		/* GPA of the top table (PAE: the PDPT) */
+};
+
+const char *guest_paging_mode_name(enum guest_paging_mode mode);
+/* Paging levels of a mode (0 without paging), and the size of an entry. */
+int guest_paging_levels(enum guest_paging_mode mode);
+int guest_paging_entry_size(enum guest_paging_mode mode);
+/* Whether KVM can run this mode here; if not, why (for a skip message). */
+bool guest_paging_mode_supported(enum guest_paging_mode mode, const char **why);
+/* Whether a mode maps pages of this level (2 = 4M/2M, 3 = 1G) with PS=1. */
+bool guest_paging_has_large_pages(enum guest_paging_mode mode, int level);
+/* Bytes mapped by one entry of this level. */
+uint64_t guest_paging_level_size(enum guest_paging_mode mode, int level);
+
+/*
+ * A VM with one vCPU that will run the step engine in @mode.  The vCPU
+ * enters the mode at the first paging_vm_run_steps(), with CR3 pointing
+ * at pvm->initial_as (by default the first address space created).
+ */
+struct paging_vm *paging_vm_create(enum guest_paging_mode mode);
+void paging_vm_free(struct paging_vm *pvm);
+
+/* Zeroed guest memory from the data area (align: a power of 2). */
+uint64_t paging_vm_alloc(struct paging_vm *pvm, uint64_t size, uint64_t align);
+/* Zeroed page from the page-table pool (what guest_as_* use). */
+uint64_t paging_vm_alloc_table(struct paging_vm *pvm);
+void *paging_vm_hva(struct paging_vm *pvm, uint64_t gpa);
+
+/*
+ * A new address space; the engine's region is identity mapped in it (4K
+ * pages, supervisor, writable).  guest_as_create_at() puts the top table
+ * at @root, which must be zeroed pool memory (PAE: any 32-byte aligned
+ * address; else page aligned).
+ */
+struct guest_as *guest_as_create(struct paging_vm *pvm);
+struct guest_as *guest_as_create_at(struct paging_vm *pvm, uint64_t root);
+/* The value to load into CR3 to use @as. */
+uint64_t guest_as_cr3(struct guest_as *as);
+
+/*
+ * GPA of the level-@level entry that translates @va, creating missing
+ * higher-level tables on the way (present, writable, user: the leaf
+ * decides; PAE PDPTEs: present only).  Asserts if a higher level maps a
+ * large page over @va.
+ */
+uint64_t guest_as_entry_gpa(struct guest_as *as, uint64_t va, int level);
+uint64_t guest_as_read_entry(struct guest_as *as, uint64_t va, int level);
+void guest_as_write_entry(struct guest_as *as, uint64_t va, int level, uint64_t val);
+/* Map @va to @gpa with a level-@level entry (PS added above level 1). */
+void guest_as_map(struct guest_as *as, uint64_t va, uint64_t gpa, int level, uint64_t flags);
+void guest_as_unmap(struct guest_as *as, uint64_t va, int level);
+/*
+ * Point @dst's level-@level entry for @dst_va at whatever @src's entry for
+ * @src_va points to (same flags): the lower tables are then shared.
+ */
+void guest_as_share(struct guest_as *dst, uint64_t dst_va,
+		    struct guest_as *src, uint64_t src_va, int level);
+/*
+ * Map the whole page-table pool, i.e. every paging structure of every
+ * address space of the VM, at @va in @as (4K pages, supervisor, writable),
+ * so that the guest can write its own entries.  All address spaces that
+ * do so must use the same @va.
+ */
+void guest_as_map_tables(struct guest_as *as, uint64_t va);
+/* The guest VA, in address spaces that map the tables, of a pool GPA. */
+uint64_t paging_vm_table_va(struct paging_vm *pvm, uint64_t gpa);
+
+/*
+ * Step tables.  Each gstep_*() appends one step and returns its index;
+ * paging_vm_run_steps() runs the table in the guest (one VM exit for the
+ * whole table, plus one per GSTEP_SYNC), compares every outcome with its
+ * expectation, prints each mismatch, and returns their number.  The
+ * table is then empty again; the results stay readable until the next
+ * step is added.  Guest state (CRs, TLB) carries over between tables.
+ */
+void gstep_phase(struct paging_vm *pvm, const char *phase);
+int gstep_load(struct paging_vm *pvm, uint64_t va, int size, struct gstep_expect e);
+int gstep_store(struct paging_vm *pvm, uint64_t va, int size, uint64_t val,
+		struct gstep_expect e);
+/* Call @va, where the test put a RET (0xc3). */
+int gstep_exec(struct paging_vm *pvm, uint64_t va, struct gstep_expect e);
+int gstep_invlpg(struct paging_vm *pvm, uint64_t va);
+int gstep_write_cr3(struct paging_vm *pvm, uint64_t cr3, struct gstep_expect e);
+int gstep_switch_as(struct paging_vm *pvm, struct guest_as *as);
+/* Write the level-@level entry of @as for @va, through the tables' alias. */
+int gstep_write_entry(struct paging_vm *pvm, struct guest_as *as, uint64_t va,
+		      int level, uint64_t val);
+int gstep_cr0(struct paging_vm *pvm, uint64_t set, uint64_t clear);
+int gstep_cr4(struct paging_vm *pvm, uint64_t set, uint64_t clear);
+int gstep_efer(struct paging_vm *pvm, uint64_t set, uint64_t clear);
+int gstep_sync(struct paging_vm *pvm);
+
+int paging_vm_run_steps(struct paging_vm *pvm);
+const struct gstep_result *paging_vm_result(struct paging_vm *pvm, int step);
+
+/*
+ * Decode the engine's ucall after a KVM_RUN into the framework's struct
+ * ucall (UCALL_SYNC, UCALL_DONE, UCALL_ABORT); UCALL_NONE if the exit was
+ * not one.  An ABORT can be reported with REPORT_GUEST_ASSERT(*uc).
+ */
+uint64_t paging_vm_get_ucall(struct paging_vm *pvm, struct ucall *uc);
+
+#endif /* SELFTEST_KVM_GUEST_PAGING_H */

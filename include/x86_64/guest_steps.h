@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The ABI between the host library (lib/x86_64/guest_paging.c,
+ * lib/x86_64/guest_steps.c) and the guest step engine (lib/guest32/),
+ * which is built twice from one source: -m32 for the 32-bit paging modes
+ * and -m64 for IA-32e paging.  Only fixed-width fields, so that both
+ * builds and the host agree on every offset; this header is included by
+ * freestanding guest code, assembly and the engine's linker script, and
+ * must not include anything but <stdint.h>.
+ *
+ * Guest-physical layout, all inside one test-owned memslot below 4 GiB
+ * (32-bit paging without PSE-36 cannot reach higher) and away from the
+ * IOAPIC/LAPIC pages at 0xfec00000/0xfee00000:
+ *
+ *   GSTEP_SLOT_GPA      GDT, IDT, TSS, mailbox, step table, results,
+ *                       engine code, stack: the "engine region", identity
+ *                       mapped in every guest address space
+ *   GSTEP_PT_POOL_GPA   every paging structure of every address space
+ *   GSTEP_DATA_GPA      pages the tests map wherever they like
+ */
+#ifndef SELFTEST_KVM_GUEST_STEPS_H
+#define SELFTEST_KVM_GUEST_STEPS_H
+
+#define GSTEP_SLOT_GPA		0x10000000
+#define GSTEP_SLOT_SIZE		0x04000000
+
+#define GSTEP_GDT_GPA		(GSTEP_SLOT_GPA + 0x0000)
+#define GSTEP_IDT_GPA		(GSTEP_SLOT_GPA + 0x1000)
+#define GSTEP_TSS_GPA		(GSTEP_SLOT_GPA + 0x2000)
+#define GSTEP_MAILBOX_GPA	(GSTEP_SLOT_GPA + 0x10000)
+#define GSTEP_STEPS_GPA		(GSTEP_SLOT_GPA + 0x20000)
+#define GSTEP_RESULTS_GPA	(GSTEP_SLOT_GPA + 0x60000)
+#define GSTEP_MAX_STEPS		0x2000		/* 256 KiB of each */
+#define GSTEP_CODE_GPA		(GSTEP_SLOT_GPA + 0x100000)
+#define GSTEP_CODE_MAX		0x100000
+#define GSTEP_STACK_TOP		(GSTEP_SLOT_GPA + 0x400000)
+#define GSTEP_ENGINE_SIZE	0x400000
+
+#define GSTEP_PT_POOL_GPA	(GSTEP_SLOT_GPA + 0x400000)
+#define GSTEP_PT_POOL_SIZE	0x400000
+#define GSTEP_DATA_GPA		(GSTEP_SLOT_GPA + 0x800000)
+#define GSTEP_DATA_SIZE		0x3800000
+
+/* GDT selectors the host sets up (one code segment, 32- or 64-bit). */
+#define GSTEP_SEL_CODE		0x08
+#define GSTEP_SEL_DATA		0x10
+#define GSTEP_SEL_TSS		0x18
+
+/*
+ * The guest's ucall: OUT of 4 bytes to this port, EAX = GPA of the
+ * mailbox's struct gstep_ucall.  Never 0x1000: the framework's vcpu_run()
+ * decodes every exit on that port as a 64-bit ucall whose RDI is a host
+ * pointer, which a 32-bit guest cannot provide.
+ */
+#define GSTEP_UCALL_PORT	0x1032
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+/* Values of gstep_ucall.cmd: the framework's UCALL_SYNC/ABORT/DONE. */
+#define GSTEP_UCALL_SYNC	1
+#define GSTEP_UCALL_ABORT	2
+#define GSTEP_UCALL_DONE	4
+
+enum gstep_op {
+	GSTEP_NOP,
+	GSTEP_LOAD,		/* value = *(size bytes *)addr */
+	GSTEP_STORE,		/* *(size bytes *)addr = val */
+	GSTEP_EXEC,		/* call addr (the host put a RET there) */
+	GSTEP_INVLPG,		/* invlpg (addr) */
+	GSTEP_WRITE_CR3,	/* mov val, %cr3 */
+	GSTEP_CR0,		/* cr0 = (cr0 & ~val2) | val; value = new cr0 */
+	GSTEP_CR4,		/* the same for cr4 */
+	GSTEP_EFER,		/* the same for the EFER MSR */
+	GSTEP_SYNC,		/* ucall(SYNC, step index): the host acts */
+	GSTEP_NR_OPS,
+};
+
+struct gstep {
+	uint32_t op;
+	uint32_t size;		/* LOAD/STORE width: 1, 2, 4 or 8 bytes */
+	uint64_t addr;
+	uint64_t val;
+	uint64_t val2;
+};
+
+#define GSTEP_NO_FAULT		0xffffffff
+
+struct gstep_result {
+	uint32_t done;		/* the engine reached the end of the step */
+	uint32_t vector;	/* GSTEP_NO_FAULT, or the exception taken */
+	uint64_t value;		/* LOAD: the value read; CRx/EFER: new value */
+	uint64_t error_code;	/* 0 for exceptions without one */
+	uint64_t cr2;
+};
+
+struct gstep_ucall {
+	uint64_t cmd;
+	uint64_t args[4];
+	/* ABORT only: GPAs of strings in the engine image, and the line. */
+	uint32_t exp_gpa;
+	uint32_t file_gpa;
+	uint32_t line;
+	uint32_t pad;
+};
+
+struct gstep_mailbox {
+	uint32_t nr_steps;
+	uint32_t cur_step;	/* the step running now, for triple faults */
+	uint32_t started;	/* set once the engine has loaded its IDT */
+	uint32_t pad;
+	struct gstep_ucall uc;
+};
+
+#endif /* __ASSEMBLER__ */
+#endif /* SELFTEST_KVM_GUEST_STEPS_H */

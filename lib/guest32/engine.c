@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The guest step engine: runs the table of steps that the host wrote at
+ * GSTEP_STEPS_GPA and records each step's outcome at GSTEP_RESULTS_GPA,
+ * then reports DONE and waits for the next table.  An exception during a
+ * step is recorded (vector, error code, CR2) and the engine goes on with
+ * the next step, so one VM exit reports a whole table.
+ *
+ * Built freestanding, twice from this source: with -m32 for 32-bit
+ * protected mode (paging off, 2-level, PAE) and with -m64 for IA-32e
+ * paging.  It runs identity mapped at GSTEP_CODE_GPA at CPL 0 and may
+ * only use what is in this directory (no libc, no framework code).
+ */
+#include <stdint.h>
+
+#include "guest_steps.h"
+#include "engine.h"
+
+static volatile struct gstep_mailbox *const mailbox =
+	(volatile struct gstep_mailbox *)GSTEP_MAILBOX_GPA;
+static volatile struct gstep *const steps = (volatile struct gstep *)GSTEP_STEPS_GPA;
+static volatile struct gstep_result *const results =
+	(volatile struct gstep_result *)GSTEP_RESULTS_GPA;
+
+/* Set by the exception stubs (entry.S) before they jump to gstep_recover. */
+volatile struct gstep_fault gstep_fault;
+/* Non-zero while a step runs: a fault then ends the step, not the guest. */
+volatile unsigned long gstep_armed;
+struct gstep_jmpbuf gstep_recover;
+
+static void ucall(uint64_t cmd, uint64_t arg0, uint64_t arg1, uint64_t arg2,
+		  uint64_t arg3)
+{
+	volatile struct gstep_ucall *uc = &mailbox->uc;
+
+	uc->cmd = cmd;
+	uc->args[0] = arg0;
+	uc->args[1] = arg1;
+	uc->args[2] = arg2;
+	uc->args[3] = arg3;
+	asm volatile("outl %%eax, %%dx"
+		     : : "a"((uint32_t)(uintptr_t)uc), "d"(GSTEP_UCALL_PORT) : "memory");
+}
+
+void __gstep_assert_fail(const char *exp, const char *file, unsigned int line,
+			 uint64_t a, uint64_t b, uint64_t c, uint64_t d)
+{
+	volatile struct gstep_ucall *uc = &mailbox->uc;
+
+	gstep_armed = 0;
+	uc->exp_gpa = (uint32_t)(uintptr_t)exp;
+	uc->file_gpa = (uint32_t)(uintptr_t)file;
+	uc->line = line;
+	/* The host never resumes an ABORT; keep reporting if it does. */
+	for (;;)
+		ucall(GSTEP_UCALL_ABORT, a, b, c, d);
+}
+
+/* Called by entry.S for an exception taken outside of a step. */
+void gstep_unexpected_exception(unsigned long vector, unsigned long error_code,
+				unsigned long ip)
+{
+	unsigned long cr2;
+
+	asm volatile("mov %%cr2, %0" : "=r"(cr2));
+	__gstep_assert_fail("exception outside of a step (vector, error code, ip, cr2)",
+			    __FILE__, __LINE__, vector, error_code, ip, cr2);
+}
+
+/*
+ * Interrupt gates (type 0xe, present, DPL 0) for vectors 0-31 on the
+ * host's code selector: 8-byte gates in 32-bit mode, 16-byte gates in
+ * IA-32e mode (SDM Vol. 3A 6.11 and 6.14.1).
+ */
+static void load_idt(void)
+{
+	volatile uint32_t *idt = (volatile uint32_t *)GSTEP_IDT_GPA;
+	struct __attribute__((packed)) {
+		uint16_t limit;
+		unsigned long base;
+	} idtr;
+	const int words = sizeof(unsigned long) / 2;
+	unsigned long stub;
+	int v;
+
+	for (v = 0; v < 32; v++) {
+		stub = gstep_stub_table[v];
+		idt[v * words] = (GSTEP_SEL_CODE << 16) | (stub & 0xffff);
+		idt[v * words + 1] = (stub & 0xffff0000) | 0x8e00;
+#ifdef __x86_64__
+		idt[v * words + 2] = stub >> 32;
+		idt[v * words + 3] = 0;
+#endif
+	}
+	idtr.limit = 32 * words * 4 - 1;
+	idtr.base = GSTEP_IDT_GPA;
+	asm volatile("lidt %0" : : "m"(idtr) : "memory");
+}
+
+static uint64_t load(uintptr_t addr, uint32_t size)
+{
+	switch (size) {
+	case 1:
+		return *(volatile uint8_t *)addr;
+	case 2:
+		return *(volatile uint16_t *)addr;
+	case 4:
+		return *(volatile uint32_t *)addr;
+	case 8:
+#ifdef __x86_64__
+		return *(volatile uint64_t *)addr;
+#else
+		/* Two loads, low half first: a fault reports whichever faulted. */
+		return *(volatile uint32_t *)addr |
+		       (uint64_t)*(volatile uint32_t *)(addr + 4) << 32;
+#endif
+	}
+	GSTEP_ASSERT(0, size, addr);
+	return 0;
+}
+
+static void store8(uintptr_t addr, uint64_t val)
+{
+#ifdef __x86_64__
+	*(volatile uint64_t *)addr = val;
+#else
+	/*
+	 * One 8-byte write, as a 32-bit PAE kernel updates its PTEs: a locked
+	 * CMPXCHG8B always writes its destination (SDM Vol. 2A, CMPXCHG8B), so
+	 * it faults like a store.  Start from a guess of 0 and retry with the
+	 * value it read.
+	 */
+	uint64_t old = 0;
+
+	asm volatile("1: lock cmpxchg8b %0\n\t"
+		     "jnz 1b"
+		     : "+m"(*(volatile uint64_t *)addr), "+A"(old)
+		     : "b"((uint32_t)val), "c"((uint32_t)(val >> 32))
+		     : "memory", "cc");
+#endif
+}
+
+static void store(uintptr_t addr, uint32_t size, uint64_t val)
+{
+	switch (size) {
+	case 1:
+		*(volatile uint8_t *)addr = val;
+		return;
+	case 2:
+		*(volatile uint16_t *)addr = val;
+		return;
+	case 4:
+		*(volatile uint32_t *)addr = val;
+		return;
+	case 8:
+		store8(addr, val);
+		return;
+	}
+	GSTEP_ASSERT(0, size, addr);
+}
+
+static unsigned long read_cr0(void)
+{
+	unsigned long v;
+
+	asm volatile("mov %%cr0, %0" : "=r"(v));
+	return v;
+}
+
+static unsigned long read_cr4(void)
+{
+	unsigned long v;
+
+	asm volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+#define MSR_EFER	0xc0000080u
+
+static uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return lo | (uint64_t)hi << 32;
+}
+
+static void wrmsr(uint32_t msr, uint64_t val)
+{
+	asm volatile("wrmsr" : : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32))
+		     : "memory");
+}
+
+static uint64_t do_step(uint32_t i, volatile struct gstep *s)
+{
+	uintptr_t addr = (uintptr_t)s->addr;
+	unsigned long v;
+
+	switch (s->op) {
+	case GSTEP_NOP:
+		return 0;
+	case GSTEP_LOAD:
+		return load(addr, s->size);
+	case GSTEP_STORE:
+		store(addr, s->size, s->val);
+		return 0;
+	case GSTEP_EXEC:
+		((void (*)(void))addr)();
+		return 0;
+	case GSTEP_INVLPG:
+		asm volatile("invlpg (%0)" : : "r"(addr) : "memory");
+		return 0;
+	case GSTEP_WRITE_CR3:
+		v = (unsigned long)s->val;
+		asm volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+		return 0;
+	case GSTEP_CR0:
+		v = (read_cr0() & ~(unsigned long)s->val2) | (unsigned long)s->val;
+		asm volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+		return read_cr0();
+	case GSTEP_CR4:
+		v = (read_cr4() & ~(unsigned long)s->val2) | (unsigned long)s->val;
+		asm volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+		return read_cr4();
+	case GSTEP_EFER:
+		wrmsr(MSR_EFER, (rdmsr(MSR_EFER) & ~s->val2) | s->val);
+		return rdmsr(MSR_EFER);
+	case GSTEP_SYNC:
+		ucall(GSTEP_UCALL_SYNC, i, 0, 0, 0);
+		return 0;
+	}
+	GSTEP_ASSERT(0, s->op, i);
+	return 0;
+}
+
+static void run_table(void)
+{
+	uint32_t nr = mailbox->nr_steps;
+	volatile struct gstep_result *r;
+	/* Survives the longjmp from a fault: it lives in memory. */
+	static volatile uint32_t i;
+
+	GSTEP_ASSERT(nr <= GSTEP_MAX_STEPS, nr, GSTEP_MAX_STEPS);
+	for (i = 0; i < nr; i++) {
+		r = &results[i];
+		mailbox->cur_step = i;
+		r->vector = GSTEP_NO_FAULT;
+		if (!gstep_setjmp(&gstep_recover)) {
+			gstep_armed = 1;
+			r->value = do_step(i, &steps[i]);
+			gstep_armed = 0;
+		} else {
+			r = &results[i];
+			r->vector = gstep_fault.vector;
+			r->error_code = gstep_fault.error_code;
+			r->cr2 = gstep_fault.cr2;
+		}
+		r->done = 1;
+	}
+}
+
+void gstep_main(void)
+{
+	load_idt();
+	mailbox->started = 1;
+	for (;;) {
+		run_table();
+		ucall(GSTEP_UCALL_DONE, mailbox->nr_steps, 0, 0, 0);
+	}
+}

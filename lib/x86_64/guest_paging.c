@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guests in every x86 paging mode, and their address spaces: see
+ * include/x86_64/guest_paging.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "ucall_common.h"
+
+#include "guest_paging.h"
+
+#define GSTEP_SLOT		10
+#define GP_PAGE_SIZE		4096ull
+/* Address bits of an entry; 32-bit paging keeps them below bit 32. */
+#define GP_ADDR_MASK_32		0xfffff000ull
+#define GP_ADDR_MASK_64		0x000ffffffffff000ull
+/* CPUID.01H:EDX.PSE[bit 3], spelled out: 6.1's processor.h has no name for it. */
+#define GP_FEATURE_PSE		KVM_X86_CPU_FEATURE(0x1, 0, EDX, 3)
+
+/* The flat engine images, from lib/guest32/blobs.S. */
+extern const char gstep_engine32_start[], gstep_engine32_end[];
+extern const char gstep_engine64_start[], gstep_engine64_end[];
+
+static const char *const mode_names[GUEST_PAGING_NR_MODES] = {
+	[GUEST_PAGING_OFF] = "paging_off",
+	[GUEST_PAGING_32BIT] = "32bit_2level",
+	[GUEST_PAGING_PAE] = "pae",
+	[GUEST_PAGING_4LEVEL] = "64bit_4level",
+	[GUEST_PAGING_5LEVEL] = "64bit_5level",
+};
+
+const char *guest_paging_mode_name(enum guest_paging_mode mode)
+{
+	return mode < GUEST_PAGING_NR_MODES ? mode_names[mode] : "unknown";
+}
+
+int guest_paging_levels(enum guest_paging_mode mode)
+{
+	static const int levels[GUEST_PAGING_NR_MODES] = { 0, 2, 3, 4, 5 };
+
+	return levels[mode];
+}
+
+static bool mode_is_64bit(enum guest_paging_mode mode)
+{
+	return mode == GUEST_PAGING_4LEVEL || mode == GUEST_PAGING_5LEVEL;
+}
+
+int guest_paging_entry_size(enum guest_paging_mode mode)
+{
+	return mode == GUEST_PAGING_32BIT ? 4 : 8;
+}
+
+/* Bit position of the VA bits that index a table of this level. */
+static int level_shift(enum guest_paging_mode mode, int level)
+{
+	if (mode == GUEST_PAGING_32BIT)
+		return 12 + 10 * (level - 1);
+	return 12 + 9 * (level - 1);
+}
+
+uint64_t guest_paging_level_size(enum guest_paging_mode mode, int level)
+{
+	return 1ull << level_shift(mode, level);
+}
+
+static int level_index(enum guest_paging_mode mode, int level, uint64_t va)
+{
+	int bits = mode == GUEST_PAGING_32BIT ? 10 : 9;
+
+	/* The PAE PDPT has 4 entries, indexed by VA bits 31:30 (SDM 4.4.1). */
+	if (mode == GUEST_PAGING_PAE && level == 3)
+		bits = 2;
+	return (va >> level_shift(mode, level)) & ((1 << bits) - 1);
+}
+
+static uint64_t addr_mask(enum guest_paging_mode mode)
+{
+	return mode == GUEST_PAGING_32BIT ? GP_ADDR_MASK_32 : GP_ADDR_MASK_64;
+}
+
+/*
+ * PS is defined in PDEs of every mode and in PDPTEs of IA-32e paging
+ * (SDM Vol. 3A Tables 4-5, 4-9, 4-17); 2-level paging needs CR4.PSE too,
+ * which the caller controls.
+ */
+bool guest_paging_has_large_pages(enum guest_paging_mode mode, int level)
+{
+	if (level == 2)
+		return mode != GUEST_PAGING_OFF;
+	return level == 3 && mode_is_64bit(mode);
+}
+
+bool guest_paging_mode_supported(enum guest_paging_mode mode, const char **why)
+{
+	*why = NULL;
+	switch (mode) {
+	case GUEST_PAGING_OFF:
+		/* VMX without unrestricted guest cannot run CR0.PG=0 natively. */
+		if (!access("/sys/module/kvm_intel/parameters/unrestricted_guest", R_OK) &&
+		    !get_kvm_intel_param_bool("unrestricted_guest"))
+			*why = "kvm_intel unrestricted_guest=0: no protected mode without paging";
+		break;
+	case GUEST_PAGING_5LEVEL:
+		if (!kvm_cpu_has(X86_FEATURE_LA57))
+			*why = "KVM offers no LA57 to guests (the host has no 5-level paging)";
+		break;
+	default:
+		break;
+	}
+	return !*why;
+}
+
+void *paging_vm_hva(struct paging_vm *pvm, uint64_t gpa)
+{
+	TEST_ASSERT(gpa >= GSTEP_SLOT_GPA && gpa < GSTEP_SLOT_GPA + GSTEP_SLOT_SIZE,
+		    "GPA 0x%lx is outside the paging VM's memslot", gpa);
+	return addr_gpa2hva(pvm->vm, gpa);
+}
+
+static uint64_t bump_alloc(uint64_t *next, uint64_t end, uint64_t size,
+			   uint64_t align, const char *what)
+{
+	uint64_t gpa = (*next + align - 1) & ~(align - 1);
+
+	TEST_ASSERT(gpa + size <= end && gpa + size > gpa,
+		    "out of %s: 0x%lx bytes at 0x%lx", what, size, gpa);
+	*next = gpa + size;
+	return gpa;
+}
+
+uint64_t paging_vm_alloc(struct paging_vm *pvm, uint64_t size, uint64_t align)
+{
+	return bump_alloc(&pvm->data_next, GSTEP_DATA_GPA + GSTEP_DATA_SIZE, size,
+			  align, "guest data memory");
+}
+
+uint64_t paging_vm_alloc_table(struct paging_vm *pvm)
+{
+	return bump_alloc(&pvm->pt_next, GSTEP_PT_POOL_GPA + GSTEP_PT_POOL_SIZE,
+			  GP_PAGE_SIZE, GP_PAGE_SIZE, "page-table pool");
+}
+
+/* Descriptor for base 0, limit 4 GiB (G=1), present, DPL 0, S=1. */
+static uint64_t flat_desc(uint64_t type, bool is64)
+{
+	uint64_t d = 0xffff | 0xfull << 48;	/* limit 0xfffff */
+
+	d |= type << 40 | 1ull << 44 | 1ull << 47 | 1ull << 55;
+	if (is64)
+		d |= 1ull << 53;		/* L */
+	else
+		d |= 1ull << 54;		/* D/B */
+	return d;
+}
+
+/* GDT: null, code (0x08), data (0x10), busy TSS (0x18, 16 bytes in IA-32e). */
+static void write_gdt(struct paging_vm *pvm)
+{
+	uint64_t *gdt = paging_vm_hva(pvm, GSTEP_GDT_GPA);
+	uint64_t tss = GSTEP_TSS_GPA;
+
+	gdt[GSTEP_SEL_CODE / 8] = flat_desc(0xb, mode_is_64bit(pvm->mode));
+	gdt[GSTEP_SEL_DATA / 8] = flat_desc(0x3, false);
+	gdt[GSTEP_SEL_TSS / 8] = 0x67 | (tss & 0xffffff) << 16 | 0xbull << 40 |
+				 1ull << 47 | (tss >> 24 & 0xff) << 56;
+	gdt[GSTEP_SEL_TSS / 8 + 1] = tss >> 32;
+}
+
+struct paging_vm *paging_vm_create(enum guest_paging_mode mode)
+{
+	struct paging_vm *pvm = calloc(1, sizeof(*pvm));
+	const char *start, *end;
+
+	TEST_ASSERT(pvm, "out of memory");
+	pvm->mode = mode;
+	pvm->vm = vm_create_with_one_vcpu(&pvm->vcpu, NULL);
+	vm_userspace_mem_region_add(pvm->vm, VM_MEM_SRC_ANONYMOUS, GSTEP_SLOT_GPA,
+				    GSTEP_SLOT, GSTEP_SLOT_SIZE / GP_PAGE_SIZE, 0);
+	pvm->pt_next = GSTEP_PT_POOL_GPA;
+	pvm->data_next = GSTEP_DATA_GPA;
+
+	start = mode_is_64bit(mode) ? gstep_engine64_start : gstep_engine32_start;
+	end = mode_is_64bit(mode) ? gstep_engine64_end : gstep_engine32_end;
+	TEST_ASSERT(end - start <= GSTEP_CODE_MAX, "step engine too large");
+	memcpy(paging_vm_hva(pvm, GSTEP_CODE_GPA), start, end - start);
+	write_gdt(pvm);
+
+	pvm->steps = calloc(GSTEP_MAX_STEPS, sizeof(*pvm->steps));
+	pvm->expect = calloc(GSTEP_MAX_STEPS, sizeof(*pvm->expect));
+	pvm->phase = calloc(GSTEP_MAX_STEPS, sizeof(*pvm->phase));
+	pvm->results = calloc(GSTEP_MAX_STEPS, sizeof(*pvm->results));
+	TEST_ASSERT(pvm->steps && pvm->expect && pvm->phase && pvm->results,
+		    "out of memory");
+
+	pvm->cr0 = GP_CR0_PE | GP_CR0_ET | GP_CR0_NE;
+	if (mode != GUEST_PAGING_OFF)
+		pvm->cr0 |= GP_CR0_PG | GP_CR0_WP;
+	if (mode == GUEST_PAGING_32BIT && kvm_cpu_has(GP_FEATURE_PSE))
+		pvm->cr4 |= GP_CR4_PSE;
+	if (mode == GUEST_PAGING_PAE || mode_is_64bit(mode))
+		pvm->cr4 |= GP_CR4_PAE;
+	if (mode == GUEST_PAGING_5LEVEL)
+		pvm->cr4 |= GP_CR4_LA57;
+	if ((mode == GUEST_PAGING_PAE || mode_is_64bit(mode)) && kvm_cpu_has(X86_FEATURE_NX))
+		pvm->efer |= GP_EFER_NX;
+	if (mode_is_64bit(mode))
+		pvm->efer |= GP_EFER_LME | GP_EFER_LMA;
+	return pvm;
+}
+
+void paging_vm_free(struct paging_vm *pvm)
+{
+	kvm_vm_free(pvm->vm);
+	free(pvm->steps);
+	free(pvm->expect);
+	free(pvm->phase);
+	free(pvm->results);
+	free(pvm);
+}
+
+static void *entry_hva(struct paging_vm *pvm, uint64_t gpa)
+{
+	return paging_vm_hva(pvm, gpa);
+}
+
+static uint64_t read_entry_at(struct paging_vm *pvm, uint64_t gpa)
+{
+	if (guest_paging_entry_size(pvm->mode) == 4)
+		return *(uint32_t *)entry_hva(pvm, gpa);
+	return *(uint64_t *)entry_hva(pvm, gpa);
+}
+
+static void write_entry_at(struct paging_vm *pvm, uint64_t gpa, uint64_t val)
+{
+	if (guest_paging_entry_size(pvm->mode) == 4) {
+		TEST_ASSERT(!(val >> 32), "2-level paging entries have 32 bits: 0x%lx", val);
+		*(uint32_t *)entry_hva(pvm, gpa) = val;
+	} else {
+		*(uint64_t *)entry_hva(pvm, gpa) = val;
+	}
+}
+
+/*
+ * Flags of an entry that points to a lower table.  PAE PDPTEs have no
+ * R/W, U/S or A: bits 2:1 and 8:5 are reserved (SDM Vol. 3A Table 4-8).
+ */
+static uint64_t table_flags(struct paging_vm *pvm, int level)
+{
+	if (pvm->mode == GUEST_PAGING_PAE && level == 3)
+		return GP_P;
+	return GP_P | GP_RW | GP_US;
+}
+
+uint64_t guest_as_entry_gpa(struct guest_as *as, uint64_t va, int level)
+{
+	struct paging_vm *pvm = as->pvm;
+	int levels = guest_paging_levels(pvm->mode);
+	int size = guest_paging_entry_size(pvm->mode);
+	uint64_t table = as->root, gpa, e;
+	int l;
+
+	TEST_ASSERT(level >= 1 && level <= levels, "%s has no level-%d entries",
+		    guest_paging_mode_name(pvm->mode), level);
+	for (l = levels; ; l--) {
+		gpa = table + level_index(pvm->mode, l, va) * size;
+		if (l == level)
+			return gpa;
+		e = read_entry_at(pvm, gpa);
+		if (!(e & GP_P)) {
+			e = paging_vm_alloc_table(pvm) | table_flags(pvm, l);
+			write_entry_at(pvm, gpa, e);
+		}
+		TEST_ASSERT(!(e & GP_PS) || !guest_paging_has_large_pages(pvm->mode, l),
+			    "%s: VA 0x%lx: the level-%d entry 0x%lx maps a large page",
+			    guest_paging_mode_name(pvm->mode), va, l, e);
+		table = e & addr_mask(pvm->mode);
+	}
+}
+
+uint64_t guest_as_read_entry(struct guest_as *as, uint64_t va, int level)
+{
+	return read_entry_at(as->pvm, guest_as_entry_gpa(as, va, level));
+}
+
+void guest_as_write_entry(struct guest_as *as, uint64_t va, int level, uint64_t val)
+{
+	write_entry_at(as->pvm, guest_as_entry_gpa(as, va, level), val);
+}
+
+void guest_as_map(struct guest_as *as, uint64_t va, uint64_t gpa, int level, uint64_t flags)
+{
+	uint64_t size = guest_paging_level_size(as->pvm->mode, level);
+
+	TEST_ASSERT(!(va & (size - 1)) && !(gpa & (size - 1)),
+		    "VA 0x%lx or GPA 0x%lx not aligned for a level-%d mapping", va, gpa, level);
+	if (level > 1) {
+		TEST_ASSERT(guest_paging_has_large_pages(as->pvm->mode, level),
+			    "%s has no large pages at level %d",
+			    guest_paging_mode_name(as->pvm->mode), level);
+		flags |= GP_PS;
+	}
+	guest_as_write_entry(as, va, level, gpa | flags);
+}
+
+void guest_as_unmap(struct guest_as *as, uint64_t va, int level)
+{
+	guest_as_write_entry(as, va, level, 0);
+}
+
+void guest_as_share(struct guest_as *dst, uint64_t dst_va,
+		    struct guest_as *src, uint64_t src_va, int level)
+{
+	TEST_ASSERT(level > 1, "only entries that point to tables can be shared");
+	guest_as_write_entry(dst, dst_va, level, guest_as_read_entry(src, src_va, level));
+}
+
+uint64_t guest_as_cr3(struct guest_as *as)
+{
+	return as->root;
+}
+
+static void map_range(struct guest_as *as, uint64_t va, uint64_t gpa, uint64_t size,
+		      uint64_t flags)
+{
+	uint64_t off;
+
+	for (off = 0; off < size; off += GP_PAGE_SIZE)
+		guest_as_map(as, va + off, gpa + off, 1, flags);
+}
+
+struct guest_as *guest_as_create_at(struct paging_vm *pvm, uint64_t root)
+{
+	struct guest_as *as = calloc(1, sizeof(*as));
+	uint64_t align = pvm->mode == GUEST_PAGING_PAE ? 32 : GP_PAGE_SIZE;
+
+	TEST_ASSERT(pvm->mode != GUEST_PAGING_OFF, "no address spaces without paging");
+	TEST_ASSERT(as, "out of memory");
+	/* CR3 holds bits 31:5 of the PDPT address in PAE paging (SDM 4.4.1). */
+	TEST_ASSERT(!(root & (align - 1)) && root >= GSTEP_PT_POOL_GPA &&
+		    root < GSTEP_PT_POOL_GPA + GSTEP_PT_POOL_SIZE,
+		    "root table 0x%lx: not %lu-byte aligned pool memory", root, align);
+	as->pvm = pvm;
+	as->root = root;
+	map_range(as, GSTEP_SLOT_GPA, GSTEP_SLOT_GPA, GSTEP_ENGINE_SIZE, GP_P | GP_RW);
+	if (!pvm->initial_as)
+		pvm->initial_as = as;
+	return as;
+}
+
+struct guest_as *guest_as_create(struct paging_vm *pvm)
+{
+	return guest_as_create_at(pvm, paging_vm_alloc_table(pvm));
+}
+
+void guest_as_map_tables(struct guest_as *as, uint64_t va)
+{
+	struct paging_vm *pvm = as->pvm;
+
+	TEST_ASSERT(!pvm->tables_va || pvm->tables_va == va,
+		    "the tables are mapped at 0x%lx already", pvm->tables_va);
+	pvm->tables_va = va;
+	map_range(as, va, GSTEP_PT_POOL_GPA, GSTEP_PT_POOL_SIZE, GP_P | GP_RW);
+}
+
+uint64_t paging_vm_table_va(struct paging_vm *pvm, uint64_t gpa)
+{
+	TEST_ASSERT(pvm->tables_va, "no address space maps the page tables");
+	TEST_ASSERT(gpa >= GSTEP_PT_POOL_GPA && gpa < GSTEP_PT_POOL_GPA + GSTEP_PT_POOL_SIZE,
+		    "GPA 0x%lx is not in the page-table pool", gpa);
+	return pvm->tables_va + gpa - GSTEP_PT_POOL_GPA;
+}

@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Step tables for the guest step engine: building them, entering the
+ * paging mode, running them, decoding the engine's ucalls and comparing
+ * outcomes with expectations.  See include/x86_64/guest_paging.h.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "ucall_common.h"
+#include "kselftest.h"
+
+#include "guest_paging.h"
+
+static const char *const op_names[GSTEP_NR_OPS] = {
+	[GSTEP_NOP] = "nop",
+	[GSTEP_LOAD] = "load",
+	[GSTEP_STORE] = "store",
+	[GSTEP_EXEC] = "exec",
+	[GSTEP_INVLPG] = "invlpg",
+	[GSTEP_WRITE_CR3] = "mov cr3",
+	[GSTEP_CR0] = "cr0",
+	[GSTEP_CR4] = "cr4",
+	[GSTEP_EFER] = "efer",
+	[GSTEP_SYNC] = "sync",
+};
+
+static int add_step(struct paging_vm *pvm, enum gstep_op op, uint64_t addr, int size,
+		    uint64_t val, uint64_t val2, struct gstep_expect e)
+{
+	uint32_t i = pvm->nr_steps;
+
+	TEST_ASSERT(i < GSTEP_MAX_STEPS, "more than %u steps in one table", GSTEP_MAX_STEPS);
+	pvm->steps[i] = (struct gstep){
+		.op = op, .size = size, .addr = addr, .val = val, .val2 = val2,
+	};
+	pvm->expect[i] = e;
+	pvm->phase[i] = pvm->cur_phase;
+	pvm->nr_steps++;
+	return i;
+}
+
+void gstep_phase(struct paging_vm *pvm, const char *phase)
+{
+	pvm->cur_phase = phase;
+}
+
+static void check_size(int size)
+{
+	TEST_ASSERT(size == 1 || size == 2 || size == 4 || size == 8,
+		    "access size %d: use 1, 2, 4 or 8", size);
+}
+
+int gstep_load(struct paging_vm *pvm, uint64_t va, int size, struct gstep_expect e)
+{
+	check_size(size);
+	return add_step(pvm, GSTEP_LOAD, va, size, 0, 0, e);
+}
+
+int gstep_store(struct paging_vm *pvm, uint64_t va, int size, uint64_t val,
+		struct gstep_expect e)
+{
+	check_size(size);
+	return add_step(pvm, GSTEP_STORE, va, size, val, 0, e);
+}
+
+int gstep_exec(struct paging_vm *pvm, uint64_t va, struct gstep_expect e)
+{
+	return add_step(pvm, GSTEP_EXEC, va, 0, 0, 0, e);
+}
+
+int gstep_invlpg(struct paging_vm *pvm, uint64_t va)
+{
+	return add_step(pvm, GSTEP_INVLPG, va, 0, 0, 0, EXPECT_OK());
+}
+
+int gstep_write_cr3(struct paging_vm *pvm, uint64_t cr3, struct gstep_expect e)
+{
+	return add_step(pvm, GSTEP_WRITE_CR3, 0, 0, cr3, 0, e);
+}
+
+int gstep_switch_as(struct paging_vm *pvm, struct guest_as *as)
+{
+	return gstep_write_cr3(pvm, guest_as_cr3(as), EXPECT_OK());
+}
+
+int gstep_write_entry(struct paging_vm *pvm, struct guest_as *as, uint64_t va,
+		      int level, uint64_t val)
+{
+	uint64_t gpa = guest_as_entry_gpa(as, va, level);
+
+	return gstep_store(pvm, paging_vm_table_va(pvm, gpa),
+			   guest_paging_entry_size(pvm->mode), val, EXPECT_OK());
+}
+
+int gstep_cr0(struct paging_vm *pvm, uint64_t set, uint64_t clear)
+{
+	return add_step(pvm, GSTEP_CR0, 0, 0, set, clear, EXPECT_OK());
+}
+
+int gstep_cr4(struct paging_vm *pvm, uint64_t set, uint64_t clear)
+{
+	return add_step(pvm, GSTEP_CR4, 0, 0, set, clear, EXPECT_OK());
+}
+
+int gstep_efer(struct paging_vm *pvm, uint64_t set, uint64_t clear)
+{
+	return add_step(pvm, GSTEP_EFER, 0, 0, set, clear, EXPECT_OK());
+}
+
+int gstep_sync(struct paging_vm *pvm)
+{
+	return add_step(pvm, GSTEP_SYNC, 0, 0, 0, 0, EXPECT_OK());
+}
+
+static struct kvm_segment flat_segment(uint16_t sel, uint8_t type, bool is64)
+{
+	return (struct kvm_segment){
+		.base = 0, .limit = 0xffffffff, .selector = sel, .type = type,
+		.present = 1, .dpl = 0, .db = !is64, .s = 1, .l = is64, .g = 1,
+	};
+}
+
+/*
+ * Put the vCPU into the paging mode: every segment, CR and EFER is
+ * rewritten, because vm_create_with_one_vcpu() left it in 64-bit mode and
+ * KVM_SET_SREGS rejects leftovers such as CS.L without EFER.LMA.  The
+ * page tables must be complete by now: with CR4.PAE and no EFER.LMA, KVM
+ * loads the PDPTEs from guest memory during KVM_SET_SREGS.
+ */
+static void paging_vm_start(struct paging_vm *pvm)
+{
+	bool is64 = pvm->mode == GUEST_PAGING_4LEVEL || pvm->mode == GUEST_PAGING_5LEVEL;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	vcpu_sregs_get(pvm->vcpu, &sregs);
+	sregs.cs = flat_segment(GSTEP_SEL_CODE, 0xb, is64);
+	sregs.ds = flat_segment(GSTEP_SEL_DATA, 0x3, false);
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	sregs.tr = (struct kvm_segment){
+		.base = GSTEP_TSS_GPA, .limit = 0x67, .selector = GSTEP_SEL_TSS,
+		.type = 0xb, .present = 1,
+	};
+	sregs.ldt = (struct kvm_segment){ .unusable = 1 };
+	sregs.gdt.base = GSTEP_GDT_GPA;
+	sregs.gdt.limit = GSTEP_SEL_TSS + 16 - 1;
+	sregs.idt.base = GSTEP_IDT_GPA;
+	sregs.idt.limit = 0;
+	sregs.cr0 = pvm->cr0;
+	sregs.cr4 = pvm->cr4;
+	sregs.efer = pvm->efer;
+	sregs.cr2 = 0;
+	sregs.cr3 = 0;
+	if (pvm->mode != GUEST_PAGING_OFF) {
+		TEST_ASSERT(pvm->initial_as, "%s: no address space to start in",
+			    guest_paging_mode_name(pvm->mode));
+		sregs.cr3 = guest_as_cr3(pvm->initial_as);
+	}
+	vcpu_sregs_set(pvm->vcpu, &sregs);
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = GSTEP_CODE_GPA;
+	regs.rsp = GSTEP_STACK_TOP;
+	regs.rflags = 0x2;
+	vcpu_regs_set(pvm->vcpu, &regs);
+	pvm->started = true;
+}
+
+static const char *guest_string(struct paging_vm *pvm, uint32_t gpa)
+{
+	if (gpa < GSTEP_CODE_GPA || gpa >= GSTEP_CODE_GPA + GSTEP_CODE_MAX)
+		return "(bad string address)";
+	return paging_vm_hva(pvm, gpa);
+}
+
+uint64_t paging_vm_get_ucall(struct paging_vm *pvm, struct ucall *uc)
+{
+	struct kvm_run *run = pvm->vcpu->run;
+	struct gstep_ucall *guc;
+	uint32_t gpa;
+
+	memset(uc, 0, sizeof(*uc));
+	if (run->exit_reason != KVM_EXIT_IO || run->io.port != GSTEP_UCALL_PORT ||
+	    run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 4 || run->io.count != 1)
+		return UCALL_NONE;
+
+	gpa = *(uint32_t *)((char *)run + run->io.data_offset);
+	TEST_ASSERT(gpa == GSTEP_MAILBOX_GPA + offsetof(struct gstep_mailbox, uc),
+		    "engine ucall with a bad mailbox address 0x%x", gpa);
+	guc = paging_vm_hva(pvm, gpa);
+	uc->cmd = guc->cmd;
+	memcpy(uc->args, guc->args, sizeof(guc->args));
+	if (uc->cmd == UCALL_ABORT) {
+		struct gstep_mailbox *mb = paging_vm_hva(pvm, GSTEP_MAILBOX_GPA);
+
+		/*
+		 * The same args as the framework's GUEST_ASSERT, as host
+		 * pointers, so that REPORT_GUEST_ASSERT() prints them; the
+		 * message carries the values and where the engine was.
+		 */
+		snprintf(pvm->abort_msg, sizeof(pvm->abort_msg),
+			 "%s: guest step engine: %s [values 0x%lx 0x%lx 0x%lx 0x%lx, step %u]",
+			 guest_paging_mode_name(pvm->mode), guest_string(pvm, guc->exp_gpa),
+			 guc->args[0], guc->args[1], guc->args[2], guc->args[3], mb->cur_step);
+		uc->args[GUEST_ERROR_STRING] = (uint64_t)pvm->abort_msg;
+		uc->args[GUEST_FILE] = (uint64_t)guest_string(pvm, guc->file_gpa);
+		uc->args[GUEST_LINE] = guc->line;
+	}
+	return uc->cmd;
+}
+
+static int describe_step(char *buf, size_t len, const struct gstep *s)
+{
+	const char *op = s->op < GSTEP_NR_OPS ? op_names[s->op] : "?";
+
+	switch (s->op) {
+	case GSTEP_LOAD:
+		return snprintf(buf, len, "%s%d 0x%lx", op, s->size * 8, s->addr);
+	case GSTEP_STORE:
+		return snprintf(buf, len, "%s%d 0x%lx <- 0x%lx", op, s->size * 8, s->addr, s->val);
+	case GSTEP_EXEC:
+	case GSTEP_INVLPG:
+		return snprintf(buf, len, "%s 0x%lx", op, s->addr);
+	case GSTEP_WRITE_CR3:
+		return snprintf(buf, len, "%s <- 0x%lx", op, s->val);
+	case GSTEP_CR0:
+	case GSTEP_CR4:
+	case GSTEP_EFER:
+		return snprintf(buf, len, "%s set 0x%lx clear 0x%lx", op, s->val, s->val2);
+	default:
+		return snprintf(buf, len, "%s", op);
+	}
+}
+
+static int describe_result(char *buf, size_t len, const struct gstep_result *r)
+{
+	if (!r->done)
+		return snprintf(buf, len, "not run");
+	if (r->vector == GSTEP_NO_FAULT)
+		return snprintf(buf, len, "value 0x%lx", r->value);
+	if (r->vector == GP_VEC_PF)
+		return snprintf(buf, len, "#PF error code 0x%lx CR2 0x%lx", r->error_code, r->cr2);
+	return snprintf(buf, len, "vector %u error code 0x%lx", r->vector, r->error_code);
+}
+
+static int describe_expect(char *buf, size_t len, const struct gstep_expect *e)
+{
+	switch (e->kind) {
+	case GSTEP_EXPECT_OK:
+		return snprintf(buf, len, "no exception");
+	case GSTEP_EXPECT_VALUE:
+		return snprintf(buf, len, "value 0x%lx", e->value);
+	case GSTEP_EXPECT_PF:
+		return snprintf(buf, len, "#PF error code 0x%lx CR2 0x%lx", e->value, e->cr2);
+	case GSTEP_EXPECT_FAULT:
+		return snprintf(buf, len, "vector %u error code 0x%lx", e->vector, e->value);
+	default:
+		return snprintf(buf, len, "anything");
+	}
+}
+
+static bool outcome_matches(const struct gstep_expect *e, const struct gstep_result *r)
+{
+	if (!r->done)
+		return false;
+	switch (e->kind) {
+	case GSTEP_EXPECT_ANY:
+		return true;
+	case GSTEP_EXPECT_OK:
+		return r->vector == GSTEP_NO_FAULT;
+	case GSTEP_EXPECT_VALUE:
+		return r->vector == GSTEP_NO_FAULT && r->value == e->value;
+	case GSTEP_EXPECT_PF:
+		return r->vector == GP_VEC_PF && r->error_code == e->value && r->cr2 == e->cr2;
+	case GSTEP_EXPECT_FAULT:
+		return r->vector == e->vector && r->error_code == e->value;
+	}
+	return false;
+}
+
+static int compare_results(struct paging_vm *pvm, uint32_t nr)
+{
+	char what[128], want[96], got[96];
+	int mismatches = 0;
+	uint32_t i;
+
+	for (i = 0; i < nr; i++) {
+		if (outcome_matches(&pvm->expect[i], &pvm->results[i]))
+			continue;
+		if (++mismatches > 20)
+			continue;
+		describe_step(what, sizeof(what), &pvm->steps[i]);
+		describe_expect(want, sizeof(want), &pvm->expect[i]);
+		describe_result(got, sizeof(got), &pvm->results[i]);
+		ksft_print_msg("%s: step %u (%s) %s: expected %s, got %s\n",
+			       guest_paging_mode_name(pvm->mode), i,
+			       pvm->phase[i] ? pvm->phase[i] : "-", what, want, got);
+	}
+	if (mismatches > 20)
+		ksft_print_msg("%s: %d more mismatches not shown\n",
+			       guest_paging_mode_name(pvm->mode), mismatches - 20);
+	return mismatches;
+}
+
+/* Run the vCPU until the engine reports DONE; false if it died. */
+static bool run_until_done(struct paging_vm *pvm, uint32_t nr)
+{
+	struct gstep_mailbox *mb = paging_vm_hva(pvm, GSTEP_MAILBOX_GPA);
+	struct kvm_run *run = pvm->vcpu->run;
+	char what[128];
+	struct ucall uc;
+
+	for (;;) {
+		vcpu_run(pvm->vcpu);
+		switch (paging_vm_get_ucall(pvm, &uc)) {
+		case UCALL_SYNC:
+			if (pvm->sync_fn)
+				pvm->sync_fn(pvm, uc.args[0], pvm->sync_arg);
+			continue;
+		case UCALL_DONE:
+			TEST_ASSERT(uc.args[0] == nr, "engine ran %lu steps of %u", uc.args[0], nr);
+			return true;
+		case UCALL_ABORT:
+			REPORT_GUEST_ASSERT(uc);
+			return false;
+		default:
+			break;
+		}
+		if (mb->cur_step < nr)
+			describe_step(what, sizeof(what), &pvm->steps[mb->cur_step]);
+		else
+			snprintf(what, sizeof(what), "-");
+		ksft_print_msg("%s: the guest %s at step %u (%s), engine %s\n",
+			       guest_paging_mode_name(pvm->mode),
+			       run->exit_reason == KVM_EXIT_SHUTDOWN ? "triple faulted" :
+			       exit_reason_str(run->exit_reason),
+			       mb->cur_step, what, mb->started ? "started" : "never started");
+		return false;
+	}
+}
+
+int paging_vm_run_steps(struct paging_vm *pvm)
+{
+	struct gstep_mailbox *mb = paging_vm_hva(pvm, GSTEP_MAILBOX_GPA);
+	struct gstep_result *results = paging_vm_hva(pvm, GSTEP_RESULTS_GPA);
+	uint32_t nr = pvm->nr_steps;
+	int mismatches;
+	bool alive;
+
+	memcpy(paging_vm_hva(pvm, GSTEP_STEPS_GPA), pvm->steps, nr * sizeof(*pvm->steps));
+	memset(results, 0, nr * sizeof(*results));
+	mb->nr_steps = nr;
+	mb->cur_step = 0;
+	if (!pvm->started)
+		paging_vm_start(pvm);
+
+	alive = run_until_done(pvm, nr);
+	memcpy(pvm->results, results, nr * sizeof(*results));
+	mismatches = compare_results(pvm, nr);
+	pvm->nr_steps = 0;
+	pvm->cur_phase = NULL;
+	if (!alive)
+		mismatches++;
+	return mismatches;
+}
+
+const struct gstep_result *paging_vm_result(struct paging_vm *pvm, int step)
+{
+	return &pvm->results[step];
+}

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * paging_modes_test: one scenario of guest page-table changes, run by the
+ * guest step engine in every x86 paging mode KVM's MMU handles: 32-bit
+ * protected mode without paging, 2-level paging with 4K and 4M pages,
+ * PAE paging with 4K and 2M pages, and IA-32e 4-level (4K, 2M) and
+ * 5-level paging.  One TAP result per mode.
+ *
+ * Under shadow paging every step below goes through KVM's emulation of
+ * the guest's page walk: the guest's writes to its own page tables (made
+ * through an alias mapping of them) hit write-protected shadowed pages
+ * and must be reflected in the shadow entries (mmu.c kvm_mmu_pte_write()
+ * or the unsync/sync path), INVLPG and MOV CR3 reach kvm_mmu_invlpg()
+ * and the root cache, CR0.WP changes the shadow pages' role.  Under TDP
+ * the same steps run on the hardware's (here: QEMU's) page walker, which
+ * is the control that tells a KVM bug from a test bug.
+ *
+ * Every expected outcome is architectural, with the SDM Vol. 3A section
+ * next to it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "ucall_common.h"
+#include "kselftest.h"
+
+#include "kvm_compat.h"
+#include "kvm_mmu_config.h"
+#include "guest_paging.h"
+
+/* VAs of the scenario, all in one 1 GiB region below 4 GiB. */
+#define VA_BASE		0x40000000ull
+#define VA_TABLES	0x20000000ull	/* alias of every page table */
+
+#define TAG_A		0xa1a1a1a1u
+#define TAG_B		0xb2b2b2b2u
+#define TAG_C		0xc3c3c3c3u
+#define TAG_D		0xd4d4d4d4u
+#define RET_INSN	0xc3
+
+struct mode_case {
+	const char *name;
+	enum guest_paging_mode mode;
+	int level;		/* of the scenario's data mappings */
+};
+
+static const struct mode_case cases[] = {
+	{ "paging_off",		GUEST_PAGING_OFF,	0 },
+	{ "32bit_2level_4k",	GUEST_PAGING_32BIT,	1 },
+	{ "32bit_2level_4m",	GUEST_PAGING_32BIT,	2 },
+	{ "pae_4k",		GUEST_PAGING_PAE,	1 },
+	{ "pae_2m",		GUEST_PAGING_PAE,	2 },
+	{ "64bit_4level_4k",	GUEST_PAGING_4LEVEL,	1 },
+	{ "64bit_4level_2m",	GUEST_PAGING_4LEVEL,	2 },
+	{ "64bit_5level_4k",	GUEST_PAGING_5LEVEL,	1 },
+};
+
+/* The scenario's VAs: consecutive mappings of the case's page size. */
+struct layout {
+	uint64_t size;		/* bytes per mapping */
+	uint64_t va_x;		/* as1: A, then B; as2: D */
+	uint64_t va_np;		/* not present, then C */
+	uint64_t va_ro;		/* A, read-only */
+	uint64_t va_exec;	/* E, executable */
+	uint64_t va_nx;		/* E, no-execute */
+	uint64_t a, b, c, d, e;	/* GPAs of the data */
+};
+
+/* Tag the first and the last dword of a mapping, so both must map. */
+static void fill(struct paging_vm *pvm, uint64_t gpa, uint64_t size, uint32_t tag)
+{
+	*(uint32_t *)paging_vm_hva(pvm, gpa) = tag;
+	*(uint32_t *)paging_vm_hva(pvm, gpa + size - 4) = ~tag;
+}
+
+static struct layout setup_layout(struct paging_vm *pvm, int level)
+{
+	uint64_t size = guest_paging_level_size(pvm->mode, level);
+	struct layout l = {
+		.size = size,
+		.va_x = VA_BASE,
+		.va_np = VA_BASE + size,
+		.va_ro = VA_BASE + 2 * size,
+		.va_exec = VA_BASE + 3 * size,
+		.va_nx = VA_BASE + 4 * size,
+	};
+
+	l.a = paging_vm_alloc(pvm, size, size);
+	l.b = paging_vm_alloc(pvm, size, size);
+	l.c = paging_vm_alloc(pvm, size, size);
+	l.d = paging_vm_alloc(pvm, size, size);
+	l.e = paging_vm_alloc(pvm, size, size);
+	fill(pvm, l.a, size, TAG_A);
+	fill(pvm, l.b, size, TAG_B);
+	fill(pvm, l.c, size, TAG_C);
+	fill(pvm, l.d, size, TAG_D);
+	*(uint8_t *)paging_vm_hva(pvm, l.e) = RET_INSN;
+	return l;
+}
+
+static bool mode_has_nx(struct paging_vm *pvm)
+{
+	return pvm->mode != GUEST_PAGING_32BIT && (pvm->efer & GP_EFER_NX);
+}
+
+/* Load both tagged dwords of the mapping at @va. */
+static void load_tags(struct paging_vm *pvm, const struct layout *l, uint64_t va, uint32_t tag)
+{
+	gstep_load(pvm, va, 4, EXPECT_VALUE(tag));
+	gstep_load(pvm, va + l->size - 4, 4, EXPECT_VALUE((uint32_t)~tag));
+}
+
+static void build_steps(struct paging_vm *pvm, struct guest_as *as1, struct guest_as *as2,
+			const struct layout *l, int level)
+{
+	const uint64_t rw = GP_P | GP_RW;
+
+	gstep_phase(pvm, "access");
+	load_tags(pvm, l, l->va_x, TAG_A);
+	gstep_store(pvm, l->va_x + 4, 4, 0x5a5a5a5a, EXPECT_OK());
+	gstep_load(pvm, l->va_x + 4, 4, EXPECT_VALUE(0x5a5a5a5a));
+
+	/*
+	 * Remap va_x from A to B through the alias, then INVLPG: afterwards
+	 * no TLB entry for va_x may survive (SDM 4.10.4.1, INVLPG; 4.10.4.2:
+	 * software must invalidate after changing a present entry's address).
+	 */
+	gstep_phase(pvm, "remap through alias + invlpg");
+	gstep_write_entry(pvm, as1, l->va_x, level, l->b | rw | (level > 1 ? GP_PS : 0));
+	gstep_invlpg(pvm, l->va_x);
+	load_tags(pvm, l, l->va_x, TAG_B);
+
+	/*
+	 * Not present: #PF, error code P=0, W = write access, U/S=0 (CPL 0),
+	 * I/D=0, CR2 = the faulting linear address (SDM 4.7, 6.15 "Interrupt
+	 * 14").
+	 */
+	gstep_phase(pvm, "not present");
+	gstep_load(pvm, l->va_np, 4, EXPECT_PF(0, l->va_np));
+	gstep_store(pvm, l->va_np + 8, 4, 1, EXPECT_PF(GP_PFEC_W, l->va_np + 8));
+
+	/*
+	 * P 0 -> 1 needs no invalidation: no TLB or paging-structure-cache
+	 * entry is created from a not-present entry (SDM 4.10.4.3).
+	 */
+	gstep_phase(pvm, "make present through alias");
+	gstep_write_entry(pvm, as1, l->va_np, level, l->c | rw | (level > 1 ? GP_PS : 0));
+	load_tags(pvm, l, l->va_np, TAG_C);
+
+	/*
+	 * MOV CR3 switches to another paging hierarchy and invalidates the
+	 * non-global TLB entries (SDM 4.10.4.1; CR4.PGE is 0 here).
+	 */
+	gstep_phase(pvm, "switch cr3");
+	gstep_switch_as(pvm, as2);
+	load_tags(pvm, l, l->va_x, TAG_D);
+	gstep_load(pvm, l->va_np, 4, EXPECT_PF(0, l->va_np));
+	gstep_switch_as(pvm, as1);
+	load_tags(pvm, l, l->va_x, TAG_B);
+
+	/*
+	 * Supervisor writes to a read-only page fault when CR0.WP = 1 (error
+	 * code P|W) and are allowed when CR0.WP = 0 (SDM 4.6.1).  The TLB
+	 * keeps the entries' rights; CR0.WP applies at access time (4.10.2.2).
+	 */
+	gstep_phase(pvm, "cr0.wp");
+	gstep_load(pvm, l->va_ro, 4, EXPECT_VALUE(TAG_A));
+	gstep_store(pvm, l->va_ro + 8, 4, 1, EXPECT_PF(GP_PFEC_P | GP_PFEC_W, l->va_ro + 8));
+	gstep_cr0(pvm, 0, GP_CR0_WP);
+	gstep_store(pvm, l->va_ro + 12, 4, 0x77, EXPECT_OK());
+	gstep_load(pvm, l->va_ro + 12, 4, EXPECT_VALUE(0x77));
+	gstep_cr0(pvm, GP_CR0_WP, 0);
+	gstep_store(pvm, l->va_ro + 16, 4, 1, EXPECT_PF(GP_PFEC_P | GP_PFEC_W, l->va_ro + 16));
+
+	/*
+	 * Instruction fetch from an XD=1 page with EFER.NXE = 1 faults with
+	 * P|I/D (SDM 4.6.2, 4.7); only PAE and IA-32e entries have XD.
+	 */
+	gstep_phase(pvm, "execute");
+	gstep_exec(pvm, l->va_exec, EXPECT_OK());
+	if (mode_has_nx(pvm))
+		gstep_exec(pvm, l->va_nx, EXPECT_PF(GP_PFEC_P | GP_PFEC_I, l->va_nx));
+}
+
+/* Host-side view after the run: the guest's writes landed where mapped. */
+static int check_memory(struct paging_vm *pvm, struct guest_as *as1, const struct layout *l,
+			int level)
+{
+	uint64_t mask = ~(GP_A | GP_D);
+	int bad = 0;
+
+	if (*(uint32_t *)paging_vm_hva(pvm, l->a + 4) != 0x5a5a5a5a ||
+	    *(uint32_t *)paging_vm_hva(pvm, l->a + 12) != 0x77) {
+		ksft_print_msg("%s: the guest's stores did not reach page A\n",
+			       guest_paging_mode_name(pvm->mode));
+		bad++;
+	}
+	if ((guest_as_read_entry(as1, l->va_x, level) & mask) !=
+	    (l->b | GP_P | GP_RW | (level > 1 ? GP_PS : 0))) {
+		ksft_print_msg("%s: the alias write did not reach as1's entry for 0x%lx: 0x%lx\n",
+			       guest_paging_mode_name(pvm->mode), l->va_x,
+			       guest_as_read_entry(as1, l->va_x, level));
+		bad++;
+	}
+	return bad;
+}
+
+/* Without paging, linear = physical: loads and stores of the data area. */
+static int run_paging_off(struct paging_vm *pvm)
+{
+	uint64_t a = paging_vm_alloc(pvm, 4096, 4096);
+
+	fill(pvm, a, 4096, TAG_A);
+	gstep_phase(pvm, "physical access");
+	gstep_load(pvm, a, 4, EXPECT_VALUE(TAG_A));
+	gstep_load(pvm, a + 4096 - 4, 4, EXPECT_VALUE((uint32_t)~TAG_A));
+	gstep_store(pvm, a + 8, 8, 0x1122334455667788ull, EXPECT_OK());
+	gstep_load(pvm, a + 8, 8, EXPECT_VALUE(0x1122334455667788ull));
+	gstep_load(pvm, a + 8, 2, EXPECT_VALUE(0x7788));
+	return paging_vm_run_steps(pvm);
+}
+
+static int run_case(const struct mode_case *c, int *nr_steps)
+{
+	struct guest_as *as1, *as2;
+	struct paging_vm *pvm;
+	struct layout l;
+	uint64_t rw = GP_P | GP_RW;
+	uint64_t root2;
+	int bad;
+
+	pvm = paging_vm_create(c->mode);
+	if (c->mode == GUEST_PAGING_OFF) {
+		*nr_steps = 5;
+		bad = run_paging_off(pvm);
+		paging_vm_free(pvm);
+		return bad;
+	}
+
+	as1 = guest_as_create(pvm);
+	/* A PAE PDPT only needs 32-byte alignment (SDM 4.4.1): use the page's end. */
+	root2 = paging_vm_alloc_table(pvm);
+	if (c->mode == GUEST_PAGING_PAE)
+		root2 += 4096 - 32;
+	as2 = guest_as_create_at(pvm, root2);
+	guest_as_map_tables(as1, VA_TABLES);
+
+	l = setup_layout(pvm, c->level);
+	guest_as_map(as1, l.va_x, l.a, c->level, rw);
+	guest_as_map(as1, l.va_ro, l.a, c->level, GP_P);
+	guest_as_map(as1, l.va_exec, l.e, c->level, GP_P);
+	if (mode_has_nx(pvm))
+		guest_as_map(as1, l.va_nx, l.e, c->level, GP_P | GP_NX);
+	/* Make the table holding va_np's entry exist, with that entry zero. */
+	guest_as_unmap(as1, l.va_np, c->level);
+	guest_as_map(as2, l.va_x, l.d, c->level, rw);
+
+	build_steps(pvm, as1, as2, &l, c->level);
+	*nr_steps = pvm->nr_steps;
+	bad = paging_vm_run_steps(pvm);
+	bad += check_memory(pvm, as1, &l, c->level);
+	paging_vm_free(pvm);
+	return bad;
+}
+
+static const char *case_unsupported(const struct mode_case *c)
+{
+	const char *why;
+
+	if (!guest_paging_mode_supported(c->mode, &why))
+		return why;
+	/* 4M pages in 2-level paging need CR4.PSE, i.e. CPUID.01H:EDX.PSE. */
+	if (c->mode == GUEST_PAGING_32BIT && c->level == 2 &&
+	    !kvm_cpu_has(KVM_X86_CPU_FEATURE(0x1, 0, EDX, 3)))
+		return "KVM offers no PSE to guests";
+	return NULL;
+}
+
+int main(int argc, char *argv[])
+{
+	struct kvm_mmu_config cfg;
+	const char *why;
+	int i, bad, nr_steps;
+
+	ksft_print_header();
+	kvm_mmu_config_read(&cfg);
+	kvm_mmu_config_print(&cfg);
+	kvm_mmu_config_require_standard(&cfg);
+	ksft_set_plan(ARRAY_SIZE(cases));
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		why = case_unsupported(&cases[i]);
+		if (why) {
+			ksft_test_result_skip("%s: %s\n", cases[i].name, why);
+			continue;
+		}
+		bad = run_case(&cases[i], &nr_steps);
+		ksft_print_msg("%s: %d steps, %d mismatches\n", cases[i].name, nr_steps, bad);
+		ksft_test_result(!bad, "%s_%s\n", cases[i].name, kvm_mmu_config_name(&cfg));
+	}
+	ksft_finished();
+}
