@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Capture of kvmmmu trace events for one test's VM, through libtracefs and
+ * libtraceevent, into the shadow page model of kvm_trace_model.h.
+ *
+ * Each capture has a private tracefs instance, "smmu_<pid>_<n>", with only
+ * the kvmmmu events it needs enabled and filtered to the test's vCPU
+ * threads (the framework runs a vCPU in the thread that calls vcpu_run(),
+ * normally the test's main thread).  The instance is removed by
+ * kvm_trace_destroy(), at exit (TEST_ASSERT exits), on fatal signals, and,
+ * for a test killed with SIGKILL, by the next kvm_trace_create() of any
+ * test, which removes instances whose process is gone.
+ *
+ *	t = kvm_trace_create();
+ *	kvm_trace_start(t, "touch");
+ *	vcpu_run(vcpu);
+ *	kvm_trace_stop(t);
+ *	n = kvm_mmu_model_count_pages(kvm_trace_model(t),
+ *		&KVM_MMU_QUERY(.phase = 0, .type = KVM_MMU_GET_PAGE, .created = 1, .level = 1));
+ */
+#ifndef SELFTEST_KVM_TRACE_H
+#define SELFTEST_KVM_TRACE_H
+
+#include <sys/types.h>
+
+#include "kvm_role.h"
+#include "kvm_trace_model.h"
+
+#define KVM_TRACE_INSTANCE_PREFIX	"smmu_"
+
+struct kvm_trace;
+
+/*
+ * A capture of kvm_mmu_get_page, kvm_mmu_sync_page, kvm_mmu_unsync_page
+ * and kvm_mmu_prepare_zap_page for the calling thread, not yet started.
+ * Skips (KSFT_SKIP) with the reason when tracefs or the kvmmmu events are
+ * missing or the role layout of the running kernel is unknown.
+ */
+struct kvm_trace *kvm_trace_create(void);
+
+/* Also capture kvmmmu event @event (before the first kvm_trace_start()). */
+void kvm_trace_add_event(struct kvm_trace *t, const char *event);
+
+/* Also capture events of thread @tid (e.g. a vCPU run in another thread). */
+void kvm_trace_add_thread(struct kvm_trace *t, pid_t tid);
+
+/* Begin phase @phase: events from now on are recorded under it. */
+void kvm_trace_start(struct kvm_trace *t, const char *phase);
+
+/*
+ * End the phase: stop recording and read its events into the model.
+ * Fails the test if the trace buffer lost events.
+ */
+void kvm_trace_stop(struct kvm_trace *t);
+
+/* The model of all phases so far. */
+struct kvm_mmu_model *kvm_trace_model(struct kvm_trace *t);
+
+/* Phase number of the most recent kvm_trace_start(). */
+int kvm_trace_phase(struct kvm_trace *t);
+
+/* The tracefs instance's name (for diagnostics and cleanup checks). */
+const char *kvm_trace_instance_name(struct kvm_trace *t);
+
+/* Print the model as TAP diagnostics. */
+void kvm_trace_print(struct kvm_trace *t);
+
+/* Remove the instance and free everything. */
+void kvm_trace_destroy(struct kvm_trace *t);
+
+/*
+ * Remove every "smmu_<pid>_*" instance whose process no longer exists.
+ * Returns how many were removed.  kvm_trace_create() calls it.
+ */
+int kvm_trace_reap_stale_instances(void);
+
+/*
+ * The role layout of the running kernel (BTF, else the built-in table);
+ * skips with the reason when neither applies.
+ */
+void kvm_role_layout_require(struct kvm_role_layout *layout);
+
+#endif /* SELFTEST_KVM_TRACE_H */

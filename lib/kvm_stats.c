@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Whole-VM stat snapshots (include/kvm_stats.h).  The binary stats fd is
+ * what the framework trusts; debugfs is what people read.  They are the
+ * same counters (kvm_stats_debugfs in virt/kvm/kvm_main.c reads the stat
+ * through the same descriptor table), so any difference is a bug either in
+ * KVM or in this library.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kvm_util.h"
+#include "test_util.h"
+#include "kselftest.h"
+
+#include "kvm_debugfs.h"
+#include "kvm_stats.h"
+
+/* The debugfs value of stat @name; false if there is no such file. */
+static bool debugfs_stat(struct kvm_vm *vm, const char *name, uint64_t *val)
+{
+	char path[320], text[32];
+	ssize_t len;
+	int fd;
+
+	vm_debugfs_dir(vm, path, sizeof(path) - KVM_STATS_NAME_LEN - 1);
+	strcat(path, "/");
+	strcat(path, name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return false;
+	len = read(fd, text, sizeof(text) - 1);
+	TEST_ASSERT(len >= 0, "read(%s): %s", path, strerror(errno));
+	close(fd);
+	text[len] = '\0';
+	TEST_ASSERT(!kvm_debugfs_parse_u64(text, len, val), "%s: not a stat value: '%s'",
+		    path, text);
+	return true;
+}
+
+static void add_stat(struct kvm_vm *vm, struct kvm_stats_snapshot *s, const char *name,
+		     uint64_t val)
+{
+	uint64_t dbg;
+
+	TEST_ASSERT(s->nr < KVM_STATS_MAX, "more than %d VM stats", KVM_STATS_MAX);
+	TEST_ASSERT(debugfs_stat(vm, name, &dbg),
+		    "VM stat %s has no debugfs file (kvm_create_vm_debugfs() creates one per stat)",
+		    name);
+	TEST_ASSERT(dbg == val, "VM stat %s: binary stats fd says %lu, debugfs says %lu",
+		    name, val, dbg);
+	snprintf(s->name[s->nr], KVM_STATS_NAME_LEN, "%s", name);
+	s->val[s->nr++] = val;
+}
+
+void vm_stats_snapshot(struct kvm_vm *vm, struct kvm_stats_snapshot *s)
+{
+	struct kvm_stats_header header;
+	struct kvm_stats_desc *descs, *d;
+	uint64_t data[64];
+	unsigned int i;
+	int fd;
+
+	/* A fresh fd: 6.1's read_stats_header() reads at the file position. */
+	fd = vm_get_stats_fd(vm);
+	read_stats_header(fd, &header);
+	descs = read_stats_descriptors(fd, &header);
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < header.num_desc; i++) {
+		d = get_stats_descriptor(descs, i, &header);
+		/* Histograms have no single value to compare or subtract. */
+		if (d->size != 1)
+			continue;
+		read_stat_data(fd, &header, d, data, 1);
+		add_stat(vm, s, d->name, data[0]);
+	}
+	free(descs);
+	close(fd);
+}
+
+static int find(const struct kvm_stats_snapshot *s, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nr; i++) {
+		if (!strcmp(s->name[i], name))
+			return i;
+	}
+	return -1;
+}
+
+uint64_t kvm_stats_get(const struct kvm_stats_snapshot *s, const char *name)
+{
+	int i = find(s, name);
+
+	TEST_ASSERT(i >= 0, "no VM stat '%s'", name);
+	return s->val[i];
+}
+
+int64_t kvm_stats_delta(const struct kvm_stats_snapshot *before,
+			const struct kvm_stats_snapshot *after, const char *name)
+{
+	return (int64_t)(kvm_stats_get(after, name) - kvm_stats_get(before, name));
+}
+
+void kvm_stats_print_deltas(const struct kvm_stats_snapshot *before,
+			    const struct kvm_stats_snapshot *after, const char *phase)
+{
+	unsigned int i, changed = 0;
+	int j;
+
+	for (i = 0; i < after->nr; i++) {
+		j = find(before, after->name[i]);
+		if (j >= 0 && before->val[j] == after->val[i])
+			continue;
+		ksft_print_msg("%s: %s %+ld (now %lu)\n", phase, after->name[i],
+			       j >= 0 ? (long)(after->val[i] - before->val[j]) : 0L,
+			       after->val[i]);
+		changed++;
+	}
+	if (!changed)
+		ksft_print_msg("%s: no VM stat changed\n", phase);
+}
+
+void vm_rmaps_stat(struct kvm_vm *vm, struct kvm_rmaps_stat *st)
+{
+	char path[320], text[4096];
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	vm_debugfs_dir(vm, path, sizeof(path) - 16);
+	strcat(path, "/mmu_rmaps_stat");
+	fd = open(path, O_RDONLY);
+	TEST_ASSERT(fd >= 0, "open(%s): %s", path, strerror(errno));
+	while ((n = read(fd, text + len, sizeof(text) - len)) > 0)
+		len += n;
+	TEST_ASSERT(n == 0, "read(%s): %s", path, strerror(errno));
+	TEST_ASSERT(len < sizeof(text), "%s: longer than %zu bytes", path, sizeof(text));
+	close(fd);
+	TEST_ASSERT(!kvm_rmaps_stat_parse(text, len, st), "%s: unexpected format:\n%.*s",
+		    path, (int)len, text);
+}

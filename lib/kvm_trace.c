@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmmmu trace capture for one test (include/kvm_trace.h), with libtracefs
+ * for the instance, enablement and filters, and libtraceevent for parsing
+ * the binary records (fields by name, as the event's format file declares
+ * them, so no layout of the ring buffer is assumed here).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event-parse.h>
+#include <tracefs.h>
+
+#include "kvm_util.h"
+#include "test_util.h"
+#include "kselftest.h"
+
+#include "kvm_role_btf.h"
+#include "kvm_trace.h"
+
+#define MAX_TRACES	8
+#define MAX_THREADS	16
+#define MAX_EVENTS	16
+
+struct kvm_trace {
+	struct tracefs_instance *inst;
+	struct tep_handle *tep;
+	char name[64];
+	pid_t tids[MAX_THREADS];
+	int nr_tids;
+	char events[MAX_EVENTS][KVM_MMU_EVENT_NAME_LEN];
+	int nr_events;
+	bool armed;		/* events enabled and filtered */
+	int phase;
+	long long lost;
+	int slot;
+	struct kvm_mmu_model model;
+};
+
+/*
+ * Instances to remove if the test dies.  The paths are kept as plain
+ * strings so that the signal handler needs nothing but rmdir(), which is
+ * async-signal-safe.  The handlers are inherited across fork(), so each
+ * entry has its owner: a child never removes its parent's instances.
+ */
+static struct {
+	struct kvm_trace *trace;
+	pid_t owner;
+	char dir[512];
+} live[MAX_TRACES];
+static bool handlers_installed;
+
+static const char * const default_events[] = {
+	"kvm_mmu_get_page", "kvm_mmu_sync_page", "kvm_mmu_unsync_page",
+	"kvm_mmu_prepare_zap_page",
+};
+
+static void remove_live_dirs_signal_safe(void)
+{
+	pid_t self = getpid();
+	int i;
+
+	for (i = 0; i < MAX_TRACES; i++) {
+		if (live[i].dir[0] && live[i].owner == self)
+			rmdir(live[i].dir);
+	}
+}
+
+static void fatal_signal(int sig)
+{
+	remove_live_dirs_signal_safe();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void remove_all_at_exit(void)
+{
+	pid_t self = getpid();
+	int i;
+
+	for (i = 0; i < MAX_TRACES; i++) {
+		if (live[i].trace && live[i].owner == self)
+			kvm_trace_destroy(live[i].trace);
+	}
+}
+
+static void install_cleanup_handlers(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGABRT,
+				    SIGSEGV, SIGBUS, SIGFPE, SIGILL };
+	struct sigaction sa = { .sa_handler = fatal_signal };
+	unsigned int i;
+
+	if (handlers_installed)
+		return;
+	handlers_installed = true;
+	atexit(remove_all_at_exit);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+/* "smmu_<pid>_<n>" of a process that is gone (ESRCH, not EPERM). */
+static int reap_one(const char *name, void *ctx)
+{
+	int *reaped = ctx;
+	char path[512];
+	int pid, n;
+
+	if (sscanf(name, KVM_TRACE_INSTANCE_PREFIX "%d_%d", &pid, &n) != 2 || pid <= 0)
+		return 0;
+	if (kill(pid, 0) == 0 || errno != ESRCH)
+		return 0;
+	snprintf(path, sizeof(path), "%s/instances/%s", tracefs_tracing_dir(), name);
+	if (!rmdir(path))
+		(*reaped)++;
+	return 0;
+}
+
+int kvm_trace_reap_stale_instances(void)
+{
+	int reaped = 0;
+
+	if (!tracefs_tracing_dir())
+		return 0;
+	tracefs_instances_walk(reap_one, &reaped);
+	return reaped;
+}
+
+/*
+ * Parsing vmlinux's BTF takes about a second under TCG; the layout cannot
+ * change while the kvm module stays loaded, so read it once per process.
+ */
+void kvm_role_layout_require(struct kvm_role_layout *layout)
+{
+	static struct kvm_role_layout cached;
+	static bool have_cached;
+	char why[256];
+
+	if (!have_cached) {
+		if (kvm_role_layout_load(&cached, why, sizeof(why)))
+			ksft_exit_skip("cannot decode shadow page roles: %s\n", why);
+		have_cached = true;
+	}
+	*layout = cached;
+}
+
+static void require_tracefs(void)
+{
+	const char *dir = tracefs_tracing_dir();
+	char path[512];
+
+	if (!dir) {
+		/* Mounts tracefs when allowed (root), as the VM runner does. */
+		tracefs_tracing_dir_is_mounted(true, &dir);
+		dir = tracefs_tracing_dir();
+	}
+	if (!dir)
+		ksft_exit_skip("tracefs is not mounted and cannot be mounted%s\n",
+			       geteuid() ? " (not root)" : "");
+	snprintf(path, sizeof(path), "%s/events/kvmmmu/kvm_mmu_get_page", dir);
+	if (access(path, R_OK))
+		ksft_exit_skip("no kvmmmu trace events (%s: %s)\n", path, strerror(errno));
+	snprintf(path, sizeof(path), "%s/instances", dir);
+	if (access(path, W_OK))
+		ksft_exit_skip("cannot create tracefs instances (%s: %s)%s\n", path,
+			       strerror(errno), geteuid() ? " (not root)" : "");
+}
+
+static int claim_slot(struct kvm_trace *t)
+{
+	int i;
+
+	/* A slot of a parent's capture (copied by fork()) is free for a child. */
+	for (i = 0; i < MAX_TRACES; i++) {
+		if (!live[i].trace || live[i].owner != getpid()) {
+			live[i].trace = t;
+			live[i].owner = getpid();
+			live[i].dir[0] = '\0';
+			return i;
+		}
+	}
+	TEST_FAIL("more than %d kvm_trace captures at once", MAX_TRACES);
+	return -1;
+}
+
+static void create_instance(struct kvm_trace *t)
+{
+	static int serial;
+	char *dir;
+
+	snprintf(t->name, sizeof(t->name), KVM_TRACE_INSTANCE_PREFIX "%d_%d",
+		 getpid(), serial++);
+	t->inst = tracefs_instance_create(t->name);
+	TEST_ASSERT(t->inst, "tracefs_instance_create(%s): %s", t->name, strerror(errno));
+
+	dir = tracefs_instance_get_dir(t->inst);
+	TEST_ASSERT(dir, "tracefs_instance_get_dir(%s)", t->name);
+	snprintf(live[t->slot].dir, sizeof(live[t->slot].dir), "%s", dir);
+	free(dir);
+
+	/* A new instance traces from the start: nothing until kvm_trace_start(). */
+	TEST_ASSERT(!tracefs_trace_off(t->inst), "tracing_on=0 in %s", t->name);
+}
+
+struct kvm_trace *kvm_trace_create(void)
+{
+	static const char * const systems[] = { "kvmmmu", NULL };
+	struct kvm_role_layout layout;
+	struct kvm_trace *t;
+	unsigned int i;
+
+	require_tracefs();
+	kvm_role_layout_require(&layout);
+	install_cleanup_handlers();
+	kvm_trace_reap_stale_instances();
+
+	t = calloc(1, sizeof(*t));
+	TEST_ASSERT(t, "out of memory");
+	t->slot = claim_slot(t);
+	t->tids[t->nr_tids++] = gettid();
+	t->phase = -1;
+	for (i = 0; i < sizeof(default_events) / sizeof(default_events[0]); i++)
+		kvm_trace_add_event(t, default_events[i]);
+	kvm_mmu_model_init(&t->model, &layout);
+	create_instance(t);
+
+	/*
+	 * libtraceevent cannot evaluate the kvmmmu print formats (they call
+	 * kernel helpers); the fields are what is read, so keep it quiet.
+	 */
+	tep_set_loglevel(TEP_LOG_NONE);
+	tracefs_set_loglevel(TEP_LOG_NONE);
+	t->tep = tracefs_local_events_system(NULL, systems);
+	TEST_ASSERT(t->tep, "cannot read the kvmmmu event formats");
+	return t;
+}
+
+void kvm_trace_add_event(struct kvm_trace *t, const char *event)
+{
+	int i;
+
+	TEST_ASSERT(!t->armed, "kvm_trace_add_event(%s) after kvm_trace_start()", event);
+	for (i = 0; i < t->nr_events; i++) {
+		if (!strcmp(t->events[i], event))
+			return;
+	}
+	TEST_ASSERT(t->nr_events < MAX_EVENTS && strlen(event) < KVM_MMU_EVENT_NAME_LEN,
+		    "kvm_trace_add_event(%s): too many or too long", event);
+	strcpy(t->events[t->nr_events++], event);
+}
+
+void kvm_trace_add_thread(struct kvm_trace *t, pid_t tid)
+{
+	TEST_ASSERT(!t->armed, "kvm_trace_add_thread() after kvm_trace_start()");
+	TEST_ASSERT(t->nr_tids < MAX_THREADS, "too many threads to trace");
+	t->tids[t->nr_tids++] = tid;
+}
+
+/* "common_pid==1||common_pid==2": the filter grammar of kernel/trace. */
+static void build_filter(struct kvm_trace *t, char *buf, size_t size)
+{
+	size_t len = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < t->nr_tids && len < size; i++)
+		len += snprintf(buf + len, size - len, "%scommon_pid==%d",
+				i ? "||" : "", t->tids[i]);
+	TEST_ASSERT(len < size, "trace filter too long");
+}
+
+/* The filter goes in before the event is enabled: no event escapes it. */
+static void arm(struct kvm_trace *t)
+{
+	char filter[MAX_THREADS * 24];
+	int i;
+
+	build_filter(t, filter, sizeof(filter));
+	for (i = 0; i < t->nr_events; i++) {
+		TEST_ASSERT(tracefs_event_file_write(t->inst, "kvmmmu", t->events[i],
+						     "filter", filter) > 0,
+			    "set filter '%s' on kvmmmu/%s in %s: %s", filter,
+			    t->events[i], t->name, strerror(errno));
+		TEST_ASSERT(!tracefs_event_enable(t->inst, "kvmmmu", t->events[i]),
+			    "enable kvmmmu/%s in %s: %s", t->events[i], t->name,
+			    strerror(errno));
+	}
+	t->armed = true;
+}
+
+void kvm_trace_start(struct kvm_trace *t, const char *phase)
+{
+	if (!t->armed)
+		arm(t);
+	t->phase = kvm_mmu_model_begin_phase(&t->model, phase);
+	TEST_ASSERT(t->phase >= 0, "too many trace phases (%d)", KVM_MMU_MAX_PHASES);
+	TEST_ASSERT(!tracefs_trace_on(t->inst), "tracing_on=1 in %s", t->name);
+}
+
+static enum kvm_mmu_event_type event_type(const char *name)
+{
+	if (!strcmp(name, "kvm_mmu_get_page"))
+		return KVM_MMU_GET_PAGE;
+	if (!strcmp(name, "kvm_mmu_sync_page"))
+		return KVM_MMU_SYNC_PAGE;
+	if (!strcmp(name, "kvm_mmu_unsync_page"))
+		return KVM_MMU_UNSYNC_PAGE;
+	if (!strcmp(name, "kvm_mmu_prepare_zap_page"))
+		return KVM_MMU_PREPARE_ZAP_PAGE;
+	return KVM_MMU_OTHER;
+}
+
+static unsigned long long field(struct tep_event *event, struct tep_record *record,
+				const char *name)
+{
+	unsigned long long val = 0;
+
+	TEST_ASSERT(!tep_get_field_val(NULL, event, name, record, &val, 0),
+		    "kvmmmu/%s has no field '%s'", event->name, name);
+	return val;
+}
+
+/* KVM_MMU_PAGE_FIELDS of mmutrace.h, and "created" of kvm_mmu_get_page. */
+static int on_record(struct tep_event *event, struct tep_record *record, int cpu,
+		     void *ctx)
+{
+	struct kvm_trace *t = ctx;
+	struct kvm_mmu_event ev = { 0 };
+
+	/* -1: the buffer lost an unknown number of events before this one. */
+	if (record->missed_events)
+		t->lost += record->missed_events > 0 ? record->missed_events : 1;
+	if (strcmp(event->system, "kvmmmu"))
+		return 0;
+
+	ev.type = event_type(event->name);
+	snprintf(ev.name, sizeof(ev.name), "%s", event->name);
+	if (ev.type != KVM_MMU_OTHER) {
+		ev.gfn = field(event, record, "gfn");
+		ev.role = field(event, record, "role");
+		ev.root_count = field(event, record, "root_count");
+		ev.unsync = field(event, record, "unsync");
+		ev.mmu_valid_gen = field(event, record, "mmu_valid_gen");
+	}
+	if (ev.type == KVM_MMU_GET_PAGE)
+		ev.created = field(event, record, "created");
+	TEST_ASSERT(!kvm_mmu_model_add(&t->model, &ev), "out of memory");
+	return 0;
+}
+
+void kvm_trace_stop(struct kvm_trace *t)
+{
+	TEST_ASSERT(!tracefs_trace_off(t->inst), "tracing_on=0 in %s", t->name);
+	/* Consumes the per-CPU buffers: the next phase starts empty. */
+	TEST_ASSERT(!tracefs_iterate_raw_events(t->tep, t->inst, NULL, 0, on_record, t),
+		    "reading the trace of %s failed", t->name);
+	TEST_ASSERT(!t->lost,
+		    "the trace buffer of %s lost %lld kvmmmu events in phase '%s': counts would be wrong",
+		    t->name, t->lost, t->model.phase_names[t->phase]);
+}
+
+struct kvm_mmu_model *kvm_trace_model(struct kvm_trace *t)
+{
+	return &t->model;
+}
+
+int kvm_trace_phase(struct kvm_trace *t)
+{
+	return t->phase;
+}
+
+const char *kvm_trace_instance_name(struct kvm_trace *t)
+{
+	return t->name;
+}
+
+void kvm_trace_print(struct kvm_trace *t)
+{
+	fflush(stdout);
+	kvm_mmu_model_print(&t->model, stdout, "# ");
+	fflush(stdout);
+}
+
+void kvm_trace_destroy(struct kvm_trace *t)
+{
+	if (t->inst) {
+		tracefs_trace_off(t->inst);
+		/* Removing the instance drops its enablement and filters too. */
+		tracefs_instance_destroy(t->inst);
+		tracefs_instance_free(t->inst);
+	}
+	live[t->slot].dir[0] = '\0';
+	live[t->slot].trace = NULL;
+	if (t->tep)
+		tep_free(t->tep);
+	kvm_mmu_model_free(&t->model);
+	free(t);
+}

@@ -1,0 +1,524 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmu_introspection_test: check the introspection library (kvmmmu trace
+ * capture, role decoding, the shadow page model, stat snapshots and
+ * mmu_rmaps_stat) against what KVM 6.12's MMU code makes certain.
+ *
+ * A 64-bit guest runs four phases, each traced separately:
+ *   boot      run to the first GUEST_SYNC (code, stack, ucall mapped)
+ *   touch_a   write NR_PAGES pages of RANGE_A, whose guest page directory
+ *             and page table nothing touched before
+ *   wp_on     set CR0.WP (the framework starts guests with CR0.WP=0)
+ *   touch_b   write NR_PAGES pages of RANGE_B, also fresh
+ * and the VM is then freed while tracing ("teardown").
+ *
+ * Under shadow paging (TDP off), arch/x86/kvm/mmu/ in 6.12:
+ * - the root is a level-4 indirect shadow page of the guest's CR3 with the
+ *   CPU role: mmu_alloc_shadow_roots() -> mmu_alloc_root() with
+ *   root_role = kvm_calc_cpu_role() (access = ACC_ALL, cr0_wp = CR0.WP,
+ *   has_4_byte_gpte = !CR4.PAE) and efer_nx forced on by
+ *   kvm_init_shadow_mmu();
+ * - a fresh guest page table gets exactly one level-1 shadow page with the
+ *   role of its parent, one level lower, indirect, no quadrant for 8-byte
+ *   gptes and the access of the guest entries above it:
+ *   FNAME(fetch) -> kvm_mmu_get_child_sp() -> kvm_mmu_child_role(), and
+ *   FNAME(walk_addr_generic)/FNAME(gpte_access) in paging_tmpl.h (the
+ *   framework's entries are present+writable, supervisor, executable);
+ * - CR0.WP is part of the role, and kvm_mmu_find_shadow_page() compares
+ *   whole role words, so after CR0.WP changes (kvm_post_set_cr0() ->
+ *   kvm_mmu_reset_context()) a new root is created and no page of the old
+ *   role is ever found;
+ * - VM teardown zaps every shadow page: kvm_destroy_vm() ->
+ *   mmu_notifier_unregister() -> kvm_mmu_notifier_release() ->
+ *   kvm_flush_shadow_all() -> kvm_mmu_zap_all(), one
+ *   trace_kvm_mmu_prepare_zap_page() per valid page.
+ * In every configuration the trace and the stats count the same things in
+ * the same functions: __kvm_mmu_get_shadow_page() traces "created" exactly
+ * when kvm_mmu_find_shadow_page() counted mmu_cache_miss;
+ * __kvm_mmu_prepare_zap_page() traces and counts mmu_shadow_zapped;
+ * kvm_mmu_unsync_page() and kvm_unlink_unsync_page() trace and move
+ * mmu_unsync.  With the TDP MMU a non-nested guest never reaches
+ * __kvm_mmu_get_shadow_page() (mmu_alloc_direct_roots() ->
+ * kvm_tdp_mmu_alloc_root(), kvm_tdp_page_fault()); with the legacy TDP MMU
+ * every shadow page is direct (direct_map(), mmu_alloc_direct_roots()).
+ *
+ * Last, the library's own promise: no tracefs instance is left behind by a
+ * test that exits on a failed assertion, is killed by SIGTERM, or is killed
+ * by SIGKILL (removed by the next capture of any test).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <tracefs.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "ucall_common.h"
+#include "kselftest.h"
+
+#include "kvm_compat.h"
+#include "kvm_debugfs.h"
+#include "kvm_mmu_config.h"
+#include "kvm_role.h"
+#include "kvm_stats.h"
+#include "kvm_trace.h"
+
+#define NR_PAGES	16
+#define DATA_SLOT	1
+#define DATA_GPA	0x10000000UL
+/* PML4[0] (already used by the code), PDPT[1] and PDPT[2]: fresh PD and PT. */
+#define RANGE_A		0x40000000UL
+#define RANGE_B		0x80000000UL
+#define GPTE_ADDR_MASK	0x000ffffffffff000ULL
+
+#define ACC_EXEC	1
+#define ACC_WRITE	2
+
+enum { PHASE_BOOT, PHASE_TOUCH_A, PHASE_WP_ON, PHASE_TOUCH_B, NR_RUN_PHASES };
+static const char * const phase_name[] = { "boot", "touch_a", "wp_on", "touch_b" };
+
+static void touch(uint64_t base)
+{
+	uint64_t i;
+
+	for (i = 0; i < NR_PAGES; i++)
+		*(volatile uint64_t *)(base + i * PAGE_SIZE) = i + 1;
+}
+
+static void guest_code(void)
+{
+	GUEST_SYNC(PHASE_BOOT);
+	touch(RANGE_A);
+	GUEST_SYNC(PHASE_TOUCH_A);
+	asm volatile("mov %0, %%cr0" : : "r"(get_cr0() | X86_CR0_WP) : "memory");
+	GUEST_SYNC(PHASE_WP_ON);
+	touch(RANGE_B);
+	GUEST_SYNC(PHASE_TOUCH_B);
+	GUEST_DONE();
+}
+
+static struct kvm_mmu_config cfg;
+static struct kvm_trace *trace;
+static struct kvm_vm *vm;
+/* gfns of the guest page tables the phases must shadow. */
+static uint64_t pml4_gfn, pd_a_gfn, pt_a_gfn, pd_b_gfn, pt_b_gfn;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* gfn of the guest's paging structure at @level (4 = PML4) for @gva. */
+static uint64_t guest_table_gfn(uint64_t gva, int level)
+{
+	uint64_t gpa = vm->pgd, entry;
+	int l;
+
+	for (l = 4; l > level; l--) {
+		uint64_t *table = addr_gpa2hva(vm, gpa);
+
+		entry = table[(gva >> (PAGE_SHIFT + 9 * (l - 1))) & 511];
+		TEST_ASSERT(entry & 1, "gva 0x%lx not mapped at level %d", gva, l);
+		gpa = entry & GPTE_ADDR_MASK;
+	}
+	return gpa >> PAGE_SHIFT;
+}
+
+static void run_to_sync(struct kvm_vcpu *vcpu, uint64_t stage)
+{
+	struct ucall uc;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
+	switch (get_ucall(vcpu, &uc)) {
+	case UCALL_SYNC:
+		TEST_ASSERT(uc.args[1] == stage, "expected stage %lu, got %lu",
+			    stage, uc.args[1]);
+		break;
+	case UCALL_ABORT:
+		REPORT_GUEST_ASSERT(uc);
+		break;
+	default:
+		TEST_FAIL("unexpected ucall %lu", uc.cmd);
+	}
+}
+
+static size_t count(struct kvm_mmu_query q)
+{
+	return kvm_mmu_model_count(kvm_trace_model(trace), &q);
+}
+
+/*
+ * The trace and the stats are counted side by side in the same functions
+ * (see the header comment): over a phase their deltas must agree.
+ */
+static bool trace_agrees_with_stats(int phase, const struct kvm_stats_snapshot *before,
+				    const struct kvm_stats_snapshot *after)
+{
+	int64_t created = count(KVM_MMU_QUERY(.phase = phase, .type = KVM_MMU_GET_PAGE,
+					      .created = 1));
+	int64_t zapped = count(KVM_MMU_QUERY(.phase = phase,
+					     .type = KVM_MMU_PREPARE_ZAP_PAGE));
+	int64_t unsync = count(KVM_MMU_QUERY(.phase = phase, .type = KVM_MMU_UNSYNC_PAGE)) -
+			 count(KVM_MMU_QUERY(.phase = phase, .type = KVM_MMU_SYNC_PAGE));
+	int64_t miss = kvm_stats_delta(before, after, "mmu_cache_miss");
+	int64_t zap = kvm_stats_delta(before, after, "mmu_shadow_zapped");
+	int64_t uns = kvm_stats_delta(before, after, "mmu_unsync");
+	bool ok = created == miss && zapped == zap && unsync == uns;
+
+	if (!ok)
+		ksft_print_msg("%s: trace created %ld / zapped %ld / unsync-sync %ld, stats mmu_cache_miss %+ld / mmu_shadow_zapped %+ld / mmu_unsync %+ld\n",
+			       phase_name[phase], created, zapped, unsync, miss, zap, uns);
+	return ok;
+}
+
+/* Role checks print what differs, with the configuration. */
+static bool expect_field(const char *what, const char *field, int seen, int expected)
+{
+	if (seen == expected)
+		return true;
+	ksft_print_msg("%s: role.%s is %d, expected %d (configuration %s)\n", what, field,
+		       seen, expected, kvm_mmu_config_name(&cfg));
+	return false;
+}
+
+/* The role every shadow page of this 64-bit, non-nested, non-SMM guest has. */
+static bool expect_role(const char *what, uint32_t word, int level, int access, int cr0_wp)
+{
+	const struct kvm_role_layout *l = &kvm_trace_model(trace)->layout;
+	struct kvm_mmu_role r;
+	char buf[128];
+	bool ok = true;
+
+	kvm_role_decode(l, word, &r);
+	ksft_print_msg("%s: role 0x%08x = %s\n", what, word, kvm_role_format(&r, buf, sizeof(buf)));
+	ok &= expect_field(what, "level", r.level, level);
+	ok &= expect_field(what, "has_4_byte_gpte", r.has_4_byte_gpte, 0);
+	ok &= expect_field(what, "quadrant", r.quadrant, 0);
+	ok &= expect_field(what, "direct", r.direct, 0);
+	ok &= expect_field(what, "access", r.access, access);
+	ok &= expect_field(what, "invalid", r.invalid, 0);
+	ok &= expect_field(what, "efer_nx", r.efer_nx, 1);
+	ok &= expect_field(what, "cr0_wp", r.cr0_wp, cr0_wp);
+	ok &= expect_field(what, "smep_andnot_wp", r.smep_andnot_wp, 0);
+	ok &= expect_field(what, "smap_andnot_wp", r.smap_andnot_wp, 0);
+	ok &= expect_field(what, "ad_disabled", r.ad_disabled, 0);
+	ok &= expect_field(what, "guest_mode", r.guest_mode, 0);
+	if (r.passthrough != KVM_ROLE_ABSENT)
+		ok &= expect_field(what, "passthrough", r.passthrough, 0);
+	ok &= expect_field(what, "smm", r.smm, 0);
+	return ok;
+}
+
+/*
+ * The one page created in @phase for (@gfn, @level): its role word, or
+ * false (with the count printed) if there is not exactly one.
+ */
+static bool created_once(int phase, uint64_t gfn, int level, const char *what,
+			 uint32_t *role)
+{
+	struct kvm_mmu_model *m = kvm_trace_model(trace);
+	size_t i, n = 0;
+
+	for (i = 0; i < m->nr_events; i++) {
+		const struct kvm_mmu_event *e = &m->events[i];
+
+		if (e->phase != phase || e->type != KVM_MMU_GET_PAGE || !e->created ||
+		    e->gfn != gfn || kvm_role_get(&m->layout, e->role, "level") != level)
+			continue;
+		*role = e->role;
+		n++;
+	}
+	if (n != 1)
+		ksft_print_msg("%s: %zu level-%d shadow pages of gfn 0x%lx created in phase %s, expected exactly 1\n",
+			       what, n, level, gfn, phase_name[phase]);
+	return n == 1;
+}
+
+static bool check_root(void)
+{
+	uint32_t role;
+
+	/* mmu_alloc_root(vcpu, root_gfn, 0, 4): the role is the CPU role, access ACC_ALL. */
+	return count(KVM_MMU_QUERY(.phase = PHASE_BOOT, .type = KVM_MMU_GET_PAGE,
+				   .created = 1, .level = 4)) == 1 &&
+	       created_once(PHASE_BOOT, pml4_gfn, 4, "root", &role) &&
+	       expect_role("root", role, 4, 7, 0);
+}
+
+static bool check_touch_a(void)
+{
+	uint32_t pt_role, pd_role;
+	bool ok;
+
+	ok = created_once(PHASE_TOUCH_A, pt_a_gfn, 1, "range A page table", &pt_role) &&
+	     expect_role("range A page table", pt_role, 1, ACC_WRITE | ACC_EXEC, 0);
+	ok &= created_once(PHASE_TOUCH_A, pd_a_gfn, 2, "range A page directory", &pd_role) &&
+	      expect_role("range A page directory", pd_role, 2, ACC_WRITE | ACC_EXEC, 0);
+	/* No CR3 or role change: the root and the PDPT shadow are reused. */
+	if (count(KVM_MMU_QUERY(.phase = PHASE_TOUCH_A, .type = KVM_MMU_GET_PAGE,
+				.created = 1, .level = 4)) ||
+	    count(KVM_MMU_QUERY(.phase = PHASE_TOUCH_A, .type = KVM_MMU_GET_PAGE,
+				.created = 1, .level = 3))) {
+		ksft_print_msg("touch_a: a level-3 or level-4 shadow page was created without a CR3 or role change\n");
+		ok = false;
+	}
+	return ok;
+}
+
+/* Every get_page of @phase has role.cr0_wp == @wp. */
+static bool all_get_page_with_wp(int phase, int wp)
+{
+	struct kvm_mmu_model *m = kvm_trace_model(trace);
+	size_t i, bad = 0;
+
+	for (i = 0; i < m->nr_events; i++) {
+		const struct kvm_mmu_event *e = &m->events[i];
+
+		if (e->phase == phase && e->type == KVM_MMU_GET_PAGE &&
+		    kvm_role_get(&m->layout, e->role, "cr0_wp") != wp)
+			bad++;
+	}
+	if (bad)
+		ksft_print_msg("%s: %zu shadow pages with cr0_wp=%d used while CR0.WP=%d\n",
+			       phase_name[phase], bad, !wp, wp);
+	return !bad;
+}
+
+static bool check_wp_change(void)
+{
+	uint32_t root_role, pt_role;
+	bool ok;
+
+	ok = created_once(PHASE_WP_ON, pml4_gfn, 4, "root after CR0.WP=1", &root_role) &&
+	     expect_role("root after CR0.WP=1", root_role, 4, 7, 1);
+	ok &= all_get_page_with_wp(PHASE_TOUCH_B, 1);
+	ok &= created_once(PHASE_TOUCH_B, pt_b_gfn, 1, "range B page table", &pt_role) &&
+	      expect_role("range B page table", pt_role, 1, ACC_WRITE | ACC_EXEC, 1);
+	return ok;
+}
+
+static bool check_rmaps(void)
+{
+	struct kvm_rmaps_stat st;
+	uint64_t mapped;
+	int l4k;
+
+	vm_rmaps_stat(vm, &st);
+	if (cfg.tdp_mmu) {
+		/* kvm_memslots_have_rmaps(): no shadow root, no rmaps, empty file. */
+		ksft_print_msg("mmu_rmaps_stat: %u page sizes (TDP MMU: expected none)\n",
+			       st.nr_levels);
+		return st.nr_levels == 0;
+	}
+	l4k = kvm_rmaps_stat_level(&st, "4K");
+	mapped = kvm_rmaps_stat_mapped(&st, l4k);
+	ksft_print_msg("mmu_rmaps_stat: %lu gfns with 4K rmaps (expected >= %d)\n", mapped,
+		       2 * NR_PAGES);
+	/* mmu_set_spte() -> rmap_add() for each data page written (two ranges, 2 * NR_PAGES gfns). */
+	return l4k >= 0 && mapped >= 2 * NR_PAGES;
+}
+
+static void report(bool ok, bool applies, const char *name, const char *why_not)
+{
+	const char *config = kvm_mmu_config_name(&cfg);
+
+	if (!applies)
+		ksft_test_result_skip("%s_%s: %s\n", name, config, why_not);
+	else
+		ksft_test_result(ok, "%s_%s\n", name, config);
+}
+
+static void run_phases(struct kvm_vcpu *vcpu, bool *stats_ok)
+{
+	struct kvm_stats_snapshot before, after;
+	double t0, t1;
+	int p;
+
+	*stats_ok = true;
+	for (p = 0; p < NR_RUN_PHASES; p++) {
+		vm_stats_snapshot(vm, &before);
+		t0 = now();
+		kvm_trace_start(trace, phase_name[p]);
+		run_to_sync(vcpu, p);
+		kvm_trace_stop(trace);
+		t1 = now();
+		vm_stats_snapshot(vm, &after);
+		ksft_print_msg("%s: %.3f s including trace capture\n", phase_name[p], t1 - t0);
+		kvm_stats_print_deltas(&before, &after, phase_name[p]);
+		*stats_ok &= trace_agrees_with_stats(p, &before, &after);
+	}
+}
+
+/* Pages the teardown did not zap; the phase after the last run phase. */
+static size_t teardown(void)
+{
+	double t0 = now();
+
+	kvm_trace_start(trace, "teardown");
+	kvm_vm_free(vm);
+	vm = NULL;
+	kvm_trace_stop(trace);
+	ksft_print_msg("teardown: %.3f s including trace capture\n", now() - t0);
+	return kvm_mmu_model_count_live(kvm_trace_model(trace));
+}
+
+/* ---- cleanup of tracefs instances, in child processes ---- */
+
+static bool instance_exists(const char *name)
+{
+	return tracefs_instance_exists(name);
+}
+
+/*
+ * A child creates and starts a capture, tells the parent its instance name
+ * and then: 0 waits to be killed, 1 fails a TEST_ASSERT.
+ */
+static pid_t spawn_capture(int how, char *name, size_t size)
+{
+	int fds[2];
+	pid_t pid;
+	ssize_t n;
+
+	TEST_ASSERT(!pipe(fds), "pipe");
+	pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (!pid) {
+		struct kvm_trace *t = kvm_trace_create();
+		const char *nm = kvm_trace_instance_name(t);
+
+		kvm_trace_start(t, "child");
+		TEST_ASSERT(write(fds[1], nm, strlen(nm) + 1) > 0, "write");
+		if (how == 1) {
+			/* Its report would read like a failure of this test. */
+			TEST_ASSERT(freopen("/dev/null", "w", stderr), "freopen");
+			TEST_ASSERT(false, "expected failure in a child");
+		}
+		for (;;)
+			pause();
+	}
+	close(fds[1]);
+	n = read(fds[0], name, size - 1);
+	close(fds[0]);
+	TEST_ASSERT(n > 0, "the capture child died before creating its instance");
+	name[n] = '\0';
+	return pid;
+}
+
+static bool check_cleanup(void)
+{
+	char name[64];
+	bool ok = true;
+	int status;
+	pid_t pid;
+
+	/* TEST_ASSERT failure: exit() -> atexit handler. */
+	pid = spawn_capture(1, name, sizeof(name));
+	waitpid(pid, &status, 0);
+	if (instance_exists(name)) {
+		ksft_print_msg("instance %s left behind by a child that failed a TEST_ASSERT\n", name);
+		ok = false;
+	}
+
+	/* SIGTERM (what a runner sends first): the signal handler. */
+	pid = spawn_capture(0, name, sizeof(name));
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+	if (instance_exists(name)) {
+		ksft_print_msg("instance %s left behind by a child killed by SIGTERM\n", name);
+		ok = false;
+	}
+
+	/* SIGKILL (a timeout): nothing runs; the next capture reaps it. */
+	pid = spawn_capture(0, name, sizeof(name));
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	if (!instance_exists(name)) {
+		ksft_print_msg("instance %s of a SIGKILLed child vanished by itself?\n", name);
+	}
+	kvm_trace_reap_stale_instances();
+	if (instance_exists(name)) {
+		ksft_print_msg("instance %s of a SIGKILLed child was not reaped\n", name);
+		ok = false;
+	}
+	return ok;
+}
+
+int main(int argc, char *argv[])
+{
+	struct kvm_vcpu *vcpu;
+	size_t leaked, nr_get_page, nr_indirect;
+	bool stats_ok;
+	double t0;
+	char own[64];
+
+	ksft_print_header();
+	kvm_mmu_config_read(&cfg);
+	kvm_mmu_config_print(&cfg);
+	kvm_mmu_config_require_standard(&cfg);
+	kvm_debugfs_require();
+
+	t0 = now();
+	trace = kvm_trace_create();
+	ksft_print_msg("role layout from %s; tracefs instance %s; set up in %.3f s\n",
+		       kvm_trace_model(trace)->layout.source, kvm_trace_instance_name(trace),
+		       now() - t0);
+	snprintf(own, sizeof(own), "%s", kvm_trace_instance_name(trace));
+	ksft_set_plan(8);
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA, DATA_SLOT,
+				    2 * NR_PAGES, 0);
+	virt_map(vm, RANGE_A, DATA_GPA, NR_PAGES);
+	virt_map(vm, RANGE_B, DATA_GPA + NR_PAGES * PAGE_SIZE, NR_PAGES);
+	pml4_gfn = vm->pgd >> PAGE_SHIFT;
+	pd_a_gfn = guest_table_gfn(RANGE_A, 2);
+	pt_a_gfn = guest_table_gfn(RANGE_A, 1);
+	pd_b_gfn = guest_table_gfn(RANGE_B, 2);
+	pt_b_gfn = guest_table_gfn(RANGE_B, 1);
+	ksft_print_msg("guest tables: PML4 gfn 0x%lx; range A PD 0x%lx PT 0x%lx; range B PD 0x%lx PT 0x%lx\n",
+		       pml4_gfn, pd_a_gfn, pt_a_gfn, pd_b_gfn, pt_b_gfn);
+
+	run_phases(vcpu, &stats_ok);
+	report(stats_ok, true, "trace_agrees_with_stats", NULL);
+	report(check_rmaps(), true, "rmaps_stat", NULL);
+
+	nr_get_page = count(KVM_MMU_QUERY(.type = KVM_MMU_GET_PAGE));
+	nr_indirect = count(KVM_MMU_QUERY(.type = KVM_MMU_GET_PAGE, .direct = 0));
+	if (!cfg.tdp) {
+		report(check_root(), true, "root_is_level4_with_cpu_role", NULL);
+		report(check_touch_a(), true, "fresh_page_table_gets_one_level1_shadow_page", NULL);
+		report(check_wp_change(), true, "cr0_wp_change_creates_new_root_and_pages", NULL);
+	} else {
+		ksft_print_msg("%zu kvm_mmu_get_page events, %zu of indirect pages\n",
+			       nr_get_page, nr_indirect);
+		report(cfg.tdp_mmu ? nr_get_page == 0 : nr_indirect == 0 && nr_get_page > 0,
+		       true, cfg.tdp_mmu ? "tdp_mmu_creates_no_hashed_shadow_pages" :
+		       "legacy_tdp_shadow_pages_are_all_direct", NULL);
+		report(false, false, "fresh_page_table_gets_one_level1_shadow_page",
+		       "TDP is on: guest page tables are not shadowed");
+		report(false, false, "cr0_wp_change_creates_new_root_and_pages",
+		       "TDP is on: CR0.WP is not part of a shadow page role");
+	}
+
+	leaked = teardown();
+	if (leaked)
+		ksft_print_msg("%zu shadow pages created and never zapped\n", leaked);
+	report(!leaked, true, "teardown_zaps_every_shadow_page", NULL);
+
+	if (!cfg.tdp_mmu || leaked || !stats_ok)
+		kvm_trace_print(trace);
+	kvm_trace_destroy(trace);
+	report(!instance_exists(own), true, "own_instance_removed", NULL);
+	report(check_cleanup(), true, "no_instance_left_by_failed_or_killed_test", NULL);
+	ksft_finished();
+}
