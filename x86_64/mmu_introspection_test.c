@@ -37,10 +37,12 @@
  * when kvm_mmu_find_shadow_page() counted mmu_cache_miss;
  * __kvm_mmu_prepare_zap_page() traces and counts mmu_shadow_zapped;
  * kvm_mmu_unsync_page() and kvm_unlink_unsync_page() trace and move
- * mmu_unsync.  With the TDP MMU a non-nested guest never reaches
- * __kvm_mmu_get_shadow_page() (mmu_alloc_direct_roots() ->
- * kvm_tdp_mmu_alloc_root(), kvm_tdp_page_fault()); with the legacy TDP MMU
- * every shadow page is direct (direct_map(), mmu_alloc_direct_roots()).
+ * mmu_unsync.  The TDP MMU traces its own pages (tdp_mmu_init_sp() as
+ * created, handle_removed_pt() as zapped, but not the final put of a root
+ * in kvm_tdp_mmu_put_root()), all direct, and never looks them up in the
+ * hash (no mmu_cache_miss); with the legacy TDP MMU every shadow page is
+ * direct too (direct_map(), mmu_alloc_direct_roots()).  On AMD the TDP
+ * root level is the host's paging depth (get_npt_level() in svm.c).
  *
  * Last, the library's own promise: no tracefs instance is left behind by a
  * test that exits on a failed assertion, is killed by SIGTERM, or is killed
@@ -191,8 +193,13 @@ static bool expect_field(const char *what, const char *field, int seen, int expe
 	return false;
 }
 
-/* The role every shadow page of this 64-bit, non-nested, non-SMM guest has. */
-static bool expect_role(const char *what, uint32_t word, int level, int access, int cr0_wp)
+/*
+ * The role every shadow page of this 64-bit, non-nested, non-SMM guest
+ * has.  @direct pages are TDP pages (kvm_calc_tdp_mmu_root_page_role():
+ * cr0_wp and efer_nx forced on, access ACC_ALL).
+ */
+static bool expect_role(const char *what, uint32_t word, int level, int direct, int access,
+			int cr0_wp)
 {
 	const struct kvm_role_layout *l = &kvm_trace_model(trace)->layout;
 	struct kvm_mmu_role r;
@@ -204,14 +211,16 @@ static bool expect_role(const char *what, uint32_t word, int level, int access, 
 	ok &= expect_field(what, "level", r.level, level);
 	ok &= expect_field(what, "has_4_byte_gpte", r.has_4_byte_gpte, 0);
 	ok &= expect_field(what, "quadrant", r.quadrant, 0);
-	ok &= expect_field(what, "direct", r.direct, 0);
+	ok &= expect_field(what, "direct", r.direct, direct);
 	ok &= expect_field(what, "access", r.access, access);
 	ok &= expect_field(what, "invalid", r.invalid, 0);
 	ok &= expect_field(what, "efer_nx", r.efer_nx, 1);
 	ok &= expect_field(what, "cr0_wp", r.cr0_wp, cr0_wp);
 	ok &= expect_field(what, "smep_andnot_wp", r.smep_andnot_wp, 0);
 	ok &= expect_field(what, "smap_andnot_wp", r.smap_andnot_wp, 0);
-	ok &= expect_field(what, "ad_disabled", r.ad_disabled, 0);
+	/* Shadow paging: kvm_calc_cpu_role() leaves it 0; NPT has A/D bits. */
+	if (!direct || !strcmp(cfg.vendor_module, "kvm_amd"))
+		ok &= expect_field(what, "ad_disabled", r.ad_disabled, 0);
 	ok &= expect_field(what, "guest_mode", r.guest_mode, 0);
 	if (r.passthrough != KVM_ROLE_ABSENT)
 		ok &= expect_field(what, "passthrough", r.passthrough, 0);
@@ -244,15 +253,63 @@ static bool created_once(int phase, uint64_t gfn, int level, const char *what,
 	return n == 1;
 }
 
+/*
+ * Shadow paging: mmu_alloc_shadow_roots() -> mmu_alloc_root(vcpu, root_gfn,
+ * 0, 4), the role being the CPU role with access ACC_ALL.  TDP: the root of
+ * gfn 0 at the TDP level (mmu_alloc_direct_roots() -> mmu_alloc_root() or
+ * kvm_tdp_mmu_alloc_root()), which on AMD is the host's paging depth:
+ * svm_hardware_setup() -> kvm_configure_mmu(npt_enabled, get_npt_level(), ...)
+ * and kvm_mmu_get_tdp_level() uses that forced level.
+ */
 static bool check_root(void)
 {
+	int level = 4, max_level;
+	uint64_t gfn = pml4_gfn;
 	uint32_t role;
 
-	/* mmu_alloc_root(vcpu, root_gfn, 0, 4): the role is the CPU role, access ACC_ALL. */
+	if (cfg.tdp) {
+		gfn = 0;
+		if (!strcmp(cfg.vendor_module, "kvm_amd")) {
+			level = cfg.host_paging_levels;
+		} else {
+			/* VMX picks 4 or 5 by guest MAXPHYADDR: take what is there. */
+			level = count(KVM_MMU_QUERY(.phase = PHASE_BOOT, .type = KVM_MMU_GET_PAGE,
+						    .level = 5)) ? 5 : 4;
+		}
+	}
+	for (max_level = 5; max_level > level; max_level--) {
+		if (count(KVM_MMU_QUERY(.type = KVM_MMU_GET_PAGE, .level = max_level))) {
+			ksft_print_msg("a level-%d shadow page above the level-%d root\n",
+				       max_level, level);
+			return false;
+		}
+	}
 	return count(KVM_MMU_QUERY(.phase = PHASE_BOOT, .type = KVM_MMU_GET_PAGE,
-				   .created = 1, .level = 4)) == 1 &&
-	       created_once(PHASE_BOOT, pml4_gfn, 4, "root", &role) &&
-	       expect_role("root", role, 4, 7, 0);
+				   .created = 1, .level = level)) == 1 &&
+	       created_once(PHASE_BOOT, gfn, level, "root", &role) &&
+	       expect_role("root", role, level, cfg.tdp, 7, cfg.tdp);
+}
+
+/*
+ * Shadow paging shadows guest page tables: indirect pages only, as the
+ * framework maps every guest page with 4K PTEs (FNAME(fetch) makes direct
+ * pages only for guest huge pages).  TDP pages are all direct; the TDP
+ * MMU's are traced by tdp_mmu_init_sp(), always as created, and never go
+ * through the hash of kvm_mmu_find_shadow_page() (no mmu_cache_miss).
+ */
+static bool check_direct(uint64_t cache_miss)
+{
+	size_t all = count(KVM_MMU_QUERY(.type = KVM_MMU_GET_PAGE));
+	size_t direct = count(KVM_MMU_QUERY(.type = KVM_MMU_GET_PAGE, .direct = 1));
+	size_t found = count(KVM_MMU_QUERY(.type = KVM_MMU_GET_PAGE, .created = 0));
+
+	ksft_print_msg("%zu kvm_mmu_get_page events, %zu of direct pages, %zu found; mmu_cache_miss %lu\n",
+		       all, direct, found, cache_miss);
+	if (!all)
+		return false;
+	if (cfg.tdp_mmu)
+		return direct == all && !found && !cache_miss;
+	return direct == (cfg.tdp ? all : 0);
 }
 
 static bool check_touch_a(void)
@@ -261,9 +318,9 @@ static bool check_touch_a(void)
 	bool ok;
 
 	ok = created_once(PHASE_TOUCH_A, pt_a_gfn, 1, "range A page table", &pt_role) &&
-	     expect_role("range A page table", pt_role, 1, ACC_WRITE | ACC_EXEC, 0);
+	     expect_role("range A page table", pt_role, 1, 0, ACC_WRITE | ACC_EXEC, 0);
 	ok &= created_once(PHASE_TOUCH_A, pd_a_gfn, 2, "range A page directory", &pd_role) &&
-	      expect_role("range A page directory", pd_role, 2, ACC_WRITE | ACC_EXEC, 0);
+	      expect_role("range A page directory", pd_role, 2, 0, ACC_WRITE | ACC_EXEC, 0);
 	/* No CR3 or role change: the root and the PDPT shadow are reused. */
 	if (count(KVM_MMU_QUERY(.phase = PHASE_TOUCH_A, .type = KVM_MMU_GET_PAGE,
 				.created = 1, .level = 4)) ||
@@ -300,10 +357,10 @@ static bool check_wp_change(void)
 	bool ok;
 
 	ok = created_once(PHASE_WP_ON, pml4_gfn, 4, "root after CR0.WP=1", &root_role) &&
-	     expect_role("root after CR0.WP=1", root_role, 4, 7, 1);
+	     expect_role("root after CR0.WP=1", root_role, 4, 0, 7, 1);
 	ok &= all_get_page_with_wp(PHASE_TOUCH_B, 1);
 	ok &= created_once(PHASE_TOUCH_B, pt_b_gfn, 1, "range B page table", &pt_role) &&
-	      expect_role("range B page table", pt_role, 1, ACC_WRITE | ACC_EXEC, 1);
+	      expect_role("range B page table", pt_role, 1, 0, ACC_WRITE | ACC_EXEC, 1);
 	return ok;
 }
 
@@ -338,7 +395,7 @@ static void report(bool ok, bool applies, const char *name, const char *why_not)
 		ksft_test_result(ok, "%s_%s\n", name, config);
 }
 
-static void run_phases(struct kvm_vcpu *vcpu, bool *stats_ok)
+static void run_phases(struct kvm_vcpu *vcpu, bool *stats_ok, uint64_t *cache_miss)
 {
 	struct kvm_stats_snapshot before, after;
 	double t0, t1;
@@ -357,11 +414,18 @@ static void run_phases(struct kvm_vcpu *vcpu, bool *stats_ok)
 		kvm_stats_print_deltas(&before, &after, phase_name[p]);
 		*stats_ok &= trace_agrees_with_stats(p, &before, &after);
 	}
+	*cache_miss = kvm_stats_get(&after, "mmu_cache_miss");
 }
 
-/* Pages the teardown did not zap; the phase after the last run phase. */
+/*
+ * Pages the teardown did not zap.  The TDP MMU traces the zap of each
+ * page table it removes (handle_removed_pt()) but frees its roots in
+ * kvm_tdp_mmu_put_root() without a trace: its roots are left out.
+ */
 static size_t teardown(void)
 {
+	struct kvm_mmu_page_summary pages[256];
+	size_t i, n, total, live = 0;
 	double t0 = now();
 
 	kvm_trace_start(trace, "teardown");
@@ -369,7 +433,19 @@ static size_t teardown(void)
 	vm = NULL;
 	kvm_trace_stop(trace);
 	ksft_print_msg("teardown: %.3f s including trace capture\n", now() - t0);
-	return kvm_mmu_model_count_live(kvm_trace_model(trace));
+
+	n = kvm_mmu_model_pages(kvm_trace_model(trace), pages, 256, &total);
+	TEST_ASSERT(n == total, "more than 256 shadow pages");
+	for (i = 0; i < n; i++) {
+		struct kvm_mmu_role r;
+
+		kvm_role_decode(&kvm_trace_model(trace)->layout, pages[i].role, &r);
+		if (cfg.tdp_mmu && pages[i].first_phase == PHASE_BOOT && pages[i].gfn == 0 &&
+		    r.level >= 4)
+			continue;
+		live += pages[i].live;
+	}
+	return live;
 }
 
 /* ---- cleanup of tracefs instances, in child processes ---- */
@@ -456,7 +532,8 @@ static bool check_cleanup(void)
 int main(int argc, char *argv[])
 {
 	struct kvm_vcpu *vcpu;
-	size_t leaked, nr_get_page, nr_indirect;
+	size_t leaked;
+	uint64_t cache_miss;
 	bool stats_ok;
 	double t0;
 	char own[64];
@@ -473,7 +550,7 @@ int main(int argc, char *argv[])
 		       kvm_trace_model(trace)->layout.source, kvm_trace_instance_name(trace),
 		       now() - t0);
 	snprintf(own, sizeof(own), "%s", kvm_trace_instance_name(trace));
-	ksft_set_plan(8);
+	ksft_set_plan(9);
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA, DATA_SLOT,
@@ -488,35 +565,23 @@ int main(int argc, char *argv[])
 	ksft_print_msg("guest tables: PML4 gfn 0x%lx; range A PD 0x%lx PT 0x%lx; range B PD 0x%lx PT 0x%lx\n",
 		       pml4_gfn, pd_a_gfn, pt_a_gfn, pd_b_gfn, pt_b_gfn);
 
-	run_phases(vcpu, &stats_ok);
-	report(stats_ok, true, "trace_agrees_with_stats", NULL);
+	run_phases(vcpu, &stats_ok, &cache_miss);
+	report(stats_ok, !cfg.tdp_mmu, "trace_agrees_with_stats",
+	       "the TDP MMU traces its pages (tdp_mmu_init_sp(), handle_removed_pt()) but counts no mmu_cache_miss or mmu_shadow_zapped");
 	report(check_rmaps(), true, "rmaps_stat", NULL);
-
-	nr_get_page = count(KVM_MMU_QUERY(.type = KVM_MMU_GET_PAGE));
-	nr_indirect = count(KVM_MMU_QUERY(.type = KVM_MMU_GET_PAGE, .direct = 0));
-	if (!cfg.tdp) {
-		report(check_root(), true, "root_is_level4_with_cpu_role", NULL);
-		report(check_touch_a(), true, "fresh_page_table_gets_one_level1_shadow_page", NULL);
-		report(check_wp_change(), true, "cr0_wp_change_creates_new_root_and_pages", NULL);
-	} else {
-		ksft_print_msg("%zu kvm_mmu_get_page events, %zu of indirect pages\n",
-			       nr_get_page, nr_indirect);
-		report(cfg.tdp_mmu ? nr_get_page == 0 : nr_indirect == 0 && nr_get_page > 0,
-		       true, cfg.tdp_mmu ? "tdp_mmu_creates_no_hashed_shadow_pages" :
-		       "legacy_tdp_shadow_pages_are_all_direct", NULL);
-		report(false, false, "fresh_page_table_gets_one_level1_shadow_page",
-		       "TDP is on: guest page tables are not shadowed");
-		report(false, false, "cr0_wp_change_creates_new_root_and_pages",
-		       "TDP is on: CR0.WP is not part of a shadow page role");
-	}
+	report(check_root(), true, "root_level_and_role", NULL);
+	report(check_direct(cache_miss), true, "pages_direct_iff_tdp", NULL);
+	report(!cfg.tdp && check_touch_a(), !cfg.tdp, "fresh_page_table_gets_one_level1_shadow_page",
+	       "TDP is on: guest page tables are not shadowed");
+	report(!cfg.tdp && check_wp_change(), !cfg.tdp, "cr0_wp_change_creates_new_root_and_pages",
+	       "TDP is on: CR0.WP is not part of a TDP page's role");
 
 	leaked = teardown();
 	if (leaked)
 		ksft_print_msg("%zu shadow pages created and never zapped\n", leaked);
 	report(!leaked, true, "teardown_zaps_every_shadow_page", NULL);
 
-	if (!cfg.tdp_mmu || leaked || !stats_ok)
-		kvm_trace_print(trace);
+	kvm_trace_print(trace);
 	kvm_trace_destroy(trace);
 	report(!instance_exists(own), true, "own_instance_removed", NULL);
 	report(check_cleanup(), true, "no_instance_left_by_failed_or_killed_test", NULL);
