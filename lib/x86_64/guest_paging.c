@@ -178,6 +178,7 @@ struct paging_vm *paging_vm_create(enum guest_paging_mode mode)
 
 	TEST_ASSERT(pvm, "out of memory");
 	pvm->mode = mode;
+	pvm->name = guest_paging_mode_name(mode);
 	pvm->vm = vm_create_with_one_vcpu(&pvm->vcpu, NULL);
 	vm_userspace_mem_region_add(pvm->vm, VM_MEM_SRC_ANONYMOUS, GSTEP_SLOT_GPA,
 				    GSTEP_SLOT, GSTEP_SLOT_SIZE / GP_PAGE_SIZE, 0);
@@ -265,7 +266,7 @@ uint64_t guest_as_entry_gpa(struct guest_as *as, uint64_t va, int level)
 	int l;
 
 	TEST_ASSERT(level >= 1 && level <= levels, "%s has no level-%d entries",
-		    guest_paging_mode_name(pvm->mode), level);
+		    pvm->name, level);
 	for (l = levels; ; l--) {
 		gpa = table + level_index(pvm->mode, l, va) * size;
 		if (l == level)
@@ -277,7 +278,7 @@ uint64_t guest_as_entry_gpa(struct guest_as *as, uint64_t va, int level)
 		}
 		TEST_ASSERT(!(e & GP_PS) || !guest_paging_has_large_pages(pvm->mode, l),
 			    "%s: VA 0x%lx: the level-%d entry 0x%lx maps a large page",
-			    guest_paging_mode_name(pvm->mode), va, l, e);
+			    pvm->name, va, l, e);
 		table = e & addr_mask(pvm->mode);
 	}
 }
