@@ -37,6 +37,13 @@ const char *kvm_mmu_config_name(const struct kvm_mmu_config *cfg);
 const char *kvm_mmu_config_expected(void);
 
 /*
+ * True when the VM runner says this kernel runs on an emulated CPU (QEMU
+ * TCG, SMMU_ACCEL=tcg): with TDP on, paging behaviour that the hardware
+ * implements (NPT walks of the guest's tables) is then QEMU's, not KVM's.
+ */
+bool kvm_mmu_config_emulated_cpu(void);
+
+/*
  * Skip (KSFT_SKIP) unless /dev/kvm is served by kvm_amd or kvm_intel:
  * results from any other vendor module prove nothing about KVM's MMU.
  */

@@ -121,6 +121,13 @@ const char *kvm_mmu_config_expected(void)
 	return getenv("SMMU_CONFIG");
 }
 
+bool kvm_mmu_config_emulated_cpu(void)
+{
+	const char *accel = getenv("SMMU_ACCEL");
+
+	return accel && !strcmp(accel, "tcg");
+}
+
 void kvm_mmu_config_print(const struct kvm_mmu_config *cfg)
 {
 	ksft_print_msg("KVM vendor module: %s%s\n", cfg->vendor_module,

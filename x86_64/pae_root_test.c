@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pae_root_test: PAE and 2-level guests and KVM's PAE root.
+ *
+ * With TDP off, KVM runs a PAE guest on a special root, mmu->pae_root,
+ * whose four entries point to shadow pages of the page directories the
+ * guest's PDPTEs name (mmu_alloc_shadow_roots(), arch/x86/kvm/mmu/mmu.c),
+ * and it emulates the PDPTE registers: load_pdptrs() (arch/x86/kvm/regs.c)
+ * reads the four PDPTEs at every MOV CR3 (kvm_set_cr3(): "PDPTRs are
+ * always reloaded for PAE paging") from CR3 bits 31:5, rejects present
+ * PDPTEs with reserved bits with #GP, and nothing re-reads them until the
+ * next load.  Patches that turn the PAE root into a regular shadow page
+ * (the review in shared/seed) must keep all of that.
+ *
+ * Guest-visible checks, in every configuration (with the architecture's
+ * rules for the one it is in):
+ *   - SDM 4.4.1 and the seed review: a PDPTE with P=0 may hold any value
+ *     in bits 63:1; MOV CR3 loads it without #GP, and an access through it
+ *     is a #PF with P=0 (SDM 4.7).
+ *   - SDM 4.4.1/Table 4-8: a present PDPTE with a reserved bit (2:1, 8:5,
+ *     63:MAXPHYADDR) makes MOV CR3 #GP(0), and CR3 keeps its old value.
+ *     AMD APM 15.25.10, under SVM with nested paging: PDPTEs are neither
+ *     cached nor checked at MOV CR3 but on use, and a reserved bit is a
+ *     #PF (RSVD) instead.  Which rule applies follows from the
+ *     configuration: TDP off, KVM emulates the native (cached) behaviour.
+ *   - The PDPTE registers are loaded at MOV CR3: a later write to the
+ *     PDPT in memory changes nothing (not even after INVLPG, SDM 4.10.4.1)
+ *     until the next MOV CR3; under SVM+NPT, the write is seen once the
+ *     TLB entry is gone.
+ *   - A PDPT at any 32-byte offset in its page (CR3 bits 11:5) is used.
+ *   - KVM_SET_SREGS2 with KVM_SREGS2_FLAGS_PDPTRS_VALID sets the PDPTE
+ *     registers themselves (kvm_vcpu_ioctl_x86_set_sregs2()); with TDP off
+ *     the guest translates with them, not with the PDPT in memory.
+ *
+ * Shadow pages under the PAE root (TDP off, read back through kvmmmu
+ * events): exactly one level-2 shadow page per distinct present PDPTE
+ * target, with the role of a PAE page directory (8-byte gptes, quadrant
+ * 0, not direct, not passthrough), none for a not-present PDPTE; and for
+ * a 2-level guest, its one page directory shadowed four times, quadrants
+ * 0-3, with 4-byte gptes (the quadrant loop of mmu_alloc_shadow_roots()).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "ucall_common.h"
+#include "kselftest.h"
+
+#include "kvm_compat.h"
+#include "kvm_mmu_config.h"
+#include "kvm_trace.h"
+#include "guest_paging.h"
+
+#define GB		(1ull << 30)
+#define VA_TABLES	0x20000000ull	/* alias of the page tables, PDPTE 0 */
+/* One VA in each of PDPTEs 1-3 (PDPTE 0 maps the step engine). */
+#define VA_1		(1 * GB)
+#define VA_2		(2 * GB)
+#define VA_3		(3 * GB)
+#define PDPTE_P		GP_P
+#define GARBAGE		0xfffffffffffffffeull	/* every bit but P */
+
+#define TAG_A		0xaaaa0001u
+#define TAG_B		0xbbbb0002u
+
+static struct kvm_mmu_config cfg;
+
+/* Whether PDPTEs are KVM's emulated registers (TDP off) or SVM+NPT's. */
+static bool pdptes_cached(void)
+{
+	return !cfg.tdp;
+}
+
+static uint64_t data_page(struct paging_vm *pvm, uint32_t tag)
+{
+	uint64_t gpa = paging_vm_alloc(pvm, PAGE_SIZE, PAGE_SIZE);
+
+	*(uint32_t *)paging_vm_hva(pvm, gpa) = tag;
+	return gpa;
+}
+
+static struct paging_vm *pae_vm(const char *name)
+{
+	struct paging_vm *pvm = paging_vm_create(GUEST_PAGING_PAE);
+
+	pvm->name = name;
+	return pvm;
+}
+
+/* Run the steps; one TAP result named @name. */
+static void finish(struct paging_vm *pvm, const char *name)
+{
+	int bad = paging_vm_run_steps(pvm);
+
+	ksft_test_result(!bad, "%s_%s\n", name, kvm_mmu_config_name(&cfg));
+	paging_vm_free(pvm);
+}
+
+static void test_not_present_pdpte_bits_ignored(void)
+{
+	struct paging_vm *pvm = pae_vm("not_present_pdpte");
+	struct guest_as *as = guest_as_create(pvm);
+	struct guest_as *other = guest_as_create(pvm);
+	uint64_t pdpte1;
+
+	guest_as_map_tables(as, VA_TABLES);
+	guest_as_map(as, VA_1, data_page(pvm, TAG_A), 1, GP_P | GP_RW);
+	pdpte1 = guest_as_read_entry(as, VA_1, 3);
+	guest_as_write_entry(other, VA_1, 3, GARBAGE);
+	guest_as_write_entry(other, VA_2, 3, GARBAGE & ~GP_RW);
+	guest_as_write_entry(other, VA_3, 3, 0);
+
+	gstep_phase(pvm, "load PDPTEs with P=0 and bits 63:1 set");
+	gstep_write_cr3(pvm, guest_as_cr3(other), EXPECT_OK());
+	gstep_load(pvm, VA_1 + 8, 4, EXPECT_PF(0, VA_1 + 8));
+	gstep_store(pvm, VA_2, 4, 1, EXPECT_PF(GP_PFEC_W, VA_2));
+	gstep_load(pvm, VA_3, 4, EXPECT_PF(0, VA_3));
+
+	gstep_phase(pvm, "back to a present PDPTE");
+	gstep_write_cr3(pvm, guest_as_cr3(as), EXPECT_OK());
+	gstep_load(pvm, VA_1, 4, EXPECT_VALUE(TAG_A));
+	(void)pdpte1;
+	finish(pvm, "not_present_pdpte_bits_ignored");
+}
+
+/* Reserved bits of a present PAE PDPTE (SDM Table 4-8). */
+static const uint64_t pdpte_reserved[] = {
+	GP_RW, GP_US, GP_A, GP_D, GP_PS, GP_G, 1ull << 62, GP_NX,
+};
+
+static void test_reserved_pdpte_bits(void)
+{
+	struct paging_vm *pvm = pae_vm("reserved_pdpte");
+	struct guest_as *as = guest_as_create(pvm);
+	struct guest_as *bad = guest_as_create(pvm);
+	uint64_t pdpte;
+	unsigned int i;
+
+	guest_as_map_tables(as, VA_TABLES);
+	guest_as_map(as, VA_1, data_page(pvm, TAG_A), 1, GP_P | GP_RW);
+	guest_as_map(bad, VA_1, data_page(pvm, TAG_B), 1, GP_P | GP_RW);
+	pdpte = guest_as_read_entry(bad, VA_1, 3);
+
+	for (i = 0; i < ARRAY_SIZE(pdpte_reserved); i++) {
+		gstep_phase(pvm, "a reserved bit in a present PDPTE");
+		gstep_write_entry(pvm, bad, VA_1, 3, pdpte | pdpte_reserved[i]);
+		if (pdptes_cached()) {
+			/* #GP(0) and no change of CR3: A is still mapped. */
+			gstep_write_cr3(pvm, guest_as_cr3(bad), EXPECT_FAULT(GP_VEC_GP, 0));
+			gstep_load(pvm, VA_1, 4, EXPECT_VALUE(TAG_A));
+		} else {
+			/* Not checked at MOV CR3 (APM 15.25.10). */
+			gstep_write_cr3(pvm, guest_as_cr3(bad), EXPECT_OK());
+			gstep_switch_as(pvm, as);
+			gstep_load(pvm, VA_1, 4, EXPECT_VALUE(TAG_A));
+		}
+	}
+	gstep_phase(pvm, "the same PDPTE without the reserved bit");
+	gstep_write_entry(pvm, bad, VA_1, 3, pdpte);
+	gstep_write_cr3(pvm, guest_as_cr3(bad), EXPECT_OK());
+	gstep_load(pvm, VA_1, 4, EXPECT_VALUE(TAG_B));
+	finish(pvm, "reserved_pdpte_bits_at_mov_cr3");
+}
+
+/*
+ * Under SVM with nested paging a reserved PDPTE bit is found on use:
+ * #PF with P and RSVD (APM 15.25.10; SDM 4.7).  That walk is the CPU's,
+ * not KVM's: under QEMU TCG it is QEMU's, which does not do this (see
+ * docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md), so there the
+ * check would test QEMU and is skipped with that reason (set
+ * SMMU_EMULATOR_GAPS=1 to run it anyway and see QEMU's behaviour).
+ */
+static void test_reserved_pdpte_bits_on_use(void)
+{
+	struct paging_vm *pvm;
+	struct guest_as *as, *bad;
+	uint64_t pdpte;
+	unsigned int i;
+
+	if (pdptes_cached()) {
+		ksft_test_result_skip("reserved_pdpte_bits_on_use: TDP is off, KVM checks PDPTEs at MOV CR3\n");
+		return;
+	}
+	if (kvm_mmu_config_emulated_cpu() && !getenv("SMMU_EMULATOR_GAPS")) {
+		ksft_test_result_skip("reserved_pdpte_bits_on_use: with NPT this is the CPU's check, and QEMU TCG does not implement it (docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md)\n");
+		return;
+	}
+	pvm = pae_vm("reserved_pdpte_on_use");
+	as = guest_as_create(pvm);
+	bad = guest_as_create(pvm);
+	guest_as_map_tables(as, VA_TABLES);
+	guest_as_map(bad, VA_1, data_page(pvm, TAG_B), 1, GP_P | GP_RW);
+	pdpte = guest_as_read_entry(bad, VA_1, 3);
+	for (i = 0; i < ARRAY_SIZE(pdpte_reserved); i++) {
+		gstep_phase(pvm, "a reserved bit in a present PDPTE, used");
+		gstep_write_entry(pvm, bad, VA_1, 3, pdpte | pdpte_reserved[i]);
+		gstep_write_cr3(pvm, guest_as_cr3(bad), EXPECT_OK());
+		gstep_load(pvm, VA_1, 4, EXPECT_PF(GP_PFEC_P | GP_PFEC_RSVD, VA_1));
+		gstep_switch_as(pvm, as);
+	}
+	finish(pvm, "reserved_pdpte_bits_on_use");
+}
+
+/* Two page directories, each mapping VA_1 to its own data page. */
+static void two_directories(struct paging_vm *pvm, struct guest_as *as,
+			    uint64_t *pd_a, uint64_t *pd_b)
+{
+	struct guest_as *scratch = guest_as_create(pvm);
+
+	guest_as_map(as, VA_1, data_page(pvm, TAG_A), 1, GP_P | GP_RW);
+	guest_as_map(scratch, VA_1, data_page(pvm, TAG_B), 1, GP_P | GP_RW);
+	*pd_a = guest_as_read_entry(as, VA_1, 3);
+	*pd_b = guest_as_read_entry(scratch, VA_1, 3);
+}
+
+static void test_pdptes_loaded_at_mov_cr3(void)
+{
+	struct paging_vm *pvm = pae_vm("pdpte_cache");
+	struct guest_as *as = guest_as_create(pvm);
+	uint64_t pd_a, pd_b;
+
+	guest_as_map_tables(as, VA_TABLES);
+	two_directories(pvm, as, &pd_a, &pd_b);
+
+	gstep_phase(pvm, "PDPT rewritten in memory, INVLPG");
+	gstep_load(pvm, VA_1, 4, EXPECT_VALUE(TAG_A));
+	gstep_write_entry(pvm, as, VA_1, 3, pd_b);
+	gstep_invlpg(pvm, VA_1);
+	gstep_load(pvm, VA_1, 4, EXPECT_VALUE(pdptes_cached() ? TAG_A : TAG_B));
+
+	gstep_phase(pvm, "MOV CR3 with the same value reloads");
+	gstep_switch_as(pvm, as);
+	gstep_load(pvm, VA_1, 4, EXPECT_VALUE(TAG_B));
+	finish(pvm, "pdptes_loaded_at_mov_cr3");
+}
+
+/* Eight PDPTs in one page, at different 32-byte offsets (CR3 bits 11:5). */
+static void test_pdpt_offsets(void)
+{
+	static const unsigned int offsets[] = { 0, 32, 64, 96, 2016, 2048, 4032, 4064 };
+	struct paging_vm *pvm = pae_vm("pdpt_offsets");
+	struct guest_as *as[ARRAY_SIZE(offsets)];
+	uint64_t page = paging_vm_alloc_table(pvm);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(offsets); i++) {
+		as[i] = guest_as_create_at(pvm, page + offsets[i]);
+		guest_as_map(as[i], VA_1, data_page(pvm, TAG_A + i), 1, GP_P | GP_RW);
+	}
+	gstep_phase(pvm, "switch among PDPTs sharing a page");
+	for (i = 0; i < 2 * ARRAY_SIZE(offsets); i++) {
+		unsigned int n = (i * 3) % ARRAY_SIZE(offsets);
+
+		gstep_switch_as(pvm, as[n]);
+		gstep_load(pvm, VA_1, 4, EXPECT_VALUE(TAG_A + n));
+	}
+	finish(pvm, "pdpt_at_any_32_byte_offset");
+}
+
+struct sregs2_arg {
+	uint64_t pdptr1;
+};
+
+/* At the sync step: load PDPTE register 1 from the host, not from memory. */
+static void set_pdptr_from_host(struct paging_vm *pvm, uint32_t step, void *arg)
+{
+	struct sregs2_arg *a = arg;
+	struct kvm_sregs2 s2;
+
+	vcpu_ioctl(pvm->vcpu, KVM_GET_SREGS2, &s2);
+	TEST_ASSERT(s2.flags & KVM_SREGS2_FLAGS_PDPTRS_VALID,
+		    "KVM_GET_SREGS2 of a PAE vCPU has no PDPTRs");
+	s2.pdptrs[1] = a->pdptr1;
+	vcpu_ioctl(pvm->vcpu, KVM_SET_SREGS2, &s2);
+}
+
+static void test_set_sregs2_pdptrs(void)
+{
+	struct paging_vm *pvm;
+	struct guest_as *as;
+	struct sregs2_arg arg;
+	uint64_t pd_a;
+
+	if (!kvm_has_cap(KVM_CAP_SREGS2)) {
+		ksft_test_result_skip("set_sregs2_pdptrs: no KVM_CAP_SREGS2\n");
+		return;
+	}
+	pvm = pae_vm("sregs2_pdptrs");
+	as = guest_as_create(pvm);
+	two_directories(pvm, as, &pd_a, &arg.pdptr1);
+	pvm->sync_fn = set_pdptr_from_host;
+	pvm->sync_arg = &arg;
+
+	gstep_phase(pvm, "PDPTE register 1 set by KVM_SET_SREGS2");
+	gstep_load(pvm, VA_1, 4, EXPECT_VALUE(TAG_A));
+	gstep_sync(pvm);
+	/* Under SVM+NPT the PDPT in memory is what the walk reads. */
+	gstep_load(pvm, VA_1, 4, EXPECT_VALUE(pdptes_cached() ? TAG_B : TAG_A));
+	gstep_phase(pvm, "MOV CR3 reloads from memory");
+	gstep_switch_as(pvm, as);
+	gstep_load(pvm, VA_1, 4, EXPECT_VALUE(TAG_A));
+	finish(pvm, "set_sregs2_pdptrs");
+}
+
+/*
+ * Shadow pages of level 2 created while the steps ran, for the page
+ * directory at @gfn: how many, and whether all have the expected role.
+ */
+static size_t count_pd_pages(struct kvm_mmu_model *m, uint64_t gfn, int gpte4, int quadrant)
+{
+	struct kvm_mmu_query q = KVM_MMU_QUERY(.type = KVM_MMU_GET_PAGE, .level = 2,
+		.gfn = gfn, .direct = 0, .passthrough = 0, .has_4_byte_gpte = gpte4,
+		.quadrant = quadrant);
+
+	return kvm_mmu_model_count_pages(m, &q);
+}
+
+static size_t count_any_pd_pages(struct kvm_mmu_model *m, uint64_t gfn)
+{
+	struct kvm_mmu_query q = KVM_MMU_QUERY(.type = KVM_MMU_GET_PAGE, .level = 2, .gfn = gfn);
+
+	return kvm_mmu_model_count_pages(m, &q);
+}
+
+static void test_shadow_pages_under_pae_root(void)
+{
+	struct paging_vm *pvm = pae_vm("pae_root_children");
+	struct guest_as *as = guest_as_create(pvm);
+	uint64_t pd_engine, pd_a, pd_b, junk_gfn = (GARBAGE & 0x000ffffffffff000ull) >> 12;
+	struct kvm_mmu_model *m;
+	struct kvm_trace *t;
+	bool ok;
+
+	two_directories(pvm, as, &pd_a, &pd_b);
+	/* PDPTEs 1 and 2 name one directory, PDPTE 3 is not present. */
+	guest_as_write_entry(as, VA_2, 3, pd_a);
+	guest_as_write_entry(as, VA_3, 3, GARBAGE);
+	pd_engine = guest_as_read_entry(as, 0, 3);
+
+	gstep_phase(pvm, "through PDPTEs 1 and 2");
+	gstep_load(pvm, VA_1, 4, EXPECT_VALUE(TAG_A));
+	gstep_load(pvm, VA_2, 4, EXPECT_VALUE(TAG_A));
+	gstep_load(pvm, VA_3, 4, EXPECT_PF(0, VA_3));
+
+	t = kvm_trace_create();
+	kvm_trace_start(t, "pae guest");
+	ok = !paging_vm_run_steps(pvm);
+	kvm_trace_stop(t);
+	m = kvm_trace_model(t);
+
+	pd_engine >>= 12;
+	pd_a >>= 12;
+	pd_b >>= 12;
+	ksft_print_msg("level-2 shadow pages: engine PD %zu, PD A %zu, PD B %zu, not-present PDPTE %zu\n",
+		       count_any_pd_pages(m, pd_engine), count_any_pd_pages(m, pd_a),
+		       count_any_pd_pages(m, pd_b), count_any_pd_pages(m, junk_gfn));
+	ok &= count_pd_pages(m, pd_engine, 0, 0) == 1 && count_any_pd_pages(m, pd_engine) == 1;
+	ok &= count_pd_pages(m, pd_a, 0, 0) == 1 && count_any_pd_pages(m, pd_a) == 1;
+	ok &= count_any_pd_pages(m, pd_b) == 0 && count_any_pd_pages(m, junk_gfn) == 0;
+	if (!ok)
+		kvm_trace_print(t);
+	ksft_test_result(ok, "one_pae_pd_shadow_page_per_present_pdpte_target\n");
+	kvm_trace_destroy(t);
+	paging_vm_free(pvm);
+}
+
+static void test_2level_quadrants(void)
+{
+	struct paging_vm *pvm = paging_vm_create(GUEST_PAGING_32BIT);
+	struct guest_as *as = guest_as_create(pvm);
+	struct kvm_mmu_model *m;
+	struct kvm_trace *t;
+	uint64_t pd;
+	int q, n = 0;
+	bool ok;
+
+	pvm->name = "2level_quadrants";
+	/* One VA in each quarter of the 4 GiB the page directory maps. */
+	for (q = 1; q < 4; q++)
+		guest_as_map(as, q * GB, data_page(pvm, TAG_A + q), 1, GP_P | GP_RW);
+	gstep_phase(pvm, "one access per quarter");
+	for (q = 1; q < 4; q++)
+		gstep_load(pvm, q * GB, 4, EXPECT_VALUE(TAG_A + q));
+	pd = as->root >> 12;
+
+	t = kvm_trace_create();
+	kvm_trace_start(t, "2-level guest");
+	ok = !paging_vm_run_steps(pvm);
+	kvm_trace_stop(t);
+	m = kvm_trace_model(t);
+	for (q = 0; q < 4; q++)
+		n += count_pd_pages(m, pd, 1, q) == 1;
+	ksft_print_msg("2-level PD gfn 0x%lx: %d of 4 quadrants shadowed once, %zu level-2 pages in all\n",
+		       pd, n, count_any_pd_pages(m, pd));
+	ok &= n == 4 && count_any_pd_pages(m, pd) == 4;
+	if (!ok)
+		kvm_trace_print(t);
+	ksft_test_result(ok, "2level_pd_shadowed_in_4_quadrants\n");
+	kvm_trace_destroy(t);
+	paging_vm_free(pvm);
+}
+
+int main(int argc, char *argv[])
+{
+	const char *why;
+
+	ksft_print_header();
+	kvm_mmu_config_read(&cfg);
+	kvm_mmu_config_print(&cfg);
+	kvm_mmu_config_require_standard(&cfg);
+	if (!guest_paging_mode_supported(GUEST_PAGING_PAE, &why))
+		ksft_exit_skip("PAE paging: %s\n", why);
+	ksft_set_plan(8);
+
+	test_not_present_pdpte_bits_ignored();
+	test_reserved_pdpte_bits();
+	test_reserved_pdpte_bits_on_use();
+	test_pdptes_loaded_at_mov_cr3();
+	test_pdpt_offsets();
+	test_set_sregs2_pdptrs();
+	if (cfg.tdp) {
+		ksft_test_result_skip("one_pae_pd_shadow_page_per_present_pdpte_target: TDP is on, no PAE root\n");
+		ksft_test_result_skip("2level_pd_shadowed_in_4_quadrants: TDP is on, no PAE root\n");
+	} else {
+		test_shadow_pages_under_pae_root();
+		test_2level_quadrants();
+	}
+	ksft_finished();
+}
