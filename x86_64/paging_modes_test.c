@@ -66,6 +66,9 @@ struct layout {
 	uint64_t va_exec;	/* E, executable */
 	uint64_t va_nx;		/* E, no-execute */
 	uint64_t va_g;		/* A, global, then B */
+	uint64_t va_user;	/* A, user */
+	uint64_t va_uexec;	/* E, user, executable */
+	uint64_t va_uro;	/* A, user, read-only */
 	uint64_t a, b, c, d, e;	/* GPAs of the data */
 };
 
@@ -87,6 +90,9 @@ static struct layout setup_layout(struct paging_vm *pvm, int level)
 		.va_exec = VA_BASE + 3 * size,
 		.va_nx = VA_BASE + 4 * size,
 		.va_g = VA_BASE + 5 * size,
+		.va_user = VA_BASE + 6 * size,
+		.va_uexec = VA_BASE + 7 * size,
+		.va_uro = VA_BASE + 8 * size,
 	};
 
 	l.a = paging_vm_alloc(pvm, size, size);
@@ -178,6 +184,30 @@ static void build_steps(struct paging_vm *pvm, struct guest_as *as1, struct gues
 	gstep_store(pvm, l->va_ro + 16, 4, 1, EXPECT_PF(GP_PFEC_P | GP_PFEC_W, l->va_ro + 16));
 
 	/*
+	 * CPL 3: user accesses need U/S=1 at every level, writes R/W=1 at
+	 * every level whatever CR0.WP is (SDM 4.6.1).  A user access to a
+	 * supervisor page faults with P|U/S (and W/R for a write); a fetch
+	 * reports I/D only with PAE or IA-32e paging and EFER.NXE = 1, or
+	 * CR4.SMEP = 1 (4.7).
+	 */
+	gstep_phase(pvm, "user mode");
+	gstep_load_user(pvm, l->va_user, 4, EXPECT_VALUE(TAG_A));
+	gstep_store_user(pvm, l->va_user + 20, 4, 0x99, EXPECT_OK());
+	gstep_load_user(pvm, l->va_user + 20, 4, EXPECT_VALUE(0x99));
+	gstep_load_user(pvm, l->va_x, 4, EXPECT_PF(GP_PFEC_P | GP_PFEC_U, l->va_x));
+	gstep_store_user(pvm, l->va_ro + 4, 4, 1,
+			 EXPECT_PF(GP_PFEC_P | GP_PFEC_W | GP_PFEC_U, l->va_ro + 4));
+	gstep_exec_user(pvm, l->va_uexec, EXPECT_OK());
+	gstep_exec_user(pvm, l->va_exec,
+			EXPECT_PF(GP_PFEC_P | GP_PFEC_U | (mode_has_nx(pvm) ? GP_PFEC_I : 0),
+				  l->va_exec));
+	gstep_load_user(pvm, l->va_uro, 4, EXPECT_VALUE(TAG_A));
+	gstep_cr0(pvm, 0, GP_CR0_WP);
+	gstep_store_user(pvm, l->va_uro + 24, 4, 1,
+			 EXPECT_PF(GP_PFEC_P | GP_PFEC_W | GP_PFEC_U, l->va_uro + 24));
+	gstep_cr0(pvm, GP_CR0_WP, 0);
+
+	/*
 	 * Instruction fetch from an XD=1 page with EFER.NXE = 1 faults with
 	 * P|I/D (SDM 4.6.2, 4.7); only PAE and IA-32e entries have XD.
 	 */
@@ -258,7 +288,7 @@ static int check_memory(struct paging_vm *pvm, struct guest_as *as1, const struc
 }
 
 /* Without paging, linear = physical: loads and stores of the data area. */
-static int run_paging_off(struct paging_vm *pvm)
+static int run_paging_off(struct paging_vm *pvm, int *nr_steps)
 {
 	uint64_t a = paging_vm_alloc(pvm, 4096, 4096);
 
@@ -269,6 +299,15 @@ static int run_paging_off(struct paging_vm *pvm)
 	gstep_store(pvm, a + 8, 8, 0x1122334455667788ull, EXPECT_OK());
 	gstep_load(pvm, a + 8, 8, EXPECT_VALUE(0x1122334455667788ull));
 	gstep_load(pvm, a + 8, 2, EXPECT_VALUE(0x7788));
+
+	/* CPL 3 without paging: segment checks only, all flat here. */
+	*(uint8_t *)paging_vm_hva(pvm, a + 0x800) = RET_INSN;
+	gstep_phase(pvm, "user mode");
+	gstep_load_user(pvm, a, 4, EXPECT_VALUE(TAG_A));
+	gstep_store_user(pvm, a + 16, 4, 0x99, EXPECT_OK());
+	gstep_load_user(pvm, a + 16, 1, EXPECT_VALUE(0x99));
+	gstep_exec_user(pvm, a + 0x800, EXPECT_OK());
+	*nr_steps = pvm->nr_steps;
 	return paging_vm_run_steps(pvm);
 }
 
@@ -284,8 +323,7 @@ static int run_case(const struct mode_case *c, bool tdp, int *nr_steps)
 	pvm = paging_vm_create(c->mode);
 	pvm->name = c->name;
 	if (c->mode == GUEST_PAGING_OFF) {
-		*nr_steps = 5;
-		bad = run_paging_off(pvm);
+		bad = run_paging_off(pvm, nr_steps);
 		paging_vm_free(pvm);
 		return bad;
 	}
@@ -305,6 +343,9 @@ static int run_case(const struct mode_case *c, bool tdp, int *nr_steps)
 	if (mode_has_nx(pvm))
 		guest_as_map(as1, l.va_nx, l.e, c->level, GP_P | GP_NX);
 	guest_as_map(as1, l.va_g, l.a, c->level, rw | GP_G);
+	guest_as_map(as1, l.va_user, l.a, c->level, rw | GP_US);
+	guest_as_map(as1, l.va_uexec, l.e, c->level, GP_P | GP_US);
+	guest_as_map(as1, l.va_uro, l.a, c->level, GP_P | GP_US);
 	/* Make the table holding va_np's entry exist, with that entry zero. */
 	guest_as_unmap(as1, l.va_np, c->level);
 	guest_as_map(as2, l.va_x, l.d, c->level, rw);

@@ -134,6 +134,8 @@ struct paging_vm {
 	/* The vCPU stopped for good (triple fault, stray exit). */
 	bool dead;
 
+	/* Where the engine image keeps its user-mode code. */
+	struct gstep_header header;
 	/* Bump allocators in the page-table pool and the data area. */
 	uint64_t pt_next, data_next;
 	/* VA of the page-table pool in address spaces that alias it, or 0. */
@@ -184,7 +186,7 @@ void *paging_vm_hva(struct paging_vm *pvm, uint64_t gpa);
 
 /*
  * A new address space; the engine's region is identity mapped in it (4K
- * pages, supervisor, writable).  guest_as_create_at() puts the top table
+ * pages, supervisor, writable; the user-mode stubs and their stack user).  guest_as_create_at() puts the top table
  * at @root, which must be zeroed pool memory (PAE: any 32-byte aligned
  * address; else page aligned).
  */
@@ -235,6 +237,11 @@ int gstep_store(struct paging_vm *pvm, uint64_t va, int size, uint64_t val,
 		struct gstep_expect e);
 /* Call @va, where the test put a RET (0xc3). */
 int gstep_exec(struct paging_vm *pvm, uint64_t va, struct gstep_expect e);
+/* The same three accesses made at CPL 3 (U/S=1 in a #PF error code). */
+int gstep_load_user(struct paging_vm *pvm, uint64_t va, int size, struct gstep_expect e);
+int gstep_store_user(struct paging_vm *pvm, uint64_t va, int size, uint64_t val,
+		     struct gstep_expect e);
+int gstep_exec_user(struct paging_vm *pvm, uint64_t va, struct gstep_expect e);
 int gstep_invlpg(struct paging_vm *pvm, uint64_t va);
 int gstep_write_cr3(struct paging_vm *pvm, uint64_t cr3, struct gstep_expect e);
 int gstep_switch_as(struct paging_vm *pvm, struct guest_as *as);

@@ -33,6 +33,10 @@
 #define GSTEP_MAX_STEPS		0x2000		/* 256 KiB of each */
 #define GSTEP_CODE_GPA		(GSTEP_SLOT_GPA + 0x100000)
 #define GSTEP_CODE_MAX		0x100000
+/* User-mode steps: a user stack page; ring-0 stack for CPL3 -> CPL0. */
+#define GSTEP_USER_STACK_GPA	(GSTEP_SLOT_GPA + 0x3e0000)
+#define GSTEP_USER_STACK_TOP	(GSTEP_USER_STACK_GPA + 0x1000)
+#define GSTEP_RING0_STACK_TOP	(GSTEP_SLOT_GPA + 0x3f0000)
 #define GSTEP_STACK_TOP		(GSTEP_SLOT_GPA + 0x400000)
 #define GSTEP_ENGINE_SIZE	0x400000
 
@@ -41,10 +45,27 @@
 #define GSTEP_DATA_GPA		(GSTEP_SLOT_GPA + 0x800000)
 #define GSTEP_DATA_SIZE		0x3800000
 
-/* GDT selectors the host sets up (one code segment, 32- or 64-bit). */
+/*
+ * GDT selectors the host sets up: ring-0 and ring-3 code (32- or 64-bit)
+ * and data, and the TSS (16 bytes in IA-32e mode).
+ */
 #define GSTEP_SEL_CODE		0x08
 #define GSTEP_SEL_DATA		0x10
-#define GSTEP_SEL_TSS		0x18
+#define GSTEP_SEL_UCODE		0x1b
+#define GSTEP_SEL_UDATA		0x23
+#define GSTEP_SEL_TSS		0x28
+#define GSTEP_GDT_SIZE		0x38
+
+/* User steps end with INT $GSTEP_USER_VECTOR, through a DPL-3 gate. */
+#define GSTEP_USER_VECTOR	0x80
+
+/*
+ * The engine image starts with a jump over this header (at offset 8),
+ * which says where its user-mode code is: the host maps those pages
+ * user-accessible.
+ */
+#define GSTEP_HEADER_OFFSET	8
+#define GSTEP_HEADER_MAGIC	0x50455453	/* "STEP" */
 
 /*
  * The guest's ucall: OUT of 4 bytes to this port, EAX = GPA of the
@@ -76,9 +97,19 @@ enum gstep_op {
 	GSTEP_NR_OPS,
 };
 
+/* gstep.flags */
+#define GSTEP_F_USER		1	/* LOAD/STORE/EXEC at CPL 3 */
+
+struct gstep_header {
+	uint32_t magic;
+	uint32_t user_code_start;	/* page aligned */
+	uint32_t user_code_end;
+};
+
 struct gstep {
 	uint32_t op;
-	uint32_t size;		/* LOAD/STORE width: 1, 2, 4 or 8 bytes */
+	uint16_t size;		/* LOAD/STORE width: 1, 2, 4 or 8 bytes */
+	uint16_t flags;
 	uint64_t addr;
 	uint64_t val;
 	uint64_t val2;

@@ -27,6 +27,7 @@ volatile struct gstep_fault gstep_fault;
 /* Non-zero while a step runs: a fault then ends the step, not the guest. */
 volatile unsigned long gstep_armed;
 struct gstep_jmpbuf gstep_recover;
+volatile uint64_t gstep_user_value;
 
 static void ucall(uint64_t cmd, uint64_t arg0, uint64_t arg1, uint64_t arg2,
 		  uint64_t arg3)
@@ -68,33 +69,62 @@ void gstep_unexpected_exception(unsigned long vector, unsigned long error_code,
 }
 
 /*
- * Interrupt gates (type 0xe, present, DPL 0) for vectors 0-31 on the
- * host's code selector: 8-byte gates in 32-bit mode, 16-byte gates in
- * IA-32e mode (SDM Vol. 3A 6.11 and 6.14.1).
+ * An interrupt gate (type 0xe, present) on the ring-0 code selector:
+ * 8 bytes in 32-bit mode, 16 bytes in IA-32e mode (SDM Vol. 3A 6.11,
+ * 6.14.1).  DPL 3 only for the vector user steps return with: INT n
+ * checks the gate's DPL, exceptions do not (6.12.1.1).
  */
+static void set_gate(int vector, unsigned long handler, int dpl)
+{
+	const int words = sizeof(unsigned long) / 2;
+	volatile uint32_t *gate = (volatile uint32_t *)GSTEP_IDT_GPA + vector * words;
+
+	gate[0] = (GSTEP_SEL_CODE << 16) | (handler & 0xffff);
+	gate[1] = (handler & 0xffff0000) | 0x8e00 | dpl << 13;
+#ifdef __x86_64__
+	gate[2] = handler >> 32;
+	gate[3] = 0;
+#endif
+}
+
 static void load_idt(void)
 {
-	volatile uint32_t *idt = (volatile uint32_t *)GSTEP_IDT_GPA;
 	struct __attribute__((packed)) {
 		uint16_t limit;
 		unsigned long base;
 	} idtr;
-	const int words = sizeof(unsigned long) / 2;
-	unsigned long stub;
 	int v;
 
-	for (v = 0; v < 32; v++) {
-		stub = gstep_stub_table[v];
-		idt[v * words] = (GSTEP_SEL_CODE << 16) | (stub & 0xffff);
-		idt[v * words + 1] = (stub & 0xffff0000) | 0x8e00;
-#ifdef __x86_64__
-		idt[v * words + 2] = stub >> 32;
-		idt[v * words + 3] = 0;
-#endif
-	}
-	idtr.limit = 32 * words * 4 - 1;
+	for (v = 0; v < 32; v++)
+		set_gate(v, gstep_stub_table[v], 0);
+	set_gate(GSTEP_USER_VECTOR, (unsigned long)gstep_user_return, 3);
+	idtr.limit = (GSTEP_USER_VECTOR + 1) * sizeof(unsigned long) * 2 - 1;
 	idtr.base = GSTEP_IDT_GPA;
 	asm volatile("lidt %0" : : "m"(idtr) : "memory");
+}
+
+/* Run a LOAD, STORE or EXEC step at CPL 3 (ends in run_table()'s setjmp). */
+static void user_step(volatile struct gstep *s)
+{
+	static const uint8_t size_index[9] = { [1] = 0, [2] = 1, [4] = 2, [8] = 3 };
+	int stub;
+
+	switch (s->op) {
+	case GSTEP_LOAD:
+		stub = USER_LOAD1 + size_index[s->size & 15];
+		break;
+	case GSTEP_STORE:
+		stub = USER_STORE1 + size_index[s->size & 15];
+		break;
+	case GSTEP_EXEC:
+		stub = USER_EXEC;
+		break;
+	default:
+		GSTEP_ASSERT(0, s->op, s->flags);
+	}
+	GSTEP_ASSERT(s->op == GSTEP_EXEC || s->size == 1 || s->size == 2 ||
+		     s->size == 4 || s->size == 8, s->size, s->op);
+	gstep_enter_user(gstep_user_stubs[stub], (unsigned long)s->addr, s->val);
 }
 
 static uint64_t load(uintptr_t addr, uint32_t size)
@@ -245,15 +275,24 @@ static void run_table(void)
 		r = &results[i];
 		mailbox->cur_step = i;
 		r->vector = GSTEP_NO_FAULT;
-		if (!gstep_setjmp(&gstep_recover)) {
+		switch (gstep_setjmp(&gstep_recover)) {
+		case 0:
 			gstep_armed = 1;
+			if (steps[i].flags & GSTEP_F_USER)
+				user_step(&steps[i]);
 			r->value = do_step(i, &steps[i]);
 			gstep_armed = 0;
-		} else {
+			break;
+		case 1:
 			r = &results[i];
 			r->vector = gstep_fault.vector;
 			r->error_code = gstep_fault.error_code;
 			r->cr2 = gstep_fault.cr2;
+			break;
+		default:
+			r = &results[i];
+			r->value = gstep_user_value;
+			break;
 		}
 		r->done = 1;
 	}
@@ -261,6 +300,14 @@ static void run_table(void)
 
 void gstep_main(void)
 {
+	/*
+	 * Load TR from the GDT's available TSS descriptor, although the host
+	 * set TR already: QEMU's TCG (the CPU of this project's VM runner)
+	 * keeps the type an LTR leaves in its TR cache, "available", and
+	 * aborts with "invalid tss type" at a CPL 3 -> 0 switch in 32-bit
+	 * mode when TR arrived busy, e.g. through VMRUN from KVM_SET_SREGS.
+	 */
+	asm volatile("ltr %w0" : : "r"((uint16_t)GSTEP_SEL_TSS));
 	load_idt();
 	mailbox->started = 1;
 	for (;;) {

@@ -25,10 +25,28 @@ extern volatile struct gstep_fault gstep_fault;
 extern volatile unsigned long gstep_armed;
 extern struct gstep_jmpbuf gstep_recover;
 
-/* 0 when called; 1 when an exception during a step jumped back here. */
+/*
+ * 0 when called; 1 when an exception during a step jumped back here; 2
+ * when a user-mode step finished.
+ */
 int gstep_setjmp(struct gstep_jmpbuf *buf) __attribute__((returns_twice));
 /* Addresses of the 32 exception stubs in entry.S. */
 extern const unsigned long gstep_stub_table[32];
+
+/* User-mode access stubs in entry.S, in this order. */
+enum gstep_user_stub {
+	USER_LOAD1, USER_LOAD2, USER_LOAD4, USER_LOAD8,
+	USER_STORE1, USER_STORE2, USER_STORE4, USER_STORE8,
+	USER_EXEC,
+};
+extern const unsigned long gstep_user_stubs[];
+/* Set by gstep_user_return: what the user stub's load returned. */
+extern volatile uint64_t gstep_user_value;
+/* IRET to @stub at CPL 3; comes back by a longjmp to gstep_recover. */
+void gstep_enter_user(unsigned long stub, unsigned long addr, uint64_t val)
+	__attribute__((noreturn));
+/* The handler of INT $GSTEP_USER_VECTOR. */
+void gstep_user_return(void);
 void gstep_main(void);
 void gstep_unexpected_exception(unsigned long vector, unsigned long error_code,
 				unsigned long ip);

@@ -19,6 +19,12 @@ SECTIONS {
 		*(.text.entry)
 		*(.text .text.*)
 	} :text
+	/* User-mode code on pages of its own: the host maps them U/S=1. */
+	. = ALIGN(4096);
+	__user_start = .;
+	.usertext : { *(.usertext) } :text
+	. = ALIGN(4096);
+	__user_end = .;
 	.rodata : { *(.rodata .rodata.*) } :text
 	. = ALIGN(4096);
 	.data : { *(.data .data.*) } :data

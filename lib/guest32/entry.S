@@ -12,14 +12,19 @@
 	.section .text.entry, "ax"
 	.globl _start
 _start:
+	jmp	1f
+	.org	_start + GSTEP_HEADER_OFFSET
+	/* struct gstep_header */
+	.long	GSTEP_HEADER_MAGIC, __user_start, __user_end
+1:
 #ifdef __x86_64__
 	mov	$GSTEP_STACK_TOP, %rsp
 #else
 	mov	$GSTEP_STACK_TOP, %esp
 #endif
 	call	gstep_main
-1:	hlt
-	jmp	1b
+2:	hlt
+	jmp	2b
 
 	.text
 
@@ -64,7 +69,92 @@ gstep_stub_table:
 	STUB_ADDRS
 	.text
 
+/*
+ * User-mode accesses: gstep_enter_user() IRETs to one of these at CPL 3
+ * with the address in %ebx/%rbx and the value to store in %ecx:%edx /
+ * %rcx.  They return with INT $GSTEP_USER_VECTOR (result in %edx:%eax /
+ * %rax), or fault; either way the engine longjmps back to its step loop.
+ * Their page is mapped user-accessible by the host (see the header).
+ */
+	.section .usertext, "ax"
+	.globl gstep_user_stubs
 #ifdef __x86_64__
+u_load1:	movzbl	(%rbx), %eax
+		int	$GSTEP_USER_VECTOR
+u_load2:	movzwl	(%rbx), %eax
+		int	$GSTEP_USER_VECTOR
+u_load4:	movl	(%rbx), %eax
+		int	$GSTEP_USER_VECTOR
+u_load8:	movq	(%rbx), %rax
+		int	$GSTEP_USER_VECTOR
+u_store1:	movb	%cl, (%rbx)
+		int	$GSTEP_USER_VECTOR
+u_store2:	movw	%cx, (%rbx)
+		int	$GSTEP_USER_VECTOR
+u_store4:	movl	%ecx, (%rbx)
+		int	$GSTEP_USER_VECTOR
+u_store8:	movq	%rcx, (%rbx)
+		int	$GSTEP_USER_VECTOR
+u_exec:		call	*%rbx
+		int	$GSTEP_USER_VECTOR
+#else
+u_load1:	movzbl	(%ebx), %eax
+		int	$GSTEP_USER_VECTOR
+u_load2:	movzwl	(%ebx), %eax
+		int	$GSTEP_USER_VECTOR
+u_load4:	movl	(%ebx), %eax
+		int	$GSTEP_USER_VECTOR
+u_load8:	movl	(%ebx), %eax
+		movl	4(%ebx), %edx
+		int	$GSTEP_USER_VECTOR
+u_store1:	movb	%cl, (%ebx)
+		int	$GSTEP_USER_VECTOR
+u_store2:	movw	%cx, (%ebx)
+		int	$GSTEP_USER_VECTOR
+u_store4:	movl	%ecx, (%ebx)
+		int	$GSTEP_USER_VECTOR
+u_store8:	movl	%ecx, (%ebx)
+		movl	%edx, 4(%ebx)
+		int	$GSTEP_USER_VECTOR
+u_exec:		call	*%ebx
+		int	$GSTEP_USER_VECTOR
+#endif
+
+/* Indexed by enum gstep_user_stub (engine.h). */
+	.section .rodata
+	.p2align 3
+gstep_user_stubs:
+#ifdef __x86_64__
+	.quad	u_load1, u_load2, u_load4, u_load8
+	.quad	u_store1, u_store2, u_store4, u_store8, u_exec
+#else
+	.long	u_load1, u_load2, u_load4, u_load8
+	.long	u_store1, u_store2, u_store4, u_store8, u_exec
+#endif
+	.text
+
+#ifdef __x86_64__
+/* gstep_enter_user(stub, addr, val): never returns (see above). */
+	.globl gstep_enter_user
+gstep_enter_user:
+	mov	%rsi, %rbx
+	mov	%rdx, %rcx
+	pushq	$GSTEP_SEL_UDATA
+	pushq	$GSTEP_USER_STACK_TOP
+	pushq	$2
+	pushq	$GSTEP_SEL_UCODE
+	pushq	%rdi
+	iretq
+
+/* INT $GSTEP_USER_VECTOR from a user stub: its result, back to the loop. */
+	.globl gstep_user_return
+gstep_user_return:
+	mov	%rax, gstep_user_value(%rip)
+	movq	$0, gstep_armed(%rip)
+	lea	gstep_recover(%rip), %rdi
+	mov	$2, %esi
+	jmp	gstep_longjmp
+
 /* Stack: vector, error code, RIP, CS, RFLAGS, RSP, SS. */
 fault_common:
 	cmpq	$0, gstep_armed(%rip)
@@ -117,8 +207,48 @@ gstep_longjmp:
 	mov	%esi, %eax
 	jmp	*56(%rdi)
 #else
-/* Stack: vector, error code, EIP, CS, EFLAGS (no privilege change). */
+/*
+ * gstep_enter_user(stub, addr, val): never returns (see above).  Data
+ * segments get the user selector first: IRET to CPL 3 would make a DPL-0
+ * DS unusable (SDM Vol. 2A, IRET).
+ */
+	.globl gstep_enter_user
+gstep_enter_user:
+	mov	4(%esp), %eax
+	mov	8(%esp), %ebx
+	mov	12(%esp), %ecx
+	mov	16(%esp), %edx
+	mov	$GSTEP_SEL_UDATA, %esi
+	mov	%si, %ds
+	mov	%si, %es
+	pushl	$GSTEP_SEL_UDATA
+	pushl	$GSTEP_USER_STACK_TOP
+	pushl	$2
+	pushl	$GSTEP_SEL_UCODE
+	pushl	%eax
+	iret
+
+/* INT $GSTEP_USER_VECTOR from a user stub: its result, back to the loop. */
+	.globl gstep_user_return
+gstep_user_return:
+	mov	$GSTEP_SEL_DATA, %ecx
+	mov	%cx, %ds
+	mov	%cx, %es
+	mov	%eax, gstep_user_value
+	mov	%edx, gstep_user_value + 4
+	movl	$0, gstep_armed
+	mov	$gstep_recover, %edx
+	mov	$2, %eax
+	jmp	gstep_longjmp
+
+/*
+ * Stack: vector, error code, EIP, CS, EFLAGS (and ESP, SS when the fault
+ * came from CPL 3; the longjmp drops them).
+ */
 fault_common:
+	mov	$GSTEP_SEL_DATA, %edx
+	mov	%dx, %ds
+	mov	%dx, %es
 	cmpl	$0, gstep_armed
 	je	2f
 	movl	$0, gstep_armed

@@ -145,12 +145,12 @@ uint64_t paging_vm_alloc_table(struct paging_vm *pvm)
 			  GP_PAGE_SIZE, GP_PAGE_SIZE, "page-table pool");
 }
 
-/* Descriptor for base 0, limit 4 GiB (G=1), present, DPL 0, S=1. */
-static uint64_t flat_desc(uint64_t type, bool is64)
+/* Descriptor for base 0, limit 4 GiB (G=1), present, S=1 (SDM 3.4.5). */
+static uint64_t flat_desc(uint64_t type, int dpl, bool is64)
 {
 	uint64_t d = 0xffff | 0xfull << 48;	/* limit 0xfffff */
 
-	d |= type << 40 | 1ull << 44 | 1ull << 47 | 1ull << 55;
+	d |= type << 40 | 1ull << 44 | (uint64_t)dpl << 45 | 1ull << 47 | 1ull << 55;
 	if (is64)
 		d |= 1ull << 53;		/* L */
 	else
@@ -158,17 +158,36 @@ static uint64_t flat_desc(uint64_t type, bool is64)
 	return d;
 }
 
-/* GDT: null, code (0x08), data (0x10), busy TSS (0x18, 16 bytes in IA-32e). */
-static void write_gdt(struct paging_vm *pvm)
+/*
+ * GDT: null, ring-0 code and data, ring-3 code and data, and a TSS
+ * (16 bytes in IA-32e mode).  The TSS only holds the ring-0 stack that
+ * exceptions and INT n from CPL 3 switch to (SDM 7.2.1, 7.7).
+ */
+static void write_gdt_tss(struct paging_vm *pvm)
 {
 	uint64_t *gdt = paging_vm_hva(pvm, GSTEP_GDT_GPA);
+	uint8_t *tss_hva = paging_vm_hva(pvm, GSTEP_TSS_GPA);
+	bool is64 = mode_is_64bit(pvm->mode);
 	uint64_t tss = GSTEP_TSS_GPA;
+	uint64_t rsp0 = GSTEP_RING0_STACK_TOP;
+	uint16_t ss0 = GSTEP_SEL_DATA;
 
-	gdt[GSTEP_SEL_CODE / 8] = flat_desc(0xb, mode_is_64bit(pvm->mode));
-	gdt[GSTEP_SEL_DATA / 8] = flat_desc(0x3, false);
-	gdt[GSTEP_SEL_TSS / 8] = 0x67 | (tss & 0xffffff) << 16 | 0xbull << 40 |
+	gdt[GSTEP_SEL_CODE / 8] = flat_desc(0xb, 0, is64);
+	gdt[GSTEP_SEL_DATA / 8] = flat_desc(0x3, 0, false);
+	gdt[GSTEP_SEL_UCODE / 8] = flat_desc(0xb, 3, is64);
+	gdt[GSTEP_SEL_UDATA / 8] = flat_desc(0x3, 3, false);
+	/* Available (type 9): the engine's first instruction is LTR. */
+	gdt[GSTEP_SEL_TSS / 8] = 0x67 | (tss & 0xffffff) << 16 | 0x9ull << 40 |
 				 1ull << 47 | (tss >> 24 & 0xff) << 56;
 	gdt[GSTEP_SEL_TSS / 8 + 1] = tss >> 32;
+
+	/* RSP0 at offset 4 (64-bit TSS); ESP0 at 4 and SS0 at 8 (32-bit TSS). */
+	if (is64) {
+		memcpy(tss_hva + 4, &rsp0, 8);
+	} else {
+		memcpy(tss_hva + 4, &rsp0, 4);
+		memcpy(tss_hva + 8, &ss0, 2);
+	}
 }
 
 struct paging_vm *paging_vm_create(enum guest_paging_mode mode)
@@ -189,7 +208,13 @@ struct paging_vm *paging_vm_create(enum guest_paging_mode mode)
 	end = mode_is_64bit(mode) ? gstep_engine64_end : gstep_engine32_end;
 	TEST_ASSERT(end - start <= GSTEP_CODE_MAX, "step engine too large");
 	memcpy(paging_vm_hva(pvm, GSTEP_CODE_GPA), start, end - start);
-	write_gdt(pvm);
+	memcpy(&pvm->header, paging_vm_hva(pvm, GSTEP_CODE_GPA + GSTEP_HEADER_OFFSET),
+	       sizeof(pvm->header));
+	TEST_ASSERT(pvm->header.magic == GSTEP_HEADER_MAGIC &&
+		    pvm->header.user_code_start >= GSTEP_CODE_GPA &&
+		    pvm->header.user_code_end <= GSTEP_CODE_GPA + GSTEP_CODE_MAX,
+		    "step engine image: bad header");
+	write_gdt_tss(pvm);
 
 	pvm->steps = calloc(GSTEP_MAX_STEPS, sizeof(*pvm->steps));
 	pvm->expect = calloc(GSTEP_MAX_STEPS, sizeof(*pvm->expect));
@@ -348,6 +373,11 @@ struct guest_as *guest_as_create_at(struct paging_vm *pvm, uint64_t root)
 	as->pvm = pvm;
 	as->root = root;
 	map_range(as, GSTEP_SLOT_GPA, GSTEP_SLOT_GPA, GSTEP_ENGINE_SIZE, GP_P | GP_RW);
+	/* What user-mode steps run on: their code and their stack. */
+	map_range(as, pvm->header.user_code_start, pvm->header.user_code_start,
+		  pvm->header.user_code_end - pvm->header.user_code_start, GP_P | GP_US);
+	map_range(as, GSTEP_USER_STACK_GPA, GSTEP_USER_STACK_GPA, GSTEP_USER_STACK_TOP -
+		  GSTEP_USER_STACK_GPA, GP_P | GP_RW | GP_US);
 	if (!pvm->initial_as)
 		pvm->initial_as = as;
 	return as;

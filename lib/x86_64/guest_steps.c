@@ -27,19 +27,26 @@ static const char *const op_names[GSTEP_NR_OPS] = {
 	[GSTEP_SYNC] = "sync",
 };
 
-static int add_step(struct paging_vm *pvm, enum gstep_op op, uint64_t addr, int size,
-		    uint64_t val, uint64_t val2, struct gstep_expect e)
+static int add_step_flags(struct paging_vm *pvm, enum gstep_op op, uint16_t flags,
+			  uint64_t addr, int size, uint64_t val, uint64_t val2,
+			  struct gstep_expect e)
 {
 	uint32_t i = pvm->nr_steps;
 
 	TEST_ASSERT(i < GSTEP_MAX_STEPS, "more than %u steps in one table", GSTEP_MAX_STEPS);
 	pvm->steps[i] = (struct gstep){
-		.op = op, .size = size, .addr = addr, .val = val, .val2 = val2,
+		.op = op, .size = size, .flags = flags, .addr = addr, .val = val, .val2 = val2,
 	};
 	pvm->expect[i] = e;
 	pvm->phase[i] = pvm->cur_phase;
 	pvm->nr_steps++;
 	return i;
+}
+
+static int add_step(struct paging_vm *pvm, enum gstep_op op, uint64_t addr, int size,
+		    uint64_t val, uint64_t val2, struct gstep_expect e)
+{
+	return add_step_flags(pvm, op, 0, addr, size, val, val2, e);
 }
 
 void gstep_phase(struct paging_vm *pvm, const char *phase)
@@ -69,6 +76,24 @@ int gstep_store(struct paging_vm *pvm, uint64_t va, int size, uint64_t val,
 int gstep_exec(struct paging_vm *pvm, uint64_t va, struct gstep_expect e)
 {
 	return add_step(pvm, GSTEP_EXEC, va, 0, 0, 0, e);
+}
+
+int gstep_load_user(struct paging_vm *pvm, uint64_t va, int size, struct gstep_expect e)
+{
+	check_size(size);
+	return add_step_flags(pvm, GSTEP_LOAD, GSTEP_F_USER, va, size, 0, 0, e);
+}
+
+int gstep_store_user(struct paging_vm *pvm, uint64_t va, int size, uint64_t val,
+		     struct gstep_expect e)
+{
+	check_size(size);
+	return add_step_flags(pvm, GSTEP_STORE, GSTEP_F_USER, va, size, val, 0, e);
+}
+
+int gstep_exec_user(struct paging_vm *pvm, uint64_t va, struct gstep_expect e)
+{
+	return add_step_flags(pvm, GSTEP_EXEC, GSTEP_F_USER, va, 0, 0, 0, e);
 }
 
 int gstep_invlpg(struct paging_vm *pvm, uint64_t va)
@@ -140,13 +165,17 @@ static void paging_vm_start(struct paging_vm *pvm)
 	sregs.cs = flat_segment(GSTEP_SEL_CODE, 0xb, is64);
 	sregs.ds = flat_segment(GSTEP_SEL_DATA, 0x3, false);
 	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	/*
+	 * A busy TSS, as VMX entry checks demand; the engine then reloads TR
+	 * with LTR (see gstep_main()).
+	 */
 	sregs.tr = (struct kvm_segment){
 		.base = GSTEP_TSS_GPA, .limit = 0x67, .selector = GSTEP_SEL_TSS,
 		.type = 0xb, .present = 1,
 	};
 	sregs.ldt = (struct kvm_segment){ .unusable = 1 };
 	sregs.gdt.base = GSTEP_GDT_GPA;
-	sregs.gdt.limit = GSTEP_SEL_TSS + 16 - 1;
+	sregs.gdt.limit = GSTEP_GDT_SIZE - 1;
 	sregs.idt.base = GSTEP_IDT_GPA;
 	sregs.idt.limit = 0;
 	sregs.cr0 = pvm->cr0;
@@ -215,23 +244,31 @@ uint64_t paging_vm_get_ucall(struct paging_vm *pvm, struct ucall *uc)
 static int describe_step(char *buf, size_t len, const struct gstep *s)
 {
 	const char *op = s->op < GSTEP_NR_OPS ? op_names[s->op] : "?";
+	int n = 0;
+
+	if (s->flags & GSTEP_F_USER) {
+		n = snprintf(buf, len, "user ");
+		buf += n;
+		len -= n;
+	}
 
 	switch (s->op) {
 	case GSTEP_LOAD:
-		return snprintf(buf, len, "%s%d 0x%lx", op, s->size * 8, s->addr);
+		return n + snprintf(buf, len, "%s%d 0x%lx", op, s->size * 8, s->addr);
 	case GSTEP_STORE:
-		return snprintf(buf, len, "%s%d 0x%lx <- 0x%lx", op, s->size * 8, s->addr, s->val);
+		return n + snprintf(buf, len, "%s%d 0x%lx <- 0x%lx", op, s->size * 8, s->addr,
+				    s->val);
 	case GSTEP_EXEC:
 	case GSTEP_INVLPG:
-		return snprintf(buf, len, "%s 0x%lx", op, s->addr);
+		return n + snprintf(buf, len, "%s 0x%lx", op, s->addr);
 	case GSTEP_WRITE_CR3:
-		return snprintf(buf, len, "%s <- 0x%lx", op, s->val);
+		return n + snprintf(buf, len, "%s <- 0x%lx", op, s->val);
 	case GSTEP_CR0:
 	case GSTEP_CR4:
 	case GSTEP_EFER:
-		return snprintf(buf, len, "%s set 0x%lx clear 0x%lx", op, s->val, s->val2);
+		return n + snprintf(buf, len, "%s set 0x%lx clear 0x%lx", op, s->val, s->val2);
 	default:
-		return snprintf(buf, len, "%s", op);
+		return n + snprintf(buf, len, "%s", op);
 	}
 }
 
