@@ -27,6 +27,12 @@ void vm_debugfs_dir(struct kvm_vm *vm, char *buf, size_t size);
 uint64_t vm_debugfs_get_stat(struct kvm_vm *vm, const char *name);
 
 /*
+ * Read all of file @name of the VM's debugfs directory into @buf (NUL
+ * terminated); returns its length.  Asserts that it exists and fits.
+ */
+size_t vm_debugfs_read(struct kvm_vm *vm, const char *name, char *buf, size_t size);
+
+/*
  * Parse the text of a debugfs stat file: one unsigned decimal number and
  * an optional newline.  Returns 0, or -EINVAL for anything else.
  */

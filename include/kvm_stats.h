@@ -70,7 +70,10 @@ int kvm_rmaps_stat_level(const struct kvm_rmaps_stat *st, const char *name);
 /* gfns of level @level with at least one rmap entry (all buckets but "0"). */
 uint64_t kvm_rmaps_stat_mapped(const struct kvm_rmaps_stat *st, int level);
 
-/* Read and parse the VM's mmu_rmaps_stat; asserts on error. */
-void vm_rmaps_stat(struct kvm_vm *vm, struct kvm_rmaps_stat *st);
+/*
+ * Read and parse the VM's mmu_rmaps_stat; asserts on error.  @print: also
+ * print the raw file as "rmaps| " TAP diagnostics.
+ */
+void vm_rmaps_stat(struct kvm_vm *vm, struct kvm_rmaps_stat *st, bool print);
 
 #endif /* SELFTEST_KVM_STATS_H */

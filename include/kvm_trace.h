@@ -16,7 +16,7 @@
  *	vcpu_run(vcpu);
  *	kvm_trace_stop(t);
  *	n = kvm_mmu_model_count_pages(kvm_trace_model(t),
- *		&KVM_MMU_QUERY(.phase = 0, .type = KVM_MMU_GET_PAGE, .created = 1, .level = 1));
+ *		KVM_MMU_QUERY(.phase = 0, .type = KVM_MMU_GET_PAGE, .created = 1, .level = 1));
  */
 #ifndef SELFTEST_KVM_TRACE_H
 #define SELFTEST_KVM_TRACE_H

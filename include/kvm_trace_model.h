@@ -125,11 +125,11 @@ int kvm_mmu_model_add(struct kvm_mmu_model *m, const struct kvm_mmu_event *ev);
 /* Phase number of @name, or -1. */
 int kvm_mmu_model_phase(const struct kvm_mmu_model *m, const char *name);
 
-/* Number of events matching @q. */
-size_t kvm_mmu_model_count(const struct kvm_mmu_model *m, const struct kvm_mmu_query *q);
+/* Number of events matching @q (by value: pass KVM_MMU_QUERY(...) directly). */
+size_t kvm_mmu_model_count(const struct kvm_mmu_model *m, struct kvm_mmu_query q);
 
 /* Number of distinct shadow pages (gfn, role) among the events matching @q. */
-size_t kvm_mmu_model_count_pages(const struct kvm_mmu_model *m, const struct kvm_mmu_query *q);
+size_t kvm_mmu_model_count_pages(const struct kvm_mmu_model *m, struct kvm_mmu_query q);
 
 /*
  * Summaries of all distinct shadow pages, in order of first appearance.
@@ -148,5 +148,21 @@ size_t kvm_mmu_model_count_live(const struct kvm_mmu_model *m);
  * for failure messages.
  */
 void kvm_mmu_model_print(const struct kvm_mmu_model *m, FILE *f, const char *prefix);
+
+/* The type of kvmmmu event @name (KVM_MMU_OTHER for any other event). */
+enum kvm_mmu_event_type kvm_mmu_event_type_of(const char *name);
+
+/*
+ * Events as text, one per line, for fixtures and for reproducing a
+ * failure offline:
+ *	<phase> <event> <gfn hex> <role hex> <root_count> <unsync> <created>
+ * kvm_mmu_model_dump() writes them (each line after @prefix);
+ * kvm_mmu_model_load() reads them back into @m, starting a new phase
+ * whenever the phase name changes, skipping empty lines and '#' comments.
+ * Returns 0, -EINVAL for a malformed line, -ENOSPC for too many phases,
+ * -ENOMEM.
+ */
+void kvm_mmu_model_dump(const struct kvm_mmu_model *m, FILE *f, const char *prefix);
+int kvm_mmu_model_load(struct kvm_mmu_model *m, const char *text, size_t len);
 
 #endif /* SELFTEST_KVM_TRACE_MODEL_H */

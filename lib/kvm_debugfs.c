@@ -65,3 +65,26 @@ uint64_t vm_debugfs_get_stat(struct kvm_vm *vm, const char *name)
 		    "%s: not a stat value: '%s'", path, text);
 	return val;
 }
+
+size_t vm_debugfs_read(struct kvm_vm *vm, const char *name, char *buf, size_t size)
+{
+	char path[256];
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	vm_debugfs_dir(vm, path, sizeof(path));
+	TEST_ASSERT(strlen(path) + 1 + strlen(name) < sizeof(path), "debugfs name too long");
+	strcat(path, "/");
+	strcat(path, name);
+
+	fd = open(path, O_RDONLY);
+	TEST_ASSERT(fd >= 0, "open(%s) failed: %s", path, strerror(errno));
+	/* seq_file files come in pieces: read to EOF. */
+	while (len < size - 1 && (n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += n;
+	TEST_ASSERT(len < size - 1, "%s: longer than %zu bytes", path, size - 2);
+	close(fd);
+	buf[len] = '\0';
+	return len;
+}

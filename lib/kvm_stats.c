@@ -127,22 +127,16 @@ void kvm_stats_print_deltas(const struct kvm_stats_snapshot *before,
 		ksft_print_msg("%s: no VM stat changed\n", phase);
 }
 
-void vm_rmaps_stat(struct kvm_vm *vm, struct kvm_rmaps_stat *st)
+void vm_rmaps_stat(struct kvm_vm *vm, struct kvm_rmaps_stat *st, bool print)
 {
-	char path[320], text[4096];
-	size_t len = 0;
-	ssize_t n;
-	int fd;
+	char text[4096], *line, *save = NULL;
+	size_t len = vm_debugfs_read(vm, "mmu_rmaps_stat", text, sizeof(text));
 
-	vm_debugfs_dir(vm, path, sizeof(path) - 16);
-	strcat(path, "/mmu_rmaps_stat");
-	fd = open(path, O_RDONLY);
-	TEST_ASSERT(fd >= 0, "open(%s): %s", path, strerror(errno));
-	while ((n = read(fd, text + len, sizeof(text) - len)) > 0)
-		len += n;
-	TEST_ASSERT(n == 0, "read(%s): %s", path, strerror(errno));
-	TEST_ASSERT(len < sizeof(text), "%s: longer than %zu bytes", path, sizeof(text));
-	close(fd);
-	TEST_ASSERT(!kvm_rmaps_stat_parse(text, len, st), "%s: unexpected format:\n%.*s",
-		    path, (int)len, text);
+	TEST_ASSERT(!kvm_rmaps_stat_parse(text, len, st),
+		    "mmu_rmaps_stat: unexpected format:\n%s", text);
+	if (!print)
+		return;
+	/* Raw, tabs and all: a fixture for tests/unit can be cut from the log. */
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		ksft_print_msg("rmaps| %s\n", line);
 }

@@ -210,7 +210,6 @@ static void create_instance(struct kvm_trace *t)
 
 struct kvm_trace *kvm_trace_create(void)
 {
-	static const char * const systems[] = { "kvmmmu", NULL };
 	struct kvm_role_layout layout;
 	struct kvm_trace *t;
 	unsigned int i;
@@ -229,15 +228,6 @@ struct kvm_trace *kvm_trace_create(void)
 		kvm_trace_add_event(t, default_events[i]);
 	kvm_mmu_model_init(&t->model, &layout);
 	create_instance(t);
-
-	/*
-	 * libtraceevent cannot evaluate the kvmmmu print formats (they call
-	 * kernel helpers); the fields are what is read, so keep it quiet.
-	 */
-	tep_set_loglevel(TEP_LOG_NONE);
-	tracefs_set_loglevel(TEP_LOG_NONE);
-	t->tep = tracefs_local_events_system(NULL, systems);
-	TEST_ASSERT(t->tep, "cannot read the kvmmmu event formats");
 	return t;
 }
 
@@ -275,12 +265,53 @@ static void build_filter(struct kvm_trace *t, char *buf, size_t size)
 	TEST_ASSERT(len < size, "trace filter too long");
 }
 
+/*
+ * A parser for just the events enabled: the ring buffer's page header and
+ * their format files.  tracefs_local_events_system() would also read
+ * /proc/kallsyms, saved_cmdlines and printk_formats, which takes over a
+ * second under TCG and is not needed to read numeric fields.
+ */
+static struct tep_handle *tep_for_events(struct kvm_trace *t)
+{
+	enum tep_endian endian = tep_is_bigendian() ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN;
+	struct tep_handle *tep = tep_alloc();
+	char *buf;
+	int i, size;
+
+	TEST_ASSERT(tep, "tep_alloc");
+	/*
+	 * libtraceevent cannot evaluate the kvmmmu print formats (they call
+	 * kernel helpers); the fields are what is read, so keep it quiet.
+	 */
+	tep_set_loglevel(TEP_LOG_NONE);
+	tracefs_set_loglevel(TEP_LOG_NONE);
+	tep_set_long_size(tep, sizeof(long));
+	tep_set_page_size(tep, getpagesize());
+	tep_set_file_bigendian(tep, endian);
+	tep_set_local_bigendian(tep, endian);
+
+	buf = tracefs_instance_file_read(NULL, "events/header_page", &size);
+	TEST_ASSERT(buf && !tep_parse_header_page(tep, buf, size, sizeof(long)),
+		    "cannot parse events/header_page of tracefs");
+	free(buf);
+	for (i = 0; i < t->nr_events; i++) {
+		buf = tracefs_event_file_read(NULL, "kvmmmu", t->events[i], "format", &size);
+		TEST_ASSERT(buf, "no format for kvmmmu/%s: %s", t->events[i], strerror(errno));
+		tep_parse_event(tep, buf, size, "kvmmmu");
+		free(buf);
+		TEST_ASSERT(tep_find_event_by_name(tep, "kvmmmu", t->events[i]),
+			    "cannot parse the format of kvmmmu/%s", t->events[i]);
+	}
+	return tep;
+}
+
 /* The filter goes in before the event is enabled: no event escapes it. */
 static void arm(struct kvm_trace *t)
 {
 	char filter[MAX_THREADS * 24];
 	int i;
 
+	t->tep = tep_for_events(t);
 	build_filter(t, filter, sizeof(filter));
 	for (i = 0; i < t->nr_events; i++) {
 		TEST_ASSERT(tracefs_event_file_write(t->inst, "kvmmmu", t->events[i],
@@ -301,19 +332,6 @@ void kvm_trace_start(struct kvm_trace *t, const char *phase)
 	t->phase = kvm_mmu_model_begin_phase(&t->model, phase);
 	TEST_ASSERT(t->phase >= 0, "too many trace phases (%d)", KVM_MMU_MAX_PHASES);
 	TEST_ASSERT(!tracefs_trace_on(t->inst), "tracing_on=1 in %s", t->name);
-}
-
-static enum kvm_mmu_event_type event_type(const char *name)
-{
-	if (!strcmp(name, "kvm_mmu_get_page"))
-		return KVM_MMU_GET_PAGE;
-	if (!strcmp(name, "kvm_mmu_sync_page"))
-		return KVM_MMU_SYNC_PAGE;
-	if (!strcmp(name, "kvm_mmu_unsync_page"))
-		return KVM_MMU_UNSYNC_PAGE;
-	if (!strcmp(name, "kvm_mmu_prepare_zap_page"))
-		return KVM_MMU_PREPARE_ZAP_PAGE;
-	return KVM_MMU_OTHER;
 }
 
 static unsigned long long field(struct tep_event *event, struct tep_record *record,
@@ -339,7 +357,7 @@ static int on_record(struct tep_event *event, struct tep_record *record, int cpu
 	if (strcmp(event->system, "kvmmmu"))
 		return 0;
 
-	ev.type = event_type(event->name);
+	ev.type = kvm_mmu_event_type_of(event->name);
 	snprintf(ev.name, sizeof(ev.name), "%s", event->name);
 	if (ev.type != KVM_MMU_OTHER) {
 		ev.gfn = field(event, record, "gfn");

@@ -5,6 +5,7 @@
  * so plain arrays and linear searches keep it obviously right.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,9 +37,16 @@ int kvm_mmu_model_begin_phase(struct kvm_mmu_model *m, const char *name)
 	int p = (m->nr_phases == 1 && !m->nr_events && !strcmp(m->phase_names[0], "-")) ?
 		0 : m->nr_phases;
 
+	char *c;
+
 	if (p >= KVM_MMU_MAX_PHASES)
 		return -ENOSPC;
-	snprintf(m->phase_names[p], KVM_MMU_PHASE_NAME_LEN, "%s", name);
+	snprintf(m->phase_names[p], KVM_MMU_PHASE_NAME_LEN, "%s", name[0] ? name : "-");
+	/* One word, so that kvm_mmu_model_dump() lines split on spaces. */
+	for (c = m->phase_names[p]; *c; c++) {
+		if ((unsigned char)*c <= ' ' || *c == 0x7f)
+			*c = '_';
+	}
 	m->nr_phases = p + 1;
 	return p;
 }
@@ -224,14 +232,14 @@ static size_t count(const struct kvm_mmu_model *m, const struct kvm_mmu_query *q
 	return n;
 }
 
-size_t kvm_mmu_model_count(const struct kvm_mmu_model *m, const struct kvm_mmu_query *q)
+size_t kvm_mmu_model_count(const struct kvm_mmu_model *m, struct kvm_mmu_query q)
 {
-	return count(m, q, false);
+	return count(m, &q, false);
 }
 
-size_t kvm_mmu_model_count_pages(const struct kvm_mmu_model *m, const struct kvm_mmu_query *q)
+size_t kvm_mmu_model_count_pages(const struct kvm_mmu_model *m, struct kvm_mmu_query q)
 {
-	return count(m, q, true);
+	return count(m, &q, true);
 }
 
 size_t kvm_mmu_model_pages(const struct kvm_mmu_model *m, struct kvm_mmu_page_summary *out,
@@ -272,22 +280,18 @@ static void print_levels(const struct kvm_mmu_model *m, FILE *f, const char *pre
 	fprintf(f, "%sphase                 new by level 1..5    found  sync unsync  zap\n",
 		prefix);
 	for (p = 0; p < m->nr_phases; p++) {
-		struct kvm_mmu_query q = KVM_MMU_QUERY(.phase = p);
-
 		fprintf(f, "%s%-20.20s ", prefix, m->phase_names[p]);
-		for (level = 1; level <= 5; level++) {
-			q = KVM_MMU_QUERY(.phase = p, .type = KVM_MMU_GET_PAGE,
-					  .created = 1, .level = level);
-			fprintf(f, " %3zu", kvm_mmu_model_count(m, &q));
-		}
-		q = KVM_MMU_QUERY(.phase = p, .type = KVM_MMU_GET_PAGE, .created = 0);
-		fprintf(f, "  %6zu", kvm_mmu_model_count(m, &q));
-		q = KVM_MMU_QUERY(.phase = p, .type = KVM_MMU_SYNC_PAGE);
-		fprintf(f, " %5zu", kvm_mmu_model_count(m, &q));
-		q = KVM_MMU_QUERY(.phase = p, .type = KVM_MMU_UNSYNC_PAGE);
-		fprintf(f, " %6zu", kvm_mmu_model_count(m, &q));
-		q = KVM_MMU_QUERY(.phase = p, .type = KVM_MMU_PREPARE_ZAP_PAGE);
-		fprintf(f, " %4zu\n", kvm_mmu_model_count(m, &q));
+		for (level = 1; level <= 5; level++)
+			fprintf(f, " %3zu", kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = p,
+					.type = KVM_MMU_GET_PAGE, .created = 1, .level = level)));
+		fprintf(f, "  %6zu", kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = p,
+				.type = KVM_MMU_GET_PAGE, .created = 0)));
+		fprintf(f, " %5zu", kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = p,
+				.type = KVM_MMU_SYNC_PAGE)));
+		fprintf(f, " %6zu", kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = p,
+				.type = KVM_MMU_UNSYNC_PAGE)));
+		fprintf(f, " %4zu\n", kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = p,
+				.type = KVM_MMU_PREPARE_ZAP_PAGE)));
 	}
 }
 
@@ -315,4 +319,135 @@ void kvm_mmu_model_print(const struct kvm_mmu_model *m, FILE *f, const char *pre
 	}
 	free(pages);
 	print_levels(m, f, prefix);
+}
+
+enum kvm_mmu_event_type kvm_mmu_event_type_of(const char *name)
+{
+	if (!strcmp(name, "kvm_mmu_get_page"))
+		return KVM_MMU_GET_PAGE;
+	if (!strcmp(name, "kvm_mmu_sync_page"))
+		return KVM_MMU_SYNC_PAGE;
+	if (!strcmp(name, "kvm_mmu_unsync_page"))
+		return KVM_MMU_UNSYNC_PAGE;
+	if (!strcmp(name, "kvm_mmu_prepare_zap_page"))
+		return KVM_MMU_PREPARE_ZAP_PAGE;
+	return KVM_MMU_OTHER;
+}
+
+void kvm_mmu_model_dump(const struct kvm_mmu_model *m, FILE *f, const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; i < m->nr_events; i++) {
+		const struct kvm_mmu_event *e = &m->events[i];
+
+		fprintf(f, "%s%s %s %" PRIx64 " %" PRIx32 " %" PRIu32 " %d %d\n", prefix,
+			m->phase_names[e->phase], e->name, e->gfn, e->role, e->root_count,
+			e->unsync, e->created);
+	}
+}
+
+/* Next space-separated word of [*pos, len) into @buf; -EINVAL if none or too long. */
+static int word(const char *line, size_t len, size_t *pos, char *buf, size_t size)
+{
+	size_t start, n, i;
+
+	while (*pos < len && line[*pos] == ' ')
+		(*pos)++;
+	start = *pos;
+	while (*pos < len && line[*pos] != ' ')
+		(*pos)++;
+	n = *pos - start;
+	if (!n || n >= size)
+		return -EINVAL;
+	/* Printable words only: a NUL or a control byte would not dump back. */
+	for (i = start; i < *pos; i++) {
+		if ((unsigned char)line[i] <= ' ' || line[i] == 0x7f)
+			return -EINVAL;
+	}
+	memcpy(buf, line + start, n);
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Strict unsigned number in @base with an upper bound. */
+static int number(const char *s, int base, uint64_t max, uint64_t *val)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		unsigned int d;
+
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else
+			return -EINVAL;
+		if (d >= (unsigned int)base || d > max || v > (max - d) / base)
+			return -EINVAL;
+		v = v * base + d;
+	}
+	*val = v;
+	return 0;
+}
+
+static int parse_event(const char *line, size_t len, char *phase, struct kvm_mmu_event *ev)
+{
+	char w[7][KVM_MMU_PHASE_NAME_LEN];
+	uint64_t gfn, role, root_count, unsync, created;
+	size_t pos = 0;
+	int i;
+
+	for (i = 0; i < 7; i++) {
+		if (word(line, len, &pos, w[i], sizeof(w[i])))
+			return -EINVAL;
+	}
+	while (pos < len && line[pos] == ' ')
+		pos++;
+	if (pos != len || strlen(w[1]) >= KVM_MMU_EVENT_NAME_LEN ||
+	    number(w[2], 16, UINT64_MAX, &gfn) || number(w[3], 16, UINT32_MAX, &role) ||
+	    number(w[4], 10, UINT32_MAX, &root_count) || number(w[5], 10, 1, &unsync) ||
+	    number(w[6], 10, 1, &created))
+		return -EINVAL;
+
+	memset(ev, 0, sizeof(*ev));
+	strcpy(phase, w[0]);
+	strcpy(ev->name, w[1]);
+	ev->type = kvm_mmu_event_type_of(ev->name);
+	ev->gfn = gfn;
+	ev->role = role;
+	ev->root_count = root_count;
+	ev->unsync = unsync;
+	ev->created = created;
+	return 0;
+}
+
+int kvm_mmu_model_load(struct kvm_mmu_model *m, const char *text, size_t len)
+{
+	char phase[KVM_MMU_PHASE_NAME_LEN];
+	struct kvm_mmu_event ev;
+	size_t pos = 0;
+	int r;
+
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t line_len = nl ? (size_t)(nl - (text + pos)) : len - pos;
+		const char *line = text + pos;
+
+		pos += line_len + 1;
+		if (!line_len || line[0] == '#')
+			continue;
+		if (parse_event(line, line_len, phase, &ev))
+			return -EINVAL;
+		if (strcmp(phase, m->phase_names[m->nr_phases - 1]) &&
+		    kvm_mmu_model_begin_phase(m, phase) < 0)
+			return -ENOSPC;
+		r = kvm_mmu_model_add(m, &ev);
+		if (r)
+			return r;
+	}
+	return 0;
 }

@@ -156,7 +156,7 @@ static void run_to_sync(struct kvm_vcpu *vcpu, uint64_t stage)
 
 static size_t count(struct kvm_mmu_query q)
 {
-	return kvm_mmu_model_count(kvm_trace_model(trace), &q);
+	return kvm_mmu_model_count(kvm_trace_model(trace), q);
 }
 
 /*
@@ -370,7 +370,7 @@ static bool check_rmaps(void)
 	uint64_t mapped;
 	int l4k;
 
-	vm_rmaps_stat(vm, &st);
+	vm_rmaps_stat(vm, &st, true);
 	if (cfg.tdp_mmu) {
 		/* kvm_memslots_have_rmaps(): no shadow root, no rmaps, empty file. */
 		ksft_print_msg("mmu_rmaps_stat: %u page sizes (TDP MMU: expected none)\n",
@@ -534,8 +534,9 @@ int main(int argc, char *argv[])
 	struct kvm_vcpu *vcpu;
 	size_t leaked;
 	uint64_t cache_miss;
+	struct kvm_role_layout layout;
 	bool stats_ok;
-	double t0;
+	double t0, t1;
 	char own[64];
 
 	ksft_print_header();
@@ -544,11 +545,13 @@ int main(int argc, char *argv[])
 	kvm_mmu_config_require_standard(&cfg);
 	kvm_debugfs_require();
 
+	/* The library's fixed costs, for the overhead of tracing a test. */
 	t0 = now();
+	kvm_role_layout_require(&layout);
+	t1 = now();
 	trace = kvm_trace_create();
-	ksft_print_msg("role layout from %s; tracefs instance %s; set up in %.3f s\n",
-		       kvm_trace_model(trace)->layout.source, kvm_trace_instance_name(trace),
-		       now() - t0);
+	ksft_print_msg("role layout from %s in %.3f s; tracefs instance %s set up in %.3f s\n",
+		       layout.source, t1 - t0, kvm_trace_instance_name(trace), now() - t1);
 	snprintf(own, sizeof(own), "%s", kvm_trace_instance_name(trace));
 	ksft_set_plan(9);
 
@@ -582,8 +585,13 @@ int main(int argc, char *argv[])
 	report(!leaked, true, "teardown_zaps_every_shadow_page", NULL);
 
 	kvm_trace_print(trace);
+	/* Every event, as kvm_mmu_model_load() reads them (tests/unit fixtures). */
+	fflush(stdout);
+	kvm_mmu_model_dump(kvm_trace_model(trace), stdout, "# event| ");
 	kvm_trace_destroy(trace);
 	report(!instance_exists(own), true, "own_instance_removed", NULL);
+	t0 = now();
 	report(check_cleanup(), true, "no_instance_left_by_failed_or_killed_test", NULL);
+	ksft_print_msg("cleanup checks (3 child captures) took %.3f s\n", now() - t0);
 	ksft_finished();
 }
