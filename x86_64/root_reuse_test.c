@@ -43,8 +43,12 @@
 #define RO_VA		(TEST_VA + PAGE_SIZE)
 #define PASSES		4
 #define TAG(i)		(0x5a5a000000000000ULL | (i))
-/* Page tables and data of MAX_SPACES address spaces, and the RO page. */
-#define EXTRA_PAGES	(MAX_SPACES * 5 + 1)
+/*
+ * Page tables and data of MAX_SPACES address spaces and the RO page, with
+ * room to spare: the framework sizes slot 0 for a test binary of at most
+ * 2 MiB, and the library's guest images make ours larger.
+ */
+#define EXTRA_PAGES	(MAX_SPACES * 5 + 1 + 1024)
 #define DATA_MIN_GPA	0x100000
 /* Enough shadow pages that KVM never needs to zap for room. */
 #define NR_MMU_PAGES	1024
