@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <event-parse.h>
@@ -222,7 +223,8 @@ struct kvm_trace *kvm_trace_create(void)
 	t = calloc(1, sizeof(*t));
 	TEST_ASSERT(t, "out of memory");
 	t->slot = claim_slot(t);
-	t->tids[t->nr_tids++] = gettid();
+	/* syscall(): glibc declares gettid() only with _GNU_SOURCE, unset in 6.1's build. */
+	t->tids[t->nr_tids++] = syscall(SYS_gettid);
 	t->phase = -1;
 	for (i = 0; i < sizeof(default_events) / sizeof(default_events[0]); i++)
 		kvm_trace_add_event(t, default_events[i]);
