@@ -29,6 +29,7 @@
 #include "kvm_compat.h"
 #include "kvm_mmu_config.h"
 #include "guest_paging.h"
+#include "paging_model.h"
 
 /* VAs of the scenario, all in one 1 GiB region below 4 GiB. */
 #define VA_BASE		0x40000000ull
@@ -358,6 +359,248 @@ static int run_case(const struct mode_case *c, bool tdp, int *nr_steps)
 	return bad;
 }
 
+/*
+ * The access matrix: every combination of R/W, U/S (and XD where the mode
+ * has it) in the PTE and in the entry of one higher level ("upper"),
+ * accessed as supervisor and user, read, write and fetch, under several
+ * settings of CR0.WP, EFER.NXE, CR4.SMEP and CR4.SMAP.  Each outcome is
+ * predicted by the reference model (lib/x86_64/paging_model.c), which
+ * knows only the SDM.  One TAP result per (mode, upper level).
+ */
+struct setting {
+	const char *name;
+	bool wp, nxe, smep, smap;
+};
+
+/*
+ * EFER.NXE = 0 settings come first: going back to NXE = 0 after pages
+ * were used with NXE = 1 is checked on its own (nxe_cleared_steps()).
+ */
+static const struct setting settings[] = {
+	{ "wp=0",			0, 0, 0, 0 },
+	{ "wp=1",			1, 0, 0, 0 },
+	{ "wp=1 smep=1 smap=1",		1, 0, 1, 1 },
+	{ "wp=1 nxe=1",			1, 1, 0, 0 },
+	{ "wp=0 nxe=1",			0, 1, 0, 0 },
+	{ "wp=1 nxe=1 smep=1",		1, 1, 1, 0 },
+	{ "wp=0 nxe=1 smap=1",		0, 1, 0, 1 },
+};
+
+/* The last of them, for nxe_cleared_steps(). */
+static const struct setting nxe_cleared = { "nxe 1->0 after use", 1, 0, 0, 0 };
+
+/* Bits that vary in the entries, as combination index bit 0, 1, 2. */
+static const uint64_t combo_bits[] = { GP_RW, GP_US, GP_NX };
+
+static uint64_t combo(int index, int nr_bits)
+{
+	uint64_t flags = 0;
+	int b;
+
+	for (b = 0; b < nr_bits; b++)
+		if (index & (1 << b))
+			flags |= combo_bits[b];
+	return flags;
+}
+
+/* Where the combinations of an upper level live: one entry each. */
+static uint64_t matrix_base(int upper)
+{
+	switch (upper) {
+	case 2:
+		return 0x80000000ull;
+	case 3:
+		return 1ull << 40;	/* PML4 index 2 */
+	case 4:
+		return 8ull << 39;	/* PML4 index 8 */
+	default:
+		return 16ull << 48;	/* PML5 index 16 */
+	}
+}
+
+static uint64_t matrix_va(struct paging_vm *pvm, int upper, int u, int k)
+{
+	return matrix_base(upper) + u * guest_paging_level_size(pvm->mode, upper) + k * 4096;
+}
+
+struct matrix {
+	struct paging_vm *pvm;
+	struct guest_as *as;
+	int nr_bits;		/* 2 (R/W, U/S), or 3 with XD */
+	int maxphyaddr;
+	bool tdp;
+};
+
+static void matrix_map(struct matrix *m, int upper, uint64_t page)
+{
+	int nr = 1 << m->nr_bits, u, k;
+	uint64_t va, e;
+
+	for (u = 0; u < nr; u++) {
+		for (k = 0; k < nr; k++)
+			guest_as_map(m->as, matrix_va(m->pvm, upper, u, k), page, 1,
+				     GP_P | combo(k, m->nr_bits));
+		va = matrix_va(m->pvm, upper, u, 0);
+		e = guest_as_read_entry(m->as, va, upper);
+		guest_as_write_entry(m->as, va, upper,
+				     (e & ~(GP_RW | GP_US | GP_NX)) | combo(u, m->nr_bits));
+	}
+}
+
+static bool setting_applies(const struct matrix *m, const struct setting *st)
+{
+	if (st->nxe && m->nr_bits < 3)
+		return false;
+	if ((st->smep && !kvm_cpu_has(X86_FEATURE_SMEP)) ||
+	    (st->smap && !kvm_cpu_has(X86_FEATURE_SMAP)))
+		return false;
+	/*
+	 * A CR4.SMEP change in PAE paging reloads the PDPTEs (SDM 4.4.1),
+	 * which under NPT depends on the walker (see the cr4.pge phase).
+	 */
+	if (st->smep && m->pvm->mode == GUEST_PAGING_PAE && m->tdp)
+		return false;
+	return true;
+}
+
+/* Enter a setting, then MOV CR3: no TLB entry from another setting survives. */
+static void matrix_enter(struct matrix *m, const struct setting *st)
+{
+	gstep_cr0(m->pvm, st->wp ? GP_CR0_WP : 0, st->wp ? 0 : GP_CR0_WP);
+	if (m->nr_bits == 3)
+		gstep_efer(m->pvm, st->nxe ? GP_EFER_NX : 0, st->nxe ? 0 : GP_EFER_NX);
+	gstep_cr4(m->pvm, (st->smep ? GP_CR4_SMEP : 0) | (st->smap ? GP_CR4_SMAP : 0),
+		  (st->smep ? 0 : GP_CR4_SMEP) | (st->smap ? 0 : GP_CR4_SMAP));
+	gstep_switch_as(m->pvm, m->as);
+}
+
+static void matrix_steps(struct matrix *m, const struct setting *st, int upper)
+{
+	struct pm_env env = {
+		.mode = m->pvm->mode, .maxphyaddr = m->maxphyaddr, .wp = st->wp,
+		.pse = m->pvm->cr4 & GP_CR4_PSE, .smep = st->smep, .smap = st->smap,
+		.nxe = st->nxe,
+	};
+	int nr = 1 << m->nr_bits, u, k, n, a;
+	struct gstep_expect e;
+	uint64_t entries[5], va;
+	bool user;
+
+	for (u = 0; u < nr; u++) {
+		for (k = 0; k < nr; k++) {
+			va = matrix_va(m->pvm, upper, u, k);
+			n = guest_as_walk(m->as, va, entries);
+			for (a = 0; a < 6; a++) {
+				user = a >= 3;
+				e = pm_expect(&env, entries, n, a % 3, user, va, RET_INSN);
+				/* QEMU's TCG walker: RSVD without P (see "efer.nxe"). */
+				if (m->tdp && (e.value & GP_PFEC_RSVD))
+					e.ec_ignore = GP_PFEC_P;
+				switch (a % 3) {
+				case PM_READ:
+					(user ? gstep_load_user : gstep_load)(m->pvm, va, 1, e);
+					break;
+				case PM_WRITE:
+					(user ? gstep_store_user : gstep_store)(m->pvm, va, 1,
+										RET_INSN, e);
+					break;
+				case PM_FETCH:
+					(user ? gstep_exec_user : gstep_exec)(m->pvm, va, e);
+					break;
+				}
+			}
+		}
+	}
+}
+
+/*
+ * After the EFER.NXE = 1 settings used every matrix page, clear NXE and
+ * MOV CR3: no TLB entry survives (SDM 4.10.4.1), so each access walks
+ * again and XD = 1 in any entry is a reserved bit: #PF with RSVD (4.5.4,
+ * 4.4.2).  A supervisor read of each page with XD somewhere checks it.
+ *
+ * KVM's shadow MMU builds its shadow pages with EFER.NX forced on in
+ * their role (kvm_init_shadow_mmu(), mmu.c: "root_role.efer_nx = true"),
+ * so it can reuse the SPTEs it made while the guest had NXE = 1 without
+ * walking the guest's entries again.
+ */
+static void nxe_cleared_steps(struct matrix *m, int nr_upper)
+{
+	struct pm_env env = {
+		.mode = m->pvm->mode, .maxphyaddr = m->maxphyaddr, .wp = true,
+	};
+	int nr = 1 << m->nr_bits, upper, u, k, n;
+	struct gstep_expect e;
+	uint64_t entries[5], va;
+
+	gstep_phase(m->pvm, nxe_cleared.name);
+	matrix_enter(m, &nxe_cleared);
+	for (upper = 2; upper < 2 + nr_upper; upper++) {
+		for (u = 0; u < nr; u++) {
+			for (k = 0; k < nr; k++) {
+				if (!((combo(u, 3) | combo(k, 3)) & GP_NX))
+					continue;
+				va = matrix_va(m->pvm, upper, u, k);
+				n = guest_as_walk(m->as, va, entries);
+				e = pm_expect(&env, entries, n, PM_READ, false, va, RET_INSN);
+				if (m->tdp)
+					e.ec_ignore = GP_PFEC_P;
+				gstep_load(m->pvm, va, 1, e);
+			}
+		}
+	}
+}
+
+static int nr_upper_levels(enum guest_paging_mode mode)
+{
+	return mode == GUEST_PAGING_OFF ? 0 : guest_paging_levels(mode) - 1 -
+	       (mode == GUEST_PAGING_PAE);	/* PAE PDPTEs have no rights */
+}
+
+/*
+ * Run the matrix of one mode; @bad[i] gets the mismatches of upper level
+ * i + 2, *nx_bad those of nxe_cleared_steps() (-1 if not run).
+ */
+static void run_matrix(const struct mode_case *c, bool tdp, int *bad, int *nr_checks,
+		       int *nx_bad)
+{
+	struct matrix m = { .tdp = tdp, .maxphyaddr = guest_paging_maxphyaddr() };
+	int upper, i, nr_upper = nr_upper_levels(c->mode);
+	const struct setting *st;
+	uint64_t page;
+
+	m.pvm = paging_vm_create(c->mode);
+	m.pvm->name = c->name;
+	m.nr_bits = c->mode == GUEST_PAGING_32BIT ? 2 : 3;
+	m.as = guest_as_create(m.pvm);
+	page = paging_vm_alloc(m.pvm, 4096, 4096);
+	*(uint8_t *)paging_vm_hva(m.pvm, page) = RET_INSN;
+	for (upper = 2; upper < 2 + nr_upper; upper++)
+		matrix_map(&m, upper, page);
+
+	for (i = 0; i < nr_upper; i++) {
+		bad[i] = 0;
+		nr_checks[i] = 0;
+	}
+	for (st = settings; st < settings + ARRAY_SIZE(settings); st++) {
+		if (!setting_applies(&m, st))
+			continue;
+		for (upper = 2; upper < 2 + nr_upper; upper++) {
+			gstep_phase(m.pvm, st->name);
+			matrix_enter(&m, st);
+			matrix_steps(&m, st, upper);
+			nr_checks[upper - 2] += 6 << (2 * m.nr_bits);
+			bad[upper - 2] += paging_vm_run_steps(m.pvm);
+		}
+	}
+	*nx_bad = -1;
+	if (m.nr_bits == 3) {
+		nxe_cleared_steps(&m, nr_upper);
+		*nx_bad = paging_vm_run_steps(m.pvm);
+	}
+	paging_vm_free(m.pvm);
+}
+
 static const char *case_unsupported(const struct mode_case *c)
 {
 	const char *why;
@@ -371,27 +614,92 @@ static const char *case_unsupported(const struct mode_case *c)
 	return NULL;
 }
 
+/* The matrix runs once per mode, with the 4K case; XD needs PAE or IA-32e. */
+static bool has_nxe_result(const struct mode_case *c)
+{
+	return c->level == 1 && c->mode != GUEST_PAGING_OFF && c->mode != GUEST_PAGING_32BIT;
+}
+
+static int nr_matrix_results(const struct mode_case *c)
+{
+	return (c->level == 1 ? nr_upper_levels(c->mode) : 0) + has_nxe_result(c);
+}
+
+/*
+ * Shadow paging fails nxe_cleared_steps() on the kernels this project
+ * runs (6.12): reported as XFAIL there, with the reason, so that the
+ * rest of the suite stays usable; a pass means KVM changed.
+ */
+static void report_nxe_cleared(const struct mode_case *c, const struct kvm_mmu_config *cfg,
+			       int nx_bad)
+{
+	const char *name = kvm_mmu_config_name(cfg);
+
+	ksft_print_msg("%s: EFER.NXE 1 -> 0, MOV CR3, then XD=1 pages: %d mismatches\n",
+		       c->name, nx_bad);
+	if (nx_bad && !cfg->tdp)
+		ksft_test_result_xfail("%s_nxe_cleared_xd_reserved_%s: KNOWN KVM DEVIATION, likely cause: shadow pages keep role.efer_nx=1 whatever the guest EFER.NXE (mmu.c kvm_init_shadow_mmu()), so SPTEs made under NXE=1 are reused\n",
+				       c->name, name);
+	else
+		ksft_test_result(!nx_bad, "%s_nxe_cleared_xd_reserved_%s\n", c->name, name);
+}
+
+static void report_matrix(const struct mode_case *c, const struct kvm_mmu_config *cfg,
+			  const char *why)
+{
+	int bad[4], nr_checks[4], nx_bad = -1, i, n = nr_matrix_results(c) - has_nxe_result(c);
+
+	if (!nr_matrix_results(c))
+		return;
+	if (!why)
+		run_matrix(c, cfg->tdp, bad, nr_checks, &nx_bad);
+	if (has_nxe_result(c)) {
+		if (why)
+			ksft_test_result_skip("%s_nxe_cleared_xd_reserved: %s\n", c->name, why);
+		else
+			report_nxe_cleared(c, cfg, nx_bad);
+	}
+	for (i = 0; i < n; i++) {
+		if (why) {
+			ksft_test_result_skip("%s_matrix_level%d: %s\n", c->name, i + 2, why);
+			continue;
+		}
+		ksft_print_msg("%s: access matrix, level-%d entry bits: %d checks, %d mismatches\n",
+			       c->name, i + 2, nr_checks[i], bad[i]);
+		ksft_test_result(!bad[i], "%s_matrix_level%d_%s\n", c->name, i + 2,
+				 kvm_mmu_config_name(cfg));
+	}
+}
+
 int main(int argc, char *argv[])
 {
 	struct kvm_mmu_config cfg;
+	int i, bad, nr_steps, plan = 1;
 	const char *why;
-	int i, bad, nr_steps;
 
 	ksft_print_header();
 	kvm_mmu_config_read(&cfg);
 	kvm_mmu_config_print(&cfg);
 	kvm_mmu_config_require_standard(&cfg);
-	ksft_set_plan(ARRAY_SIZE(cases));
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		plan += 1 + nr_matrix_results(&cases[i]);
+	ksft_set_plan(plan);
+
+	/* The model first: a disagreement with the SDM cases voids the rest. */
+	ksft_test_result(!paging_model_self_check(), "reference_model_sdm_cases\n");
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		why = case_unsupported(&cases[i]);
 		if (why) {
 			ksft_test_result_skip("%s: %s\n", cases[i].name, why);
-			continue;
+		} else {
+			bad = run_case(&cases[i], cfg.tdp, &nr_steps);
+			ksft_print_msg("%s: %d steps, %d mismatches\n", cases[i].name,
+				       nr_steps, bad);
+			ksft_test_result(!bad, "%s_%s\n", cases[i].name,
+					 kvm_mmu_config_name(&cfg));
 		}
-		bad = run_case(&cases[i], cfg.tdp, &nr_steps);
-		ksft_print_msg("%s: %d steps, %d mismatches\n", cases[i].name, nr_steps, bad);
-		ksft_test_result(!bad, "%s_%s\n", cases[i].name, kvm_mmu_config_name(&cfg));
+		report_matrix(&cases[i], &cfg, why);
 	}
 	ksft_finished();
 }

@@ -165,6 +165,8 @@ int guest_paging_levels(enum guest_paging_mode mode);
 int guest_paging_entry_size(enum guest_paging_mode mode);
 /* Whether KVM can run this mode here; if not, why (for a skip message). */
 bool guest_paging_mode_supported(enum guest_paging_mode mode, const char **why);
+/* The vCPUs' MAXPHYADDR (CPUID.80000008H:EAX[7:0]; 36 without that leaf). */
+int guest_paging_maxphyaddr(void);
 /* Whether a mode maps pages of this level (2 = 4M/2M, 3 = 1G) with PS=1. */
 bool guest_paging_has_large_pages(enum guest_paging_mode mode, int level);
 /* Bytes mapped by one entry of this level. */
@@ -204,6 +206,13 @@ uint64_t guest_as_cr3(struct guest_as *as);
 uint64_t guest_as_entry_gpa(struct guest_as *as, uint64_t va, int level);
 uint64_t guest_as_read_entry(struct guest_as *as, uint64_t va, int level);
 void guest_as_write_entry(struct guest_as *as, uint64_t va, int level, uint64_t val);
+/*
+ * The entries a walk of @va reads, top level first, as the host sees them
+ * now: it stops after a not-present entry or one that maps a page (PS=1
+ * where the mode, and for 2-level paging CR4.PSE, makes it a leaf).
+ * Returns how many; the last one is the leaf, or not present.
+ */
+int guest_as_walk(struct guest_as *as, uint64_t va, uint64_t *entries);
 /* Map @va to @gpa with a level-@level entry (PS added above level 1). */
 void guest_as_map(struct guest_as *as, uint64_t va, uint64_t gpa, int level, uint64_t flags);
 void guest_as_unmap(struct guest_as *as, uint64_t va, int level);

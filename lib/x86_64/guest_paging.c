@@ -318,6 +318,38 @@ void guest_as_write_entry(struct guest_as *as, uint64_t va, int level, uint64_t 
 	write_entry_at(as->pvm, guest_as_entry_gpa(as, va, level), val);
 }
 
+int guest_as_walk(struct guest_as *as, uint64_t va, uint64_t *entries)
+{
+	struct paging_vm *pvm = as->pvm;
+	int levels = guest_paging_levels(pvm->mode);
+	int size = guest_paging_entry_size(pvm->mode);
+	uint64_t table = as->root, e;
+	bool leaf;
+	int l, n = 0;
+
+	for (l = levels; l >= 1; l--) {
+		e = read_entry_at(pvm, table + level_index(pvm->mode, l, va) * size);
+		entries[n++] = e;
+		leaf = l == 1 || ((e & GP_PS) && guest_paging_has_large_pages(pvm->mode, l) &&
+				  (pvm->mode != GUEST_PAGING_32BIT || (pvm->cr4 & GP_CR4_PSE)));
+		if (!(e & GP_P) || leaf)
+			break;
+		table = e & addr_mask(pvm->mode);
+	}
+	return n;
+}
+
+int guest_paging_maxphyaddr(void)
+{
+	const struct kvm_cpuid2 *cpuid = kvm_get_supported_cpuid();
+	int i;
+
+	for (i = 0; i < cpuid->nent; i++)
+		if (cpuid->entries[i].function == 0x80000008)
+			return cpuid->entries[i].eax & 0xff;
+	return 36;
+}
+
 void guest_as_map(struct guest_as *as, uint64_t va, uint64_t gpa, int level, uint64_t flags)
 {
 	uint64_t size = guest_paging_level_size(as->pvm->mode, level);
