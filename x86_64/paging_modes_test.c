@@ -614,15 +614,113 @@ static const char *case_unsupported(const struct mode_case *c)
 	return NULL;
 }
 
+/*
+ * Reserved bits, one present entry at a time (SDM 4.3 Table 4-4, 4.4.2,
+ * 4.5.4): a reserved bit set at any level makes every access fault with
+ * RSVD and P, before any permission check; bits that are ignored in one
+ * mode and reserved in another (62 in IA-32e vs PAE) tell the two apart.
+ * Expectations come from the reference model.
+ */
+struct rsvd_case {
+	const char *what;
+	int level;		/* of the entry with the extra bit */
+	int map_level;		/* of the mapping: 1, or 2 for a large page */
+	uint64_t bit;
+};
+
+#define RSVD_BASE	0xc0000000ull
+
+static int rsvd_cases(struct paging_vm *pvm, int maxphyaddr, struct rsvd_case *rc)
+{
+	int levels = guest_paging_levels(pvm->mode), n = 0, l;
+
+	if (pvm->mode == GUEST_PAGING_32BIT) {
+		/* Table 4-4: bit 21 of a 4-MByte PDE; 4K entries have none. */
+		if (pvm->cr4 & GP_CR4_PSE)
+			rc[n++] = (struct rsvd_case){ "4M PDE bit 21", 2, 2, 1ull << 21 };
+		return n;
+	}
+	for (l = 1; l <= levels; l++) {
+		if (pvm->mode == GUEST_PAGING_PAE && l == 3)
+			continue;	/* PDPTEs: checked at MOV CR3 (#GP) */
+		if (maxphyaddr < 52)
+			rc[n++] = (struct rsvd_case){ "bit MAXPHYADDR", l, 1, 1ull << maxphyaddr };
+		rc[n++] = (struct rsvd_case){ "bit 62", l, 1, 1ull << 62 };
+		if (l >= 4)
+			rc[n++] = (struct rsvd_case){ "PS", l, 1, GP_PS };
+	}
+	rc[n++] = (struct rsvd_case){ "2M PDE bit 13", 2, 2, 1ull << 13 };
+	return n;
+}
+
+static int run_reserved(const struct mode_case *c, bool tdp, int *nr_checks)
+{
+	struct pm_env env = { .mode = c->mode, .maxphyaddr = guest_paging_maxphyaddr(),
+			      .wp = true };
+	uint64_t entries[5], va, gpa, span, e;
+	struct rsvd_case rc[16];
+	struct paging_vm *pvm;
+	struct guest_as *as;
+	struct gstep_expect x;
+	int i, n, nr, a;
+	bool user;
+
+	pvm = paging_vm_create(c->mode);
+	pvm->name = c->name;
+	as = guest_as_create(pvm);
+	env.pse = pvm->cr4 & GP_CR4_PSE;
+	env.nxe = pvm->efer & GP_EFER_NX;
+	nr = rsvd_cases(pvm, env.maxphyaddr, rc);
+	span = guest_paging_level_size(c->mode, guest_paging_levels(c->mode));
+	*nr_checks = 0;
+	for (i = 0; i < nr; i++) {
+		/* Its own entry at the case's level, so one bit spoils one case. */
+		va = RSVD_BASE + i * guest_paging_level_size(c->mode, 2);
+		if (c->mode != GUEST_PAGING_32BIT && rc[i].level >= 3)
+			va = (1ull << 44) + (i + 1) * span;
+		gpa = paging_vm_alloc(pvm, guest_paging_level_size(c->mode, rc[i].map_level),
+				      guest_paging_level_size(c->mode, rc[i].map_level));
+		*(uint8_t *)paging_vm_hva(pvm, gpa) = RET_INSN;
+		guest_as_map(as, va, gpa, rc[i].map_level, GP_P | GP_RW | GP_US);
+		e = guest_as_read_entry(as, va, rc[i].level);
+		guest_as_write_entry(as, va, rc[i].level, e | rc[i].bit);
+		n = guest_as_walk(as, va, entries);
+		gstep_phase(pvm, rc[i].what);
+		for (a = 0; a < 6; a++) {
+			user = a >= 3;
+			x = pm_expect(&env, entries, n, a % 3, user, va, RET_INSN);
+			/* QEMU's TCG walker: RSVD without P (see "efer.nxe"). */
+			if (tdp && (x.value & GP_PFEC_RSVD))
+				x.ec_ignore = GP_PFEC_P;
+			if (a % 3 == PM_READ)
+				(user ? gstep_load_user : gstep_load)(pvm, va, 1, x);
+			else if (a % 3 == PM_WRITE)
+				(user ? gstep_store_user : gstep_store)(pvm, va, 1, RET_INSN, x);
+			else
+				(user ? gstep_exec_user : gstep_exec)(pvm, va, x);
+			(*nr_checks)++;
+		}
+	}
+	n = paging_vm_run_steps(pvm);
+	paging_vm_free(pvm);
+	return n;
+}
+
 /* The matrix runs once per mode, with the 4K case; XD needs PAE or IA-32e. */
 static bool has_nxe_result(const struct mode_case *c)
 {
 	return c->level == 1 && c->mode != GUEST_PAGING_OFF && c->mode != GUEST_PAGING_32BIT;
 }
 
+static bool has_rsvd_result(const struct mode_case *c)
+{
+	return c->level == 1 && c->mode != GUEST_PAGING_OFF;
+}
+
 static int nr_matrix_results(const struct mode_case *c)
 {
-	return (c->level == 1 ? nr_upper_levels(c->mode) : 0) + has_nxe_result(c);
+	return (c->level == 1 ? nr_upper_levels(c->mode) : 0) + has_nxe_result(c) +
+	       has_rsvd_result(c);
 }
 
 /*
@@ -647,10 +745,20 @@ static void report_nxe_cleared(const struct mode_case *c, const struct kvm_mmu_c
 static void report_matrix(const struct mode_case *c, const struct kvm_mmu_config *cfg,
 			  const char *why)
 {
-	int bad[4], nr_checks[4], nx_bad = -1, i, n = nr_matrix_results(c) - has_nxe_result(c);
+	int bad[4], nr_checks[4], nx_bad = -1, i, rsvd_bad, rsvd_checks;
+	int n = nr_matrix_results(c) - has_nxe_result(c) - has_rsvd_result(c);
 
 	if (!nr_matrix_results(c))
 		return;
+	if (has_rsvd_result(c) && why) {
+		ksft_test_result_skip("%s_reserved_bits: %s\n", c->name, why);
+	} else if (has_rsvd_result(c)) {
+		rsvd_bad = run_reserved(c, cfg->tdp, &rsvd_checks);
+		ksft_print_msg("%s: reserved bits: %d checks, %d mismatches\n", c->name,
+			       rsvd_checks, rsvd_bad);
+		ksft_test_result(!rsvd_bad, "%s_reserved_bits_%s\n", c->name,
+				 kvm_mmu_config_name(cfg));
+	}
 	if (!why)
 		run_matrix(c, cfg->tdp, bad, nr_checks, &nx_bad);
 	if (has_nxe_result(c)) {

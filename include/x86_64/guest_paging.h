@@ -209,7 +209,8 @@ void guest_as_write_entry(struct guest_as *as, uint64_t va, int level, uint64_t 
 /*
  * The entries a walk of @va reads, top level first, as the host sees them
  * now: it stops after a not-present entry or one that maps a page (PS=1
- * where the mode, and for 2-level paging CR4.PSE, makes it a leaf).
+ * where the mode, and for 2-level paging CR4.PSE, makes it a leaf), or
+ * after one that points outside the page-table pool.
  * Returns how many; the last one is the leaf, or not present.
  */
 int guest_as_walk(struct guest_as *as, uint64_t va, uint64_t *entries);

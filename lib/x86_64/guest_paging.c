@@ -335,6 +335,9 @@ int guest_as_walk(struct guest_as *as, uint64_t va, uint64_t *entries)
 		if (!(e & GP_P) || leaf)
 			break;
 		table = e & addr_mask(pvm->mode);
+		/* An address bit above the pool (a reserved one): nothing to read. */
+		if (table < GSTEP_PT_POOL_GPA || table >= GSTEP_PT_POOL_GPA + GSTEP_PT_POOL_SIZE)
+			break;
 	}
 	return n;
 }
