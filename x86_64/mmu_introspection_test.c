@@ -10,6 +10,8 @@
  *             and page table nothing touched before
  *   wp_on     set CR0.WP (the framework starts guests with CR0.WP=0)
  *   touch_b   write NR_PAGES pages of RANGE_B, also fresh
+ *   unsync    touch RANGE_A again (new role), rewrite one of its PTEs
+ *             through an alias mapping of its page table, reload CR3
  * and the VM is then freed while tracing ("teardown").
  *
  * Under shadow paging (TDP off), arch/x86/kvm/mmu/ in 6.12:
@@ -28,6 +30,13 @@
  *   whole role words, so after CR0.WP changes (kvm_post_set_cr0() ->
  *   kvm_mmu_reset_context()) a new root is created and no page of the old
  *   role is ever found;
+ * - a guest write to a page table shadowed by level-1 pages unsyncs them
+ *   rather than zapping them (make_spte() -> mmu_try_to_unsync_pages() ->
+ *   kvm_unsync_page(): level-1 page tables are write-protected but not
+ *   write-tracked, account_shadowed()), and a CR3 load syncs the ones
+ *   reachable from the root: kvm_set_cr3() (regs.c in this tree) ->
+ *   kvm_invalidate_pcid() -> KVM_REQ_MMU_SYNC -> kvm_mmu_sync_roots() ->
+ *   mmu_sync_children() -> kvm_unlink_unsync_page() (traced as sync);
  * - VM teardown zaps every shadow page: kvm_destroy_vm() ->
  *   mmu_notifier_unregister() -> kvm_mmu_notifier_release() ->
  *   kvm_flush_shadow_all() -> kvm_mmu_zap_all(), one
@@ -77,13 +86,15 @@
 /* PML4[0] (already used by the code), PDPT[1] and PDPT[2]: fresh PD and PT. */
 #define RANGE_A		0x40000000UL
 #define RANGE_B		0x80000000UL
+/* PDPT[3]: maps range A's guest page table as data. */
+#define PT_ALIAS	0xc0000000UL
 #define GPTE_ADDR_MASK	0x000ffffffffff000ULL
 
 #define ACC_EXEC	1
 #define ACC_WRITE	2
 
-enum { PHASE_BOOT, PHASE_TOUCH_A, PHASE_WP_ON, PHASE_TOUCH_B, NR_RUN_PHASES };
-static const char * const phase_name[] = { "boot", "touch_a", "wp_on", "touch_b" };
+enum { PHASE_BOOT, PHASE_TOUCH_A, PHASE_WP_ON, PHASE_TOUCH_B, PHASE_UNSYNC, NR_RUN_PHASES };
+static const char * const phase_name[] = { "boot", "touch_a", "wp_on", "touch_b", "unsync" };
 
 static void touch(uint64_t base)
 {
@@ -95,6 +106,8 @@ static void touch(uint64_t base)
 
 static void guest_code(void)
 {
+	uint64_t pte, cr3;
+
 	GUEST_SYNC(PHASE_BOOT);
 	touch(RANGE_A);
 	GUEST_SYNC(PHASE_TOUCH_A);
@@ -102,6 +115,12 @@ static void guest_code(void)
 	GUEST_SYNC(PHASE_WP_ON);
 	touch(RANGE_B);
 	GUEST_SYNC(PHASE_TOUCH_B);
+	touch(RANGE_A);
+	/* The PTE of RANGE_A's first page, written back unchanged. */
+	pte = *(volatile uint64_t *)PT_ALIAS;
+	*(volatile uint64_t *)PT_ALIAS = pte;
+	asm volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) : : "memory");
+	GUEST_SYNC(PHASE_UNSYNC);
 	GUEST_DONE();
 }
 
@@ -364,6 +383,36 @@ static bool check_wp_change(void)
 	return ok;
 }
 
+/*
+ * The level-1 shadow pages of range A's page table: every one of them
+ * unsynced by the alias write, the one under the current root (cr0_wp=1)
+ * synced by the CR3 load, none zapped.
+ */
+static bool check_unsync(void)
+{
+	const struct kvm_role_layout *l = &kvm_trace_model(trace)->layout;
+	struct kvm_mmu_model *m = kvm_trace_model(trace);
+	size_t unsync_pages, i, synced_wp1 = 0, unsynced_wp1 = 0, zapped = 0;
+
+	unsync_pages = kvm_mmu_model_count_pages(m, KVM_MMU_QUERY(.phase = PHASE_UNSYNC,
+			.type = KVM_MMU_UNSYNC_PAGE, .gfn = pt_a_gfn, .level = 1));
+	for (i = 0; i < m->nr_events; i++) {
+		const struct kvm_mmu_event *e = &m->events[i];
+
+		if (e->phase != PHASE_UNSYNC || e->gfn != pt_a_gfn ||
+		    kvm_role_get(l, e->role, "level") != 1)
+			continue;
+		zapped += e->type == KVM_MMU_PREPARE_ZAP_PAGE;
+		if (kvm_role_get(l, e->role, "cr0_wp") != 1)
+			continue;
+		unsynced_wp1 += e->type == KVM_MMU_UNSYNC_PAGE;
+		synced_wp1 += e->type == KVM_MMU_SYNC_PAGE;
+	}
+	ksft_print_msg("unsync: %zu level-1 pages of gfn 0x%lx unsynced; the cr0_wp=1 one unsynced %zu, synced %zu times; %zu zapped\n",
+		       unsync_pages, pt_a_gfn, unsynced_wp1, synced_wp1, zapped);
+	return unsynced_wp1 == 1 && synced_wp1 >= 1 && !zapped;
+}
+
 static bool check_rmaps(void)
 {
 	struct kvm_rmaps_stat st;
@@ -553,13 +602,14 @@ int main(int argc, char *argv[])
 	ksft_print_msg("role layout from %s in %.3f s; tracefs instance %s set up in %.3f s\n",
 		       layout.source, t1 - t0, kvm_trace_instance_name(trace), now() - t1);
 	snprintf(own, sizeof(own), "%s", kvm_trace_instance_name(trace));
-	ksft_set_plan(9);
+	ksft_set_plan(10);
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA, DATA_SLOT,
 				    2 * NR_PAGES, 0);
 	virt_map(vm, RANGE_A, DATA_GPA, NR_PAGES);
 	virt_map(vm, RANGE_B, DATA_GPA + NR_PAGES * PAGE_SIZE, NR_PAGES);
+	virt_map(vm, PT_ALIAS, guest_table_gfn(RANGE_A, 1) << PAGE_SHIFT, 1);
 	pml4_gfn = vm->pgd >> PAGE_SHIFT;
 	pd_a_gfn = guest_table_gfn(RANGE_A, 2);
 	pt_a_gfn = guest_table_gfn(RANGE_A, 1);
@@ -578,6 +628,8 @@ int main(int argc, char *argv[])
 	       "TDP is on: guest page tables are not shadowed");
 	report(!cfg.tdp && check_wp_change(), !cfg.tdp, "cr0_wp_change_creates_new_root_and_pages",
 	       "TDP is on: CR0.WP is not part of a TDP page's role");
+	report(!cfg.tdp && check_unsync(), !cfg.tdp, "guest_pte_write_unsyncs_and_cr3_load_syncs",
+	       "TDP is on: guest page tables are not write-protected");
 
 	leaked = teardown();
 	if (leaked)

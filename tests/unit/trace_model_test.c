@@ -245,7 +245,7 @@ static int load_fixture(struct kvm_mmu_model *m, const char *name)
 TEST_F(model, captured_shadow_run)
 {
 	struct kvm_mmu_model *m = &self->m;
-	int touch_a, wp_on, teardown;
+	int touch_a, wp_on, unsync, teardown;
 	FILE *devnull;
 
 	ASSERT_EQ(0, load_fixture(m, "events-shadow.txt"));
@@ -263,6 +263,12 @@ TEST_F(model, captured_shadow_run)
 	EXPECT_EQ(1U, q(m, KVM_MMU_QUERY(.phase = wp_on, .type = KVM_MMU_GET_PAGE,
 					 .created = 1, .level = 4)));
 	EXPECT_EQ(0U, q(m, KVM_MMU_QUERY(.type = KVM_MMU_GET_PAGE, .direct = 1)));
+	/* The alias write unsynced both level-1 shadows of range A's page table. */
+	unsync = kvm_mmu_model_phase(m, "unsync");
+	ASSERT_GE(unsync, 0);
+	EXPECT_EQ(2U, pages(m, KVM_MMU_QUERY(.phase = unsync, .type = KVM_MMU_UNSYNC_PAGE)));
+	EXPECT_EQ(1U, q(m, KVM_MMU_QUERY(.phase = unsync, .type = KVM_MMU_SYNC_PAGE)));
+	EXPECT_EQ(0U, q(m, KVM_MMU_QUERY(.phase = unsync, .type = KVM_MMU_PREPARE_ZAP_PAGE)));
 	EXPECT_EQ(0U, kvm_mmu_model_count_live(m));
 	EXPECT_EQ(pages(m, KVM_MMU_QUERY(.type = KVM_MMU_GET_PAGE)),
 		  pages(m, KVM_MMU_QUERY(.phase = teardown, .type = KVM_MMU_PREPARE_ZAP_PAGE)));
