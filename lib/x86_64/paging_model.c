@@ -244,7 +244,7 @@ int paging_model_self_check(void)
 	struct pm_outcome o;
 	int bad = 0;
 
-	for (c = cases; c < cases + sizeof(cases) / sizeof(cases[0]); c++) {
+	for (c = cases; c < cases + ARRAY_SIZE(cases); c++) {
 		o = pm_access(&c->env, c->entries, c->nr, c->access, c->user);
 		if (o.fault == c->fault && o.error_code == c->error_code)
 			continue;
