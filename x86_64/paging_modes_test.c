@@ -114,6 +114,25 @@ static bool mode_has_nx(struct paging_vm *pvm)
 	return pvm->mode != GUEST_PAGING_32BIT && (pvm->efer & GP_EFER_NX);
 }
 
+#define SYNC_REPLY_OFF	0x40
+#define SYNC_REPLY	0x600d600d
+
+struct sync_state {
+	uint64_t page;		/* GPA the guest stored to before the sync */
+	int calls;
+	bool store_seen;
+};
+
+/* At the guest's sync step: its store must be in memory; answer it. */
+static void sync_with_host(struct paging_vm *pvm, uint32_t step, void *arg)
+{
+	struct sync_state *st = arg;
+
+	st->calls++;
+	st->store_seen = *(uint32_t *)paging_vm_hva(pvm, st->page + 4) == 0x5a5a5a5a;
+	*(uint32_t *)paging_vm_hva(pvm, st->page + SYNC_REPLY_OFF) = SYNC_REPLY;
+}
+
 /* Load both tagged dwords of the mapping at @va. */
 static void load_tags(struct paging_vm *pvm, const struct layout *l, uint64_t va, uint32_t tag)
 {
@@ -131,6 +150,11 @@ static void build_steps(struct paging_vm *pvm, struct guest_as *as1, struct gues
 	load_tags(pvm, l, l->va_x, TAG_A);
 	gstep_store(pvm, l->va_x + 4, 4, 0x5a5a5a5a, EXPECT_OK());
 	gstep_load(pvm, l->va_x + 4, 4, EXPECT_VALUE(0x5a5a5a5a));
+
+	/* The host checks the store and writes a reply (sync_with_host()). */
+	gstep_phase(pvm, "sync with host");
+	gstep_sync(pvm);
+	gstep_load(pvm, l->va_x + SYNC_REPLY_OFF, 4, EXPECT_VALUE(SYNC_REPLY));
 
 	/*
 	 * Remap va_x from A to B through the alias, then INVLPG: afterwards
@@ -314,6 +338,7 @@ static int run_paging_off(struct paging_vm *pvm, int *nr_steps)
 
 static int run_case(const struct mode_case *c, bool tdp, int *nr_steps)
 {
+	struct sync_state sync = { 0 };
 	struct guest_as *as1, *as2;
 	struct paging_vm *pvm;
 	struct layout l;
@@ -353,7 +378,15 @@ static int run_case(const struct mode_case *c, bool tdp, int *nr_steps)
 
 	build_steps(pvm, as1, as2, &l, c->level, tdp);
 	*nr_steps = pvm->nr_steps;
+	sync.page = l.a;
+	pvm->sync_fn = sync_with_host;
+	pvm->sync_arg = &sync;
 	bad = paging_vm_run_steps(pvm);
+	if (sync.calls != 1 || !sync.store_seen) {
+		ksft_print_msg("%s: %d sync calls (expected 1), the guest's store %s\n",
+			       pvm->name, sync.calls, sync.store_seen ? "seen" : "not seen");
+		bad++;
+	}
 	bad += check_memory(pvm, as1, &l, c->level);
 	paging_vm_free(pvm);
 	return bad;
