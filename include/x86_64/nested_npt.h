@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Nested SVM with nested paging (NPT) for a 64-bit L1.
+ *
+ * L1 is ordinary framework guest code (64-bit, long mode).  Its NPT tables
+ * (the long-mode 4-level format, AMD APM vol. 2, 15.25.5) live in a pool of
+ * L1 pages that the host allocates; the host builds the initial tables and
+ * L1 changes them between VMRUNs with the same functions.  Every npt_*()
+ * function below runs on the host and in L1: pass the pool pointer of the
+ * side you are on (the host's pointer from npt_pool_create(), or in L1 the
+ * guest virtual address it returned).
+ *
+ * L1 runs L2 on top of the framework's SVM helpers (vcpu_alloc_svm(),
+ * generic_svm_setup(), run_guest()).  L2 runs 64-bit code of this binary on
+ * L1's own page tables (the VMCB's CR3 is L1's CR3), so the NPT must map
+ * L2 GPA == L1 GPA for all of L1's memory (npt_map_identity()); test pages
+ * go at other L2 GPAs, reached by L2 through L1 virtual addresses that the
+ * host maps to those L2 GPAs (virt_pg_map() with a GPA outside every
+ * memslot: only L2, through the NPT, ever touches them).
+ */
+#ifndef SELFTEST_KVM_NESTED_NPT_H
+#define SELFTEST_KVM_NESTED_NPT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "svm_util.h"
+
+/*
+ * NPT entries have the format of the host's long-mode page-table entries
+ * (APM 15.25.5).  Nested walks are user accesses, so every level needs
+ * U=1 for L2 to reach a page at all.
+ */
+#define NPT_P		BIT_ULL(0)
+#define NPT_W		BIT_ULL(1)
+#define NPT_U		BIT_ULL(2)
+#define NPT_A		BIT_ULL(5)
+#define NPT_D		BIT_ULL(6)
+#define NPT_PS		BIT_ULL(7)
+#define NPT_NX		BIT_ULL(63)
+#define NPT_ADDR_MASK	GENMASK_ULL(51, 12)
+#define NPT_RW		(NPT_P | NPT_W | NPT_U)
+#define NPT_RO		(NPT_P | NPT_U)
+
+/* Page sizes of NPT leaves, as the level of the entry that maps them. */
+#define NPT_LEVEL_4K	1
+#define NPT_LEVEL_2M	2
+#define NPT_LEVEL_1G	3
+#define NPT_LEVELS	4
+
+/*
+ * #VMEXIT(NPF) (exit code SVM_EXIT_NPF): EXITINFO1 holds a #PF-style error
+ * code in bits 31:0 plus where the fault happened in bits 33:32, EXITINFO2
+ * the faulting guest-physical (L2) address (APM 15.25.6).
+ */
+#define NPF_P		BIT_ULL(0)	/* the entry was present (permission fault) */
+#define NPF_W		BIT_ULL(1)	/* a write access */
+#define NPF_U		BIT_ULL(2)	/* a user access: always, for nested walks */
+#define NPF_RSV		BIT_ULL(3)	/* a reserved bit was set */
+#define NPF_ID		BIT_ULL(4)	/* an instruction fetch */
+#define NPF_FINAL	BIT_ULL(32)	/* translating the final guest-physical address */
+#define NPF_GPT		BIT_ULL(33)	/* translating a guest page-table access */
+#define NPF_ERROR_CODE	GENMASK_ULL(31, 0)
+
+/*
+ * A pool of contiguous L1 pages for NPT tables, itself in L1 memory.  The
+ * header is at the start of its own page; table pages are handed out in
+ * order and never freed.
+ */
+struct npt_pool {
+	uint64_t gpa;		/* L1 GPA of the first table page */
+	uint64_t gva;		/* L1 virtual address of the first table page */
+	uint64_t hva;		/* host virtual address of the first table page */
+	uint64_t self_hva;	/* host address of this header */
+	uint32_t nr_pages;
+	uint32_t nr_used;
+};
+
+/* Host: a pool of @nr_pages table pages; *@pool_gva is the header for L1. */
+struct npt_pool *npt_pool_create(struct kvm_vm *vm, unsigned int nr_pages,
+				 vm_vaddr_t *pool_gva);
+
+/* A new, empty NPT (a zeroed PML4); returns its L1 GPA, an nCR3 value. */
+uint64_t npt_new(struct npt_pool *pool);
+
+/*
+ * The entry at @level (4 = PML4E ... 1 = PTE) that translates @l2_gpa in
+ * the NPT at @ncr3, or NULL when a table above it is not present or is a
+ * large leaf.  With @alloc, missing tables are allocated (P|W|U entries).
+ */
+uint64_t *npt_entry(struct npt_pool *pool, uint64_t ncr3, uint64_t l2_gpa,
+		    int level, bool alloc);
+
+/* Map @l2_gpa to @l1_gpa with a leaf at @level and @flags (NPT_RW, ...). */
+void npt_map(struct npt_pool *pool, uint64_t ncr3, uint64_t l2_gpa,
+	     uint64_t l1_gpa, int level, uint64_t flags);
+
+/* Map [@l2_gpa, +@size) to [@l1_gpa, +@size), 2 MiB leaves where aligned. */
+void npt_map_range(struct npt_pool *pool, uint64_t ncr3, uint64_t l2_gpa,
+		   uint64_t l1_gpa, uint64_t size, uint64_t flags);
+
+/*
+ * Replace the leaf (at @level) for @l2_gpa: @pte is the whole new entry, 0
+ * to unmap.  Returns the old entry.  The tables above it must exist.  A
+ * change is visible to L2 only after the flush the APM asks for
+ * (nnpt_run() with a TLB_CONTROL value).
+ */
+uint64_t npt_set_leaf(struct npt_pool *pool, uint64_t ncr3, uint64_t l2_gpa,
+		      int level, uint64_t pte);
+
+/* The leaf that maps @l2_gpa now, or 0. */
+uint64_t npt_get_leaf(struct npt_pool *pool, uint64_t ncr3, uint64_t l2_gpa,
+		      int level);
+
+/* Host: L2 GPA == L1 GPA, read/write, for all of memslot 0 (2 MiB leaves). */
+void npt_map_identity(struct npt_pool *pool, uint64_t ncr3, struct kvm_vm *vm);
+
+/* ---- L1 side: run L2 with nested paging ---- */
+
+/*
+ * generic_svm_setup() plus nested paging: NP_ENABLE in nested_ctl, @ncr3
+ * as nCR3.  L2 then runs on L1's CR3, segments, CR0/CR4/EFER.
+ */
+void nnpt_svm_setup(struct svm_test_data *svm, uint64_t ncr3);
+
+static inline void nnpt_set_ncr3(struct svm_test_data *svm, uint64_t ncr3)
+{
+	svm->vmcb->control.nested_cr3 = ncr3;
+}
+
+/* An L2 function: its return leaves to L1 with result 0. */
+typedef void (*nnpt_l2_fn_t)(uint64_t arg0, uint64_t arg1);
+
+/*
+ * Run L2 from the start of @fn(@arg0, @arg1) (one of the nnpt_l2_*()
+ * functions below, or any function of this binary; nnpt_l2_exit() leaves
+ * with a result), on a fresh stack.  @tlb_ctl goes into
+ * the VMCB's TLB_CONTROL for this VMRUN only (TLB_CONTROL_DO_NOTHING,
+ * TLB_CONTROL_FLUSH_ALL_ASID, ...; APM 15.16.1).  Returns the exit code.
+ */
+uint64_t nnpt_run(struct svm_test_data *svm, nnpt_l2_fn_t fn, uint64_t arg0,
+		  uint64_t arg1, uint8_t tlb_ctl);
+
+/* L2's RAX at the last #VMEXIT: the value nnpt_l2_exit() passed. */
+static inline uint64_t nnpt_l2_result(struct svm_test_data *svm)
+{
+	return svm->vmcb->save.rax;
+}
+
+/* L2: leave to L1 with #VMEXIT(VMMCALL), @val in RAX.  Never resumed. */
+static inline void __attribute__((noreturn)) nnpt_l2_exit(uint64_t val)
+{
+	asm volatile("vmmcall" : : "a"(val) : "memory");
+	for (;;)
+		asm volatile("ud2");
+}
+
+/* L2 entry points for nnpt_run(): */
+/* Read the 64-bit word at @va; the value is the VMMCALL's result. */
+void nnpt_l2_load(uint64_t va, uint64_t unused);
+/* Write @val to the 64-bit word at @va; result 0. */
+void nnpt_l2_store(uint64_t va, uint64_t val);
+
+/* #VMEXIT(NPF) decoded. */
+struct nnpt_npf {
+	bool npf;		/* exit code was SVM_EXIT_NPF */
+	uint64_t info1;		/* EXITINFO1 */
+	uint64_t gpa;		/* EXITINFO2: the faulting L2 GPA */
+};
+
+static inline struct nnpt_npf nnpt_npf(struct svm_test_data *svm)
+{
+	struct vmcb_control_area *ctl = &svm->vmcb->control;
+
+	return (struct nnpt_npf) {
+		.npf = ctl->exit_code == SVM_EXIT_NPF,
+		.info1 = ctl->exit_info_1,
+		.gpa = ctl->exit_info_2,
+	};
+}
+
+#endif /* SELFTEST_KVM_NESTED_NPT_H */

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Nested SVM with nested paging for a 64-bit L1: NPT tables in L1 memory,
+ * shared by the host (which builds them) and L1 (which changes them), and
+ * the L1 side of running L2 with them.  See include/x86_64/nested_npt.h.
+ */
+#include <string.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "svm_util.h"
+#include "ucall_common.h"
+
+#include "nested_npt.h"
+
+/*
+ * The same code runs on the host and in L1: the pool header records the
+ * host's address of itself, which is never a valid L1 address (the
+ * framework's guest virtual addresses are below 2^47 and start low, host
+ * user addresses of mmap()ed memory are far from them; npt_pool_create()
+ * checks it).
+ */
+static bool npt_on_host(const struct npt_pool *pool)
+{
+	return (uint64_t)pool == pool->self_hva;
+}
+
+#define NPT_ASSERT(pool, cond)						\
+do {									\
+	if (npt_on_host(pool))						\
+		TEST_ASSERT(cond, "nested_npt: %s", #cond);		\
+	else								\
+		GUEST_ASSERT(cond);					\
+} while (0)
+
+static uint64_t *npt_table(struct npt_pool *pool, uint64_t gpa)
+{
+	uint64_t base = npt_on_host(pool) ? pool->hva : pool->gva;
+
+	NPT_ASSERT(pool, gpa >= pool->gpa &&
+		   gpa < pool->gpa + (uint64_t)pool->nr_pages * PAGE_SIZE);
+	return (uint64_t *)(base + (gpa - pool->gpa));
+}
+
+static uint64_t npt_alloc_table(struct npt_pool *pool)
+{
+	uint64_t gpa;
+	uint64_t *p;
+	int i;
+
+	NPT_ASSERT(pool, pool->nr_used < pool->nr_pages);
+	gpa = pool->gpa + (uint64_t)pool->nr_used++ * PAGE_SIZE;
+	p = npt_table(pool, gpa);
+	for (i = 0; i < PAGE_SIZE / 8; i++)
+		p[i] = 0;
+	return gpa;
+}
+
+struct npt_pool *npt_pool_create(struct kvm_vm *vm, unsigned int nr_pages,
+				 vm_vaddr_t *pool_gva)
+{
+	vm_vaddr_t hdr_gva = vm_vaddr_alloc_page(vm);
+	vm_vaddr_t gva = vm_vaddr_alloc(vm, (size_t)nr_pages * PAGE_SIZE,
+					KVM_UTIL_MIN_VADDR);
+	struct npt_pool *pool = addr_gva2hva(vm, hdr_gva);
+	unsigned int i;
+
+	pool->gva = gva;
+	pool->gpa = addr_gva2gpa(vm, gva);
+	pool->hva = (uint64_t)addr_gva2hva(vm, gva);
+	pool->self_hva = (uint64_t)pool;
+	pool->nr_pages = nr_pages;
+	pool->nr_used = 0;
+	/* One contiguous range in all three address spaces. */
+	for (i = 0; i < nr_pages; i++) {
+		TEST_ASSERT(addr_gva2gpa(vm, gva + i * PAGE_SIZE) ==
+			    pool->gpa + i * PAGE_SIZE &&
+			    (uint64_t)addr_gva2hva(vm, gva + i * PAGE_SIZE) ==
+			    pool->hva + i * PAGE_SIZE,
+			    "nested_npt: NPT pool page %u is not contiguous", i);
+	}
+	TEST_ASSERT(pool->self_hva != hdr_gva,
+		    "nested_npt: host and guest addresses of the pool coincide");
+	*pool_gva = hdr_gva;
+	return pool;
+}
+
+uint64_t npt_new(struct npt_pool *pool)
+{
+	return npt_alloc_table(pool);
+}
+
+static int npt_index(uint64_t gpa, int level)
+{
+	return (gpa >> (PAGE_SHIFT + 9 * (level - 1))) & 511;
+}
+
+uint64_t *npt_entry(struct npt_pool *pool, uint64_t ncr3, uint64_t l2_gpa,
+		    int level, bool alloc)
+{
+	uint64_t *table = npt_table(pool, ncr3 & NPT_ADDR_MASK);
+	int l;
+
+	NPT_ASSERT(pool, level >= 1 && level <= NPT_LEVELS);
+	for (l = NPT_LEVELS; l > level; l--) {
+		uint64_t *e = &table[npt_index(l2_gpa, l)];
+
+		if (!(*e & NPT_P)) {
+			if (!alloc)
+				return NULL;
+			*e = npt_alloc_table(pool) | NPT_RW;
+		}
+		if (*e & NPT_PS)
+			return NULL;
+		table = npt_table(pool, *e & NPT_ADDR_MASK);
+	}
+	return &table[npt_index(l2_gpa, level)];
+}
+
+void npt_map(struct npt_pool *pool, uint64_t ncr3, uint64_t l2_gpa,
+	     uint64_t l1_gpa, int level, uint64_t flags)
+{
+	uint64_t size = 1ULL << (PAGE_SHIFT + 9 * (level - 1));
+	uint64_t *e;
+
+	NPT_ASSERT(pool, level >= NPT_LEVEL_4K && level <= NPT_LEVEL_1G);
+	NPT_ASSERT(pool, !(l2_gpa & (size - 1)) && !(l1_gpa & (size - 1)));
+	e = npt_entry(pool, ncr3, l2_gpa, level, true);
+	NPT_ASSERT(pool, e);
+	*e = l1_gpa | flags | (level > NPT_LEVEL_4K ? NPT_PS : 0);
+}
+
+void npt_map_range(struct npt_pool *pool, uint64_t ncr3, uint64_t l2_gpa,
+		   uint64_t l1_gpa, uint64_t size, uint64_t flags)
+{
+	const uint64_t huge = 1ULL << (PAGE_SHIFT + 9);
+	uint64_t off = 0;
+
+	while (off < size) {
+		if (!((l2_gpa + off) & (huge - 1)) &&
+		    !((l1_gpa + off) & (huge - 1)) && size - off >= huge) {
+			npt_map(pool, ncr3, l2_gpa + off, l1_gpa + off,
+				NPT_LEVEL_2M, flags);
+			off += huge;
+		} else {
+			npt_map(pool, ncr3, l2_gpa + off, l1_gpa + off,
+				NPT_LEVEL_4K, flags);
+			off += PAGE_SIZE;
+		}
+	}
+}
+
+uint64_t npt_set_leaf(struct npt_pool *pool, uint64_t ncr3, uint64_t l2_gpa,
+		      int level, uint64_t pte)
+{
+	uint64_t *e = npt_entry(pool, ncr3, l2_gpa, level, false);
+	uint64_t old;
+
+	NPT_ASSERT(pool, e);
+	old = *e;
+	*e = pte;
+	return old;
+}
+
+uint64_t npt_get_leaf(struct npt_pool *pool, uint64_t ncr3, uint64_t l2_gpa,
+		      int level)
+{
+	uint64_t *e = npt_entry(pool, ncr3, l2_gpa, level, false);
+
+	return e ? *e : 0;
+}
+
+void npt_map_identity(struct npt_pool *pool, uint64_t ncr3, struct kvm_vm *vm)
+{
+	struct userspace_mem_region *r = memslot2region(vm, 0);
+	const uint64_t huge = 1ULL << (PAGE_SHIFT + 9);
+	uint64_t start = r->region.guest_phys_addr & ~(huge - 1);
+	uint64_t end = r->region.guest_phys_addr + r->region.memory_size;
+
+	end = (end + huge - 1) & ~(huge - 1);
+	npt_map_range(pool, ncr3, start, start, end - start, NPT_RW);
+}
+
+/* ---- L1 side ---- */
+
+#define NNPT_L2_STACK_SIZE	4096
+static uint8_t nnpt_l2_stack[NNPT_L2_STACK_SIZE] __attribute__((aligned(16)));
+
+/*
+ * What L2 runs next, in L1 memory that L2 reads through the NPT identity
+ * map.  Not in registers: run_guest() loads L2's GPRs from the framework's
+ * guest_regs with offsets that do not match struct gpr64_regs in 6.12
+ * (guest_regs.rdi lands in RSI), so only memory is a stable way in.
+ */
+static struct {
+	void (*fn)(uint64_t arg0, uint64_t arg1);
+	uint64_t arg0, arg1;
+} nnpt_l2_call;
+
+static void nnpt_l2_start(void)
+{
+	nnpt_l2_call.fn(nnpt_l2_call.arg0, nnpt_l2_call.arg1);
+	nnpt_l2_exit(0);
+}
+
+void nnpt_svm_setup(struct svm_test_data *svm, uint64_t ncr3)
+{
+	struct vmcb_control_area *ctl = &svm->vmcb->control;
+
+	generic_svm_setup(svm, NULL, NULL);
+	ctl->nested_ctl |= SVM_NESTED_CTL_NP_ENABLE;
+	ctl->nested_cr3 = ncr3;
+	/*
+	 * Exceptions in L2 and a shutdown exit to L1, which can report them:
+	 * with L1's IDT in L2 they would run the framework's handlers in L2.
+	 */
+	ctl->intercept_exceptions |= BIT(DE_VECTOR) | BIT(UD_VECTOR) |
+				     BIT(DF_VECTOR) | BIT(GP_VECTOR) |
+				     BIT(PF_VECTOR);
+	ctl->intercept |= BIT_ULL(INTERCEPT_SHUTDOWN) | BIT_ULL(INTERCEPT_HLT);
+}
+
+uint64_t nnpt_run(struct svm_test_data *svm, nnpt_l2_fn_t fn, uint64_t arg0,
+		  uint64_t arg1, uint8_t tlb_ctl)
+{
+	struct vmcb *vmcb = svm->vmcb;
+
+	nnpt_l2_call.fn = fn;
+	nnpt_l2_call.arg0 = arg0;
+	nnpt_l2_call.arg1 = arg1;
+	vmcb->save.rip = (uint64_t)nnpt_l2_start;
+	/* As after a CALL: the return address slot is below a 16-byte boundary. */
+	vmcb->save.rsp = (uint64_t)&nnpt_l2_stack[NNPT_L2_STACK_SIZE] - 8;
+	vmcb->control.tlb_ctl = tlb_ctl;
+	run_guest(vmcb, svm->vmcb_gpa);
+	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
+	return vmcb->control.exit_code;
+}
+
+void nnpt_l2_load(uint64_t va, uint64_t unused)
+{
+	nnpt_l2_exit(*(volatile uint64_t *)va);
+}
+
+void nnpt_l2_store(uint64_t va, uint64_t val)
+{
+	*(volatile uint64_t *)va = val;
+	nnpt_l2_exit(0);
+}

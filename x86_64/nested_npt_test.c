@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nested_npt_test: a 64-bit L1 runs L2 with nested paging (NPT), and KVM
+ * shadows L1's NPT.
+ *
+ * With nested paging on in L1's VMCB, L2's guest-physical addresses are
+ * translated by L1's NPT (nCR3, 4-level long-mode format because L1 runs
+ * in long mode; AMD APM vol. 2, 15.25.5).  KVM cannot hand L1's NPT to the
+ * CPU: nested_svm_init_mmu_context() (arch/x86/kvm/svm/nested.c) calls
+ * kvm_init_shadow_npt_mmu() (arch/x86/kvm/mmu/mmu.c), which shadows it
+ * with a root at KVM's own TDP level.  When the host is 5-level and L1's
+ * NPT 4-level, that root gets role.passthrough (it has no guest table of
+ * its own; kvm_mmu_page_get_gfn(), sp_has_gptes()).  What any correct KVM
+ * must do, checked by L1 on every #VMEXIT:
+ *
+ * - L2 reads and writes the L1 page its L2 GPA maps to in the NPT nCR3
+ *   points to (APM 15.25.5), including after L1 switches nCR3 among
+ *   several NPTs between VMRUNs (kvm_mmu_new_pgd() on each nested VMRUN
+ *   from kvm_init_shadow_npt_mmu(); a root cached for another nCR3 must
+ *   never be used).
+ *
+ * - An L2 access that L1's NPT does not allow exits to L1 with
+ *   #VMEXIT(NPF): EXITINFO2 the faulting L2 GPA, EXITINFO1 a #PF-style
+ *   error code (P set iff the entry was present, W for writes, U always:
+ *   nested walks are user accesses) with bit 32 set for a fault on the
+ *   final guest-physical translation (APM 15.25.6).  KVM builds it in
+ *   nested_svm_inject_npf_exit() from its walk of L1's NPT (paging_tmpl.h
+ *   FNAME(walk_addr_generic): errcode |= write_fault | user_fault) and
+ *   keeps bits 63:32 of the hardware exit.
+ *
+ * - After L1 changes an NPT entry (frame, permission, unmap, map) and
+ *   runs L2 with TLB_CONTROL = 1 (flush all; APM 15.16.1), L2 sees the
+ *   new entry.  KVM write-protects shadowed NPT pages or lets leaf ones
+ *   go unsync and syncs them on nested VMRUN
+ *   (nested_svm_transition_tlb_flush(): KVM_REQ_MMU_SYNC).
+ *
+ * With npt=0 KVM offers L1 no NPT (svm_set_cpu_caps() sets X86_FEATURE_NPT
+ * only if npt_enabled), and the test skips.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "svm_util.h"
+#include "ucall_common.h"
+#include "kselftest.h"
+
+#include "kvm_compat.h"
+#include "kvm_mmu_config.h"
+#include "nested_npt.h"
+
+/*
+ * L2 GPAs of the test window.  L1 has no memslot there; only L2 reaches
+ * them, through NPT leaves L1 points at its own data pages.
+ */
+#define WIN_GPA		0x80000000ULL		/* PDPT index 2 */
+#define HOLE_GPA	0xc0000000ULL		/* PDPT index 3: never mapped */
+#define WIN_PAGE(i)	(WIN_GPA + (i) * PAGE_SIZE)
+/* L1 (and so L2) virtual addresses of the window: PML4 slot 1. */
+#define WIN_VA		(1ULL << 39)
+#define HOLE_VA		(WIN_VA + 64 * PAGE_SIZE)
+#define VA(i)		(WIN_VA + (i) * PAGE_SIZE)
+
+/* Window pages. */
+enum {
+	PG_DATA,	/* D0 in NPT A, D2 in B, D4 in C */
+	PG_STORE,	/* D1, read/write */
+	PG_ABSENT,	/* PTE not present (the page table exists) */
+	PG_RO,		/* D5, read-only leaf */
+	NR_WIN_PAGES,
+};
+
+#define NR_DATA		6
+#define NR_NPTS		3
+#define TAG(i)		(0xa5a5000000000000ULL | ((uint64_t)(i) << 8) | 0x11)
+#define STORE_VAL	0x5eed0000cafe0001ULL
+#define IDENT_VAL	0x1de0000000000042ULL
+/* Offsets inside a page, so that EXITINFO2 shows the whole address. */
+#define OFF_R		0x18
+#define OFF_W		0x20
+
+#define NPT_POOL_PAGES	32
+/*
+ * __vm_create() sizes slot 0 for page tables of this many extra pages
+ * (2 per 512): about 512 more pages for the NPT pool, the data pages and
+ * L1's page tables, on top of the test binary.
+ */
+#define EXTRA_PAGES	(128 * 1024)
+
+struct nnpt_args {
+	uint64_t svm_gva;
+	uint64_t pool_gva;
+	uint64_t ncr3[NR_NPTS];
+	uint64_t data_gva[NR_DATA];
+	uint64_t data_gpa[NR_DATA];
+};
+
+static struct nnpt_args args;
+static volatile uint64_t ident_word = IDENT_VAL;
+
+/* What L1 found, per case; the host reads it back after the run. */
+struct case_result {
+	uint64_t ran;
+	uint64_t failed;
+	const char *what;	/* first failed expectation (a string of this binary) */
+	uint64_t line;
+	uint64_t seen, want;
+	uint64_t exit_code, info1, info2;
+};
+
+static void case_l2_reads_and_writes(void);
+static void case_npf_absent_pte_read(void);
+static void case_npf_absent_pte_write(void);
+static void case_npf_absent_pdpte_read(void);
+static void case_npf_write_read_only_leaf(void);
+static void case_ncr3_switch(void);
+static void case_leaf_frame_change_flush(void);
+static void case_leaf_write_protect_flush(void);
+static void case_leaf_unmap_flush(void);
+static void case_leaf_map_flush(void);
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} cases[] = {
+	{ "l2_reads_and_writes_through_npt", case_l2_reads_and_writes },
+	{ "npf_not_present_pte_read", case_npf_absent_pte_read },
+	{ "npf_not_present_pte_write", case_npf_absent_pte_write },
+	{ "npf_not_present_pdpte_read", case_npf_absent_pdpte_read },
+	{ "npf_write_to_read_only_leaf", case_npf_write_read_only_leaf },
+	{ "ncr3_switch_among_3_npts", case_ncr3_switch },
+	{ "leaf_frame_change_with_flush", case_leaf_frame_change_flush },
+	{ "leaf_write_protect_with_flush", case_leaf_write_protect_flush },
+	{ "leaf_unmap_with_flush", case_leaf_unmap_flush },
+	{ "leaf_map_after_npf_with_flush", case_leaf_map_flush },
+};
+
+#define NR_CASES	ARRAY_SIZE(cases)
+
+static struct case_result results[NR_CASES];
+
+/* ---- L1 ---- */
+
+static struct svm_test_data *svm;
+static struct npt_pool *pool;
+static struct case_result *cur;
+
+static bool __expect(const char *what, uint64_t line, uint64_t seen, uint64_t want)
+{
+	struct vmcb_control_area *ctl = &svm->vmcb->control;
+
+	if (seen == want)
+		return true;
+	if (!cur->failed) {
+		cur->failed = 1;
+		cur->what = what;
+		cur->line = line;
+		cur->seen = seen;
+		cur->want = want;
+		cur->exit_code = ctl->exit_code;
+		cur->info1 = ctl->exit_info_1;
+		cur->info2 = ctl->exit_info_2;
+	}
+	return false;
+}
+
+#define EXPECT(what, seen, want)	__expect(what, __LINE__, seen, want)
+
+static bool l2_load(uint64_t va, uint64_t want, uint8_t tlb_ctl)
+{
+	uint64_t exit = nnpt_run(svm, nnpt_l2_load, va, 0, tlb_ctl);
+
+	return EXPECT("L2 load: #VMEXIT code (VMMCALL after the load)", exit, SVM_EXIT_VMMCALL) &&
+	       EXPECT("L2 load: value read", nnpt_l2_result(svm), want);
+}
+
+static bool l2_store(uint64_t va, uint64_t val, uint8_t tlb_ctl)
+{
+	uint64_t exit = nnpt_run(svm, nnpt_l2_store, va, val, tlb_ctl);
+
+	return EXPECT("L2 store: #VMEXIT code (VMMCALL after the store)", exit, SVM_EXIT_VMMCALL);
+}
+
+/* The exit L1 just got is #VMEXIT(NPF) at @gpa with @error_code. */
+static bool expect_npf(uint64_t exit, uint64_t gpa, uint64_t error_code)
+{
+	struct nnpt_npf f = nnpt_npf(svm);
+
+	return EXPECT("#VMEXIT code (NPF)", exit, SVM_EXIT_NPF) &&
+	       EXPECT("EXITINFO2 (faulting L2 GPA)", f.gpa, gpa) &&
+	       EXPECT("EXITINFO1[31:0] (error code: P, W, U, RSV, ID, ...)",
+		      f.info1 & NPF_ERROR_CODE, error_code) &&
+	       EXPECT("EXITINFO1[33:32] (final translation, not a guest page-table walk)",
+		      f.info1 & (NPF_FINAL | NPF_GPT), NPF_FINAL);
+}
+
+static uint64_t ncr3_a(void)
+{
+	return args.ncr3[0];
+}
+
+static uint64_t data(int i)
+{
+	return *(volatile uint64_t *)args.data_gva[i];
+}
+
+static void case_l2_reads_and_writes(void)
+{
+	l2_load(VA(PG_DATA), TAG(0), TLB_CONTROL_DO_NOTHING);
+	/* L2 code, stack and page tables reach L1 memory through the identity map. */
+	l2_load((uint64_t)&ident_word, IDENT_VAL, TLB_CONTROL_DO_NOTHING);
+	if (l2_store(VA(PG_STORE) + OFF_W, STORE_VAL, TLB_CONTROL_DO_NOTHING))
+		EXPECT("L1 reads what L2 stored through the NPT",
+		       *(volatile uint64_t *)(args.data_gva[1] + OFF_W), STORE_VAL);
+	l2_load(VA(PG_RO), TAG(5), TLB_CONTROL_DO_NOTHING);
+}
+
+static void case_npf_absent_pte_read(void)
+{
+	uint64_t exit = nnpt_run(svm, nnpt_l2_load, VA(PG_ABSENT) + OFF_R, 0, 0);
+
+	expect_npf(exit, WIN_PAGE(PG_ABSENT) + OFF_R, NPF_U);
+}
+
+static void case_npf_absent_pte_write(void)
+{
+	uint64_t exit = nnpt_run(svm, nnpt_l2_store, VA(PG_ABSENT) + OFF_W, 1, 0);
+
+	expect_npf(exit, WIN_PAGE(PG_ABSENT) + OFF_W, NPF_W | NPF_U);
+}
+
+static void case_npf_absent_pdpte_read(void)
+{
+	uint64_t exit = nnpt_run(svm, nnpt_l2_load, HOLE_VA + OFF_R, 0, 0);
+
+	expect_npf(exit, HOLE_GPA + OFF_R, NPF_U);
+}
+
+static void case_npf_write_read_only_leaf(void)
+{
+	uint64_t exit;
+
+	l2_load(VA(PG_RO), TAG(5), 0);
+	exit = nnpt_run(svm, nnpt_l2_store, VA(PG_RO) + OFF_W, STORE_VAL, 0);
+	expect_npf(exit, WIN_PAGE(PG_RO) + OFF_W, NPF_P | NPF_W | NPF_U);
+	EXPECT("read-only page after the faulting write", data(5), TAG(5));
+	l2_load(VA(PG_RO), TAG(5), 0);
+}
+
+static void case_ncr3_switch(void)
+{
+	/* Every transition between the three, several times. */
+	static const uint8_t order[] = { 0, 1, 2, 0, 2, 1, 1, 0, 0, 2, 2, 1, 0, 1, 2, 0 };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(order); i++) {
+		nnpt_set_ncr3(svm, args.ncr3[order[i]]);
+		if (!l2_load(VA(PG_DATA), TAG(2 * order[i]), 0))
+			break;
+	}
+	nnpt_set_ncr3(svm, ncr3_a());
+}
+
+static void case_leaf_frame_change_flush(void)
+{
+	int round;
+
+	for (round = 0; round < 4; round++) {
+		npt_set_leaf(pool, ncr3_a(), WIN_PAGE(PG_DATA), NPT_LEVEL_4K,
+			     args.data_gpa[3] | NPT_RW);
+		if (!l2_load(VA(PG_DATA), TAG(3), TLB_CONTROL_FLUSH_ALL_ASID))
+			break;
+		npt_set_leaf(pool, ncr3_a(), WIN_PAGE(PG_DATA), NPT_LEVEL_4K,
+			     args.data_gpa[0] | NPT_RW);
+		if (!l2_load(VA(PG_DATA), TAG(0), TLB_CONTROL_FLUSH_ALL_ASID))
+			break;
+	}
+	npt_set_leaf(pool, ncr3_a(), WIN_PAGE(PG_DATA), NPT_LEVEL_4K,
+		     args.data_gpa[0] | NPT_RW);
+}
+
+static void case_leaf_write_protect_flush(void)
+{
+	uint64_t exit;
+
+	/* L2 has written the page before: KVM has a writable shadow SPTE. */
+	l2_store(VA(PG_STORE), 1, 0);
+	npt_set_leaf(pool, ncr3_a(), WIN_PAGE(PG_STORE), NPT_LEVEL_4K,
+		     args.data_gpa[1] | NPT_RO);
+	l2_load(VA(PG_STORE), 1, TLB_CONTROL_FLUSH_ALL_ASID);
+	exit = nnpt_run(svm, nnpt_l2_store, VA(PG_STORE) + OFF_W, 2, 0);
+	expect_npf(exit, WIN_PAGE(PG_STORE) + OFF_W, NPF_P | NPF_W | NPF_U);
+	EXPECT("write-protected page after the faulting write",
+	       *(volatile uint64_t *)(args.data_gva[1] + OFF_W), STORE_VAL);
+
+	npt_set_leaf(pool, ncr3_a(), WIN_PAGE(PG_STORE), NPT_LEVEL_4K,
+		     args.data_gpa[1] | NPT_RW);
+	if (l2_store(VA(PG_STORE) + OFF_W, 3, TLB_CONTROL_FLUSH_ALL_ASID))
+		EXPECT("L1 reads what L2 stored after write access came back",
+		       *(volatile uint64_t *)(args.data_gva[1] + OFF_W), 3);
+}
+
+static void case_leaf_unmap_flush(void)
+{
+	uint64_t exit, old;
+
+	l2_load(VA(PG_DATA), TAG(0), 0);
+	old = npt_set_leaf(pool, ncr3_a(), WIN_PAGE(PG_DATA), NPT_LEVEL_4K, 0);
+	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_DATA) + OFF_R, 0,
+			TLB_CONTROL_FLUSH_ALL_ASID);
+	expect_npf(exit, WIN_PAGE(PG_DATA) + OFF_R, NPF_U);
+	npt_set_leaf(pool, ncr3_a(), WIN_PAGE(PG_DATA), NPT_LEVEL_4K, old);
+	l2_load(VA(PG_DATA), TAG(0), TLB_CONTROL_FLUSH_ALL_ASID);
+}
+
+static void case_leaf_map_flush(void)
+{
+	uint64_t exit;
+
+	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_ABSENT), 0, 0);
+	if (!expect_npf(exit, WIN_PAGE(PG_ABSENT), NPF_U))
+		return;
+	npt_set_leaf(pool, ncr3_a(), WIN_PAGE(PG_ABSENT), NPT_LEVEL_4K,
+		     args.data_gpa[4] | NPT_RW);
+	l2_load(VA(PG_ABSENT), TAG(4), TLB_CONTROL_FLUSH_ALL_ASID);
+	npt_set_leaf(pool, ncr3_a(), WIN_PAGE(PG_ABSENT), NPT_LEVEL_4K, 0);
+	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_ABSENT), 0, TLB_CONTROL_FLUSH_ALL_ASID);
+	expect_npf(exit, WIN_PAGE(PG_ABSENT), NPF_U);
+}
+
+static void l1_guest_code(void)
+{
+	unsigned int i;
+
+	svm = (struct svm_test_data *)args.svm_gva;
+	pool = (struct npt_pool *)args.pool_gva;
+	nnpt_svm_setup(svm, ncr3_a());
+	for (i = 0; i < NR_CASES; i++) {
+		cur = &results[i];
+		nnpt_set_ncr3(svm, ncr3_a());
+		cases[i].fn();
+		cur->ran = 1;
+	}
+	GUEST_DONE();
+}
+
+/* ---- host ---- */
+
+/* NPT @n: L1 memory at L2 GPA == L1 GPA, and the window. */
+static uint64_t make_npt(struct npt_pool *p, struct kvm_vm *vm, int n)
+{
+	uint64_t ncr3 = npt_new(p);
+
+	npt_map_identity(p, ncr3, vm);
+	npt_map(p, ncr3, WIN_PAGE(PG_DATA), args.data_gpa[2 * n], NPT_LEVEL_4K, NPT_RW);
+	npt_map(p, ncr3, WIN_PAGE(PG_STORE), args.data_gpa[1], NPT_LEVEL_4K, NPT_RW);
+	npt_map(p, ncr3, WIN_PAGE(PG_RO), args.data_gpa[5], NPT_LEVEL_4K, NPT_RO);
+	/* PG_ABSENT: its page table exists, its PTE does not. */
+	TEST_ASSERT(!npt_get_leaf(p, ncr3, WIN_PAGE(PG_ABSENT), NPT_LEVEL_4K),
+		    "window page %d must start unmapped", PG_ABSENT);
+	return ncr3;
+}
+
+int main(int argc, char *argv[])
+{
+	struct kvm_mmu_config cfg;
+	struct kvm_vcpu *vcpu;
+	struct npt_pool *p;
+	vm_vaddr_t svm_gva, pool_gva;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	unsigned int i;
+
+	ksft_print_header();
+	kvm_mmu_config_read(&cfg);
+	kvm_mmu_config_print(&cfg);
+	kvm_mmu_config_require_standard(&cfg);
+	if (!cfg.nested || !kvm_cpu_has(X86_FEATURE_SVM))
+		ksft_exit_skip("nested SVM is not available to L1 (kvm_amd nested=%d, SVM in KVM's CPUID: %d)\n",
+			       cfg.nested, kvm_cpu_has(X86_FEATURE_SVM));
+	if (!kvm_cpu_has(X86_FEATURE_NPT))
+		ksft_exit_skip("KVM offers L1 no nested paging (NPT not in KVM's supported CPUID; npt=%d): svm_set_cpu_caps() sets it only with npt_enabled\n",
+			       cfg.tdp);
+	ksft_set_plan(NR_CASES);
+
+	vm = __vm_create_with_one_vcpu(&vcpu, EXTRA_PAGES, l1_guest_code);
+	vcpu_alloc_svm(vm, &svm_gva);
+	p = npt_pool_create(vm, NPT_POOL_PAGES, &pool_gva);
+	args.svm_gva = svm_gva;
+	args.pool_gva = pool_gva;
+	for (i = 0; i < NR_DATA; i++) {
+		args.data_gva[i] = vm_vaddr_alloc_page(vm);
+		args.data_gpa[i] = addr_gva2gpa(vm, args.data_gva[i]);
+		*(uint64_t *)addr_gva2hva(vm, args.data_gva[i]) = TAG(i);
+	}
+	for (i = 0; i < NR_NPTS; i++)
+		args.ncr3[i] = make_npt(p, vm, i);
+	for (i = 0; i < NR_WIN_PAGES; i++)
+		virt_pg_map(vm, VA(i), WIN_PAGE(i));
+	virt_pg_map(vm, HOLE_VA, HOLE_GPA);
+	ksft_print_msg("NPTs at nCR3 0x%lx 0x%lx 0x%lx (%u pool pages); L2 GPA window 0x%llx, hole 0x%llx\n",
+		       args.ncr3[0], args.ncr3[1], args.ncr3[2], p->nr_used,
+		       WIN_GPA, HOLE_GPA);
+	sync_global_to_guest(vm, args);
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
+	switch (get_ucall(vcpu, &uc)) {
+	case UCALL_DONE:
+		break;
+	case UCALL_ABORT:
+		REPORT_GUEST_ASSERT(uc);
+		break;
+	default:
+		TEST_FAIL("unexpected ucall %lu", uc.cmd);
+	}
+
+	sync_global_from_guest(vm, results);
+	for (i = 0; i < NR_CASES; i++) {
+		struct case_result *r = &results[i];
+
+		if (r->failed)
+			ksft_print_msg("%s: %s (line %lu): expected 0x%lx, seen 0x%lx; last #VMEXIT: code 0x%lx, EXITINFO1 0x%lx, EXITINFO2 0x%lx (%s)\n",
+				       cases[i].name, r->what, r->line, r->want,
+				       r->seen, r->exit_code, r->info1, r->info2,
+				       kvm_mmu_config_name(&cfg));
+		ksft_test_result(r->ran && !r->failed, "%s_%s\n", cases[i].name,
+				 kvm_mmu_config_name(&cfg));
+	}
+	kvm_vm_free(vm);
+	ksft_finished();
+}
