@@ -1,10 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * paging_modes_test: one scenario of guest page-table changes, run by the
- * guest step engine in every x86 paging mode KVM's MMU handles: 32-bit
- * protected mode without paging, 2-level paging with 4K and 4M pages,
- * PAE paging with 4K and 2M pages, and IA-32e 4-level (4K, 2M) and
- * 5-level paging.  One TAP result per mode.
+ * paging_modes_test: guest page walks in every x86 paging mode KVM's MMU
+ * handles: 32-bit protected mode without paging, 2-level paging with 4K
+ * and 4M pages, PAE paging with 4K and 2M pages, and IA-32e 4-level (4K,
+ * 2M) and 5-level paging.  Run by the guest step engine; TAP results:
+ *
+ *  <mode>                  one scenario of page-table changes made by the
+ *                          guest through an alias of its tables, INVLPG,
+ *                          CR3 switches, not-present faults, CR0.WP,
+ *                          user mode, XD and EFER.NXE, CR4.PGE, a sync
+ *                          with the host, and (PAE) PDPTE reloads
+ *  <mode>_matrix_levelN    R/W, U/S, XD in the PTE and the level-N entry,
+ *                          x supervisor/user read/write/fetch x 7 settings
+ *                          of CR0.WP, EFER.NXE, CR4.SMEP/SMAP, predicted
+ *                          by the reference model (paging_model.c)
+ *  <mode>_reserved_bits    a reserved bit at each level
+ *  <mode>_nxe_cleared_xd_reserved
+ *                          XD after EFER.NXE goes 1 -> 0 (XFAIL under
+ *                          shadow paging: a known KVM deviation)
  *
  * Under shadow paging every step below goes through KVM's emulation of
  * the guest's page walk: the guest's writes to its own page tables (made
@@ -138,6 +151,36 @@ static void load_tags(struct paging_vm *pvm, const struct layout *l, uint64_t va
 {
 	gstep_load(pvm, va, 4, EXPECT_VALUE(tag));
 	gstep_load(pvm, va + l->size - 4, 4, EXPECT_VALUE((uint32_t)~tag));
+}
+
+/*
+ * PAE only: the PDPTEs.  A not-present PDPTE may hold anything in bits
+ * 63:1: MOV CR3 ignores them and an access faults as not present (SDM
+ * 4.4.1, Table 4-8).  After the guest rewrites a PDPTE, a MOV CR3 makes
+ * the processor use the new one (4.4.1: PDPTEs are loaded at MOV CR3).
+ * What is seen *before* that reload is left alone: native PAE keeps the
+ * old PDPTE registers, AMD's nested paging reads PDPTEs on each walk.
+ */
+#define VA_PDPTE3	0xc0000000ull	/* PDPTE 3 */
+#define PDPTE_JUNK	0xfffffffffffffffeull
+
+static void pdpte_steps(struct paging_vm *pvm, struct guest_as *as1, struct guest_as *to_c,
+			struct guest_as *to_d, const struct layout *l)
+{
+	gstep_phase(pvm, "pae: not-present pdpte with junk");
+	gstep_switch_as(pvm, as1);
+	gstep_load(pvm, VA_PDPTE3, 4, EXPECT_PF(0, VA_PDPTE3));
+	gstep_store(pvm, VA_PDPTE3 + 8, 4, 1, EXPECT_PF(GP_PFEC_W, VA_PDPTE3 + 8));
+
+	gstep_phase(pvm, "pae: pdpte made present, then mov cr3");
+	gstep_write_entry(pvm, as1, VA_PDPTE3, 3, guest_as_read_entry(to_c, VA_PDPTE3, 3));
+	gstep_switch_as(pvm, as1);
+	load_tags(pvm, l, VA_PDPTE3, TAG_C);
+
+	gstep_phase(pvm, "pae: pdpte pointed elsewhere, then mov cr3");
+	gstep_write_entry(pvm, as1, VA_PDPTE3, 3, guest_as_read_entry(to_d, VA_PDPTE3, 3));
+	gstep_switch_as(pvm, as1);
+	load_tags(pvm, l, VA_PDPTE3, TAG_D);
 }
 
 static void build_steps(struct paging_vm *pvm, struct guest_as *as1, struct guest_as *as2,
@@ -338,8 +381,8 @@ static int run_paging_off(struct paging_vm *pvm, int *nr_steps)
 
 static int run_case(const struct mode_case *c, bool tdp, int *nr_steps)
 {
+	struct guest_as *as1, *as2, *to_c = NULL, *to_d = NULL;
 	struct sync_state sync = { 0 };
-	struct guest_as *as1, *as2;
 	struct paging_vm *pvm;
 	struct layout l;
 	uint64_t rw = GP_P | GP_RW;
@@ -376,7 +419,18 @@ static int run_case(const struct mode_case *c, bool tdp, int *nr_steps)
 	guest_as_unmap(as1, l.va_np, c->level);
 	guest_as_map(as2, l.va_x, l.d, c->level, rw);
 
+	if (c->mode == GUEST_PAGING_PAE) {
+		to_c = guest_as_create(pvm);
+		to_d = guest_as_create(pvm);
+		guest_as_map(to_c, VA_PDPTE3, l.c, c->level, rw);
+		guest_as_map(to_d, VA_PDPTE3, l.d, c->level, rw);
+		/* Before the first run: KVM_SET_SREGS loads as1's PDPTEs. */
+		guest_as_write_entry(as1, VA_PDPTE3, 3, PDPTE_JUNK);
+	}
+
 	build_steps(pvm, as1, as2, &l, c->level, tdp);
+	if (c->mode == GUEST_PAGING_PAE)
+		pdpte_steps(pvm, as1, to_c, to_d, &l);
 	*nr_steps = pvm->nr_steps;
 	sync.page = l.a;
 	pvm->sync_fn = sync_with_host;
