@@ -15,7 +15,8 @@ SMMU_DEBS=$SMMU_CACHE/debs
 
 msg()  { printf '>>> %s\n' "$*" >&2; }
 warn() { printf '%s: warning: %s\n' "${0##*/}" "$*" >&2; }
-die()  { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
+# Scripts whose exit 1 means "a test failed" set DIE_STATUS to tell errors apart.
+die()  { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit "${DIE_STATUS:-1}"; }
 
 # debian_abi 6.12.117-1~deb12u1 -> 6.12.117+deb12 (the release string stem)
 debian_abi()

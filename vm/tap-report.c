@@ -11,6 +11,7 @@
  * test ran, and every configuration finished.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,9 +122,32 @@ static void read_status(struct config_result *c, const char *results, char *how,
 		snprintf(how, size, "QEMU exited with %ld", qemu_exit);
 }
 
+/*
+ * A VM that died leaves its TAP without the results of the test that was
+ * running and of those after it: add them, as the verdict has them, so
+ * that results.tap is complete TAP for any consumer.
+ */
+static void complete_tap(const struct tap_run *run, FILE *tap, bool no_header)
+{
+	int i;
+
+	if (no_header)
+		fprintf(tap, "TAP version 13\n1..%d\n", run->nr_tests);
+	if (run->error[0])
+		fprintf(tap, "# configuration failed: %s\n", run->error);
+	for (i = 0; i < run->nr_tests; i++) {
+		const struct tap_test *t = &run->tests[i];
+
+		if (!t->reported)
+			fprintf(tap, "not ok %d selftests: shadow-mmu: %s # %s\n", i + 1, t->name,
+				t->status == TAP_NOT_RUN ? "not run" : t->reason);
+	}
+}
+
 static void parse_config(struct config_result *c, const char *results, const char *patterns)
 {
 	char line[4096], how[256];
+	bool in_tap_seen = false;
 	FILE *in, *tap;
 
 	tap_run_init(&c->run);
@@ -134,15 +158,21 @@ static void parse_config(struct config_result *c, const char *results, const cha
 	tap = open_out(results, c->name, "results.tap");
 	in = open_in(results, c->name, "console.log");
 	if (in) {
+		/* TAP 13 starts with its version line; what came before is boot. */
+		bool in_tap = false;
+
 		while (fgets(line, sizeof(line), in)) {
 			tap_parse_line(&c->run, line);
-			if (is_tap_line(line))
+			in_tap |= !strncmp(line, "TAP version", 11);
+			if (in_tap && is_tap_line(line))
 				fputs(line, tap);
 		}
+		in_tap_seen = in_tap;
 		fclose(in);
 	}
-	fclose(tap);
 	tap_finish(&c->run, how);
+	complete_tap(&c->run, tap, !in_tap_seen);
+	fclose(tap);
 }
 
 static void print_table(FILE *f, int *passed, int *failed, int *skipped)

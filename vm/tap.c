@@ -145,6 +145,7 @@ static void parse_result(struct tap_run *run, const char *p, bool ok)
 		if (!ok && !t->reason[0])
 			strcpy(t->reason, "failed");
 	}
+	t->reported = true;
 	if (run->running == i)
 		run->running = -1;
 	run->last = i;

@@ -31,6 +31,8 @@ struct tap_test {
 	long duration_ms;	/* -1: not reported */
 	/* The guest kernel printed an error on the console while it ran. */
 	bool kernel_error;
+	/* Its result line was in the stream (else tap_finish() decided). */
+	bool reported;
 };
 
 struct tap_run {

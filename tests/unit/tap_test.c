@@ -74,6 +74,7 @@ TEST_F(console, all_pass_is_ok)
 	feed(&self->run, lines);
 	tap_finish(&self->run, "QEMU exited with 0");
 	ASSERT_EQ(1, self->run.nr_tests);
+	EXPECT_TRUE(self->run.tests[0].reported);
 	EXPECT_TRUE(tap_run_ok(&self->run));
 }
 
@@ -92,7 +93,10 @@ TEST_F(console, panic_while_running_fails_that_test)
 	EXPECT_EQ(TAP_FAIL, self->run.tests[0].status);
 	EXPECT_NE(NULL, strstr(self->run.tests[0].reason, "VM ended while it ran"));
 	EXPECT_NE(NULL, strstr(self->run.tests[0].reason, "Kernel panic"));
+	/* Neither had a result line: tap-report adds theirs to results.tap. */
+	EXPECT_FALSE(self->run.tests[0].reported);
 	EXPECT_EQ(TAP_NOT_RUN, self->run.tests[1].status);
+	EXPECT_FALSE(self->run.tests[1].reported);
 	EXPECT_NE(NULL, strstr(self->run.error, "did not finish"));
 	EXPECT_FALSE(tap_run_ok(&self->run));
 }
