@@ -9,7 +9,9 @@
  *                          guest through an alias of its tables, INVLPG,
  *                          CR3 switches, not-present faults, CR0.WP,
  *                          user mode, XD and EFER.NXE, CR4.PGE, a sync
- *                          with the host, and (PAE) PDPTE reloads
+ *                          with the host, (PAE) PDPTE reloads, and (4K)
+ *                          page tables shared by two PDEs and by two
+ *                          address spaces
  *  <mode>_matrix_levelN    R/W, U/S, XD in the PTE and the level-N entry,
  *                          x supervisor/user read/write/fetch x 7 settings
  *                          of CR0.WP, EFER.NXE, CR4.SMEP/SMAP, predicted
@@ -181,6 +183,53 @@ static void pdpte_steps(struct paging_vm *pvm, struct guest_as *as1, struct gues
 	gstep_write_entry(pvm, as1, VA_PDPTE3, 3, guest_as_read_entry(to_d, VA_PDPTE3, 3));
 	gstep_switch_as(pvm, as1);
 	load_tags(pvm, l, VA_PDPTE3, TAG_D);
+}
+
+/*
+ * 4K cases: one page table reachable through two PDEs of as1 (va_s and
+ * va_s2, the same PTE for both) and through as2's PDE for va_s.  A PTE
+ * write is seen through every path once each path's TLB entries are gone:
+ * INVLPG per linear address, MOV CR3 for the other hierarchy (SDM
+ * 4.10.4.1, 4.10.4.2).  Under shadow paging, KVM must update (or zap)
+ * every shadow of that guest page table.
+ */
+#define VA_SHARED	0x80000000ull
+
+static void setup_shared(struct paging_vm *pvm, struct guest_as *as1, struct guest_as *as2,
+			 const struct layout *l)
+{
+	uint64_t va_s2 = VA_SHARED + guest_paging_level_size(pvm->mode, 2);
+
+	guest_as_map(as1, VA_SHARED, l->a, 1, GP_P | GP_RW);
+	guest_as_share(as1, va_s2, as1, VA_SHARED, 2);
+	guest_as_share(as2, VA_SHARED, as1, VA_SHARED, 2);
+}
+
+static void shared_steps(struct paging_vm *pvm, struct guest_as *as1, struct guest_as *as2,
+			 const struct layout *l)
+{
+	uint64_t va_s2 = VA_SHARED + guest_paging_level_size(pvm->mode, 2);
+	const uint64_t rw = GP_P | GP_RW;
+
+	gstep_phase(pvm, "shared page table: two pdes of one table");
+	gstep_switch_as(pvm, as1);
+	load_tags(pvm, l, VA_SHARED, TAG_A);
+	load_tags(pvm, l, va_s2, TAG_A);
+	gstep_write_entry(pvm, as1, VA_SHARED, 1, l->b | rw);
+	gstep_invlpg(pvm, VA_SHARED);
+	gstep_invlpg(pvm, va_s2);
+	load_tags(pvm, l, VA_SHARED, TAG_B);
+	load_tags(pvm, l, va_s2, TAG_B);
+
+	gstep_phase(pvm, "shared page table: two address spaces");
+	gstep_switch_as(pvm, as2);
+	load_tags(pvm, l, VA_SHARED, TAG_B);
+	gstep_write_entry(pvm, as2, VA_SHARED, 1, l->c | rw);
+	gstep_invlpg(pvm, VA_SHARED);
+	load_tags(pvm, l, VA_SHARED, TAG_C);
+	gstep_switch_as(pvm, as1);
+	load_tags(pvm, l, VA_SHARED, TAG_C);
+	load_tags(pvm, l, va_s2, TAG_C);
 }
 
 static void build_steps(struct paging_vm *pvm, struct guest_as *as1, struct guest_as *as2,
@@ -404,6 +453,7 @@ static int run_case(const struct mode_case *c, bool tdp, int *nr_steps)
 		root2 += 4096 - 32;
 	as2 = guest_as_create_at(pvm, root2);
 	guest_as_map_tables(as1, VA_TABLES);
+	guest_as_map_tables(as2, VA_TABLES);
 
 	l = setup_layout(pvm, c->level);
 	guest_as_map(as1, l.va_x, l.a, c->level, rw);
@@ -428,9 +478,14 @@ static int run_case(const struct mode_case *c, bool tdp, int *nr_steps)
 		guest_as_write_entry(as1, VA_PDPTE3, 3, PDPTE_JUNK);
 	}
 
+	if (c->level == 1)
+		setup_shared(pvm, as1, as2, &l);
+
 	build_steps(pvm, as1, as2, &l, c->level, tdp);
 	if (c->mode == GUEST_PAGING_PAE)
 		pdpte_steps(pvm, as1, to_c, to_d, &l);
+	if (c->level == 1)
+		shared_steps(pvm, as1, as2, &l);
 	*nr_steps = pvm->nr_steps;
 	sync.page = l.a;
 	pvm->sync_fn = sync_with_host;
