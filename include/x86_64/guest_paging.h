@@ -20,7 +20,10 @@
  * write-protects shadowed tables), so a host write can leave stale shadow
  * entries that no guest TLB flush removes.  Build address spaces before
  * the first paging_vm_run_steps(), and let the guest change them after
- * that (gstep_write_entry(), through guest_as_map_tables()).
+ * that (gstep_write_entry(), through guest_as_map_tables()).  Note that
+ * guest_as_entry_gpa(), and so gstep_write_entry(), create missing
+ * higher-level tables from the host: ask for each entry once before the
+ * first run.  Brand-new address spaces and tables are fine at any time.
  */
 #ifndef SELFTEST_KVM_GUEST_PAGING_H
 #define SELFTEST_KVM_GUEST_PAGING_H
