@@ -34,11 +34,24 @@
  *   go unsync and syncs them on nested VMRUN
  *   (nested_svm_transition_tlb_flush(): KVM_REQ_MMU_SYNC).
  *
+ * And, from kvmmmu trace events (include/kvm_trace.h), what KVM's shadow
+ * NPT looks like in 6.12 (the role is computed by kvm_calc_cpu_role() from
+ * L1's CR0/CR4/EFER, then kvm_init_shadow_npt_mmu() sets the root level):
+ * every shadow page of L1's NPT has role.guest_mode=1 and 8-byte gptes;
+ * the root of each NPT is a page for nCR3's gfn at KVM's TDP level (4, or
+ * 5 on a 5-level host, then with role.passthrough=1 over a level-4 page
+ * for the same gfn); switching among 3 NPTs after a warm-up reuses the
+ * cached roots (fast_pgd_switch(), KVM_MMU_NUM_PREV_ROOTS = 3) and creates
+ * or zaps no shadow NPT page; and VM teardown zaps every one of them.
+ *
  * With npt=0 KVM offers L1 no NPT (svm_set_cpu_caps() sets X86_FEATURE_NPT
  * only if npt_enabled), and the test skips.
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <tracefs.h>
 
 #include "kvm_util.h"
 #include "processor.h"
@@ -48,6 +61,8 @@
 
 #include "kvm_compat.h"
 #include "kvm_mmu_config.h"
+#include "kvm_role_btf.h"
+#include "kvm_trace.h"
 #include "nested_npt.h"
 
 /*
@@ -137,6 +152,8 @@ static const struct {
 };
 
 #define NR_CASES	ARRAY_SIZE(cases)
+/* GUEST_SYNC(i) starts case i; this one ends the nCR3 switch warm-up. */
+#define SYNC_NCR3_WARM	100
 
 static struct case_result results[NR_CASES];
 
@@ -250,11 +267,13 @@ static void case_npf_write_read_only_leaf(void)
 
 static void case_ncr3_switch(void)
 {
-	/* Every transition between the three, several times. */
-	static const uint8_t order[] = { 0, 1, 2, 0, 2, 1, 1, 0, 0, 2, 2, 1, 0, 1, 2, 0 };
+	/* A warm-up pass, then every transition between the three, twice. */
+	static const uint8_t order[] = { 0, 1, 2, 0, 2, 1, 1, 0, 0, 2, 2, 1, 0, 1, 2, 0, 1, 0, 2 };
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(order); i++) {
+		if (i == NR_NPTS)
+			GUEST_SYNC(SYNC_NCR3_WARM);
 		nnpt_set_ncr3(svm, args.ncr3[order[i]]);
 		if (!l2_load(VA(PG_DATA), TAG(2 * order[i]), 0))
 			break;
@@ -338,6 +357,7 @@ static void l1_guest_code(void)
 	nnpt_svm_setup(svm, ncr3_a());
 	for (i = 0; i < NR_CASES; i++) {
 		cur = &results[i];
+		GUEST_SYNC(i);
 		nnpt_set_ncr3(svm, ncr3_a());
 		cases[i].fn();
 		cur->ran = 1;
@@ -362,15 +382,194 @@ static uint64_t make_npt(struct npt_pool *p, struct kvm_vm *vm, int n)
 	return ncr3;
 }
 
+/* ---- host: introspection of the shadow NPT ---- */
+
+static struct kvm_mmu_config cfg;
+static struct kvm_trace *trace;
+static char phase_names[NR_CASES + 1][KVM_MMU_PHASE_NAME_LEN];
+#define MAX_PAGES	512
+
+/* Why kvmmmu events cannot be captured here, or NULL. */
+static const char *trace_unavailable(void)
+{
+	static char why[512];
+	struct kvm_role_layout layout;
+	const char *dir = tracefs_tracing_dir();
+
+	if (!dir)
+		tracefs_tracing_dir_is_mounted(true, &dir);
+	dir = tracefs_tracing_dir();
+	if (!dir)
+		return "tracefs is not mounted";
+	snprintf(why, sizeof(why), "%s/events/kvmmmu/kvm_mmu_get_page", dir);
+	if (access(why, F_OK))
+		return "no kvmmmu trace events";
+	if (kvm_role_layout_load(&layout, why, sizeof(why)))
+		return why;
+	return NULL;
+}
+
+static void phase(const char *name)
+{
+	if (!trace)
+		return;
+	if (kvm_trace_phase(trace) >= 0)
+		kvm_trace_stop(trace);
+	if (name)
+		kvm_trace_start(trace, name);
+}
+
+static int role(uint32_t word, const char *field)
+{
+	return kvm_role_get(&kvm_trace_model(trace)->layout, word, field);
+}
+
+static size_t npt_pages(struct kvm_mmu_page_summary *pages)
+{
+	size_t n, total;
+
+	n = kvm_mmu_model_pages(kvm_trace_model(trace), pages, MAX_PAGES, &total);
+	TEST_ASSERT(n == total, "more than %d shadow pages", MAX_PAGES);
+	return n;
+}
+
+static bool is_npt_page(uint32_t word)
+{
+	return role(word, "guest_mode") == 1 && !role(word, "direct");
+}
+
+/* Every shadow page of L1's NPT has guest_mode=1 and 8-byte gptes. */
+static bool check_roles(struct kvm_mmu_page_summary *pages, size_t n)
+{
+	int tdp_level = cfg.host_paging_levels;
+	size_t i, npt = 0, by_level[6] = { 0 }, passthrough_pages = 0;
+	bool ok = true;
+
+	for (i = 0; i < n; i++) {
+		uint32_t w = pages[i].role;
+		int level = role(w, "level");
+		bool passthrough = role(w, "passthrough") == 1;
+
+		if (!is_npt_page(w))
+			continue;
+		npt++;
+		by_level[level >= 1 && level <= 5 ? level : 0]++;
+		passthrough_pages += passthrough;
+		if (role(w, "has_4_byte_gpte") ||
+		    level < 1 || level > tdp_level ||
+		    passthrough != (level == 5 && tdp_level == 5)) {
+			ksft_print_msg("shadow NPT page gfn 0x%lx role 0x%x: level %d, has_4_byte_gpte %d, passthrough %d; expected 8-byte gptes, level 1..%d, passthrough only at level 5 over a 4-level NPT\n",
+				       pages[i].gfn, w, level, role(w, "has_4_byte_gpte"),
+				       passthrough, tdp_level);
+			ok = false;
+		}
+	}
+	ksft_print_msg("shadow NPT pages (guest_mode=1, direct=0): %zu; by level 5..1: %zu %zu %zu %zu %zu; passthrough: %zu\n",
+		       npt, by_level[5], by_level[4], by_level[3], by_level[2], by_level[1],
+		       passthrough_pages);
+	if (!npt) {
+		ksft_print_msg("no shadow page with guest_mode=1 and direct=0 was traced\n");
+		ok = false;
+	}
+	return ok;
+}
+
+static bool has_page(struct kvm_mmu_page_summary *pages, size_t n, uint64_t gfn,
+		     int level, int passthrough)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint32_t w = pages[i].role;
+
+		if (is_npt_page(w) && pages[i].gfn == gfn && role(w, "level") == level &&
+		    role(w, "passthrough") == passthrough)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Each NPT's root is a shadow page for nCR3's gfn at KVM's TDP level
+ * (kvm_mmu_get_tdp_level(): 5 iff the host runs LA57, svm.c
+ * get_npt_level()), passthrough over a 4-level NPT on a 5-level host, and
+ * each of L1's tables on the way to the window has its shadow page.
+ */
+static bool check_tables(struct kvm_mmu_page_summary *pages, size_t n, struct npt_pool *p)
+{
+	int tdp_level = cfg.host_paging_levels;
+	bool ok = true;
+	int i, level;
+
+	for (i = 0; i < NR_NPTS; i++) {
+		uint64_t ncr3 = args.ncr3[i];
+
+		if (!has_page(pages, n, ncr3 >> PAGE_SHIFT, tdp_level, tdp_level == 5)) {
+			ksft_print_msg("NPT %d (nCR3 0x%lx): no level-%d root shadow page%s for its gfn\n",
+				       i, ncr3, tdp_level, tdp_level == 5 ? " with passthrough=1" : "");
+			ok = false;
+		}
+		for (level = NPT_LEVELS; level >= NPT_LEVEL_4K; level--) {
+			uint64_t table = ncr3;
+
+			if (level < NPT_LEVELS)
+				table = *npt_entry(p, ncr3, WIN_GPA, level + 1, false);
+			table = (table & NPT_ADDR_MASK) >> PAGE_SHIFT;
+			if (level == tdp_level)
+				continue;	/* the root, above */
+			if (!has_page(pages, n, table, level, 0)) {
+				ksft_print_msg("NPT %d: no level-%d shadow page (passthrough=0) for L1's table at gfn 0x%lx\n",
+					       i, level, table);
+				ok = false;
+			}
+		}
+	}
+	return ok;
+}
+
+/* After the warm-up, nCR3 switches among 3 NPTs create and zap nothing. */
+static bool check_no_rebuild(int ph)
+{
+	struct kvm_mmu_model *m = kvm_trace_model(trace);
+	size_t i, created = 0, zapped = 0;
+
+	for (i = 0; i < m->nr_events; i++) {
+		struct kvm_mmu_event *e = &m->events[i];
+
+		if (e->phase != ph || !is_npt_page(e->role))
+			continue;
+		created += e->type == KVM_MMU_GET_PAGE && e->created;
+		zapped += e->type == KVM_MMU_PREPARE_ZAP_PAGE;
+	}
+	ksft_print_msg("nCR3 switches after warm-up: %zu shadow NPT pages created, %zu zapped\n",
+		       created, zapped);
+	return !created && !zapped;
+}
+
+/* Shadow NPT pages still live after the VM is gone. */
+static size_t live_npt_pages(void)
+{
+	struct kvm_mmu_page_summary pages[MAX_PAGES];
+	size_t i, n, live = 0;
+
+	n = npt_pages(pages);
+	for (i = 0; i < n; i++)
+		live += is_npt_page(pages[i].role) && pages[i].live;
+	return live;
+}
+
 int main(int argc, char *argv[])
 {
-	struct kvm_mmu_config cfg;
+	struct kvm_mmu_page_summary pages[MAX_PAGES];
+	const char *no_trace;
 	struct kvm_vcpu *vcpu;
 	struct npt_pool *p;
 	vm_vaddr_t svm_gva, pool_gva;
 	struct kvm_vm *vm;
 	struct ucall uc;
 	unsigned int i;
+	size_t n;
+	bool done = false;
 
 	ksft_print_header();
 	kvm_mmu_config_read(&cfg);
@@ -382,7 +581,10 @@ int main(int argc, char *argv[])
 	if (!kvm_cpu_has(X86_FEATURE_NPT))
 		ksft_exit_skip("KVM offers L1 no nested paging (NPT not in KVM's supported CPUID; npt=%d): svm_set_cpu_caps() sets it only with npt_enabled\n",
 			       cfg.tdp);
-	ksft_set_plan(NR_CASES);
+	no_trace = trace_unavailable();
+	if (!no_trace)
+		trace = kvm_trace_create();
+	ksft_set_plan(NR_CASES + 4);
 
 	vm = __vm_create_with_one_vcpu(&vcpu, EXTRA_PAGES, l1_guest_code);
 	vcpu_alloc_svm(vm, &svm_gva);
@@ -404,17 +606,31 @@ int main(int argc, char *argv[])
 		       WIN_GPA, HOLE_GPA);
 	sync_global_to_guest(vm, args);
 
-	vcpu_run(vcpu);
-	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
-	switch (get_ucall(vcpu, &uc)) {
-	case UCALL_DONE:
-		break;
-	case UCALL_ABORT:
-		REPORT_GUEST_ASSERT(uc);
-		break;
-	default:
-		TEST_FAIL("unexpected ucall %lu", uc.cmd);
+	while (!done) {
+		vcpu_run(vcpu);
+		TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
+		switch (get_ucall(vcpu, &uc)) {
+		case UCALL_SYNC:
+			if (uc.args[1] == SYNC_NCR3_WARM) {
+				phase("ncr3_switch_after_warmup");
+				break;
+			}
+			TEST_ASSERT(uc.args[1] < NR_CASES, "unexpected sync %lu", uc.args[1]);
+			snprintf(phase_names[uc.args[1]], sizeof(phase_names[0]), "%.*s",
+				 (int)sizeof(phase_names[0]) - 1, cases[uc.args[1]].name);
+			phase(phase_names[uc.args[1]]);
+			break;
+		case UCALL_DONE:
+			done = true;
+			break;
+		case UCALL_ABORT:
+			REPORT_GUEST_ASSERT(uc);
+			break;
+		default:
+			TEST_FAIL("unexpected ucall %lu", uc.cmd);
+		}
 	}
+	phase(NULL);
 
 	sync_global_from_guest(vm, results);
 	for (i = 0; i < NR_CASES; i++) {
@@ -428,6 +644,36 @@ int main(int argc, char *argv[])
 		ksft_test_result(r->ran && !r->failed, "%s_%s\n", cases[i].name,
 				 kvm_mmu_config_name(&cfg));
 	}
+
+	if (!trace) {
+		ksft_test_result_skip("shadow_npt_page_roles: %s\n", no_trace);
+		ksft_test_result_skip("shadow_npt_root_and_tables_per_ncr3: %s\n", no_trace);
+		ksft_test_result_skip("ncr3_switch_after_warmup_creates_and_zaps_nothing: %s\n", no_trace);
+		ksft_test_result_skip("teardown_zaps_every_shadow_npt_page: %s\n", no_trace);
+		kvm_vm_free(vm);
+		ksft_finished();
+	}
+
+	n = npt_pages(pages);
+	ksft_test_result(check_roles(pages, n), "shadow_npt_page_roles_%s\n",
+			 kvm_mmu_config_name(&cfg));
+	ksft_test_result(check_tables(pages, n, p), "shadow_npt_root_and_tables_per_ncr3_%s\n",
+			 kvm_mmu_config_name(&cfg));
+	ksft_test_result(check_no_rebuild(kvm_mmu_model_phase(kvm_trace_model(trace),
+							      "ncr3_switch_after_warmup")),
+			 "ncr3_switch_after_warmup_creates_and_zaps_nothing_%s\n",
+			 kvm_mmu_config_name(&cfg));
+
+	kvm_trace_start(trace, "teardown");
 	kvm_vm_free(vm);
+	kvm_trace_stop(trace);
+	n = live_npt_pages();
+	if (n)
+		ksft_print_msg("%zu shadow NPT pages were never zapped\n", n);
+	ksft_test_result(!n, "teardown_zaps_every_shadow_npt_page_%s\n",
+			 kvm_mmu_config_name(&cfg));
+	if (ksft_get_fail_cnt())
+		kvm_trace_print(trace);
+	kvm_trace_destroy(trace);
 	ksft_finished();
 }
