@@ -75,6 +75,9 @@
 /* L1 (and so L2) virtual addresses of the window: PML4 slot 1. */
 #define WIN_VA		(1ULL << 39)
 #define HOLE_VA		(WIN_VA + 64 * PAGE_SIZE)
+/* A 1 GiB NPT leaf maps L2 GPA GB_GPA.. to L1 GPA 0.. */
+#define GB_GPA		0x100000000ULL
+#define GB_VA		(WIN_VA + 128 * PAGE_SIZE)
 #define VA(i)		(WIN_VA + (i) * PAGE_SIZE)
 
 /* Window pages. */
@@ -83,14 +86,26 @@ enum {
 	PG_STORE,	/* D1, read/write */
 	PG_ABSENT,	/* PTE not present (the page table exists) */
 	PG_RO,		/* D5, read-only leaf */
+	PG_X,		/* D6 (code), executable */
+	PG_NX,		/* D6 (code), NX leaf */
+	PG_RSVD,	/* D0 with a reserved address bit in the leaf */
 	NR_WIN_PAGES,
 };
 
-#define NR_DATA		6
-#define NR_NPTS		3
+#define NR_DATA		7
+#define CODE_PAGE	6
+/* NPTs 0..2 (A, B, C) map PG_DATA to D0, D2, D4; L1 switches among them. */
+#define NR_SWITCH_NPTS	3
+/* NPT 3 (NPT_WALK) is A without the L1 page table that maps the window's VAs. */
+#define NPT_WALK	3
+#define NR_NPTS		4
 #define TAG(i)		(0xa5a5000000000000ULL | ((uint64_t)(i) << 8) | 0x11)
 #define STORE_VAL	0x5eed0000cafe0001ULL
 #define IDENT_VAL	0x1de0000000000042ULL
+#define CODE_VAL	0xc0de0000000000c3ULL
+/* nCR3 has CR3's format: bit 3 PWT, bit 4 PCD (APM 15.25.4). */
+#define NCR3_PWT	BIT_ULL(3)
+#define NCR3_PCD	BIT_ULL(4)
 /* Offsets inside a page, so that EXITINFO2 shows the whole address. */
 #define OFF_R		0x18
 #define OFF_W		0x20
@@ -109,6 +124,10 @@ struct nnpt_args {
 	uint64_t ncr3[NR_NPTS];
 	uint64_t data_gva[NR_DATA];
 	uint64_t data_gpa[NR_DATA];
+	uint64_t l1_pt_gpa;	/* L1's page table that maps WIN_VA */
+	uint64_t alt_pt_gpa;	/* a copy of A's window page table, PG_DATA -> D3 */
+	uint64_t rsvd_bit;	/* a reserved address bit of NPT entries, or 0 */
+	uint64_t gbpages;	/* L1 has 1 GiB pages (CPUID) */
 };
 
 static struct nnpt_args args;
@@ -122,6 +141,7 @@ struct case_result {
 	uint64_t line;
 	uint64_t seen, want;
 	uint64_t exit_code, info1, info2;
+	const char *skipped;	/* why the case could not run */
 };
 
 static void case_l2_reads_and_writes(void);
@@ -134,6 +154,12 @@ static void case_leaf_frame_change_flush(void);
 static void case_leaf_write_protect_flush(void);
 static void case_leaf_unmap_flush(void);
 static void case_leaf_map_flush(void);
+static void case_npf_reserved_bit(void);
+static void case_npf_fetch_nx(void);
+static void case_npf_guest_page_walk(void);
+static void case_ncr3_low_bits(void);
+static void case_1g_leaf(void);
+static void case_pde_change_flush(void);
 
 static const struct {
 	const char *name;
@@ -149,6 +175,12 @@ static const struct {
 	{ "leaf_write_protect_with_flush", case_leaf_write_protect_flush },
 	{ "leaf_unmap_with_flush", case_leaf_unmap_flush },
 	{ "leaf_map_after_npf_with_flush", case_leaf_map_flush },
+	{ "npf_reserved_bit_in_npt_leaf", case_npf_reserved_bit },
+	{ "npf_fetch_from_nx_leaf", case_npf_fetch_nx },
+	{ "npf_on_guest_page_table_walk", case_npf_guest_page_walk },
+	{ "ncr3_with_pwt_pcd_bits", case_ncr3_low_bits },
+	{ "1g_npt_leaf", case_1g_leaf },
+	{ "pde_change_with_flush", case_pde_change_flush },
 };
 
 #define NR_CASES	ARRAY_SIZE(cases)
@@ -272,7 +304,7 @@ static void case_ncr3_switch(void)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(order); i++) {
-		if (i == NR_NPTS)
+		if (i == NR_SWITCH_NPTS)
 			GUEST_SYNC(SYNC_NCR3_WARM);
 		nnpt_set_ncr3(svm, args.ncr3[order[i]]);
 		if (!l2_load(VA(PG_DATA), TAG(2 * order[i]), 0))
@@ -286,16 +318,16 @@ static void case_leaf_frame_change_flush(void)
 	int round;
 
 	for (round = 0; round < 4; round++) {
-		npt_set_leaf(pool, ncr3_a(), WIN_PAGE(PG_DATA), NPT_LEVEL_4K,
+		npt_set_entry(pool, ncr3_a(), WIN_PAGE(PG_DATA), NPT_LEVEL_4K,
 			     args.data_gpa[3] | NPT_RW);
 		if (!l2_load(VA(PG_DATA), TAG(3), TLB_CONTROL_FLUSH_ALL_ASID))
 			break;
-		npt_set_leaf(pool, ncr3_a(), WIN_PAGE(PG_DATA), NPT_LEVEL_4K,
+		npt_set_entry(pool, ncr3_a(), WIN_PAGE(PG_DATA), NPT_LEVEL_4K,
 			     args.data_gpa[0] | NPT_RW);
 		if (!l2_load(VA(PG_DATA), TAG(0), TLB_CONTROL_FLUSH_ALL_ASID))
 			break;
 	}
-	npt_set_leaf(pool, ncr3_a(), WIN_PAGE(PG_DATA), NPT_LEVEL_4K,
+	npt_set_entry(pool, ncr3_a(), WIN_PAGE(PG_DATA), NPT_LEVEL_4K,
 		     args.data_gpa[0] | NPT_RW);
 }
 
@@ -305,7 +337,7 @@ static void case_leaf_write_protect_flush(void)
 
 	/* L2 has written the page before: KVM has a writable shadow SPTE. */
 	l2_store(VA(PG_STORE), 1, 0);
-	npt_set_leaf(pool, ncr3_a(), WIN_PAGE(PG_STORE), NPT_LEVEL_4K,
+	npt_set_entry(pool, ncr3_a(), WIN_PAGE(PG_STORE), NPT_LEVEL_4K,
 		     args.data_gpa[1] | NPT_RO);
 	l2_load(VA(PG_STORE), 1, TLB_CONTROL_FLUSH_ALL_ASID);
 	exit = nnpt_run(svm, nnpt_l2_store, VA(PG_STORE) + OFF_W, 2, 0);
@@ -313,7 +345,7 @@ static void case_leaf_write_protect_flush(void)
 	EXPECT("write-protected page after the faulting write",
 	       *(volatile uint64_t *)(args.data_gva[1] + OFF_W), STORE_VAL);
 
-	npt_set_leaf(pool, ncr3_a(), WIN_PAGE(PG_STORE), NPT_LEVEL_4K,
+	npt_set_entry(pool, ncr3_a(), WIN_PAGE(PG_STORE), NPT_LEVEL_4K,
 		     args.data_gpa[1] | NPT_RW);
 	if (l2_store(VA(PG_STORE) + OFF_W, 3, TLB_CONTROL_FLUSH_ALL_ASID))
 		EXPECT("L1 reads what L2 stored after write access came back",
@@ -325,11 +357,11 @@ static void case_leaf_unmap_flush(void)
 	uint64_t exit, old;
 
 	l2_load(VA(PG_DATA), TAG(0), 0);
-	old = npt_set_leaf(pool, ncr3_a(), WIN_PAGE(PG_DATA), NPT_LEVEL_4K, 0);
+	old = npt_set_entry(pool, ncr3_a(), WIN_PAGE(PG_DATA), NPT_LEVEL_4K, 0);
 	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_DATA) + OFF_R, 0,
 			TLB_CONTROL_FLUSH_ALL_ASID);
 	expect_npf(exit, WIN_PAGE(PG_DATA) + OFF_R, NPF_U);
-	npt_set_leaf(pool, ncr3_a(), WIN_PAGE(PG_DATA), NPT_LEVEL_4K, old);
+	npt_set_entry(pool, ncr3_a(), WIN_PAGE(PG_DATA), NPT_LEVEL_4K, old);
 	l2_load(VA(PG_DATA), TAG(0), TLB_CONTROL_FLUSH_ALL_ASID);
 }
 
@@ -340,12 +372,100 @@ static void case_leaf_map_flush(void)
 	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_ABSENT), 0, 0);
 	if (!expect_npf(exit, WIN_PAGE(PG_ABSENT), NPF_U))
 		return;
-	npt_set_leaf(pool, ncr3_a(), WIN_PAGE(PG_ABSENT), NPT_LEVEL_4K,
+	npt_set_entry(pool, ncr3_a(), WIN_PAGE(PG_ABSENT), NPT_LEVEL_4K,
 		     args.data_gpa[4] | NPT_RW);
 	l2_load(VA(PG_ABSENT), TAG(4), TLB_CONTROL_FLUSH_ALL_ASID);
-	npt_set_leaf(pool, ncr3_a(), WIN_PAGE(PG_ABSENT), NPT_LEVEL_4K, 0);
+	npt_set_entry(pool, ncr3_a(), WIN_PAGE(PG_ABSENT), NPT_LEVEL_4K, 0);
 	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_ABSENT), 0, TLB_CONTROL_FLUSH_ALL_ASID);
 	expect_npf(exit, WIN_PAGE(PG_ABSENT), NPF_U);
+}
+
+static void case_npf_reserved_bit(void)
+{
+	uint64_t exit;
+
+	if (!args.rsvd_bit) {
+		cur->skipped = "L1's MAXPHYADDR is 52: no reserved address bit";
+		return;
+	}
+	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_RSVD) + OFF_R, 0, 0);
+	expect_npf(exit, WIN_PAGE(PG_RSVD) + OFF_R, NPF_P | NPF_RSV | NPF_U);
+}
+
+static void case_npf_fetch_nx(void)
+{
+	uint64_t exit;
+
+	/* L1's EFER.NXE is set (the framework's vCPU setup): NX counts. */
+	exit = nnpt_run(svm, (nnpt_l2_fn_t)VA(PG_X), 0, 0, 0);
+	if (EXPECT("L2 runs code through an executable NPT leaf: #VMEXIT code", exit,
+		   SVM_EXIT_VMMCALL))
+		EXPECT("value the code returns", nnpt_l2_result(svm), CODE_VAL);
+	exit = nnpt_run(svm, (nnpt_l2_fn_t)VA(PG_NX), 0, 0, 0);
+	expect_npf(exit, WIN_PAGE(PG_NX), NPF_P | NPF_ID | NPF_U);
+}
+
+/*
+ * L2's own page walk reads L1's page table for WIN_VA at an L2 GPA NPT_WALK
+ * leaves unmapped: the NPF is for that access (EXITINFO1 bit 33), at that
+ * page.  Whether EXITINFO2 has the entry's offset, and whether the access
+ * counts as a write (accessed/dirty updates), is left open.
+ */
+static void case_npf_guest_page_walk(void)
+{
+	struct nnpt_npf f;
+	uint64_t exit;
+
+	nnpt_set_ncr3(svm, args.ncr3[NPT_WALK]);
+	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_DATA), 0, TLB_CONTROL_FLUSH_ALL_ASID);
+	f = nnpt_npf(svm);
+	(void)(EXPECT("#VMEXIT code (NPF)", exit, SVM_EXIT_NPF) &&
+	EXPECT("EXITINFO1[33:32] (guest page-table walk, not final translation)",
+	       f.info1 & (NPF_FINAL | NPF_GPT), NPF_GPT) &&
+	EXPECT("EXITINFO2 page (L1's page table for the VA)", f.gpa & ~(PAGE_SIZE - 1),
+	       args.l1_pt_gpa) &&
+	EXPECT("EXITINFO1 P, U, RSV, ID (not present, user)",
+	       f.info1 & (NPF_P | NPF_U | NPF_RSV | NPF_ID), NPF_U));
+	nnpt_set_ncr3(svm, ncr3_a());
+}
+
+/* nCR3 bits 3 and 4 are PWT and PCD for the NPT root, not address bits. */
+static void case_ncr3_low_bits(void)
+{
+	nnpt_set_ncr3(svm, ncr3_a() | NCR3_PWT | NCR3_PCD);
+	l2_load(VA(PG_DATA), TAG(0), 0);
+	nnpt_set_ncr3(svm, args.ncr3[1] | NCR3_PWT | NCR3_PCD);
+	l2_load(VA(PG_DATA), TAG(2), 0);
+	nnpt_set_ncr3(svm, ncr3_a());
+	l2_load(VA(PG_DATA), TAG(0), 0);
+}
+
+static void case_1g_leaf(void)
+{
+	if (!args.gbpages) {
+		cur->skipped = "L1 has no 1 GiB pages (CPUID 0x80000001 EDX.Page1GB)";
+		return;
+	}
+	l2_load(GB_VA, TAG(0), 0);
+}
+
+/* A non-leaf change: A's PDE for the window points to another table. */
+static void case_pde_change_flush(void)
+{
+	uint64_t old;
+	int round;
+
+	for (round = 0; round < 2; round++) {
+		old = npt_set_entry(pool, ncr3_a(), WIN_GPA, NPT_LEVEL_2M,
+				    args.alt_pt_gpa | NPT_RW);
+		if (!l2_load(VA(PG_DATA), TAG(3), TLB_CONTROL_FLUSH_ALL_ASID) ||
+		    !l2_load(VA(PG_RO), TAG(5), 0))
+			break;
+		npt_set_entry(pool, ncr3_a(), WIN_GPA, NPT_LEVEL_2M, old);
+		if (!l2_load(VA(PG_DATA), TAG(0), TLB_CONTROL_FLUSH_ALL_ASID))
+			break;
+	}
+	npt_set_entry(pool, ncr3_a(), WIN_GPA, NPT_LEVEL_2M, old);
 }
 
 static void l1_guest_code(void)
@@ -360,12 +480,48 @@ static void l1_guest_code(void)
 		GUEST_SYNC(i);
 		nnpt_set_ncr3(svm, ncr3_a());
 		cases[i].fn();
+		if (!cur->failed) {
+			cur->exit_code = svm->vmcb->control.exit_code;
+			cur->info1 = svm->vmcb->control.exit_info_1;
+			cur->info2 = svm->vmcb->control.exit_info_2;
+		}
 		cur->ran = 1;
 	}
 	GUEST_DONE();
 }
 
 /* ---- host ---- */
+
+/* movabs $CODE_VAL, %rax; vmmcall; ud2 */
+static void write_code(uint8_t *p)
+{
+	uint64_t val = CODE_VAL;
+
+	p[0] = 0x48;
+	p[1] = 0xb8;
+	memcpy(&p[2], &val, 8);
+	p[10] = 0x0f;
+	p[11] = 0x01;
+	p[12] = 0xd9;
+	p[13] = 0x0f;
+	p[14] = 0x0b;
+}
+
+/* L1 GPA of L1's page table (level 1) that maps @va. */
+static uint64_t l1_page_table(struct kvm_vm *vm, uint64_t va)
+{
+	uint64_t table = vm->pgd;
+	int level;
+
+	for (level = 4; level > 1; level--) {
+		uint64_t e = ((uint64_t *)addr_gpa2hva(vm, table))[(va >> (12 + 9 * (level - 1))) & 511];
+
+		TEST_ASSERT((e & PTE_PRESENT_MASK) && !(e & PTE_LARGE_MASK),
+			    "L1's level-%d entry for 0x%lx: 0x%lx", level, va, e);
+		table = e & NPT_ADDR_MASK;
+	}
+	return table;
+}
 
 /* NPT @n: L1 memory at L2 GPA == L1 GPA, and the window. */
 static uint64_t make_npt(struct npt_pool *p, struct kvm_vm *vm, int n)
@@ -376,8 +532,15 @@ static uint64_t make_npt(struct npt_pool *p, struct kvm_vm *vm, int n)
 	npt_map(p, ncr3, WIN_PAGE(PG_DATA), args.data_gpa[2 * n], NPT_LEVEL_4K, NPT_RW);
 	npt_map(p, ncr3, WIN_PAGE(PG_STORE), args.data_gpa[1], NPT_LEVEL_4K, NPT_RW);
 	npt_map(p, ncr3, WIN_PAGE(PG_RO), args.data_gpa[5], NPT_LEVEL_4K, NPT_RO);
+	npt_map(p, ncr3, WIN_PAGE(PG_X), args.data_gpa[CODE_PAGE], NPT_LEVEL_4K, NPT_RW);
+	npt_map(p, ncr3, WIN_PAGE(PG_NX), args.data_gpa[CODE_PAGE], NPT_LEVEL_4K,
+		NPT_RW | NPT_NX);
+	npt_map(p, ncr3, WIN_PAGE(PG_RSVD), args.data_gpa[0], NPT_LEVEL_4K, NPT_RW);
+	*npt_entry(p, ncr3, WIN_PAGE(PG_RSVD), NPT_LEVEL_4K, false) |= args.rsvd_bit;
+	if (args.gbpages)
+		npt_map(p, ncr3, GB_GPA, 0, NPT_LEVEL_1G, NPT_RW);
 	/* PG_ABSENT: its page table exists, its PTE does not. */
-	TEST_ASSERT(!npt_get_leaf(p, ncr3, WIN_PAGE(PG_ABSENT), NPT_LEVEL_4K),
+	TEST_ASSERT(!npt_get_entry(p, ncr3, WIN_PAGE(PG_ABSENT), NPT_LEVEL_4K),
 		    "window page %d must start unmapped", PG_ABSENT);
 	return ncr3;
 }
@@ -501,7 +664,7 @@ static bool check_tables(struct kvm_mmu_page_summary *pages, size_t n, struct np
 	bool ok = true;
 	int i, level;
 
-	for (i = 0; i < NR_NPTS; i++) {
+	for (i = 0; i < NR_SWITCH_NPTS; i++) {
 		uint64_t ncr3 = args.ncr3[i];
 
 		if (!has_page(pages, n, ncr3 >> PAGE_SHIFT, tdp_level, tdp_level == 5)) {
@@ -596,11 +759,27 @@ int main(int argc, char *argv[])
 		args.data_gpa[i] = addr_gva2gpa(vm, args.data_gva[i]);
 		*(uint64_t *)addr_gva2hva(vm, args.data_gva[i]) = TAG(i);
 	}
-	for (i = 0; i < NR_NPTS; i++)
-		args.ncr3[i] = make_npt(p, vm, i);
+	write_code(addr_gva2hva(vm, args.data_gva[CODE_PAGE]));
+	if (vm->pa_bits < 52)
+		args.rsvd_bit = 1ULL << vm->pa_bits;
+	args.gbpages = kvm_cpu_has(X86_FEATURE_GBPAGES);
 	for (i = 0; i < NR_WIN_PAGES; i++)
 		virt_pg_map(vm, VA(i), WIN_PAGE(i));
 	virt_pg_map(vm, HOLE_VA, HOLE_GPA);
+	virt_pg_map(vm, GB_VA, GB_GPA + args.data_gpa[0]);
+	args.l1_pt_gpa = l1_page_table(vm, WIN_VA);
+
+	for (i = 0; i < NR_NPTS; i++)
+		args.ncr3[i] = make_npt(p, vm, i == NPT_WALK ? 0 : i);
+	/* NPT_WALK: the 2 MiB around L1's window page table in 4K pages, without it. */
+	npt_split(p, args.ncr3[NPT_WALK], args.l1_pt_gpa, NPT_LEVEL_2M);
+	npt_set_entry(p, args.ncr3[NPT_WALK], args.l1_pt_gpa, NPT_LEVEL_4K, 0);
+	/* A copy of A's window page table, with PG_DATA -> D3. */
+	args.alt_pt_gpa = npt_new(p);
+	memcpy(npt_table(p, args.alt_pt_gpa),
+	       npt_table(p, npt_get_entry(p, args.ncr3[0], WIN_GPA, NPT_LEVEL_2M) & NPT_ADDR_MASK),
+	       PAGE_SIZE);
+	npt_table(p, args.alt_pt_gpa)[0] = args.data_gpa[3] | NPT_RW;
 	ksft_print_msg("NPTs at nCR3 0x%lx 0x%lx 0x%lx (%u pool pages); L2 GPA window 0x%llx, hole 0x%llx\n",
 		       args.ncr3[0], args.ncr3[1], args.ncr3[2], p->nr_used,
 		       WIN_GPA, HOLE_GPA);
@@ -641,8 +820,14 @@ int main(int argc, char *argv[])
 				       cases[i].name, r->what, r->line, r->want,
 				       r->seen, r->exit_code, r->info1, r->info2,
 				       kvm_mmu_config_name(&cfg));
-		ksft_test_result(r->ran && !r->failed, "%s_%s\n", cases[i].name,
-				 kvm_mmu_config_name(&cfg));
+		else if (r->ran && r->exit_code == SVM_EXIT_NPF)
+			ksft_print_msg("%s: last #VMEXIT NPF, EXITINFO1 0x%lx, EXITINFO2 0x%lx\n",
+				       cases[i].name, r->info1, r->info2);
+		if (r->ran && !r->failed && r->skipped)
+			ksft_test_result_skip("%s: %s\n", cases[i].name, r->skipped);
+		else
+			ksft_test_result(r->ran && !r->failed, "%s_%s\n", cases[i].name,
+					 kvm_mmu_config_name(&cfg));
 	}
 
 	if (!trace) {

@@ -102,17 +102,26 @@ void npt_map_range(struct npt_pool *pool, uint64_t ncr3, uint64_t l2_gpa,
 		   uint64_t l1_gpa, uint64_t size, uint64_t flags);
 
 /*
- * Replace the leaf (at @level) for @l2_gpa: @pte is the whole new entry, 0
- * to unmap.  Returns the old entry.  The tables above it must exist.  A
- * change is visible to L2 only after the flush the APM asks for
- * (nnpt_run() with a TLB_CONTROL value).
+ * Replace the entry at @level for @l2_gpa (a leaf, or a table pointer):
+ * @pte is the whole new entry, 0 to unmap.  Returns the old entry.  The
+ * tables above it must exist.  A change is visible to L2 only after the
+ * flush the APM asks for (nnpt_run() with a TLB_CONTROL value).
  */
-uint64_t npt_set_leaf(struct npt_pool *pool, uint64_t ncr3, uint64_t l2_gpa,
-		      int level, uint64_t pte);
+uint64_t npt_set_entry(struct npt_pool *pool, uint64_t ncr3, uint64_t l2_gpa,
+		       int level, uint64_t pte);
 
-/* The leaf that maps @l2_gpa now, or 0. */
-uint64_t npt_get_leaf(struct npt_pool *pool, uint64_t ncr3, uint64_t l2_gpa,
-		      int level);
+/* The entry at @level for @l2_gpa now, or 0 if a table above is missing. */
+uint64_t npt_get_entry(struct npt_pool *pool, uint64_t ncr3, uint64_t l2_gpa,
+		       int level);
+
+/*
+ * Replace the large leaf at @level (2 MiB or 1 GiB) for @l2_gpa by a new
+ * table of 512 leaves one level down with the same frames and flags.
+ */
+void npt_split(struct npt_pool *pool, uint64_t ncr3, uint64_t l2_gpa, int level);
+
+/* Pointer (on this side) to the pool's table page at L1 GPA @gpa. */
+uint64_t *npt_table(struct npt_pool *pool, uint64_t gpa);
 
 /* Host: L2 GPA == L1 GPA, read/write, for all of memslot 0 (2 MiB leaves). */
 void npt_map_identity(struct npt_pool *pool, uint64_t ncr3, struct kvm_vm *vm);

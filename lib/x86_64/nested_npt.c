@@ -33,7 +33,7 @@ do {									\
 		GUEST_ASSERT(cond);					\
 } while (0)
 
-static uint64_t *npt_table(struct npt_pool *pool, uint64_t gpa)
+uint64_t *npt_table(struct npt_pool *pool, uint64_t gpa)
 {
 	uint64_t base = npt_on_host(pool) ? pool->hva : pool->gva;
 
@@ -150,8 +150,8 @@ void npt_map_range(struct npt_pool *pool, uint64_t ncr3, uint64_t l2_gpa,
 	}
 }
 
-uint64_t npt_set_leaf(struct npt_pool *pool, uint64_t ncr3, uint64_t l2_gpa,
-		      int level, uint64_t pte)
+uint64_t npt_set_entry(struct npt_pool *pool, uint64_t ncr3, uint64_t l2_gpa,
+		       int level, uint64_t pte)
 {
 	uint64_t *e = npt_entry(pool, ncr3, l2_gpa, level, false);
 	uint64_t old;
@@ -162,12 +162,34 @@ uint64_t npt_set_leaf(struct npt_pool *pool, uint64_t ncr3, uint64_t l2_gpa,
 	return old;
 }
 
-uint64_t npt_get_leaf(struct npt_pool *pool, uint64_t ncr3, uint64_t l2_gpa,
-		      int level)
+uint64_t npt_get_entry(struct npt_pool *pool, uint64_t ncr3, uint64_t l2_gpa,
+		       int level)
 {
 	uint64_t *e = npt_entry(pool, ncr3, l2_gpa, level, false);
 
 	return e ? *e : 0;
+}
+
+void npt_split(struct npt_pool *pool, uint64_t ncr3, uint64_t l2_gpa, int level)
+{
+	uint64_t *e = npt_entry(pool, ncr3, l2_gpa, level, false);
+	uint64_t size, table, leaf, *t;
+	int i;
+
+	NPT_ASSERT(pool, level == NPT_LEVEL_2M || level == NPT_LEVEL_1G);
+	NPT_ASSERT(pool, e && (*e & NPT_P) && (*e & NPT_PS));
+	leaf = *e;
+	size = 1ULL << (PAGE_SHIFT + 9 * (level - 2));
+	table = npt_alloc_table(pool);
+	t = npt_table(pool, table);
+	for (i = 0; i < 512; i++) {
+		uint64_t flags = leaf & ~NPT_ADDR_MASK & ~NPT_PS;
+
+		if (level - 1 > NPT_LEVEL_4K)
+			flags |= NPT_PS;
+		t[i] = ((leaf & NPT_ADDR_MASK) + i * size) | flags;
+	}
+	*e = table | NPT_RW;
 }
 
 void npt_map_identity(struct npt_pool *pool, uint64_t ncr3, struct kvm_vm *vm)
