@@ -41,6 +41,12 @@ struct kvm_trace *kvm_trace_create(void);
 /* Also capture kvmmmu event @event (before the first kvm_trace_start()). */
 void kvm_trace_add_event(struct kvm_trace *t, const char *event);
 
+/*
+ * Per-CPU ring buffer size of the instance (tracefs buffer_size_kb); the
+ * default is the kernel's.  A phase that overflows it fails the test.
+ */
+void kvm_trace_set_buffer_kb(struct kvm_trace *t, size_t kb);
+
 /* Also capture events of thread @tid (e.g. a vCPU run in another thread). */
 void kvm_trace_add_thread(struct kvm_trace *t, pid_t tid);
 
@@ -52,6 +58,12 @@ void kvm_trace_start(struct kvm_trace *t, const char *phase);
  * Fails the test if the trace buffer lost events.
  */
 void kvm_trace_stop(struct kvm_trace *t);
+
+/*
+ * kvm_trace_stop() that returns how many events the buffer lost in the
+ * phase (-1 from libtraceevent counts as 1) instead of failing the test.
+ */
+long long kvm_trace_stop_lossy(struct kvm_trace *t);
 
 /* The model of all phases so far. */
 struct kvm_mmu_model *kvm_trace_model(struct kvm_trace *t);

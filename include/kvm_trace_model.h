@@ -156,13 +156,15 @@ enum kvm_mmu_event_type kvm_mmu_event_type_of(const char *name);
  * Events as text, one per line, for fixtures and for reproducing a
  * failure offline:
  *	<phase> <event> <gfn hex> <role hex> <root_count> <unsync> <created>
- * kvm_mmu_model_dump() writes them (each line after @prefix);
+ * kvm_mmu_model_dump() writes them (each line after @prefix; only phase
+ * @phase's unless it is KVM_MMU_ANY);
  * kvm_mmu_model_load() reads them back into @m, starting a new phase
  * whenever the phase name changes, skipping empty lines and '#' comments.
  * Returns 0, -EINVAL for a malformed line, -ENOSPC for too many phases,
  * -ENOMEM.
  */
-void kvm_mmu_model_dump(const struct kvm_mmu_model *m, FILE *f, const char *prefix);
+void kvm_mmu_model_dump(const struct kvm_mmu_model *m, FILE *f, const char *prefix,
+			int phase);
 int kvm_mmu_model_load(struct kvm_mmu_model *m, const char *text, size_t len);
 
 #endif /* SELFTEST_KVM_TRACE_MODEL_H */

@@ -38,6 +38,7 @@ struct kvm_trace {
 	char events[MAX_EVENTS][KVM_MMU_EVENT_NAME_LEN];
 	int nr_events;
 	bool armed;		/* events enabled and filtered */
+	bool running;		/* between kvm_trace_start() and kvm_trace_stop() */
 	int phase;
 	long long lost;
 	int slot;
@@ -207,6 +208,13 @@ static void create_instance(struct kvm_trace *t)
 
 	/* A new instance traces from the start: nothing until kvm_trace_start(). */
 	TEST_ASSERT(!tracefs_trace_off(t->inst), "tracing_on=0 in %s", t->name);
+	/*
+	 * Overwrite mode (the default, made sure of): a full buffer then
+	 * flags the events it lost in the next page, which the reader sees
+	 * as missed_events.  Without it, dropped events leave no mark there.
+	 */
+	TEST_ASSERT(!tracefs_option_enable(t->inst, TRACEFS_OPTION_OVERWRITE),
+		    "options/overwrite in %s", t->name);
 }
 
 struct kvm_trace *kvm_trace_create(void)
@@ -245,6 +253,13 @@ void kvm_trace_add_event(struct kvm_trace *t, const char *event)
 	TEST_ASSERT(t->nr_events < MAX_EVENTS && strlen(event) < KVM_MMU_EVENT_NAME_LEN,
 		    "kvm_trace_add_event(%s): too many or too long", event);
 	strcpy(t->events[t->nr_events++], event);
+}
+
+void kvm_trace_set_buffer_kb(struct kvm_trace *t, size_t kb)
+{
+	TEST_ASSERT(!t->running, "kvm_trace_set_buffer_kb() while tracing");
+	TEST_ASSERT(!tracefs_instance_set_buffer_size(t->inst, kb, -1),
+		    "buffer_size_kb=%zu in %s: %s", kb, t->name, strerror(errno));
 }
 
 void kvm_trace_add_thread(struct kvm_trace *t, pid_t tid)
@@ -331,8 +346,11 @@ void kvm_trace_start(struct kvm_trace *t, const char *phase)
 {
 	if (!t->armed)
 		arm(t);
+	TEST_ASSERT(!t->running, "kvm_trace_start(%s) while phase '%s' runs", phase,
+		    t->model.phase_names[t->phase]);
 	t->phase = kvm_mmu_model_begin_phase(&t->model, phase);
 	TEST_ASSERT(t->phase >= 0, "too many trace phases (%d)", KVM_MMU_MAX_PHASES);
+	t->running = true;
 	TEST_ASSERT(!tracefs_trace_on(t->inst), "tracing_on=1 in %s", t->name);
 }
 
@@ -374,15 +392,25 @@ static int on_record(struct tep_event *event, struct tep_record *record, int cpu
 	return 0;
 }
 
-void kvm_trace_stop(struct kvm_trace *t)
+long long kvm_trace_stop_lossy(struct kvm_trace *t)
 {
+	TEST_ASSERT(t->running, "kvm_trace_stop() without kvm_trace_start()");
+	t->running = false;
 	TEST_ASSERT(!tracefs_trace_off(t->inst), "tracing_on=0 in %s", t->name);
+	t->lost = 0;
 	/* Consumes the per-CPU buffers: the next phase starts empty. */
 	TEST_ASSERT(!tracefs_iterate_raw_events(t->tep, t->inst, NULL, 0, on_record, t),
 		    "reading the trace of %s failed", t->name);
-	TEST_ASSERT(!t->lost,
-		    "the trace buffer of %s lost %lld kvmmmu events in phase '%s': counts would be wrong",
-		    t->name, t->lost, t->model.phase_names[t->phase]);
+	return t->lost;
+}
+
+void kvm_trace_stop(struct kvm_trace *t)
+{
+	long long lost = kvm_trace_stop_lossy(t);
+
+	TEST_ASSERT(!lost,
+		    "the trace buffer of %s lost %lld kvmmmu events in phase '%s': counts would be wrong (kvm_trace_set_buffer_kb())",
+		    t->name, lost, t->model.phase_names[t->phase]);
 }
 
 struct kvm_mmu_model *kvm_trace_model(struct kvm_trace *t)

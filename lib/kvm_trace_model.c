@@ -334,12 +334,16 @@ enum kvm_mmu_event_type kvm_mmu_event_type_of(const char *name)
 	return KVM_MMU_OTHER;
 }
 
-void kvm_mmu_model_dump(const struct kvm_mmu_model *m, FILE *f, const char *prefix)
+void kvm_mmu_model_dump(const struct kvm_mmu_model *m, FILE *f, const char *prefix,
+			int phase)
 {
 	size_t i;
 
 	for (i = 0; i < m->nr_events; i++) {
 		const struct kvm_mmu_event *e = &m->events[i];
+
+		if (phase != KVM_MMU_ANY && e->phase != phase)
+			continue;
 
 		fprintf(f, "%s%s %s %" PRIx64 " %" PRIx32 " %" PRIu32 " %d %d\n", prefix,
 			m->phase_names[e->phase], e->name, e->gfn, e->role, e->root_count,

@@ -53,6 +53,13 @@
  * direct too (direct_map(), mmu_alloc_direct_roots()).  On AMD the TDP
  * root level is the host's paging depth (get_npt_level() in svm.c).
  *
+ * The library must notice a trace buffer that overflowed: NR_WP_FLIPS
+ * CR0.WP flips under shadow paging each reset the MMU context
+ * (kvm_post_set_cr0() -> kvm_mmu_reset_context()) and look the root up
+ * again before the next entry (vcpu_enter_guest() -> kvm_mmu_reload() ->
+ * mmu_alloc_shadow_roots() -> mmu_alloc_root(), traced as found), far more
+ * events than a 4 KB buffer holds.
+ *
  * Last, the library's own promise: no tracefs instance is left behind by a
  * test that exits on a failed assertion, is killed by SIGTERM, or is killed
  * by SIGKILL (removed by the next capture of any test).
@@ -93,8 +100,16 @@
 #define ACC_EXEC	1
 #define ACC_WRITE	2
 
-enum { PHASE_BOOT, PHASE_TOUCH_A, PHASE_WP_ON, PHASE_TOUCH_B, PHASE_UNSYNC, NR_RUN_PHASES };
-static const char * const phase_name[] = { "boot", "touch_a", "wp_on", "touch_b", "unsync" };
+/* The phases run_phases() runs; PHASE_OVERFLOW runs on its own, with a second capture. */
+enum { PHASE_BOOT, PHASE_TOUCH_A, PHASE_WP_ON, PHASE_TOUCH_B, PHASE_UNSYNC, NR_RUN_PHASES,
+       PHASE_OVERFLOW = NR_RUN_PHASES };
+static const char * const phase_name[] = {
+	"boot", "touch_a", "wp_on", "touch_b", "unsync", "overflow",
+};
+/* CR0.WP flips in the overflow phase: each one a root lookup, traced. */
+#define NR_WP_FLIPS	1000
+/* Far too small for NR_WP_FLIPS events (~48 bytes each). */
+#define SMALL_BUFFER_KB	4
 
 static void touch(uint64_t base)
 {
@@ -106,7 +121,7 @@ static void touch(uint64_t base)
 
 static void guest_code(void)
 {
-	uint64_t pte, cr3;
+	uint64_t pte, cr3, i;
 
 	GUEST_SYNC(PHASE_BOOT);
 	touch(RANGE_A);
@@ -121,6 +136,9 @@ static void guest_code(void)
 	*(volatile uint64_t *)PT_ALIAS = pte;
 	asm volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) : : "memory");
 	GUEST_SYNC(PHASE_UNSYNC);
+	for (i = 0; i < NR_WP_FLIPS; i++)
+		asm volatile("mov %0, %%cr0" : : "r"(get_cr0() ^ X86_CR0_WP) : "memory");
+	GUEST_SYNC(PHASE_OVERFLOW);
 	GUEST_DONE();
 }
 
@@ -467,6 +485,39 @@ static void run_phases(struct kvm_vcpu *vcpu, bool *stats_ok, uint64_t *cache_mi
 }
 
 /*
+ * The overflow phase, traced by the main capture and by one with a tiny
+ * buffer.  Returns how many events the small one lost.
+ */
+static long long run_overflow(struct kvm_vcpu *vcpu)
+{
+	struct kvm_trace *small = kvm_trace_create();
+	long long lost;
+
+	kvm_trace_set_buffer_kb(small, SMALL_BUFFER_KB);
+	kvm_trace_start(small, phase_name[PHASE_OVERFLOW]);
+	kvm_trace_start(trace, phase_name[PHASE_OVERFLOW]);
+	run_to_sync(vcpu, PHASE_OVERFLOW);
+	kvm_trace_stop(trace);
+	lost = kvm_trace_stop_lossy(small);
+	ksft_print_msg("overflow: %zu events in the main capture; the %d KB one kept %zu and lost %lld\n",
+		       count(KVM_MMU_QUERY(.phase = PHASE_OVERFLOW)), SMALL_BUFFER_KB,
+		       kvm_trace_model(small)->nr_events, lost);
+	kvm_trace_destroy(small);
+	return lost;
+}
+
+static bool check_overflow(long long lost)
+{
+	size_t roots = count(KVM_MMU_QUERY(.phase = PHASE_OVERFLOW, .type = KVM_MMU_GET_PAGE,
+					   .level = 4));
+
+	if (roots < NR_WP_FLIPS)
+		ksft_print_msg("overflow: %zu root lookups for %d CR0.WP flips\n", roots,
+			       NR_WP_FLIPS);
+	return roots >= NR_WP_FLIPS && lost > 0;
+}
+
+/*
  * Pages the teardown did not zap.  The TDP MMU traces the zap of each
  * page table it removes (handle_removed_pt()) but frees its roots in
  * kvm_tdp_mmu_put_root() without a trace: its roots are left out.
@@ -583,6 +634,8 @@ int main(int argc, char *argv[])
 	struct kvm_vcpu *vcpu;
 	size_t leaked;
 	uint64_t cache_miss;
+	long long lost;
+	int p;
 	struct kvm_role_layout layout;
 	bool stats_ok;
 	double t0, t1;
@@ -602,7 +655,7 @@ int main(int argc, char *argv[])
 	ksft_print_msg("role layout from %s in %.3f s; tracefs instance %s set up in %.3f s\n",
 		       layout.source, t1 - t0, kvm_trace_instance_name(trace), now() - t1);
 	snprintf(own, sizeof(own), "%s", kvm_trace_instance_name(trace));
-	ksft_set_plan(10);
+	ksft_set_plan(11);
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA, DATA_SLOT,
@@ -619,6 +672,7 @@ int main(int argc, char *argv[])
 		       pml4_gfn, pd_a_gfn, pt_a_gfn, pd_b_gfn, pt_b_gfn);
 
 	run_phases(vcpu, &stats_ok, &cache_miss);
+	lost = run_overflow(vcpu);
 	report(stats_ok, !cfg.tdp_mmu, "trace_agrees_with_stats",
 	       "the TDP MMU traces its pages (tdp_mmu_init_sp(), handle_removed_pt()) but counts no mmu_cache_miss or mmu_shadow_zapped");
 	report(check_rmaps(), true, "rmaps_stat", NULL);
@@ -630,6 +684,8 @@ int main(int argc, char *argv[])
 	       "TDP is on: CR0.WP is not part of a TDP page's role");
 	report(!cfg.tdp && check_unsync(), !cfg.tdp, "guest_pte_write_unsyncs_and_cr3_load_syncs",
 	       "TDP is on: guest page tables are not write-protected");
+	report(!cfg.tdp && check_overflow(lost), !cfg.tdp, "trace_buffer_overflow_is_detected",
+	       "TDP is on: CR0.WP flips cause no shadow page events to overflow a buffer with");
 
 	leaked = teardown();
 	if (leaked)
@@ -637,9 +693,15 @@ int main(int argc, char *argv[])
 	report(!leaked, true, "teardown_zaps_every_shadow_page", NULL);
 
 	kvm_trace_print(trace);
-	/* Every event, as kvm_mmu_model_load() reads them (tests/unit fixtures). */
+	/*
+	 * The events, as kvm_mmu_model_load() reads them (tests/unit
+	 * fixtures), but for the thousand root lookups of the overflow phase.
+	 */
 	fflush(stdout);
-	kvm_mmu_model_dump(kvm_trace_model(trace), stdout, "# event| ");
+	for (p = 0; p < kvm_trace_model(trace)->nr_phases; p++) {
+		if (p != PHASE_OVERFLOW)
+			kvm_mmu_model_dump(kvm_trace_model(trace), stdout, "# event| ", p);
+	}
 	kvm_trace_destroy(trace);
 	report(!instance_exists(own), true, "own_instance_removed", NULL);
 	t0 = now();

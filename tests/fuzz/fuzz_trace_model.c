@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kvm_mmu_model_print(&m, devnull, "# ");
 
 	f = open_memstream(&text, &len);
-	kvm_mmu_model_dump(&m, f, "");
+	kvm_mmu_model_dump(&m, f, "", KVM_MMU_ANY);
 	fclose(f);
 	kvm_mmu_model_init(&back, &l);
 	assert(!kvm_mmu_model_load(&back, text, len));

@@ -171,7 +171,7 @@ TEST_F(model, dump_and_load_round_trip)
 	kvm_mmu_model_add(m, &e);
 
 	f = open_memstream(&text, &len);
-	kvm_mmu_model_dump(m, f, "");
+	kvm_mmu_model_dump(m, f, "", KVM_MMU_ANY);
 	fclose(f);
 	kvm_mmu_model_init(&back, &m->layout);
 	ASSERT_EQ(0, kvm_mmu_model_load(&back, text, len)) {
