@@ -314,14 +314,14 @@ static size_t count_pd_pages(struct kvm_mmu_model *m, uint64_t gfn, int gpte4, i
 		.gfn = gfn, .direct = 0, .passthrough = 0, .has_4_byte_gpte = gpte4,
 		.quadrant = quadrant);
 
-	return kvm_mmu_model_count_pages(m, &q);
+	return kvm_mmu_model_count_pages(m, q);
 }
 
 static size_t count_any_pd_pages(struct kvm_mmu_model *m, uint64_t gfn)
 {
 	struct kvm_mmu_query q = KVM_MMU_QUERY(.type = KVM_MMU_GET_PAGE, .level = 2, .gfn = gfn);
 
-	return kvm_mmu_model_count_pages(m, &q);
+	return kvm_mmu_model_count_pages(m, q);
 }
 
 static void test_shadow_pages_under_pae_root(void)
