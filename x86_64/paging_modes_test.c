@@ -663,8 +663,10 @@ static void matrix_steps(struct matrix *m, const struct setting *st, int upper)
  *
  * KVM's shadow MMU builds its shadow pages with EFER.NX forced on in
  * their role (kvm_init_shadow_mmu(), mmu.c: "root_role.efer_nx = true"),
- * so it can reuse the SPTEs it made while the guest had NXE = 1 without
- * walking the guest's entries again.
+ * so it reuses the SPTEs it made while the guest had NXE = 1 without
+ * walking the guest's entries again: a known KVM deviation, reported as
+ * XFAIL under shadow paging (docs/defects/kvm-shadow-efer-nxe-stale-sptes.md,
+ * with the experiment that confirms the cause).
  */
 static void nxe_cleared_steps(struct matrix *m, int nr_upper)
 {
@@ -879,7 +881,7 @@ static void report_nxe_cleared(const struct mode_case *c, const struct kvm_mmu_c
 		       c->name, nx_bad);
 	/* Only when everything else in the matrix held: else a real failure. */
 	if (nx_bad && !cfg->tdp && matrix_ok)
-		ksft_test_result_xfail("%s_nxe_cleared_xd_reserved_%s: KNOWN KVM DEVIATION, likely cause: shadow pages keep role.efer_nx=1 whatever the guest EFER.NXE (mmu.c kvm_init_shadow_mmu()), so SPTEs made under NXE=1 are reused\n",
+		ksft_test_result_xfail("%s_nxe_cleared_xd_reserved_%s: KNOWN KVM DEVIATION: shadow pages keep role.efer_nx=1 whatever the guest EFER.NXE (mmu.c kvm_init_shadow_mmu()), so SPTEs made under NXE=1 are reused (docs/defects/kvm-shadow-efer-nxe-stale-sptes.md)\n",
 				       c->name, name);
 	else
 		ksft_test_result(!nx_bad, "%s_nxe_cleared_xd_reserved_%s\n", c->name, name);
