@@ -10,27 +10,33 @@
  * kvm_init_shadow_npt_mmu() (arch/x86/kvm/mmu/mmu.c), which shadows it
  * with a root at KVM's own TDP level.  When the host is 5-level and L1's
  * NPT 4-level, that root gets role.passthrough (it has no guest table of
- * its own; kvm_mmu_page_get_gfn(), sp_has_gptes()).  What any correct KVM
- * must do, checked by L1 on every #VMEXIT:
+ * its own; kvm_mmu_page_get_gfn(), sp_has_gptes()).  L2 runs 64-bit code
+ * on L1's page tables, which the NPTs map at L2 GPA == L1 GPA; test pages
+ * sit in a window of L2 GPAs with no L1 memory.  What any correct KVM must
+ * do, checked by L1 on every #VMEXIT:
  *
- * - L2 reads and writes the L1 page its L2 GPA maps to in the NPT nCR3
- *   points to (APM 15.25.5), including after L1 switches nCR3 among
- *   several NPTs between VMRUNs (kvm_mmu_new_pgd() on each nested VMRUN
- *   from kvm_init_shadow_npt_mmu(); a root cached for another nCR3 must
- *   never be used).
+ * - L2 reads, writes and executes the L1 page its L2 GPA maps to in the
+ *   NPT nCR3 points to (APM 15.25.5), through 4 KiB, 2 MiB and 1 GiB NPT
+ *   leaves, also after L1 switches nCR3 among several NPTs between VMRUNs
+ *   (with a TLB flush: translations are tagged by ASID, not nCR3) and with
+ *   nCR3's PWT/PCD bits set.  KVM calls kvm_mmu_new_pgd() on each nested
+ *   VMRUN from kvm_init_shadow_npt_mmu(); a root cached for another nCR3
+ *   must never be used.
  *
  * - An L2 access that L1's NPT does not allow exits to L1 with
- *   #VMEXIT(NPF): EXITINFO2 the faulting L2 GPA, EXITINFO1 a #PF-style
- *   error code (P set iff the entry was present, W for writes, U always:
- *   nested walks are user accesses) with bit 32 set for a fault on the
- *   final guest-physical translation (APM 15.25.6).  KVM builds it in
- *   nested_svm_inject_npf_exit() from its walk of L1's NPT (paging_tmpl.h
- *   FNAME(walk_addr_generic): errcode |= write_fault | user_fault) and
- *   keeps bits 63:32 of the hardware exit.
+ *   #VMEXIT(NPF) (APM 15.25.6): EXITINFO2 the faulting L2 GPA; EXITINFO1
+ *   bits 31:0 a #PF-style error code (P iff the entry was present, W for
+ *   writes, U always as nested walks are user accesses, RSV for a
+ *   reserved bit, ID for a fetch from an NX leaf with L1's EFER.NXE=1),
+ *   bit 32 for a fault on the final translation, bit 33 for one on an
+ *   access of L2's own page walk.  KVM takes the error code from its walk
+ *   of L1's NPT (paging_tmpl.h FNAME(walk_addr_generic)) and bits 63:32
+ *   and EXITINFO2 from the hardware's exit (nested_svm_inject_npf_exit()).
  *
- * - After L1 changes an NPT entry (frame, permission, unmap, map) and
- *   runs L2 with TLB_CONTROL = 1 (flush all; APM 15.16.1), L2 sees the
- *   new entry.  KVM write-protects shadowed NPT pages or lets leaf ones
+ * - After L1 changes an NPT entry (frame, permission, unmap, map, a PDE to
+ *   another table) and runs L2 with TLB_CONTROL = 1 (flush all; APM
+ *   15.16.1), L2 sees the new entry.  KVM write-protects shadowed NPT
+ *   tables (kvm_mmu_track_write() zaps what L1 changes) or lets leaf ones
  *   go unsync and syncs them on nested VMRUN
  *   (nested_svm_transition_tlb_flush(): KVM_REQ_MMU_SYNC).
  *

@@ -134,10 +134,13 @@ void npt_map_identity(struct npt_pool *pool, uint64_t ncr3, struct kvm_vm *vm);
  */
 void nnpt_svm_setup(struct svm_test_data *svm, uint64_t ncr3);
 
-static inline void nnpt_set_ncr3(struct svm_test_data *svm, uint64_t ncr3)
-{
-	svm->vmcb->control.nested_cr3 = ncr3;
-}
+/*
+ * Point nCR3 at another NPT.  Translations in the TLB are tagged with the
+ * ASID, not with nCR3, so when nCR3 changes the next nnpt_run() flushes the
+ * ASID's TLB entries (TLB_CONTROL_FLUSH_ALL_ASID unless the caller asks for
+ * more), as a hypervisor reusing an ASID for another NPT must.
+ */
+void nnpt_set_ncr3(struct svm_test_data *svm, uint64_t ncr3);
 
 /* An L2 function: its return leaves to L1 with result 0. */
 typedef void (*nnpt_l2_fn_t)(uint64_t arg0, uint64_t arg1);
@@ -145,9 +148,10 @@ typedef void (*nnpt_l2_fn_t)(uint64_t arg0, uint64_t arg1);
 /*
  * Run L2 from the start of @fn(@arg0, @arg1) (one of the nnpt_l2_*()
  * functions below, or any function of this binary; nnpt_l2_exit() leaves
- * with a result), on a fresh stack.  @tlb_ctl goes into
- * the VMCB's TLB_CONTROL for this VMRUN only (TLB_CONTROL_DO_NOTHING,
- * TLB_CONTROL_FLUSH_ALL_ASID, ...; APM 15.16.1).  Returns the exit code.
+ * with a result), on a fresh stack.  @tlb_ctl goes into the VMCB's
+ * TLB_CONTROL for this VMRUN only (TLB_CONTROL_DO_NOTHING,
+ * TLB_CONTROL_FLUSH_ALL_ASID, ...; APM 15.16.1); after nnpt_set_ncr3()
+ * changed nCR3, DO_NOTHING becomes FLUSH_ALL_ASID.  Returns the exit code.
  */
 uint64_t nnpt_run(struct svm_test_data *svm, nnpt_l2_fn_t fn, uint64_t arg0,
 		  uint64_t arg1, uint8_t tlb_ctl);

@@ -242,10 +242,24 @@ void nnpt_svm_setup(struct svm_test_data *svm, uint64_t ncr3)
 	ctl->intercept |= BIT_ULL(INTERCEPT_SHUTDOWN) | BIT_ULL(INTERCEPT_HLT);
 }
 
+/* A TLB flush the next VMRUN owes L2 because nCR3 changed. */
+static bool nnpt_ncr3_changed;
+
+void nnpt_set_ncr3(struct svm_test_data *svm, uint64_t ncr3)
+{
+	if (svm->vmcb->control.nested_cr3 != ncr3)
+		nnpt_ncr3_changed = true;
+	svm->vmcb->control.nested_cr3 = ncr3;
+}
+
 uint64_t nnpt_run(struct svm_test_data *svm, nnpt_l2_fn_t fn, uint64_t arg0,
 		  uint64_t arg1, uint8_t tlb_ctl)
 {
 	struct vmcb *vmcb = svm->vmcb;
+
+	if (nnpt_ncr3_changed && tlb_ctl == TLB_CONTROL_DO_NOTHING)
+		tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+	nnpt_ncr3_changed = false;
 
 	nnpt_l2_call.fn = fn;
 	nnpt_l2_call.arg0 = arg0;
