@@ -60,6 +60,9 @@
  * mmu_alloc_shadow_roots() -> mmu_alloc_root(), traced as found), far more
  * events than a 4 KB buffer holds.
  *
+ * A capture sees only its own process: a VM run by a child process at the
+ * same time leaves nothing in it.
+ *
  * Last, the library's own promise: no tracefs instance is left behind by a
  * test that exits on a failed assertion, is killed by SIGTERM, or is killed
  * by SIGKILL (removed by the next capture of any test).
@@ -590,6 +593,57 @@ static pid_t spawn_capture(int how, char *name, size_t size)
 	return pid;
 }
 
+static void idle_guest(void)
+{
+	GUEST_DONE();
+}
+
+/*
+ * While this test's capture runs, a child process runs a VM of its own
+ * under a capture of its own.  The child's capture must see events (there
+ * is something to leak) and this test's none: the common_pid filter.
+ */
+static bool check_isolation(void)
+{
+	size_t child_events = 0, seen;
+	int fds[2], status;
+	pid_t pid;
+
+	TEST_ASSERT(!pipe(fds), "pipe");
+	kvm_trace_start(trace, "other_process");
+	pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (!pid) {
+		struct kvm_trace *t = kvm_trace_create();
+		struct kvm_vcpu *vcpu;
+		struct kvm_vm *other;
+		struct ucall uc;
+		size_t n;
+
+		kvm_trace_start(t, "child");
+		other = vm_create_with_one_vcpu(&vcpu, idle_guest);
+		vcpu_run(vcpu);
+		TEST_ASSERT(get_ucall(vcpu, &uc) == UCALL_DONE, "the child's guest did not finish");
+		kvm_vm_free(other);
+		kvm_trace_stop(t);
+		n = kvm_trace_model(t)->nr_events;
+		kvm_trace_destroy(t);
+		TEST_ASSERT(write(fds[1], &n, sizeof(n)) == sizeof(n), "write");
+		exit(0);
+	}
+	close(fds[1]);
+	if (read(fds[0], &child_events, sizeof(child_events)) != sizeof(child_events))
+		child_events = 0;
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	kvm_trace_stop(trace);
+
+	seen = count(KVM_MMU_QUERY(.phase = kvm_trace_phase(trace)));
+	ksft_print_msg("other process: its capture saw %zu events, this test's %zu (expected 0)\n",
+		       child_events, seen);
+	return WIFEXITED(status) && !WEXITSTATUS(status) && child_events > 0 && !seen;
+}
+
 static bool check_cleanup(void)
 {
 	char name[64];
@@ -655,7 +709,7 @@ int main(int argc, char *argv[])
 	ksft_print_msg("role layout from %s in %.3f s; tracefs instance %s set up in %.3f s\n",
 		       layout.source, t1 - t0, kvm_trace_instance_name(trace), now() - t1);
 	snprintf(own, sizeof(own), "%s", kvm_trace_instance_name(trace));
-	ksft_set_plan(11);
+	ksft_set_plan(12);
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA, DATA_SLOT,
@@ -691,6 +745,7 @@ int main(int argc, char *argv[])
 	if (leaked)
 		ksft_print_msg("%zu shadow pages created and never zapped\n", leaked);
 	report(!leaked, true, "teardown_zaps_every_shadow_page", NULL);
+	report(check_isolation(), true, "capture_sees_only_this_process", NULL);
 
 	kvm_trace_print(trace);
 	/*
