@@ -134,6 +134,8 @@ struct nnpt_args {
 	uint64_t alt_pt_gpa;	/* a copy of A's window page table, PG_DATA -> D3 */
 	uint64_t rsvd_bit;	/* a reserved address bit of NPT entries, or 0 */
 	uint64_t gbpages;	/* L1 has 1 GiB pages (CPUID) */
+	uint64_t npt;		/* KVM offers L1 nested paging (CPUID) */
+	uint64_t illegal_gpa;	/* 1 << MAXPHYADDR, or 0 if that is 2^52 */
 };
 
 static struct nnpt_args args;
@@ -166,27 +168,37 @@ static void case_npf_guest_page_walk(void);
 static void case_ncr3_low_bits(void);
 static void case_1g_leaf(void);
 static void case_pde_change_flush(void);
+static void case_l1_cpuid(void);
+static void case_np_enable_without_npt(void);
+static void case_illegal_ncr3(void);
+static void case_l2_without_np(void);
 
+/* .np: L2 runs with nested paging (skipped when KVM offers L1 no NPT). */
 static const struct {
 	const char *name;
 	void (*fn)(void);
+	bool np;
 } cases[] = {
-	{ "l2_reads_and_writes_through_npt", case_l2_reads_and_writes },
-	{ "npf_not_present_pte_read", case_npf_absent_pte_read },
-	{ "npf_not_present_pte_write", case_npf_absent_pte_write },
-	{ "npf_not_present_pdpte_read", case_npf_absent_pdpte_read },
-	{ "npf_write_to_read_only_leaf", case_npf_write_read_only_leaf },
-	{ "ncr3_switch_among_3_npts", case_ncr3_switch },
-	{ "leaf_frame_change_with_flush", case_leaf_frame_change_flush },
-	{ "leaf_write_protect_with_flush", case_leaf_write_protect_flush },
-	{ "leaf_unmap_with_flush", case_leaf_unmap_flush },
-	{ "leaf_map_after_npf_with_flush", case_leaf_map_flush },
-	{ "npf_reserved_bit_in_npt_leaf", case_npf_reserved_bit },
-	{ "npf_fetch_from_nx_leaf", case_npf_fetch_nx },
-	{ "npf_on_guest_page_table_walk", case_npf_guest_page_walk },
-	{ "ncr3_with_pwt_pcd_bits", case_ncr3_low_bits },
-	{ "1g_npt_leaf", case_1g_leaf },
-	{ "pde_change_with_flush", case_pde_change_flush },
+	{ "l1_cpuid_npt_bit_is_kvms", case_l1_cpuid },
+	{ "vmrun_np_enable_without_npt_is_invalid", case_np_enable_without_npt },
+	{ "vmrun_ncr3_beyond_maxphyaddr_is_invalid", case_illegal_ncr3 },
+	{ "l2_without_nested_paging", case_l2_without_np },
+	{ "l2_reads_and_writes_through_npt", case_l2_reads_and_writes, true },
+	{ "npf_not_present_pte_read", case_npf_absent_pte_read, true },
+	{ "npf_not_present_pte_write", case_npf_absent_pte_write, true },
+	{ "npf_not_present_pdpte_read", case_npf_absent_pdpte_read, true },
+	{ "npf_write_to_read_only_leaf", case_npf_write_read_only_leaf, true },
+	{ "ncr3_switch_among_3_npts", case_ncr3_switch, true },
+	{ "leaf_frame_change_with_flush", case_leaf_frame_change_flush, true },
+	{ "leaf_write_protect_with_flush", case_leaf_write_protect_flush, true },
+	{ "leaf_unmap_with_flush", case_leaf_unmap_flush, true },
+	{ "leaf_map_after_npf_with_flush", case_leaf_map_flush, true },
+	{ "npf_reserved_bit_in_npt_leaf", case_npf_reserved_bit, true },
+	{ "npf_fetch_from_nx_leaf", case_npf_fetch_nx, true },
+	{ "npf_on_guest_page_table_walk", case_npf_guest_page_walk, true },
+	{ "ncr3_with_pwt_pcd_bits", case_ncr3_low_bits, true },
+	{ "1g_npt_leaf", case_1g_leaf, true },
+	{ "pde_change_with_flush", case_pde_change_flush, true },
 };
 
 #define NR_CASES	ARRAY_SIZE(cases)
@@ -258,6 +270,11 @@ static uint64_t ncr3_a(void)
 static uint64_t data(int i)
 {
 	return *(volatile uint64_t *)args.data_gva[i];
+}
+
+static uint64_t data_at(int i, uint64_t off)
+{
+	return *(volatile uint64_t *)(args.data_gva[i] + off);
 }
 
 static void case_l2_reads_and_writes(void)
@@ -474,17 +491,81 @@ static void case_pde_change_flush(void)
 	npt_set_entry(pool, ncr3_a(), WIN_GPA, NPT_LEVEL_2M, old);
 }
 
+/* The CPUID KVM gives L1 says whether it offers nested paging. */
+static void case_l1_cpuid(void)
+{
+	EXPECT("L1 CPUID 0x8000000A EDX.NP == KVM's supported CPUID",
+	       this_cpu_has(X86_FEATURE_NPT), args.npt);
+}
+
+/*
+ * Without NPT for L1, VMRUN with NP_ENABLE fails its consistency checks:
+ * #VMEXIT(INVALID) (__nested_vmcb_check_controls(), svm/nested.c).
+ */
+static void case_np_enable_without_npt(void)
+{
+	uint64_t exit;
+
+	if (args.npt) {
+		cur->skipped = "KVM offers L1 nested paging";
+		return;
+	}
+	svm->vmcb->control.nested_ctl |= SVM_NESTED_CTL_NP_ENABLE;
+	svm->vmcb->control.nested_cr3 = ncr3_a();
+	exit = nnpt_run(svm, nnpt_l2_load, args.data_gva[0], 0, 0);
+	EXPECT("#VMEXIT code (VMEXIT_INVALID)", exit, (uint32_t)SVM_EXIT_ERR);
+}
+
+/* nCR3 must be a legal GPA (__nested_vmcb_check_controls(), svm/nested.c). */
+static void case_illegal_ncr3(void)
+{
+	uint64_t exit;
+
+	if (!args.npt) {
+		cur->skipped = "KVM offers L1 no nested paging";
+		return;
+	}
+	if (!args.illegal_gpa) {
+		cur->skipped = "L1's MAXPHYADDR is 52";
+		return;
+	}
+	svm->vmcb->control.nested_ctl |= SVM_NESTED_CTL_NP_ENABLE;
+	nnpt_set_ncr3(svm, args.illegal_gpa);
+	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_DATA), 0, 0);
+	EXPECT("#VMEXIT code (VMEXIT_INVALID)", exit, (uint32_t)SVM_EXIT_ERR);
+	nnpt_set_ncr3(svm, ncr3_a());
+	l2_load(VA(PG_DATA), TAG(0), 0);
+}
+
+/* No nested paging: L2 GPA == L1 GPA, through L1's page tables. */
+static void case_l2_without_np(void)
+{
+	l2_load(args.data_gva[0], TAG(0), 0);
+	if (l2_store(args.data_gva[1] + OFF_R, STORE_VAL, 0))
+		EXPECT("L1 reads what L2 stored", data_at(1, OFF_R), STORE_VAL);
+	l2_load((uint64_t)&ident_word, IDENT_VAL, 0);
+}
+
 static void l1_guest_code(void)
 {
 	unsigned int i;
 
 	svm = (struct svm_test_data *)args.svm_gva;
 	pool = (struct npt_pool *)args.pool_gva;
-	nnpt_svm_setup(svm, ncr3_a());
 	for (i = 0; i < NR_CASES; i++) {
 		cur = &results[i];
 		GUEST_SYNC(i);
-		nnpt_set_ncr3(svm, ncr3_a());
+		if (cases[i].np && !args.npt) {
+			cur->skipped = "KVM offers L1 no nested paging (no NPT in its CPUID)";
+			cur->ran = 1;
+			continue;
+		}
+		if (cases[i].np || args.npt)
+			nnpt_svm_setup(svm, ncr3_a());
+		else
+			nnpt_svm_setup_no_np(svm);
+		if (!cases[i].np)
+			svm->vmcb->control.nested_ctl = 0;
 		cases[i].fn();
 		if (!cur->failed) {
 			cur->exit_code = svm->vmcb->control.exit_code;
@@ -747,10 +828,11 @@ int main(int argc, char *argv[])
 	if (!cfg.nested || !kvm_cpu_has(X86_FEATURE_SVM))
 		ksft_exit_skip("nested SVM is not available to L1 (kvm_amd nested=%d, SVM in KVM's CPUID: %d)\n",
 			       cfg.nested, kvm_cpu_has(X86_FEATURE_SVM));
-	if (!kvm_cpu_has(X86_FEATURE_NPT))
-		ksft_exit_skip("KVM offers L1 no nested paging (NPT not in KVM's supported CPUID; npt=%d): svm_set_cpu_caps() sets it only with npt_enabled\n",
+	args.npt = kvm_cpu_has(X86_FEATURE_NPT);
+	if (!args.npt)
+		ksft_print_msg("KVM offers L1 no nested paging (NPT not in KVM's supported CPUID; npt=%d: svm_set_cpu_caps() sets it only with npt_enabled): the nested paging cases skip\n",
 			       cfg.tdp);
-	no_trace = trace_unavailable();
+	no_trace = args.npt ? trace_unavailable() : "KVM offers L1 no nested paging";
 	if (!no_trace)
 		trace = kvm_trace_create();
 	ksft_set_plan(NR_CASES + 4);
@@ -766,9 +848,12 @@ int main(int argc, char *argv[])
 		*(uint64_t *)addr_gva2hva(vm, args.data_gva[i]) = TAG(i);
 	}
 	write_code(addr_gva2hva(vm, args.data_gva[CODE_PAGE]));
+	/* Bits MAXPHYADDR..51 of NPT entries are reserved (APM 5.3.1, 15.25.5). */
 	if (vm->pa_bits < 52)
 		args.rsvd_bit = 1ULL << vm->pa_bits;
 	args.gbpages = kvm_cpu_has(X86_FEATURE_GBPAGES);
+	if (vm->pa_bits < 52)
+		args.illegal_gpa = 1ULL << vm->pa_bits;
 	for (i = 0; i < NR_WIN_PAGES; i++)
 		virt_pg_map(vm, VA(i), WIN_PAGE(i));
 	virt_pg_map(vm, HOLE_VA, HOLE_GPA);

@@ -134,6 +134,9 @@ void npt_map_identity(struct npt_pool *pool, uint64_t ncr3, struct kvm_vm *vm);
  */
 void nnpt_svm_setup(struct svm_test_data *svm, uint64_t ncr3);
 
+/* The same VMCB without nested paging: L2 GPA == L1 GPA. */
+void nnpt_svm_setup_no_np(struct svm_test_data *svm);
+
 /*
  * Point nCR3 at another NPT.  Translations in the TLB are tagged with the
  * ASID, not with nCR3, so when nCR3 changes the next nnpt_run() flushes the

@@ -225,13 +225,11 @@ static void nnpt_l2_start(void)
 	nnpt_l2_exit(0);
 }
 
-void nnpt_svm_setup(struct svm_test_data *svm, uint64_t ncr3)
+void nnpt_svm_setup_no_np(struct svm_test_data *svm)
 {
 	struct vmcb_control_area *ctl = &svm->vmcb->control;
 
 	generic_svm_setup(svm, NULL, NULL);
-	ctl->nested_ctl |= SVM_NESTED_CTL_NP_ENABLE;
-	ctl->nested_cr3 = ncr3;
 	/*
 	 * Exceptions in L2 and a shutdown exit to L1, which can report them:
 	 * with L1's IDT in L2 they would run the framework's handlers in L2.
@@ -244,6 +242,16 @@ void nnpt_svm_setup(struct svm_test_data *svm, uint64_t ncr3)
 
 /* A TLB flush the next VMRUN owes L2 because nCR3 changed. */
 static bool nnpt_ncr3_changed;
+
+void nnpt_svm_setup(struct svm_test_data *svm, uint64_t ncr3)
+{
+	struct vmcb_control_area *ctl = &svm->vmcb->control;
+
+	nnpt_svm_setup_no_np(svm);
+	ctl->nested_ctl |= SVM_NESTED_CTL_NP_ENABLE;
+	ctl->nested_cr3 = ncr3;
+	nnpt_ncr3_changed = true;
+}
 
 void nnpt_set_ncr3(struct svm_test_data *svm, uint64_t ncr3)
 {
