@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 struct kvm_vm;
+struct kvm_vcpu;
 
 #define KVM_STATS_MAX		128
 #define KVM_STATS_NAME_LEN	64
@@ -31,6 +32,13 @@ struct kvm_stats_snapshot {
  * vCPU runs.  Needs kvm_debugfs_require().
  */
 void vm_stats_snapshot(struct kvm_vm *vm, struct kvm_stats_snapshot *s);
+
+/*
+ * Every single-valued stat of @vcpu (binary vCPU stats fd).  When it is
+ * the VM's only vCPU each must equal the VM's debugfs file of that name,
+ * which sums the stat over all vCPUs (asserted).
+ */
+void vcpu_stats_snapshot(struct kvm_vcpu *vcpu, struct kvm_stats_snapshot *s);
 
 /* Stat @name of @s; asserts that it exists. */
 uint64_t kvm_stats_get(const struct kvm_stats_snapshot *s, const char *name);

@@ -42,31 +42,36 @@ static bool debugfs_stat(struct kvm_vm *vm, const char *name, uint64_t *val)
 	return true;
 }
 
+/*
+ * @cross_check: the debugfs file of @name must hold @val.  The VM's
+ * directory has a file per VM stat and, summed over its vCPUs, per vCPU
+ * stat (kvm_create_vm_debugfs() in virt/kvm/kvm_main.c).
+ */
 static void add_stat(struct kvm_vm *vm, struct kvm_stats_snapshot *s, const char *name,
-		     uint64_t val)
+		     uint64_t val, bool cross_check)
 {
 	uint64_t dbg;
 
-	TEST_ASSERT(s->nr < KVM_STATS_MAX, "more than %d VM stats", KVM_STATS_MAX);
-	TEST_ASSERT(debugfs_stat(vm, name, &dbg),
-		    "VM stat %s has no debugfs file (kvm_create_vm_debugfs() creates one per stat)",
-		    name);
-	TEST_ASSERT(dbg == val, "VM stat %s: binary stats fd says %lu, debugfs says %lu",
-		    name, val, dbg);
+	TEST_ASSERT(s->nr < KVM_STATS_MAX, "more than %d stats", KVM_STATS_MAX);
+	if (cross_check) {
+		TEST_ASSERT(debugfs_stat(vm, name, &dbg),
+			    "stat %s has no debugfs file (kvm_create_vm_debugfs() creates one per stat)",
+			    name);
+		TEST_ASSERT(dbg == val, "stat %s: binary stats fd says %lu, debugfs says %lu",
+			    name, val, dbg);
+	}
 	snprintf(s->name[s->nr], KVM_STATS_NAME_LEN, "%s", name);
 	s->val[s->nr++] = val;
 }
 
-void vm_stats_snapshot(struct kvm_vm *vm, struct kvm_stats_snapshot *s)
+/* Every single-valued stat behind binary stats fd @fd (which it closes). */
+static void snapshot(int fd, struct kvm_vm *vm, bool cross_check, struct kvm_stats_snapshot *s)
 {
 	struct kvm_stats_header header;
 	struct kvm_stats_desc *descs, *d;
-	uint64_t data[64];
+	uint64_t data[1];
 	unsigned int i;
-	int fd;
 
-	/* A fresh fd: 6.1's read_stats_header() reads at the file position. */
-	fd = vm_get_stats_fd(vm);
 	read_stats_header(fd, &header);
 	descs = read_stats_descriptors(fd, &header);
 
@@ -77,10 +82,27 @@ void vm_stats_snapshot(struct kvm_vm *vm, struct kvm_stats_snapshot *s)
 		if (d->size != 1)
 			continue;
 		read_stat_data(fd, &header, d, data, 1);
-		add_stat(vm, s, d->name, data[0]);
+		add_stat(vm, s, d->name, data[0], cross_check);
 	}
 	free(descs);
 	close(fd);
+}
+
+/* A fresh fd each time: 6.1's read_stats_header() reads at the file position. */
+void vm_stats_snapshot(struct kvm_vm *vm, struct kvm_stats_snapshot *s)
+{
+	snapshot(vm_get_stats_fd(vm), vm, true, s);
+}
+
+void vcpu_stats_snapshot(struct kvm_vcpu *vcpu, struct kvm_stats_snapshot *s)
+{
+	struct kvm_vcpu *v;
+	int nr_vcpus = 0;
+
+	/* debugfs sums over vCPUs: it equals this vCPU's value only if it is alone. */
+	list_for_each_entry(v, &vcpu->vm->vcpus, list)
+		nr_vcpus++;
+	snapshot(vcpu_get_stats_fd(vcpu), vcpu->vm, nr_vcpus == 1, s);
 }
 
 static int find(const struct kvm_stats_snapshot *s, const char *name)

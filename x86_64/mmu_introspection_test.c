@@ -467,21 +467,24 @@ static void report(bool ok, bool applies, const char *name, const char *why_not)
 
 static void run_phases(struct kvm_vcpu *vcpu, bool *stats_ok, uint64_t *cache_miss)
 {
-	struct kvm_stats_snapshot before, after;
+	struct kvm_stats_snapshot before, after, vcpu_before, vcpu_after;
 	double t0, t1;
 	int p;
 
 	*stats_ok = true;
 	for (p = 0; p < NR_RUN_PHASES; p++) {
 		vm_stats_snapshot(vm, &before);
+		vcpu_stats_snapshot(vcpu, &vcpu_before);
 		t0 = now();
 		kvm_trace_start(trace, phase_name[p]);
 		run_to_sync(vcpu, p);
 		kvm_trace_stop(trace);
 		t1 = now();
 		vm_stats_snapshot(vm, &after);
+		vcpu_stats_snapshot(vcpu, &vcpu_after);
 		ksft_print_msg("%s: %.3f s including trace capture\n", phase_name[p], t1 - t0);
 		kvm_stats_print_deltas(&before, &after, phase_name[p]);
+		kvm_stats_print_deltas(&vcpu_before, &vcpu_after, phase_name[p]);
 		*stats_ok &= trace_agrees_with_stats(p, &before, &after);
 	}
 	*cache_miss = kvm_stats_get(&after, "mmu_cache_miss");
