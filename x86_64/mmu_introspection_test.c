@@ -4,7 +4,7 @@
  * capture, role decoding, the shadow page model, stat snapshots and
  * mmu_rmaps_stat) against what KVM 6.12's MMU code makes certain.
  *
- * A 64-bit guest runs four phases, each traced separately:
+ * A 64-bit guest runs five phases, each traced separately:
  *   boot      run to the first GUEST_SYNC (code, stack, ucall mapped)
  *   touch_a   write NR_PAGES pages of RANGE_A, whose guest page directory
  *             and page table nothing touched before
@@ -12,7 +12,8 @@
  *   touch_b   write NR_PAGES pages of RANGE_B, also fresh
  *   unsync    touch RANGE_A again (new role), rewrite one of its PTEs
  *             through an alias mapping of its page table, reload CR3
- * and the VM is then freed while tracing ("teardown").
+ * then flips CR0.WP NR_WP_FLIPS times ("overflow", below), and the VM is
+ * freed while tracing ("teardown").
  *
  * Under shadow paging (TDP off), arch/x86/kvm/mmu/ in 6.12:
  * - the root is a level-4 indirect shadow page of the guest's CR3 with the
@@ -41,11 +42,11 @@
  *   mmu_notifier_unregister() -> kvm_mmu_notifier_release() ->
  *   kvm_flush_shadow_all() -> kvm_mmu_zap_all(), one
  *   trace_kvm_mmu_prepare_zap_page() per valid page.
- * In every configuration the trace and the stats count the same things in
- * the same functions: __kvm_mmu_get_shadow_page() traces "created" exactly
+ * With the shadow MMU (TDP off, or TDP with kvm.tdp_mmu=0) the trace and
+ * the stats count the same things in the same functions: __kvm_mmu_get_shadow_page() traces "created" exactly
  * when kvm_mmu_find_shadow_page() counted mmu_cache_miss;
  * __kvm_mmu_prepare_zap_page() traces and counts mmu_shadow_zapped;
- * kvm_mmu_unsync_page() and kvm_unlink_unsync_page() trace and move
+ * kvm_unsync_page() and kvm_unlink_unsync_page() trace and move
  * mmu_unsync.  The TDP MMU traces its own pages (tdp_mmu_init_sp() as
  * created, handle_removed_pt() as zapped, but not the final put of a root
  * in kvm_tdp_mmu_put_root()), all direct, and never looks them up in the
