@@ -202,6 +202,12 @@ static size_t count(const struct kvm_mmu_model *m, const struct kvm_mmu_query *q
 	size_t i, n = 0, nr_pages = 0;
 	bool *seen;
 
+	/* Plain event counts need no page summaries (matches() only reads them for .root). */
+	if (!distinct && q->root == KVM_MMU_ANY) {
+		for (i = 0; i < m->nr_events; i++)
+			n += matches(m, q, &m->events[i], NULL, 0);
+		return n;
+	}
 	pages = summarize(m, &nr_pages);
 	seen = calloc(nr_pages + 1, sizeof(*seen));
 	if (!pages || !seen) {
