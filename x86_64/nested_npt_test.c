@@ -40,6 +40,13 @@
  *   go unsync and syncs them on nested VMRUN
  *   (nested_svm_transition_tlb_flush(): KVM_REQ_MMU_SYNC).
  *
+ * - Without nested paging for L1 (npt=0: svm_set_cpu_caps() sets
+ *   X86_FEATURE_NPT only if npt_enabled) L1's CPUID says so, and VMRUN with
+ *   NP_ENABLE fails with #VMEXIT(INVALID); so does an nCR3 beyond
+ *   MAXPHYADDR when NPT is offered (__nested_vmcb_check_controls(),
+ *   svm/nested.c).  L2 without nested paging reads and writes L1 memory
+ *   through L1's page tables in every configuration.
+ *
  * And, from kvmmmu trace events (include/kvm_trace.h), what KVM's shadow
  * NPT looks like in 6.12 (the role is computed by kvm_calc_cpu_role() from
  * L1's CR0/CR4/EFER, then kvm_init_shadow_npt_mmu() sets the root level):
@@ -50,8 +57,8 @@
  * cached roots (fast_pgd_switch(), KVM_MMU_NUM_PREV_ROOTS = 3) and creates
  * or zaps no shadow NPT page; and VM teardown zaps every one of them.
  *
- * With npt=0 KVM offers L1 no NPT (svm_set_cpu_caps() sets X86_FEATURE_NPT
- * only if npt_enabled), and the test skips.
+ * With npt=0 (the shadow configuration) the nested paging cases and the
+ * introspection report SKIP with that reason; the others run.
  */
 #include <stdio.h>
 #include <string.h>

@@ -166,7 +166,7 @@ static inline uint64_t nnpt_l2_result(struct svm_test_data *svm)
 }
 
 /* L2: leave to L1 with #VMEXIT(VMMCALL), @val in RAX.  Never resumed. */
-static inline void __attribute__((noreturn)) nnpt_l2_exit(uint64_t val)
+static inline __noreturn void nnpt_l2_exit(uint64_t val)
 {
 	asm volatile("vmmcall" : : "a"(val) : "memory");
 	for (;;)

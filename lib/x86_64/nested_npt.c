@@ -206,7 +206,7 @@ void npt_map_identity(struct npt_pool *pool, uint64_t ncr3, struct kvm_vm *vm)
 /* ---- L1 side ---- */
 
 #define NNPT_L2_STACK_SIZE	4096
-static uint8_t nnpt_l2_stack[NNPT_L2_STACK_SIZE] __attribute__((aligned(16)));
+static uint8_t nnpt_l2_stack[NNPT_L2_STACK_SIZE] __aligned(16);
 
 /*
  * What L2 runs next, in L1 memory that L2 reads through the NPT identity
