@@ -124,6 +124,7 @@ enum {
 #define OFF_W		0x20
 
 #define NPT_POOL_PAGES	32
+#define NR_MMU_PAGES	1024
 /*
  * __vm_create() sizes slot 0 for page tables of this many extra pages
  * (2 per 512): about 512 more pages for the NPT pool, the data pages and
@@ -845,6 +846,13 @@ int main(int argc, char *argv[])
 	ksft_set_plan(NR_CASES + 4);
 
 	vm = __vm_create_with_one_vcpu(&vcpu, EXTRA_PAGES, l1_guest_code);
+	/*
+	 * KVM's default limit for a VM this size is 64 shadow pages
+	 * (kvm_arch_commit_memory_region(), KVM_MIN_ALLOC_MMU_PAGES, x86.c);
+	 * past it make_mmu_pages_available() zaps pages, which would make the
+	 * zap and reuse counts depend on how many pages the other cases used.
+	 */
+	vm_ioctl(vm, KVM_SET_NR_MMU_PAGES, (void *)NR_MMU_PAGES);
 	vcpu_alloc_svm(vm, &svm_gva);
 	p = npt_pool_create(vm, NPT_POOL_PAGES, &pool_gva);
 	args.svm_gva = svm_gva;
