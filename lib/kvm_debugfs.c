@@ -42,30 +42,6 @@ void vm_debugfs_dir(struct kvm_vm *vm, char *buf, size_t size)
 	TEST_ASSERT(n > 0 && (size_t)n < size, "debugfs path too long");
 }
 
-uint64_t vm_debugfs_get_stat(struct kvm_vm *vm, const char *name)
-{
-	char path[256], text[32];
-	uint64_t val;
-	ssize_t len;
-	int fd;
-
-	vm_debugfs_dir(vm, path, sizeof(path));
-	TEST_ASSERT(strlen(path) + 1 + strlen(name) < sizeof(path), "stat name too long");
-	strcat(path, "/");
-	strcat(path, name);
-
-	fd = open(path, O_RDONLY);
-	TEST_ASSERT(fd >= 0, "open(%s) failed: %s", path, strerror(errno));
-	len = read(fd, text, sizeof(text) - 1);
-	TEST_ASSERT(len >= 0, "read(%s) failed: %s", path, strerror(errno));
-	close(fd);
-	text[len] = '\0';
-
-	TEST_ASSERT(!kvm_debugfs_parse_u64(text, len, &val),
-		    "%s: not a stat value: '%s'", path, text);
-	return val;
-}
-
 size_t vm_debugfs_read(struct kvm_vm *vm, const char *name, char *buf, size_t size)
 {
 	char path[256];
@@ -87,4 +63,15 @@ size_t vm_debugfs_read(struct kvm_vm *vm, const char *name, char *buf, size_t si
 	close(fd);
 	buf[len] = '\0';
 	return len;
+}
+
+uint64_t vm_debugfs_get_stat(struct kvm_vm *vm, const char *name)
+{
+	char text[32];
+	uint64_t val;
+	size_t len = vm_debugfs_read(vm, name, text, sizeof(text));
+
+	TEST_ASSERT(!kvm_debugfs_parse_u64(text, len, &val),
+		    "debugfs stat %s: not a stat value: '%s'", name, text);
+	return val;
 }

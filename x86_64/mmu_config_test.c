@@ -34,6 +34,7 @@
 #include "kvm_compat.h"
 #include "kvm_debugfs.h"
 #include "kvm_mmu_config.h"
+#include "kvm_run.h"
 
 #define NR_PAGES	64
 #define DATA_SLOT	1
@@ -80,25 +81,6 @@ static struct mmu_stats read_mmu_stats(struct kvm_vm *vm)
 		.pages_4k = read_stat(vm, "pages_4k"),
 		.mmu_cache_miss = read_stat(vm, "mmu_cache_miss"),
 	};
-}
-
-static void run_to_sync(struct kvm_vcpu *vcpu, uint64_t stage)
-{
-	struct ucall uc;
-
-	vcpu_run(vcpu);
-	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
-	switch (get_ucall(vcpu, &uc)) {
-	case UCALL_SYNC:
-		TEST_ASSERT(uc.args[1] == stage, "expected stage %lu, got %lu",
-			    stage, uc.args[1]);
-		break;
-	case UCALL_ABORT:
-		REPORT_GUEST_ASSERT(uc);
-		break;
-	default:
-		TEST_FAIL("unexpected ucall %lu", uc.cmd);
-	}
 }
 
 /* Check one phase's stat deltas against what the configuration must do. */
@@ -177,9 +159,9 @@ int main(int argc, char *argv[])
 	virt_map(vm, RANGE_B, DATA_GPA, NR_PAGES);
 
 	start = read_mmu_stats(vm);
-	run_to_sync(vcpu, 1);
+	vcpu_run_to_sync(vcpu, 1);
 	after_a = read_mmu_stats(vm);
-	run_to_sync(vcpu, 2);
+	vcpu_run_to_sync(vcpu, 2);
 	after_b = read_mmu_stats(vm);
 
 	for (i = 0; i < NR_PAGES; i++)

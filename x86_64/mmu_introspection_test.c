@@ -87,6 +87,7 @@
 #include "kvm_compat.h"
 #include "kvm_debugfs.h"
 #include "kvm_mmu_config.h"
+#include "kvm_run.h"
 #include "kvm_role.h"
 #include "kvm_stats.h"
 #include "kvm_trace.h"
@@ -174,25 +175,6 @@ static uint64_t guest_table_gfn(uint64_t gva, int level)
 		gpa = entry & GPTE_ADDR_MASK;
 	}
 	return gpa >> PAGE_SHIFT;
-}
-
-static void run_to_sync(struct kvm_vcpu *vcpu, uint64_t stage)
-{
-	struct ucall uc;
-
-	vcpu_run(vcpu);
-	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
-	switch (get_ucall(vcpu, &uc)) {
-	case UCALL_SYNC:
-		TEST_ASSERT(uc.args[1] == stage, "expected stage %lu, got %lu",
-			    stage, uc.args[1]);
-		break;
-	case UCALL_ABORT:
-		REPORT_GUEST_ASSERT(uc);
-		break;
-	default:
-		TEST_FAIL("unexpected ucall %lu", uc.cmd);
-	}
 }
 
 static size_t count(struct kvm_mmu_query q)
@@ -478,7 +460,7 @@ static void run_phases(struct kvm_vcpu *vcpu, bool *stats_ok, uint64_t *cache_mi
 		vcpu_stats_snapshot(vcpu, &vcpu_before);
 		t0 = now();
 		kvm_trace_start(trace, phase_name[p]);
-		run_to_sync(vcpu, p);
+		vcpu_run_to_sync(vcpu, p);
 		kvm_trace_stop(trace);
 		t1 = now();
 		vm_stats_snapshot(vm, &after);
@@ -503,7 +485,7 @@ static long long run_overflow(struct kvm_vcpu *vcpu)
 	kvm_trace_set_buffer_kb(small, SMALL_BUFFER_KB);
 	kvm_trace_start(small, phase_name[PHASE_OVERFLOW]);
 	kvm_trace_start(trace, phase_name[PHASE_OVERFLOW]);
-	run_to_sync(vcpu, PHASE_OVERFLOW);
+	vcpu_run_to_sync(vcpu, PHASE_OVERFLOW);
 	kvm_trace_stop(trace);
 	lost = kvm_trace_stop_lossy(small);
 	ksft_print_msg("overflow: %zu events in the main capture; the %d KB one kept %zu and lost %lld\n",

@@ -35,6 +35,7 @@
 #include "kvm_compat.h"
 #include "kvm_debugfs.h"
 #include "kvm_mmu_config.h"
+#include "kvm_run.h"
 
 #define MAX_SPACES	8
 #define ROOT_CACHE	4	/* the current root + KVM_MMU_NUM_PREV_ROOTS */
@@ -92,9 +93,7 @@ static int order_index(enum order order, int step)
 
 static uint8_t write_ro_page(void)
 {
-	uint64_t ec = 0;
-
-	return kvm_asm_safe_ec("movq $1, (%[p])", ec, [p] "r"(RO_VA));
+	return kvm_asm_safe("movq $1, (%[p])", [p] "r"(RO_VA));
 }
 
 static void guest_code(void)
@@ -158,28 +157,6 @@ static uint64_t make_address_space(struct kvm_vm *vm, vm_paddr_t data, vm_paddr_
 	return pml4;
 }
 
-static void run_to(struct kvm_vcpu *vcpu, uint64_t cmd, uint64_t stage)
-{
-	struct ucall uc;
-
-	vcpu_run(vcpu);
-	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
-	switch (get_ucall(vcpu, &uc)) {
-	case UCALL_ABORT:
-		REPORT_GUEST_ASSERT(uc);
-		break;
-	case UCALL_SYNC:
-		TEST_ASSERT(cmd == UCALL_SYNC && uc.args[1] == stage,
-			    "unexpected sync %lu", uc.args[1]);
-		break;
-	case UCALL_DONE:
-		TEST_ASSERT(cmd == UCALL_DONE, "guest finished early");
-		break;
-	default:
-		TEST_FAIL("unexpected ucall %lu", uc.cmd);
-	}
-}
-
 static void test_spaces(const struct kvm_mmu_config *cfg, int n)
 {
 	uint64_t warm, after;
@@ -201,9 +178,9 @@ static void test_spaces(const struct kvm_mmu_config *cfg, int n)
 	sync_global_to_guest(vm, cr3s);
 	sync_global_to_guest(vm, nr_spaces);
 
-	run_to(vcpu, UCALL_SYNC, 1);
+	vcpu_run_to_sync(vcpu, 1);
 	warm = vm_debugfs_get_stat(vm, "mmu_cache_miss");
-	run_to(vcpu, UCALL_SYNC, 2);
+	vcpu_run_to_sync(vcpu, 2);
 	after = vm_debugfs_get_stat(vm, "mmu_cache_miss");
 	ksft_print_msg("%d address spaces: %d switches after warm-up, +%lu shadow pages created\n",
 		       n, 3 * PASSES * n, after - warm);
@@ -215,7 +192,7 @@ static void test_spaces(const struct kvm_mmu_config *cfg, int n)
 		ksft_test_result_skip("no_shadow_pages_after_warmup_%d_spaces: TDP is on, guest CR3 switches build no shadow roots\n", n);
 	}
 
-	run_to(vcpu, UCALL_DONE, 0);
+	vcpu_run_to_done(vcpu);
 	ksft_test_result_pass("right_data_and_cr0_wp_permissions_%d_spaces\n", n);
 	kvm_vm_free(vm);
 }
