@@ -174,6 +174,9 @@ int guest_paging_maxphyaddr(void);
 bool guest_paging_has_large_pages(enum guest_paging_mode mode, int level);
 /* Bytes mapped by one entry of this level. */
 uint64_t guest_paging_level_size(enum guest_paging_mode mode, int level);
+/* Bit position of the VA bits that index a table of this level. */
+int guest_paging_level_shift(enum guest_paging_mode mode, int level);
+bool guest_paging_mode_is_64bit(enum guest_paging_mode mode);
 
 /*
  * A VM with one vCPU that will run the step engine in @mode.  The vCPU

@@ -25,49 +25,6 @@
 extern const char gstep_engine32_start[], gstep_engine32_end[];
 extern const char gstep_engine64_start[], gstep_engine64_end[];
 
-static const char *const mode_names[GUEST_PAGING_NR_MODES] = {
-	[GUEST_PAGING_OFF] = "paging_off",
-	[GUEST_PAGING_32BIT] = "32bit_2level",
-	[GUEST_PAGING_PAE] = "pae",
-	[GUEST_PAGING_4LEVEL] = "64bit_4level",
-	[GUEST_PAGING_5LEVEL] = "64bit_5level",
-};
-
-const char *guest_paging_mode_name(enum guest_paging_mode mode)
-{
-	return mode < GUEST_PAGING_NR_MODES ? mode_names[mode] : "unknown";
-}
-
-int guest_paging_levels(enum guest_paging_mode mode)
-{
-	static const int levels[GUEST_PAGING_NR_MODES] = { 0, 2, 3, 4, 5 };
-
-	return levels[mode];
-}
-
-static bool mode_is_64bit(enum guest_paging_mode mode)
-{
-	return mode == GUEST_PAGING_4LEVEL || mode == GUEST_PAGING_5LEVEL;
-}
-
-int guest_paging_entry_size(enum guest_paging_mode mode)
-{
-	return mode == GUEST_PAGING_32BIT ? 4 : 8;
-}
-
-/* Bit position of the VA bits that index a table of this level. */
-static int level_shift(enum guest_paging_mode mode, int level)
-{
-	if (mode == GUEST_PAGING_32BIT)
-		return 12 + 10 * (level - 1);
-	return 12 + 9 * (level - 1);
-}
-
-uint64_t guest_paging_level_size(enum guest_paging_mode mode, int level)
-{
-	return 1ull << level_shift(mode, level);
-}
-
 static int level_index(enum guest_paging_mode mode, int level, uint64_t va)
 {
 	int bits = mode == GUEST_PAGING_32BIT ? 10 : 9;
@@ -75,24 +32,12 @@ static int level_index(enum guest_paging_mode mode, int level, uint64_t va)
 	/* The PAE PDPT has 4 entries, indexed by VA bits 31:30 (SDM 4.4.1). */
 	if (mode == GUEST_PAGING_PAE && level == 3)
 		bits = 2;
-	return (va >> level_shift(mode, level)) & ((1 << bits) - 1);
+	return (va >> guest_paging_level_shift(mode, level)) & ((1 << bits) - 1);
 }
 
 static uint64_t addr_mask(enum guest_paging_mode mode)
 {
 	return mode == GUEST_PAGING_32BIT ? GP_ADDR_MASK_32 : GP_ADDR_MASK_64;
-}
-
-/*
- * PS is defined in PDEs of every mode and in PDPTEs of IA-32e paging
- * (SDM Vol. 3A Tables 4-5, 4-9, 4-17); 2-level paging needs CR4.PSE too,
- * which the caller controls.
- */
-bool guest_paging_has_large_pages(enum guest_paging_mode mode, int level)
-{
-	if (level == 2)
-		return mode != GUEST_PAGING_OFF;
-	return level == 3 && mode_is_64bit(mode);
 }
 
 bool guest_paging_mode_supported(enum guest_paging_mode mode, const char **why)
@@ -167,7 +112,7 @@ static void write_gdt_tss(struct paging_vm *pvm)
 {
 	uint64_t *gdt = paging_vm_hva(pvm, GSTEP_GDT_GPA);
 	uint8_t *tss_hva = paging_vm_hva(pvm, GSTEP_TSS_GPA);
-	bool is64 = mode_is_64bit(pvm->mode);
+	bool is64 = guest_paging_mode_is_64bit(pvm->mode);
 	uint64_t tss = GSTEP_TSS_GPA;
 	uint64_t rsp0 = GSTEP_RING0_STACK_TOP;
 	uint16_t ss0 = GSTEP_SEL_DATA;
@@ -204,8 +149,8 @@ struct paging_vm *paging_vm_create(enum guest_paging_mode mode)
 	pvm->pt_next = GSTEP_PT_POOL_GPA;
 	pvm->data_next = GSTEP_DATA_GPA;
 
-	start = mode_is_64bit(mode) ? gstep_engine64_start : gstep_engine32_start;
-	end = mode_is_64bit(mode) ? gstep_engine64_end : gstep_engine32_end;
+	start = guest_paging_mode_is_64bit(mode) ? gstep_engine64_start : gstep_engine32_start;
+	end = guest_paging_mode_is_64bit(mode) ? gstep_engine64_end : gstep_engine32_end;
 	TEST_ASSERT(end - start <= GSTEP_CODE_MAX, "step engine too large");
 	memcpy(paging_vm_hva(pvm, GSTEP_CODE_GPA), start, end - start);
 	memcpy(&pvm->header, paging_vm_hva(pvm, GSTEP_CODE_GPA + GSTEP_HEADER_OFFSET),
@@ -228,13 +173,13 @@ struct paging_vm *paging_vm_create(enum guest_paging_mode mode)
 		pvm->cr0 |= GP_CR0_PG | GP_CR0_WP;
 	if (mode == GUEST_PAGING_32BIT && kvm_cpu_has(GP_FEATURE_PSE))
 		pvm->cr4 |= GP_CR4_PSE;
-	if (mode == GUEST_PAGING_PAE || mode_is_64bit(mode))
+	if (mode == GUEST_PAGING_PAE || guest_paging_mode_is_64bit(mode))
 		pvm->cr4 |= GP_CR4_PAE;
 	if (mode == GUEST_PAGING_5LEVEL)
 		pvm->cr4 |= GP_CR4_LA57;
-	if ((mode == GUEST_PAGING_PAE || mode_is_64bit(mode)) && kvm_cpu_has(X86_FEATURE_NX))
+	if ((mode == GUEST_PAGING_PAE || guest_paging_mode_is_64bit(mode)) && kvm_cpu_has(X86_FEATURE_NX))
 		pvm->efer |= GP_EFER_NX;
-	if (mode_is_64bit(mode))
+	if (guest_paging_mode_is_64bit(mode))
 		pvm->efer |= GP_EFER_LME | GP_EFER_LMA;
 	return pvm;
 }
