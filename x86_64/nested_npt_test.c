@@ -826,6 +826,38 @@ static bool check_no_rebuild(int ph)
 	return !created && !zapped;
 }
 
+/*
+ * L2 without nested paging never shares L1's roots: the root role has
+ * guest_mode = is_guest_mode() (kvm_calc_cpu_role(); for TDP
+ * kvm_calc_tdp_mmu_root_page_role(), mmu.c).  With TDP, L2 gets a direct
+ * root at the TDP level; with shadow paging, a root for L2's CR3 (here
+ * L1's page tables) at level 4.
+ */
+static bool check_l2_root(struct kvm_vm *vm)
+{
+	struct kvm_mmu_model *m = kvm_trace_model(trace);
+	int ph = kvm_mmu_model_phase(m, "l2_without_nested_paging");
+	int level = cfg.tdp ? cfg.host_paging_levels : 4;
+	size_t i, found = 0;
+
+	for (i = 0; i < m->nr_events; i++) {
+		struct kvm_mmu_event *e = &m->events[i];
+
+		if (e->phase != ph || e->type != KVM_MMU_GET_PAGE || !e->created ||
+		    role(e->role, "guest_mode") != 1 || role(e->role, "level") != level ||
+		    role(e->role, "direct") != cfg.tdp)
+			continue;
+		if (!cfg.tdp && e->gfn != vm->pgd >> PAGE_SHIFT)
+			continue;
+		found++;
+	}
+	if (!found)
+		ksft_print_msg("L2 without nested paging: no level-%d %s root with guest_mode=1 created%s\n",
+			       level, cfg.tdp ? "direct" : "shadow",
+			       cfg.tdp ? "" : " for L1's CR3");
+	return found;
+}
+
 /* Shadow NPT pages still live after the VM is gone. */
 static size_t live_npt_pages(void)
 {
@@ -862,10 +894,10 @@ int main(int argc, char *argv[])
 	if (!args.npt)
 		ksft_print_msg("KVM offers L1 no nested paging (NPT not in KVM's supported CPUID; npt=%d: svm_set_cpu_caps() sets it only with npt_enabled): the nested paging cases skip\n",
 			       cfg.tdp);
-	no_trace = args.npt ? trace_unavailable() : "KVM offers L1 no nested paging";
+	no_trace = trace_unavailable();
 	if (!no_trace)
 		trace = kvm_trace_create();
-	ksft_set_plan(NR_CASES + 4);
+	ksft_set_plan(NR_CASES + 5);
 
 	vm = __vm_create_with_one_vcpu(&vcpu, EXTRA_PAGES, l1_guest_code);
 	/*
@@ -968,11 +1000,25 @@ int main(int argc, char *argv[])
 	}
 
 	if (!trace) {
+		ksft_test_result_skip("l2_without_np_gets_a_guest_mode_root: %s\n", no_trace);
 		ksft_test_result_skip("shadow_npt_page_roles: %s\n", no_trace);
 		ksft_test_result_skip("shadow_npt_root_and_tables_per_ncr3: %s\n", no_trace);
 		ksft_test_result_skip("ncr3_switch_after_warmup_creates_and_zaps_nothing: %s\n", no_trace);
 		ksft_test_result_skip("teardown_zaps_every_shadow_npt_page: %s\n", no_trace);
 		kvm_vm_free(vm);
+		ksft_finished();
+	}
+
+	ksft_test_result(check_l2_root(vm), "l2_without_np_gets_a_guest_mode_root_%s\n",
+			 kvm_mmu_config_name(&cfg));
+	if (!args.npt) {
+		no_trace = "KVM offers L1 no nested paging";
+		ksft_test_result_skip("shadow_npt_page_roles: %s\n", no_trace);
+		ksft_test_result_skip("shadow_npt_root_and_tables_per_ncr3: %s\n", no_trace);
+		ksft_test_result_skip("ncr3_switch_after_warmup_creates_and_zaps_nothing: %s\n", no_trace);
+		ksft_test_result_skip("teardown_zaps_every_shadow_npt_page: %s\n", no_trace);
+		kvm_vm_free(vm);
+		kvm_trace_destroy(trace);
 		ksft_finished();
 	}
 
