@@ -102,6 +102,7 @@ enum {
 	PG_X,		/* D6 (code), executable */
 	PG_NX,		/* D6 (code), NX leaf */
 	PG_RSVD,	/* D0 with a reserved address bit in the leaf */
+	PG_AD,		/* D0, A and D clear until L2 uses it */
 	NR_WIN_PAGES,
 };
 
@@ -176,6 +177,7 @@ static void case_npf_guest_page_walk(void);
 static void case_ncr3_low_bits(void);
 static void case_1g_leaf(void);
 static void case_pde_change_flush(void);
+static void case_accessed_dirty(void);
 static void case_l1_cpuid(void);
 static void case_np_enable_without_npt(void);
 static void case_illegal_ncr3(void);
@@ -207,6 +209,7 @@ static const struct {
 	{ "ncr3_with_pwt_pcd_bits", case_ncr3_low_bits, true },
 	{ "1g_npt_leaf", case_1g_leaf, true },
 	{ "pde_change_with_flush", case_pde_change_flush, true },
+	{ "npt_accessed_and_dirty_bits", case_accessed_dirty, true },
 };
 
 #define NR_CASES	ARRAY_SIZE(cases)
@@ -554,6 +557,35 @@ static void case_l2_without_np(void)
 	l2_load((uint64_t)&ident_word, IDENT_VAL, 0);
 }
 
+/*
+ * The walk of L1's NPT sets Accessed in every entry it uses and Dirty in
+ * the leaf of a write, as for any long-mode page table (APM 5.4.2; nested
+ * walks use the host's format, 15.25.5).  KVM does it for the CPU in
+ * FNAME(update_accessed_dirty_bits) (paging_tmpl.h).  Dirty is set only
+ * by writes.
+ */
+static void case_accessed_dirty(void)
+{
+	uint64_t leaf;
+	int level;
+
+	leaf = npt_get_entry(pool, ncr3_a(), WIN_PAGE(PG_AD), NPT_LEVEL_4K);
+	if (!EXPECT("leaf before L2 uses it: A, D", leaf & (NPT_A | NPT_D), 0))
+		return;
+	if (!l2_load(VA(PG_AD), TAG(0), 0))
+		return;
+	leaf = npt_get_entry(pool, ncr3_a(), WIN_PAGE(PG_AD), NPT_LEVEL_4K);
+	EXPECT("leaf after an L2 read: A, D", leaf & (NPT_A | NPT_D), NPT_A);
+	for (level = NPT_LEVELS; level > NPT_LEVEL_4K; level--)
+		EXPECT("table entries above the leaf after an L2 read: A",
+		       npt_get_entry(pool, ncr3_a(), WIN_PAGE(PG_AD), level) & NPT_A, NPT_A);
+	if (!l2_store(VA(PG_AD) + OFF_W, STORE_VAL, 0))
+		return;
+	leaf = npt_get_entry(pool, ncr3_a(), WIN_PAGE(PG_AD), NPT_LEVEL_4K);
+	EXPECT("leaf after an L2 write: A, D", leaf & (NPT_A | NPT_D), NPT_A | NPT_D);
+	EXPECT("L1 reads what L2 stored", data_at(0, OFF_W), STORE_VAL);
+}
+
 static void l1_guest_code(void)
 {
 	unsigned int i;
@@ -631,6 +663,7 @@ static uint64_t make_npt(struct npt_pool *p, struct kvm_vm *vm, int n)
 	npt_map(p, ncr3, WIN_PAGE(PG_NX), args.data_gpa[CODE_PAGE], NPT_LEVEL_4K,
 		NPT_RW | NPT_NX);
 	npt_map(p, ncr3, WIN_PAGE(PG_RSVD), args.data_gpa[0], NPT_LEVEL_4K, NPT_RW);
+	npt_map(p, ncr3, WIN_PAGE(PG_AD), args.data_gpa[0], NPT_LEVEL_4K, NPT_RW);
 	*npt_entry(p, ncr3, WIN_PAGE(PG_RSVD), NPT_LEVEL_4K, false) |= args.rsvd_bit;
 	if (args.gbpages)
 		npt_map(p, ncr3, GB_GPA, 0, NPT_LEVEL_1G, NPT_RW);
