@@ -19,6 +19,9 @@
  *   roots, and mmu_alloc_root() finds it again (mmu_cache_miss counts
  *   kvm_mmu_find_shadow_page() misses).  All in arch/x86/kvm/mmu/mmu.c.
  *   So even beyond the cache, a pass recreates nothing: no rebuild storm.
+ *   Read back through kvmmmu events: within the cache no root is even
+ *   looked up in the hash (fast_pgd_switch() hits), beyond it evicted
+ *   roots are looked up and found, never created.
  *
  * - Permissions follow the paging mode in force after a role change, with
  *   roots cached from before it: a supervisor write to a read-only page
@@ -36,6 +39,7 @@
 #include "kvm_debugfs.h"
 #include "kvm_mmu_config.h"
 #include "kvm_run.h"
+#include "kvm_trace.h"
 
 #define MAX_SPACES	8
 #define ROOT_CACHE	4	/* the current root + KVM_MMU_NUM_PREV_ROOTS */
@@ -157,8 +161,31 @@ static uint64_t make_address_space(struct kvm_vm *vm, vm_paddr_t data, vm_paddr_
 	return pml4;
 }
 
+/*
+ * Within the root cache, MOV CR3 finds the root in mmu->root or
+ * mmu->prev_roots (fast_pgd_switch()) and never looks it up in the hash:
+ * no kvm_mmu_get_page event for a root after warm-up.  Beyond the cache
+ * every switch to an evicted root looks it up (and finds it: created=0).
+ */
+static void check_root_lookups(struct kvm_trace *trace, int n)
+{
+	struct kvm_mmu_model *m = kvm_trace_model(trace);
+	size_t lookups = kvm_mmu_model_count(m, KVM_MMU_QUERY(.type = KVM_MMU_GET_PAGE,
+								 .level = 4));
+	size_t created = kvm_mmu_model_count(m, KVM_MMU_QUERY(.type = KVM_MMU_GET_PAGE,
+								 .level = 4, .created = 1));
+
+	ksft_print_msg("%d address spaces: %zu root lookups in the hash, %zu root pages created\n",
+		       n, lookups, created);
+	if (n <= ROOT_CACHE)
+		ksft_test_result(!lookups, "cached_roots_reused_%d_spaces\n", n);
+	else
+		ksft_test_result(lookups && !created, "evicted_roots_found_again_%d_spaces\n", n);
+}
+
 static void test_spaces(const struct kvm_mmu_config *cfg, int n)
 {
+	struct kvm_trace *trace = NULL;
 	uint64_t warm, after;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
@@ -180,16 +207,24 @@ static void test_spaces(const struct kvm_mmu_config *cfg, int n)
 
 	vcpu_run_to_sync(vcpu, 1);
 	warm = vm_debugfs_get_stat(vm, "mmu_cache_miss");
+	if (!cfg->tdp) {
+		trace = kvm_trace_create();
+		kvm_trace_start(trace, "switches after warm-up");
+	}
 	vcpu_run_to_sync(vcpu, 2);
 	after = vm_debugfs_get_stat(vm, "mmu_cache_miss");
 	ksft_print_msg("%d address spaces: %d switches after warm-up, +%lu shadow pages created\n",
 		       n, 3 * PASSES * n, after - warm);
 	if (!cfg->tdp) {
+		kvm_trace_stop(trace);
 		ksft_test_result(after == warm,
 				 "no_shadow_pages_after_warmup_%d_spaces%s\n", n,
 				 n > ROOT_CACHE ? "_beyond_root_cache" : "");
+		check_root_lookups(trace, n);
+		kvm_trace_destroy(trace);
 	} else {
 		ksft_test_result_skip("no_shadow_pages_after_warmup_%d_spaces: TDP is on, guest CR3 switches build no shadow roots\n", n);
+		ksft_test_result_skip("cached_roots_reused_%d_spaces: TDP is on\n", n);
 	}
 
 	vcpu_run_to_done(vcpu);
@@ -208,7 +243,7 @@ int main(int argc, char *argv[])
 	kvm_mmu_config_print(&cfg);
 	kvm_mmu_config_require_standard(&cfg);
 	kvm_debugfs_require();
-	ksft_set_plan(2 * ARRAY_SIZE(spaces));
+	ksft_set_plan(3 * ARRAY_SIZE(spaces));
 
 	for (i = 0; i < ARRAY_SIZE(spaces); i++)
 		test_spaces(&cfg, spaces[i]);
