@@ -60,9 +60,12 @@
  * With npt=0 (the shadow configuration) the nested paging cases and the
  * introspection report SKIP with that reason; the others run.
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 
 #include <tracefs.h>
 
@@ -675,6 +678,33 @@ static uint64_t make_npt(struct npt_pool *p, struct kvm_vm *vm, int n)
 
 static unsigned int mmio_exits[NR_CASES];
 
+/* Each case ends in a ucall within milliseconds, even under TCG. */
+#define CASE_TIMEOUT_S	30
+
+static void on_alarm(int sig)
+{
+}
+
+/*
+ * KVM_RUN, interrupted after CASE_TIMEOUT_S (a signal makes KVM_RUN return
+ * -EINTR, which the framework's vcpu_run() would retry).  Returns false
+ * if it was.
+ */
+static bool run_vcpu(struct kvm_vcpu *vcpu)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	int r;
+
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(CASE_TIMEOUT_S);
+	r = ioctl(vcpu->fd, KVM_RUN, NULL);
+	alarm(0);
+	if (r < 0 && errno == EINTR)
+		return false;
+	TEST_ASSERT(!r, "KVM_RUN: %s", strerror(errno));
+	return true;
+}
+
 /*
  * No access of this test reaches a GPA outside L1's memory: L2's window
  * GPAs are translated by the NPT, or fault.  An MMIO exit means KVM let an
@@ -914,7 +944,7 @@ int main(int argc, char *argv[])
 	struct ucall uc;
 	unsigned int i, cur_case = 0;
 	size_t n;
-	bool done = false;
+	bool done = false, hung = false;
 
 	ksft_print_header();
 	kvm_mmu_config_read(&cfg);
@@ -979,7 +1009,12 @@ int main(int argc, char *argv[])
 	sync_global_to_guest(vm, args);
 
 	while (!done) {
-		vcpu_run(vcpu);
+		if (!run_vcpu(vcpu)) {
+			hung = true;
+			ksft_print_msg("%s: no exit to the host for %d s: KVM keeps L1 or L2 in a loop (e.g. a fault it never resolves)\n",
+				       cases[cur_case].name, CASE_TIMEOUT_S);
+			break;
+		}
 		if (vcpu->run->exit_reason == KVM_EXIT_MMIO) {
 			mmio_exit(vcpu, cur_case);
 			continue;
@@ -1024,7 +1059,10 @@ int main(int argc, char *argv[])
 		else if (r->ran && r->exit_code == SVM_EXIT_NPF)
 			ksft_print_msg("%s: last #VMEXIT NPF, EXITINFO1 0x%lx, EXITINFO2 0x%lx\n",
 				       cases[i].name, r->info1, r->info2);
-		if (r->ran && !r->failed && !mmio_exits[i] && r->skipped)
+		if (hung && i > cur_case)
+			ksft_test_result_skip("%s: not run, %s hung\n", cases[i].name,
+					      cases[cur_case].name);
+		else if (r->ran && !r->failed && !mmio_exits[i] && r->skipped)
 			ksft_test_result_skip("%s: %s\n", cases[i].name, r->skipped);
 		else
 			ksft_test_result(r->ran && !r->failed && !mmio_exits[i], "%s_%s\n",
@@ -1032,13 +1070,17 @@ int main(int argc, char *argv[])
 					 kvm_mmu_config_name(&cfg));
 	}
 
-	if (!trace) {
+	if (hung)
+		no_trace = "a case hung";
+	if (!trace || hung) {
 		ksft_test_result_skip("l2_without_np_gets_a_guest_mode_root: %s\n", no_trace);
 		ksft_test_result_skip("shadow_npt_page_roles: %s\n", no_trace);
 		ksft_test_result_skip("shadow_npt_root_and_tables_per_ncr3: %s\n", no_trace);
 		ksft_test_result_skip("ncr3_switch_after_warmup_creates_and_zaps_nothing: %s\n", no_trace);
 		ksft_test_result_skip("teardown_zaps_every_shadow_npt_page: %s\n", no_trace);
 		kvm_vm_free(vm);
+		if (trace)
+			kvm_trace_destroy(trace);
 		ksft_finished();
 	}
 
