@@ -127,7 +127,7 @@ struct pm_outcome pm_access(const struct pm_env *env, const uint64_t *entries, i
 			/* Read-only: a fault only with CR0.WP = 1. */
 			if (!rw && env->wp)
 				return o;
-			/* fall through: SMAP covers writes too */
+			/* fall through - SMAP covers writes too */
 		case PM_READ:
 			/* SMAP with EFLAGS.AC = 0: no data access to user pages. */
 			if (us && env->smap)
