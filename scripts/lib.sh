@@ -4,7 +4,8 @@
 
 # Where downloads and unpacked trees live: outside the clone, so that
 # repeated runs and CI on the same machine reuse them.
-SMMU_CACHE=${SMMU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/shadow-mmu-selftests}
+# Without HOME (some CI environments), the user's home from passwd.
+SMMU_CACHE=${SMMU_CACHE:-${XDG_CACHE_HOME:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache}/shadow-mmu-selftests}
 
 # The default kernel under test and the tree the suite builds against:
 # Debian's 6.12 packages of one version, so that KVM modules rebuilt from
