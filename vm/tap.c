@@ -163,6 +163,24 @@ static void parse_mark(struct tap_run *run, const char *p)
 		set_error(run, "kernel error before the tests: ", p + 14);
 }
 
+/*
+ * The running test ends without a result line: it failed, for @why, and
+ * for the kernel error the console showed while it ran, if any.
+ */
+static void fail_running(struct tap_run *run, const char *why)
+{
+	char reason[TAP_REASON_MAX];
+	struct tap_test *t;
+
+	if (run->running < 0)
+		return;
+	t = &run->tests[run->running];
+	snprintf(reason, sizeof(reason), "%s%s%s", why, t->reason[0] ? "; " : "", t->reason);
+	copy(t->reason, sizeof(t->reason), reason, strlen(reason));
+	t->status = TAP_FAIL;
+	run->running = -1;
+}
+
 void tap_parse_line(struct tap_run *run, const char *line)
 {
 	char buf[1024];
@@ -183,14 +201,7 @@ void tap_parse_line(struct tap_run *run, const char *line)
 		const char *name = buf + 2 + strlen(SUITE_PREFIX);
 
 		/* A result line lost in the console noise is still no pass. */
-		if (run->running >= 0) {
-			struct tap_test *t = &run->tests[run->running];
-
-			t->status = TAP_FAIL;
-			if (!t->kernel_error)
-				strcpy(t->reason, "no result line before the next test started");
-			run->running = -1;
-		}
+		fail_running(run, "no result line before the next test started");
 		i = find_test(run, name, strlen(name), true);
 		if (i >= 0) {
 			run->tests[i].status = TAP_RUNNING;
@@ -219,16 +230,10 @@ void tap_parse_line(struct tap_run *run, const char *line)
 
 void tap_finish(struct tap_run *run, const char *how)
 {
-	if (run->running >= 0) {
-		struct tap_test *t = &run->tests[run->running];
-		char reason[TAP_REASON_MAX];
+	char why[TAP_REASON_MAX];
 
-		t->status = TAP_FAIL;
-		snprintf(reason, sizeof(reason), "the VM ended while it ran (%s)%s%s",
-			 how, t->reason[0] ? "; " : "", t->reason);
-		copy(t->reason, sizeof(t->reason), reason, strlen(reason));
-		run->running = -1;
-	}
+	snprintf(why, sizeof(why), "the VM ended while it ran (%s)", how);
+	fail_running(run, why);
 	if (!run->booted)
 		set_error(run, "the kernel under test did not boot to the suite: ", how);
 	else if (!run->done)
