@@ -26,9 +26,19 @@
  * - Permissions follow the paging mode in force after a role change, with
  *   roots cached from before it: a supervisor write to a read-only page
  *   faults iff CR0.WP=1 (SDM 4.6.1), whichever cached CR3 it runs on.
+ *
+ * Stress mode, off by default: "-s SWITCHES" (or SMMU_STRESS_SWITCHES in
+ * the environment, which vm/vmtest --append smmu.env.NAME=VALUE sets)
+ * switches SWITCHES times among STRESS_SPACES address spaces in a
+ * pseudo-random order, checking the data after each switch, and reports
+ * switches per second and the shadow pages created and zapped meanwhile.
+ * The rate is reported, never asserted.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "kvm_util.h"
 #include "processor.h"
@@ -42,6 +52,7 @@
 #include "kvm_trace.h"
 
 #define MAX_SPACES	8
+#define STRESS_SPACES	64
 #define ROOT_CACHE	4	/* the current root + KVM_MMU_NUM_PREV_ROOTS */
 /* PML4 slot 1: the framework maps everything it needs in slot 0. */
 #define TEST_VA		(1ULL << 39)
@@ -49,19 +60,22 @@
 #define PASSES		4
 #define TAG(i)		(0x5a5a000000000000ULL | (i))
 /*
- * Page tables and data of MAX_SPACES address spaces and the RO page, with
- * room to spare: the framework sizes slot 0 for a test binary of at most
- * 2 MiB, and the library's guest images make ours larger.
+ * The address spaces' page tables and data pages live in a memslot of
+ * their own: slot 0 is sized for the test binary and the framework's
+ * tables (vm_nr_pages_required() in kvm_util.c counts extra pages only
+ * for the page tables that would map them), and this binary is large.
  */
-#define EXTRA_PAGES	(MAX_SPACES * 5 + 1 + 1024)
-#define DATA_MIN_GPA	0x100000
+#define TEST_SLOT	1
+#define TEST_SLOT_GPA	0x10000000ULL
+#define TEST_PAGES(n)	((n) * 5 + 1)
 /* Enough shadow pages that KVM never needs to zap for room. */
 #define NR_MMU_PAGES	1024
 
 enum order { ROUND_ROBIN, PING_PONG, REVERSE };
 
-static uint64_t cr3s[MAX_SPACES];
+static uint64_t cr3s[STRESS_SPACES];
 static int nr_spaces;
+static uint64_t stress_switches;
 
 static void set_cr3(uint64_t cr3)
 {
@@ -134,6 +148,32 @@ static void guest_code(void)
 	GUEST_DONE();
 }
 
+/* Pseudo-random switches: no order that an LRU cache would favour. */
+static void guest_stress_code(void)
+{
+	uint64_t seed = 1, n;
+	int i;
+
+	set_cr0(get_cr0() | X86_CR0_WP);
+	for (i = 0; i < nr_spaces; i++)
+		switch_and_check(i);
+	GUEST_SYNC(1);
+	for (n = 0; n < stress_switches; n++) {
+		/* Knuth's MMIX LCG; the high bits are the random ones. */
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		switch_and_check((seed >> 33) % nr_spaces);
+	}
+	GUEST_DONE();
+}
+
+static vm_paddr_t alloc_test_page(struct kvm_vm *vm)
+{
+	vm_paddr_t gpa = vm_phy_page_alloc(vm, TEST_SLOT_GPA, TEST_SLOT);
+
+	memset(addr_gpa2hva(vm, gpa), 0, PAGE_SIZE);
+	return gpa;
+}
+
 /*
  * A copy of the framework's PML4 (so code, stack and ucall stay mapped)
  * with its own PDPT -> PD -> PT in slot 1 mapping TEST_VA to @data and
@@ -141,10 +181,10 @@ static void guest_code(void)
  */
 static uint64_t make_address_space(struct kvm_vm *vm, vm_paddr_t data, vm_paddr_t ro)
 {
-	vm_paddr_t pml4 = vm_alloc_page_table(vm);
-	vm_paddr_t pdpt = vm_alloc_page_table(vm);
-	vm_paddr_t pd = vm_alloc_page_table(vm);
-	vm_paddr_t pt = vm_alloc_page_table(vm);
+	vm_paddr_t pml4 = alloc_test_page(vm);
+	vm_paddr_t pdpt = alloc_test_page(vm);
+	vm_paddr_t pd = alloc_test_page(vm);
+	vm_paddr_t pt = alloc_test_page(vm);
 	const uint64_t table = PTE_PRESENT_MASK | PTE_WRITABLE_MASK;
 	uint64_t *p;
 
@@ -183,20 +223,21 @@ static void check_root_lookups(struct kvm_trace *trace, int n)
 		ksft_test_result(lookups && !created, "evicted_roots_found_again_%d_spaces\n", n);
 }
 
-static void test_spaces(const struct kvm_mmu_config *cfg, int n)
+/* A VM whose guest has @n address spaces; cr3s[] says where they are. */
+static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, int n, void *guest)
 {
-	struct kvm_trace *trace = NULL;
-	uint64_t warm, after;
-	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 	vm_paddr_t ro;
 	int i;
 
-	vm = __vm_create_with_one_vcpu(&vcpu, EXTRA_PAGES, guest_code);
+	TEST_ASSERT(n <= STRESS_SPACES, "at most %d address spaces", STRESS_SPACES);
+	vm = __vm_create_with_one_vcpu(vcpu, TEST_PAGES(n), guest);
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, TEST_SLOT_GPA, TEST_SLOT,
+				    TEST_PAGES(n), 0);
 	vm_ioctl(vm, KVM_SET_NR_MMU_PAGES, (void *)NR_MMU_PAGES);
-	ro = vm_phy_page_alloc(vm, DATA_MIN_GPA, 0);
+	ro = alloc_test_page(vm);
 	for (i = 0; i < n; i++) {
-		vm_paddr_t data = vm_phy_page_alloc(vm, DATA_MIN_GPA, 0);
+		vm_paddr_t data = alloc_test_page(vm);
 
 		*(uint64_t *)addr_gpa2hva(vm, data) = TAG(i);
 		cr3s[i] = make_address_space(vm, data, ro);
@@ -204,7 +245,62 @@ static void test_spaces(const struct kvm_mmu_config *cfg, int n)
 	nr_spaces = n;
 	sync_global_to_guest(vm, cr3s);
 	sync_global_to_guest(vm, nr_spaces);
+	sync_global_to_guest(vm, stress_switches);
+	return vm;
+}
 
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/*
+ * The stress mode: a rate for people comparing kernels, not a verdict on
+ * it (timing is never asserted).  The guest checks every read; with TDP
+ * off, after one warm-up pass no switch may create or zap a shadow page
+ * however many address spaces there are (see the top of this file), and
+ * NR_MMU_PAGES leaves KVM no reason to zap for room.
+ */
+static void test_stress(const struct kvm_mmu_config *cfg)
+{
+	uint64_t created, zapped;
+	struct kvm_vcpu *vcpu;
+	struct timespec t0;
+	struct kvm_vm *vm;
+	double secs;
+
+	vm = create_vm(&vcpu, STRESS_SPACES, guest_stress_code);
+	vcpu_run_to_sync(vcpu, 1);
+	created = vm_debugfs_get_stat(vm, "mmu_cache_miss");
+	zapped = vm_debugfs_get_stat(vm, "mmu_shadow_zapped");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	vcpu_run_to_done(vcpu);
+	secs = seconds_since(&t0);
+	created = vm_debugfs_get_stat(vm, "mmu_cache_miss") - created;
+	zapped = vm_debugfs_get_stat(vm, "mmu_shadow_zapped") - zapped;
+	ksft_print_msg("stress (%s): %d address spaces, %lu switches in %.2f s: %.0f switches/s, %lu shadow pages created, %lu zapped after warm-up\n",
+		       kvm_mmu_config_name(cfg), STRESS_SPACES, stress_switches, secs,
+		       stress_switches / secs, created, zapped);
+	if (cfg->tdp)
+		ksft_test_result_pass("stress_right_data_%d_spaces\n", STRESS_SPACES);
+	else
+		ksft_test_result(!created && !zapped,
+				 "stress_right_data_no_shadow_pages_after_warmup_%d_spaces\n",
+				 STRESS_SPACES);
+	kvm_vm_free(vm);
+}
+
+static void test_spaces(const struct kvm_mmu_config *cfg, int n)
+{
+	struct kvm_trace *trace = NULL;
+	uint64_t warm, after;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	vm = create_vm(&vcpu, n, guest_code);
 	vcpu_run_to_sync(vcpu, 1);
 	warm = vm_debugfs_get_stat(vm, "mmu_cache_miss");
 	if (!cfg->tdp) {
@@ -232,20 +328,45 @@ static void test_spaces(const struct kvm_mmu_config *cfg, int n)
 	kvm_vm_free(vm);
 }
 
+static void usage(const char *name)
+{
+	printf("usage: %s [-s SWITCHES]\n"
+	       "  -s SWITCHES  stress mode: SWITCHES CR3 switches among %d address spaces\n"
+	       "               (default: SMMU_STRESS_SWITCHES, else off)\n",
+	       name, STRESS_SPACES);
+}
+
 int main(int argc, char *argv[])
 {
 	const int spaces[] = { 1, 2, ROOT_CACHE, ROOT_CACHE + 1, MAX_SPACES };
+	const char *env = getenv("SMMU_STRESS_SWITCHES");
 	struct kvm_mmu_config cfg;
 	unsigned int i;
+	int opt;
+
+	if (env)
+		stress_switches = strtoull(env, NULL, 0);
+	while ((opt = getopt(argc, argv, "hs:")) != -1) {
+		switch (opt) {
+		case 's':
+			stress_switches = strtoull(optarg, NULL, 0);
+			break;
+		default:
+			usage(argv[0]);
+			exit(opt == 'h' ? 0 : KSFT_FAIL);
+		}
+	}
 
 	ksft_print_header();
 	kvm_mmu_config_read(&cfg);
 	kvm_mmu_config_print(&cfg);
 	kvm_mmu_config_require_standard(&cfg);
 	kvm_debugfs_require();
-	ksft_set_plan(3 * ARRAY_SIZE(spaces));
+	ksft_set_plan(3 * ARRAY_SIZE(spaces) + !!stress_switches);
 
 	for (i = 0; i < ARRAY_SIZE(spaces); i++)
 		test_spaces(&cfg, spaces[i]);
+	if (stress_switches)
+		test_stress(&cfg);
 	ksft_finished();
 }
