@@ -38,6 +38,22 @@
  * 0, not direct, not passthrough), none for a not-present PDPTE; and for
  * a 2-level guest, its one page directory shadowed four times, quadrants
  * 0-3, with 4-byte gptes (the quadrant loop of mmu_alloc_shadow_roots()).
+ *
+ * 2-level page tables (4-byte PTEs, 4 MiB each) are shadowed by two
+ * PAE-format tables of 2 MiB, role.quadrant 0 and 1 from the low bit of
+ * the parent SPTE's index (kvm_mmu_child_role(), mmu.c).  In every
+ * configuration the first and last page of each half must map to their
+ * own frames and a guest write of a PTE in either half be used after
+ * INVLPG (SDM 4.3, 4.10.4.1); TDP off, exactly one level-1 shadow page
+ * per half, with 4-byte gptes.
+ *
+ * Large pages next to page tables under one directory: a PSE 4 MiB page
+ * (2-level, SDM 4.3 Table 4-4) or a 2 MiB page (PAE, 4.4.2 Table 4-9) and
+ * a 4 KiB table in the next directory entry, each address landing on its
+ * frame, and the guest turning one into the other (a PDE rewritten, then
+ * INVLPG, 4.10.4.1).  KVM maps a guest large page with a direct shadow
+ * page or a huge SPTE (FNAME(fetch), paging_tmpl.h) and must drop it when
+ * the guest's PDE changes (kvm_mmu_track_write(), mmu.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -317,6 +333,15 @@ static size_t count_pd_pages(struct kvm_mmu_model *m, uint64_t gfn, int gpte4, i
 	return kvm_mmu_model_count_pages(m, q);
 }
 
+/* Level-1 shadow pages of a 2-level page table at @gfn, in one half. */
+static size_t count_pt_pages(struct kvm_mmu_model *m, uint64_t gfn, int quadrant)
+{
+	struct kvm_mmu_query q = KVM_MMU_QUERY(.type = KVM_MMU_GET_PAGE, .level = 1,
+		.gfn = gfn, .direct = 0, .has_4_byte_gpte = 1, .quadrant = quadrant);
+
+	return kvm_mmu_model_count_pages(m, q);
+}
+
 static size_t count_any_pd_pages(struct kvm_mmu_model *m, uint64_t gfn)
 {
 	struct kvm_mmu_query q = KVM_MMU_QUERY(.type = KVM_MMU_GET_PAGE, .level = 2, .gfn = gfn);
@@ -402,6 +427,113 @@ static void test_2level_quadrants(void)
 	paging_vm_free(pvm);
 }
 
+#define VA_PT		(1 * GB)	/* one 2-level PDE: a 4 MiB page table */
+#define VA_LARGE	(2 * GB)	/* a large page, then a table, one PD */
+#define HALF		(2ull << 20)
+
+static void test_2level_pt_halves(void)
+{
+	struct paging_vm *pvm = paging_vm_create(GUEST_PAGING_32BIT);
+	struct guest_as *as = guest_as_create(pvm);
+	const uint64_t va[] = {
+		VA_PT, VA_PT + HALF - PAGE_SIZE, VA_PT + HALF, VA_PT + 2 * HALF - PAGE_SIZE,
+	};
+	struct kvm_trace *t = NULL;
+	uint64_t fresh[4], pt;
+	int i, q, n = 0;
+	bool ok;
+
+	pvm->name = "2level_pt_halves";
+	guest_as_map_tables(as, VA_TABLES);
+	for (i = 0; i < 4; i++) {
+		guest_as_map(as, va[i], data_page(pvm, TAG_A + i), 1, GP_P | GP_RW);
+		fresh[i] = data_page(pvm, TAG_B + i);
+	}
+	pt = guest_as_entry_gpa(as, VA_PT, 1) >> 12;
+
+	gstep_phase(pvm, "first and last page of each half");
+	for (i = 0; i < 4; i++)
+		gstep_load(pvm, va[i], 4, EXPECT_VALUE(TAG_A + i));
+	gstep_phase(pvm, "a PTE rewritten in each half, INVLPG");
+	for (i = 0; i < 4; i++) {
+		gstep_write_entry(pvm, as, va[i], 1, fresh[i] | GP_P | GP_RW);
+		gstep_invlpg(pvm, va[i]);
+		gstep_load(pvm, va[i], 4, EXPECT_VALUE(TAG_B + i));
+	}
+
+	if (!cfg.tdp) {
+		t = kvm_trace_create();
+		kvm_trace_start(t, "2-level page table");
+	}
+	ok = !paging_vm_run_steps(pvm);
+	ksft_test_result(ok, "2level_pt_halves_map_their_own_frames_%s\n",
+			 kvm_mmu_config_name(&cfg));
+	if (!t) {
+		ksft_test_result_skip("2level_pt_shadowed_in_2_halves: TDP is on, no shadow pages\n");
+		paging_vm_free(pvm);
+		return;
+	}
+	kvm_trace_stop(t);
+	for (q = 0; q < 2; q++)
+		n += count_pt_pages(kvm_trace_model(t), pt, q) == 1;
+	ksft_print_msg("2-level PT gfn 0x%lx: %d of 2 halves shadowed once, %zu level-1 pages in all\n",
+		       pt, n, count_pt_pages(kvm_trace_model(t), pt, KVM_MMU_ANY));
+	ok = n == 2 && count_pt_pages(kvm_trace_model(t), pt, KVM_MMU_ANY) == 2;
+	if (!ok)
+		kvm_trace_print(t);
+	ksft_test_result(ok, "2level_pt_shadowed_in_2_halves\n");
+	kvm_trace_destroy(t);
+	paging_vm_free(pvm);
+}
+
+/* A large page's frame, with a tag at each offset the steps read. */
+static uint64_t large_frame(struct paging_vm *pvm, uint64_t size, const uint64_t *off, int n)
+{
+	uint64_t gpa = paging_vm_alloc(pvm, size, size);
+	int i;
+
+	for (i = 0; i < n; i++)
+		*(uint32_t *)paging_vm_hva(pvm, gpa + off[i]) = TAG_A + i;
+	return gpa;
+}
+
+static void test_large_pages_mixed(enum guest_paging_mode mode)
+{
+	struct paging_vm *pvm = paging_vm_create(mode);
+	struct guest_as *as = guest_as_create(pvm);
+	uint64_t size = guest_paging_level_size(mode, 2);
+	const uint64_t off[] = { 0, size / 2 + 8, size - 4 };
+	uint64_t frame, pde_large, pde_table, va_small = VA_LARGE + size;
+	char name[64];
+	int i;
+
+	snprintf(name, sizeof(name), "%s_large_page_next_to_page_table", guest_paging_mode_name(mode));
+	pvm->name = name;
+	guest_as_map_tables(as, VA_TABLES);
+	frame = large_frame(pvm, size, off, ARRAY_SIZE(off));
+	guest_as_map(as, VA_LARGE, frame, 2, GP_P | GP_RW);
+	guest_as_map(as, va_small, data_page(pvm, TAG_B), 1, GP_P | GP_RW);
+	pde_large = guest_as_read_entry(as, VA_LARGE, 2);
+	pde_table = guest_as_read_entry(as, va_small, 2);
+
+	gstep_phase(pvm, "large page and 4 KiB page under one directory");
+	for (i = 0; i < ARRAY_SIZE(off); i++)
+		gstep_load(pvm, VA_LARGE + off[i], 4, EXPECT_VALUE(TAG_A + i));
+	gstep_load(pvm, va_small, 4, EXPECT_VALUE(TAG_B));
+
+	gstep_phase(pvm, "the large page's PDE rewritten to name the table, INVLPG");
+	gstep_write_entry(pvm, as, VA_LARGE, 2, pde_table);
+	gstep_invlpg(pvm, VA_LARGE);
+	gstep_load(pvm, VA_LARGE, 4, EXPECT_VALUE(TAG_B));
+
+	gstep_phase(pvm, "the table's PDE rewritten to map the large page, INVLPG");
+	gstep_write_entry(pvm, as, va_small, 2, pde_large);
+	gstep_invlpg(pvm, va_small);
+	for (i = 0; i < ARRAY_SIZE(off); i++)
+		gstep_load(pvm, va_small + off[i], 4, EXPECT_VALUE(TAG_A + i));
+	finish(pvm, name);
+}
+
 int main(int argc, char *argv[])
 {
 	const char *why;
@@ -412,7 +544,7 @@ int main(int argc, char *argv[])
 	kvm_mmu_config_require_standard(&cfg);
 	if (!guest_paging_mode_supported(GUEST_PAGING_PAE, &why))
 		ksft_exit_skip("PAE paging: %s\n", why);
-	ksft_set_plan(8);
+	ksft_set_plan(12);
 
 	test_not_present_pdpte_bits_ignored();
 	test_reserved_pdpte_bits();
@@ -427,5 +559,8 @@ int main(int argc, char *argv[])
 		test_shadow_pages_under_pae_root();
 		test_2level_quadrants();
 	}
+	test_2level_pt_halves();
+	test_large_pages_mixed(GUEST_PAGING_32BIT);
+	test_large_pages_mixed(GUEST_PAGING_PAE);
 	ksft_finished();
 }
