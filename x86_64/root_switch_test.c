@@ -487,7 +487,7 @@ static void test_switching(struct scene *s, struct kvm_trace *t)
 	int bad;
 
 	warm_up_steps(s);
-	bad = paging_vm_run_steps(s->pvm);
+	bad = run_traced(s, t, "warm-up");
 	switch_steps(s);
 	bad += run_traced(s, t, "switches");
 	ksft_test_result(!bad, "%s_switched_right_data_%d_spaces\n", s->pvm->name, NR_SPACES);
@@ -523,10 +523,11 @@ static const char *pdpte_accessed_bit_gap(struct scene *s)
 static void test_toggle(struct scene *s, const struct toggle *tg, struct kvm_trace *t)
 {
 	const char *gap = tg->reg == 4 && tg->bit == GP_CR4_SMEP ? pdpte_accessed_bit_gap(s) : NULL;
-	char result[96];
+	char result[96], first[64];
 	int bad;
 
 	snprintf(result, sizeof(result), "%s_second_round_no_shadow_pages", tg->name);
+	snprintf(first, sizeof(first), "%s, first round", tg->name);
 	if (gap) {
 		ksft_test_result_skip("%s_%s_toggled_with_cached_roots: %s\n", s->pvm->name,
 				      tg->name, gap);
@@ -534,20 +535,20 @@ static void test_toggle(struct scene *s, const struct toggle *tg, struct kvm_tra
 		return;
 	}
 	toggle_steps(s, tg);
-	bad = paging_vm_run_steps(s->pvm);
+	bad = run_traced(s, t, first);
 	toggle_steps(s, tg);
 	bad += run_traced(s, t, tg->name);
 	ksft_test_result(!bad, "%s_%s_toggled_with_cached_roots\n", s->pvm->name, tg->name);
 	report_no_creation(s, t, tg->name, result);
 }
 
-static void test_xd_reads(struct scene *s, bool rest_ok)
+static void test_xd_reads(struct scene *s, struct kvm_trace *t, bool rest_ok)
 {
 	const char *name = s->pvm->name;
 	int bad;
 
 	xd_read_steps(s);
-	bad = paging_vm_run_steps(s->pvm);
+	bad = run_traced(s, t, "XD reads");
 	if (bad && !cfg.tdp && rest_ok)
 		ksft_test_result_xfail("%s_xd_reserved_after_nxe_cleared_on_cached_roots: KNOWN KVM DEVIATION: shadow pages keep role.efer_nx=1 whatever the guest EFER.NXE (mmu.c kvm_init_shadow_mmu()), so SPTEs made under NXE=1 are reused (docs/defects/kvm-shadow-efer-nxe-stale-sptes.md)\n",
 				       name);
@@ -596,7 +597,7 @@ static void test_unsync(struct scene *s, struct kvm_trace *t)
 	report_unsync(s, t);
 }
 
-static void test_global(struct scene *s)
+static void test_global(struct scene *s, struct kvm_trace *t)
 {
 	const char *gap = pdpte_accessed_bit_gap(s);
 
@@ -605,7 +606,7 @@ static void test_global(struct scene *s)
 		return;
 	}
 	global_steps(s);
-	ksft_test_result(!paging_vm_run_steps(s->pvm), "%s_global_pte_in_cached_root\n",
+	ksft_test_result(!run_traced(s, t, "global"), "%s_global_pte_in_cached_root\n",
 			 s->pvm->name);
 }
 
@@ -618,13 +619,13 @@ static void test_global(struct scene *s)
  * means KVM changed (docs/defects/kvm-shadow-cr4-pse-stale-sptes.md has
  * the fix, docs/defects/patches/kvm-shadow-cr4-pse-role.patch).
  */
-static void test_pse(struct scene *s, bool rest_ok)
+static void test_pse(struct scene *s, struct kvm_trace *t, bool rest_ok)
 {
 	const char *name = s->pvm->name;
 	int bad;
 
 	pse_steps(s);
-	bad = paging_vm_run_steps(s->pvm);
+	bad = run_traced(s, t, "PSE");
 	if (bad && !cfg.tdp && rest_ok)
 		ksft_test_result_xfail("%s_pse_toggled_with_cached_roots: KNOWN KVM BUG: the shadow page role has no CR4.PSE, so shadow pages of a 2-level page directory built under the other PSE value are reused (docs/defects/kvm-shadow-cr4-pse-stale-sptes.md)\n",
 				       name);
@@ -632,10 +633,37 @@ static void test_pse(struct scene *s, bool rest_ok)
 		ksft_test_result(!bad, "%s_pse_toggled_with_cached_roots\n", name);
 }
 
+/*
+ * TDP off: the VM's teardown zaps every shadow page the model saw, which
+ * is all of them, since every phase was traced (kvm_destroy_vm() ->
+ * kvm_arch_destroy_vm() -> kvm_mmu_uninit_vm()/kvm_mmu_zap_all(), mmu.c).
+ * Frees the VM in any configuration.
+ */
+static void test_teardown(struct scene *s, struct kvm_trace *t)
+{
+	char name[64];
+	size_t live;
+
+	snprintf(name, sizeof(name), "%s", s->pvm->name);
+	if (!t) {
+		paging_vm_free(s->pvm);
+		ksft_test_result_skip("%s_teardown_zaps_every_shadow_page: TDP is on, no shadow pages\n",
+				      name);
+		return;
+	}
+	kvm_trace_start(t, "teardown");
+	paging_vm_free(s->pvm);
+	kvm_trace_stop(t);
+	live = kvm_mmu_model_count_live(kvm_trace_model(t));
+	ksft_print_msg("%s: %zu shadow pages left after teardown\n", name, live);
+	ksft_test_result(!live, "%s_teardown_zaps_every_shadow_page\n", name);
+}
+
 static int nr_results(enum guest_paging_mode mode)
 {
 	bool nx = mode != GUEST_PAGING_32BIT;
-	int n = 2 + 2 * ARRAY_SIZE(toggles) + 2 + 1;	/* switches, toggles, unsync, global */
+	/* switches, toggles, unsync, global, teardown */
+	int n = 2 + 2 * ARRAY_SIZE(toggles) + 2 + 1 + 1;
 
 	if (!nx)
 		n -= 2;		/* no EFER.NXE toggle */
@@ -661,14 +689,14 @@ static void run_mode(enum guest_paging_mode mode)
 			test_toggle(&s, &toggles[i], t);
 	}
 	test_unsync(&s, t);
-	test_global(&s);
+	test_global(&s, t);
 	if (s.nx)
-		test_xd_reads(&s, ksft_get_fail_cnt() == fails);
+		test_xd_reads(&s, t, ksft_get_fail_cnt() == fails);
 	if (mode == GUEST_PAGING_32BIT)
-		test_pse(&s, ksft_get_fail_cnt() == fails);
+		test_pse(&s, t, ksft_get_fail_cnt() == fails);
+	test_teardown(&s, t);
 	if (t)
 		kvm_trace_destroy(t);
-	paging_vm_free(s.pvm);
 }
 
 int main(int argc, char *argv[])
