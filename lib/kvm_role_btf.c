@@ -47,6 +47,13 @@ static int add_member(const struct btf *btf, const struct btf_type *t, int i,
 			return add_members(btf, mt, offset, depth + 1, layout);
 		return 0;	/* unnamed padding */
 	}
+	/*
+	 * Every role field is an unsigned bitfield.  A named member of any
+	 * other kind (a struct, pointer, array...) is not a layout this code
+	 * can read: refuse it rather than decode its bits as a number.
+	 */
+	if (!btf_is_int(mt) && !btf_is_enum(mt))
+		return -EINVAL;
 	/* "word", the whole u32, is the union's other view, not a field. */
 	if (!strcmp(name, "word") && depth == 0)
 		return 0;
@@ -95,48 +102,64 @@ int kvm_role_layout_from_btf(const struct btf *btf, struct kvm_role_layout *layo
 	return kvm_role_layout_usable(layout) ? 0 : -EINVAL;
 }
 
-/* KVM as a module has split BTF on vmlinux's; built in, it is in vmlinux. */
-static int layout_from_sysfs_btf(struct kvm_role_layout *layout, char *why, size_t size)
+int kvm_role_layout_choose(const struct btf *btf, const char *btf_name,
+			   const char *release, struct kvm_role_layout *layout,
+			   char *why, size_t size)
 {
-	struct btf *vmlinux, *kvm;
+	char btf_why[160];
+	int r = -ENOENT;
+
+	if (btf) {
+		r = kvm_role_layout_from_btf(btf, layout);
+		if (!r) {
+			snprintf(layout->source, sizeof(layout->source), "BTF of %s", btf_name);
+			return 0;
+		}
+		snprintf(btf_why, sizeof(btf_why), "%s BTF has %s union %s (%s)", btf_name,
+			 r == -ENOENT ? "no" : "an unreadable", ROLE_UNION, strerror(-r));
+	} else {
+		snprintf(btf_why, sizeof(btf_why), "%s", btf_name);
+	}
+
+	/*
+	 * The kernel declares the union, but not in a way this code can read:
+	 * its layout may be anything, so a table of other kernels' layouts
+	 * would decode garbage.
+	 */
+	if (r != -ENOENT) {
+		snprintf(why, size, "%s; not falling back to a built-in table", btf_why);
+		return -EINVAL;
+	}
+	if (!kvm_role_layout_builtin(release, layout))
+		return 0;
+	snprintf(why, size, "%s, and no built-in role layout for kernel %s (known: 6.1, 6.12)",
+		 btf_why, release);
+	return -ENOENT;
+}
+
+/* KVM as a module has split BTF on vmlinux's; built in, it is in vmlinux. */
+int kvm_role_layout_load(struct kvm_role_layout *layout, char *why, size_t size)
+{
+	struct btf *vmlinux, *kvm = NULL;
+	char no_btf[128];
+	struct utsname u;
 	int r;
+
+	if (uname(&u))
+		snprintf(u.release, sizeof(u.release), "(unknown: uname: %s)", strerror(errno));
 
 	vmlinux = btf__parse("/sys/kernel/btf/vmlinux", NULL);
 	if (!vmlinux) {
-		snprintf(why, size, "no kernel BTF (/sys/kernel/btf/vmlinux: %s)",
+		snprintf(no_btf, sizeof(no_btf), "no kernel BTF (/sys/kernel/btf/vmlinux: %s)",
 			 strerror(errno));
-		return -ENOENT;
+		return kvm_role_layout_choose(NULL, no_btf, u.release, layout, why, size);
 	}
-
 	kvm = btf__parse_split("/sys/kernel/btf/kvm", vmlinux);
 	if (!kvm)
 		kvm = btf__load_module_btf("kvm", vmlinux);
-	r = kvm_role_layout_from_btf(kvm ? kvm : vmlinux, layout);
-	if (r)
-		snprintf(why, size, "%s BTF has no usable union %s (%s)",
-			 kvm ? "kvm module" : "vmlinux", ROLE_UNION, strerror(-r));
-	else if (kvm)
-		snprintf(layout->source, sizeof(layout->source), "BTF of the kvm module");
-	else
-		snprintf(layout->source, sizeof(layout->source), "BTF of vmlinux");
-
+	r = kvm_role_layout_choose(kvm ? kvm : vmlinux, kvm ? "the kvm module" : "vmlinux",
+				   u.release, layout, why, size);
 	btf__free(kvm);
 	btf__free(vmlinux);
-	return r ? -ENOENT : 0;
-}
-
-int kvm_role_layout_load(struct kvm_role_layout *layout, char *why, size_t size)
-{
-	char btf_why[160];
-	struct utsname u;
-
-	if (!layout_from_sysfs_btf(layout, btf_why, sizeof(btf_why)))
-		return 0;
-
-	if (uname(&u) == 0 && !kvm_role_layout_builtin(u.release, layout))
-		return 0;
-
-	snprintf(why, size, "%s, and no built-in role layout for kernel %s (known: 6.1, 6.12)",
-		 btf_why, u.release);
-	return -ENOENT;
+	return r;
 }
