@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of role decoding (lib/kvm_role.c) and of reading the role
- * layout from BTF (lib/kvm_role_btf.c).  The BTF is built here with
- * libbpf's writer, declaring union kvm_mmu_page_role exactly as
- * arch/x86/include/asm/kvm_host.h of 6.12 does, plus variants that a
- * future kernel could plausibly have.
+ * layout from BTF (lib/kvm_role_btf.c).  The BTF is recorded from Debian's
+ * kernel packages: union kvm_mmu_page_role of the 6.1 and 6.12 kvm
+ * modules, as standalone raw BTF (unit/fixtures/role-btf-*.bin, see the
+ * README there).  Kernels that could plausibly come next (a field added,
+ * moved, of another kind; no union) are these fixtures edited in memory.
  */
 #include <errno.h>
 #include <string.h>
@@ -15,36 +16,110 @@
 #include "kvm_role.h"
 #include "kvm_role_btf.h"
 
-struct bf { const char *name; unsigned int width; };
+#define ROLE_UNION	"kvm_mmu_page_role"
 
-/* 6.12 (and 6.1): what the built-in table must also say. */
-static const struct bf role_6_12[] = {
-	{ "level", 4 }, { "has_4_byte_gpte", 1 }, { "quadrant", 2 }, { "direct", 1 },
-	{ "access", 3 }, { "invalid", 1 }, { "efer_nx", 1 }, { "cr0_wp", 1 },
-	{ "smep_andnot_wp", 1 }, { "smap_andnot_wp", 1 }, { "ad_disabled", 1 },
-	{ "guest_mode", 1 }, { "passthrough", 1 }, { NULL, 5 }, { "smm", 8 },
+/* The release strings of the kernels the fixtures come from. */
+static const struct {
+	const char *series;
+	const char *release;
+} kernels[] = {
+	{ "6.1", "6.1.0-56-amd64" },
+	{ "6.12", "6.12.117+deb12-amd64" },
 };
 
-/*
- * union kvm_mmu_page_role { u32 word; struct { ...bitfields... }; } with
- * unnamed padding left out, as pahole leaves it out.
- */
-static struct btf *make_role_btf(const struct bf *f, int n, int union_size)
+/* The recorded fixture, read as the library reads /sys/kernel/btf/vmlinux. */
+static struct btf *fixture(const char *series)
 {
-	struct btf *btf = btf__new_empty();
-	int u32_id, st_id, i, off = 0;
+	char path[256];
 
-	u32_id = btf__add_int(btf, "unsigned int", 4, 0);
-	st_id = btf__add_struct(btf, NULL, 4);
-	for (i = 0; i < n; i++) {
-		if (f[i].name)
-			btf__add_field(btf, f[i].name, u32_id, off, f[i].width);
-		off += f[i].width;
+	snprintf(path, sizeof(path), "%s/role-btf-%s.bin", FIXTURES, series);
+	return btf__parse(path, NULL);
+}
+
+/* A copy of the fixture that the tests may edit. */
+static struct btf *fixture_copy(const char *series)
+{
+	struct btf *raw = fixture(series), *copy = btf__new_empty();
+
+	if (!raw || !copy || btf__add_btf(copy, raw) < 0) {
+		btf__free(copy);
+		copy = NULL;
 	}
-	btf__add_union(btf, "kvm_mmu_page_role", union_size);
-	btf__add_field(btf, "word", u32_id, 0, 0);
-	btf__add_field(btf, NULL, st_id, 0, 0);
-	return btf;
+	btf__free(raw);
+	return copy;
+}
+
+static struct btf_type *type_of(struct btf *btf, int id)
+{
+	return (struct btf_type *)btf__type_by_id(btf, id);
+}
+
+static int role_id(struct btf *btf)
+{
+	return btf__find_by_name_kind(btf, ROLE_UNION, BTF_KIND_UNION);
+}
+
+/* The union's anonymous struct of bitfields (its ID). */
+static int role_struct_id(struct btf *btf)
+{
+	struct btf_type *u = type_of(btf, role_id(btf));
+	int i;
+
+	for (i = 0; i < btf_vlen(u); i++) {
+		if (!btf_members(u)[i].name_off)
+			return btf__resolve_type(btf, btf_members(u)[i].type);
+	}
+	return -ENOENT;
+}
+
+/* The bitfield called @name; NULL when there is none. */
+static struct btf_member *role_member(struct btf *btf, const char *name)
+{
+	struct btf_type *st = type_of(btf, role_struct_id(btf));
+	int i;
+
+	for (i = 0; i < btf_vlen(st); i++) {
+		if (!strcmp(btf__name_by_offset(btf, btf_members(st)[i].name_off), name))
+			return &btf_members(st)[i];
+	}
+	return NULL;
+}
+
+static void rename_member(struct btf *btf, const char *name, const char *to)
+{
+	int off = btf__add_str(btf, to);
+
+	role_member(btf, name)->name_off = off;
+}
+
+/* Move bitfield @name to bit @bit (its width stays). */
+static void move_member(struct btf *btf, const char *name, unsigned int bit)
+{
+	struct btf_type *st = type_of(btf, role_struct_id(btf));
+	struct btf_member *m = role_member(btf, name);
+
+	/* With kind_flag, the bitfield size is in the top 8 bits of offset. */
+	if (btf_kflag(st))
+		m->offset = BTF_MEMBER_BITFIELD_SIZE(m->offset) << 24 | bit;
+	else
+		m->offset = bit;
+}
+
+static void expect_same_layout(struct __test_metadata *_metadata,
+			       const struct kvm_role_layout *a, const struct kvm_role_layout *b)
+{
+	unsigned int i;
+
+	ASSERT_EQ(a->nr_fields, b->nr_fields);
+	for (i = 0; i < a->nr_fields; i++) {
+		EXPECT_STREQ(a->fields[i].name, b->fields[i].name);
+		EXPECT_EQ(a->fields[i].offset, b->fields[i].offset) {
+			TH_LOG("%s: %s has %s at bit %u, %s at bit %u", a->fields[i].name,
+			       a->source, a->fields[i].name, a->fields[i].offset,
+			       b->source, b->fields[i].offset);
+		}
+		EXPECT_EQ(a->fields[i].width, b->fields[i].width);
+	}
 }
 
 static uint32_t word_of(const struct kvm_role_layout *l, const char *name, uint32_t val)
@@ -56,26 +131,91 @@ static uint32_t word_of(const struct kvm_role_layout *l, const char *name, uint3
 	return w;
 }
 
-TEST(builtin_layouts_match_the_source)
+/*
+ * The layout the library reads from each recorded fixture, through the
+ * path it takes at run time (kvm_role_layout_choose()), is the built-in
+ * table for that series, field by field.
+ */
+TEST(recorded_btf_agrees_with_the_builtin_tables)
 {
-	struct kvm_role_layout l;
-	struct btf *btf;
-	struct kvm_role_layout from_btf;
+	struct kvm_role_layout from_btf, table;
+	char why[256];
 	unsigned int i;
 
-	ASSERT_EQ(0, kvm_role_layout_builtin("6.12.117+deb12-amd64", &l));
-	btf = make_role_btf(role_6_12, 15, 4);
-	ASSERT_EQ(0, kvm_role_layout_from_btf(btf, &from_btf));
-	btf__free(btf);
-	ASSERT_EQ(l.nr_fields, from_btf.nr_fields);
-	for (i = 0; i < l.nr_fields; i++) {
-		EXPECT_STREQ(l.fields[i].name, from_btf.fields[i].name);
-		EXPECT_EQ(l.fields[i].offset, from_btf.fields[i].offset);
-		EXPECT_EQ(l.fields[i].width, from_btf.fields[i].width);
+	for (i = 0; i < sizeof(kernels) / sizeof(kernels[0]); i++) {
+		struct btf *btf = fixture(kernels[i].series);
+
+		ASSERT_NE(NULL, btf) {
+			TH_LOG("cannot read %s/role-btf-%s.bin", FIXTURES, kernels[i].series);
+		}
+		ASSERT_EQ(0, kvm_role_layout_choose(btf, "the kvm module", kernels[i].release,
+						    &from_btf, why, sizeof(why))) {
+			TH_LOG("%s: %s", kernels[i].series, why);
+		}
+		btf__free(btf);
+		EXPECT_STREQ("BTF of the kvm module", from_btf.source);
+		ASSERT_EQ(0, kvm_role_layout_builtin(kernels[i].release, &table));
+		/* 14 named fields; "word" and the 5 bits of padding are none. */
+		EXPECT_EQ(14U, from_btf.nr_fields);
+		expect_same_layout(_metadata, &from_btf, &table);
 	}
-	ASSERT_EQ(0, kvm_role_layout_builtin("6.1.0-28-amd64", &l));
-	EXPECT_EQ(14U, l.nr_fields);
-	EXPECT_EQ(24, kvm_role_layout_find(&l, "smm")->offset);
+}
+
+/*
+ * Role words of kvm_mmu_get_page events in the test VM (unit/fixtures/
+ * events-*.txt) and a few with the rarer bits, decoded with each
+ * recorded layout: the values below, and the same as the built-in table.
+ */
+TEST(recorded_btf_decodes_known_role_words)
+{
+	static const struct {
+		uint32_t word;
+		struct kvm_mmu_role r;
+	} words[] = {
+		/* a 64-bit guest's root under shadow paging: l4 wux nx */
+		{ 0x1704, { .level = 4, .access = 7, .efer_nx = 1 } },
+		/* a leaf table of it, after CR0.WP=1: l1 w-x nx wp */
+		{ 0x3301, { .level = 1, .access = 3, .efer_nx = 1, .cr0_wp = 1 } },
+		/* TDP: a direct level-1 page */
+		{ 0x3781, { .level = 1, .direct = 1, .access = 7, .efer_nx = 1, .cr0_wp = 1 } },
+		/* a zapped TDP root: invalid */
+		{ 0x3f84, { .level = 4, .direct = 1, .access = 7, .invalid = 1, .efer_nx = 1,
+			    .cr0_wp = 1 } },
+		/* a 2-level guest's directory in quadrant 3, passthrough, in SMM */
+		{ 0x01040072, { .level = 2, .has_4_byte_gpte = 1, .quadrant = 3,
+				.passthrough = 1, .smm = 1 } },
+		/* nested NPT: guest_mode, ad_disabled, smep/smap_andnot_wp */
+		{ 0x0003c703, { .level = 3, .access = 7, .smep_andnot_wp = 1,
+				.smap_andnot_wp = 1, .ad_disabled = 1, .guest_mode = 1 } },
+	};
+	struct kvm_role_layout from_btf, table;
+	struct kvm_mmu_role r, t;
+	unsigned int i, j;
+
+	for (i = 0; i < sizeof(kernels) / sizeof(kernels[0]); i++) {
+		struct btf *btf = fixture(kernels[i].series);
+
+		ASSERT_NE(NULL, btf);
+		ASSERT_EQ(0, kvm_role_layout_from_btf(btf, &from_btf));
+		btf__free(btf);
+		ASSERT_EQ(0, kvm_role_layout_builtin(kernels[i].release, &table));
+
+		for (j = 0; j < sizeof(words) / sizeof(words[0]); j++) {
+			struct kvm_mmu_role want = words[j].r;
+
+			want.word = words[j].word;
+			kvm_role_decode(&from_btf, words[j].word, &r);
+			kvm_role_decode(&table, words[j].word, &t);
+			EXPECT_EQ(0, memcmp(&want, &r, sizeof(r))) {
+				char a[128], b[128];
+
+				TH_LOG("%s: 0x%x decodes as '%s', not '%s'", kernels[i].series,
+				       words[j].word, kvm_role_format(&r, a, sizeof(a)),
+				       kvm_role_format(&want, b, sizeof(b)));
+			}
+			EXPECT_EQ(0, memcmp(&t, &r, sizeof(r)));
+		}
+	}
 }
 
 TEST(builtin_layouts_only_for_checked_releases)
@@ -176,44 +316,137 @@ TEST(layout_rejects_bad_fields)
 	EXPECT_EQ(2U, l.nr_fields);
 }
 
-/* A kernel that inserts a field must decode with its own offsets. */
-TEST(btf_layout_follows_the_kernel)
+/*
+ * A kernel that adds a field and moves others (here: "is_mirror" at bit
+ * 12, efer_nx..guest_mode one bit up, no passthrough) decodes with its
+ * own offsets; the new field is there by its name; the one it lacks
+ * decodes as absent, not as some other field's bits.
+ */
+TEST(btf_with_an_unknown_field_follows_the_kernel)
 {
-	static const struct bf moved[] = {
-		{ "level", 4 }, { "has_4_byte_gpte", 1 }, { "quadrant", 2 }, { "direct", 1 },
-		{ "access", 3 }, { "invalid", 1 }, { "is_mirror", 1 }, { "efer_nx", 1 },
-		{ "cr0_wp", 1 }, { NULL, 9 }, { "smm", 8 },
+	static const char * const up[] = {
+		"guest_mode", "ad_disabled", "smap_andnot_wp", "smep_andnot_wp", "cr0_wp", "efer_nx",
 	};
+	struct btf *btf = fixture_copy("6.12");
 	struct kvm_role_layout l;
 	struct kvm_mmu_role r;
-	struct btf *btf = make_role_btf(moved, 11, 4);
+	char why[256];
+	unsigned int i;
 
-	ASSERT_EQ(0, kvm_role_layout_from_btf(btf, &l));
+	ASSERT_NE(NULL, btf);
+	rename_member(btf, "passthrough", "is_mirror");
+	move_member(btf, "is_mirror", 24);	/* out of the way while moving */
+	for (i = 0; i < sizeof(up) / sizeof(up[0]); i++)
+		move_member(btf, up[i], 12 + sizeof(up) / sizeof(up[0]) - i);
+	move_member(btf, "is_mirror", 12);
+	move_member(btf, "smm", 24);
+
+	ASSERT_EQ(0, kvm_role_layout_choose(btf, "the kvm module", "6.12.117+deb12-amd64",
+					    &l, why, sizeof(why)));
 	btf__free(btf);
+	EXPECT_STREQ("BTF of the kvm module", l.source);
 	kvm_role_decode(&l, 1u << 13, &r);
 	EXPECT_EQ(1, r.efer_nx);
 	EXPECT_EQ(0, r.cr0_wp);
+	kvm_role_decode(&l, 1u << 18, &r);
+	EXPECT_EQ(1, r.guest_mode);
 	EXPECT_EQ(KVM_ROLE_ABSENT, r.passthrough);
 	EXPECT_EQ(1, kvm_role_get(&l, 1u << 12, "is_mirror"));
+	EXPECT_EQ(0, kvm_role_get(&l, 1u << 13, "is_mirror"));
 }
 
-TEST(btf_without_the_union_or_with_a_wrong_one)
+/*
+ * No union in the kernel's BTF (a kvm module built without BTF): the
+ * built-in table when there is one for the release, else an error that
+ * says both.
+ */
+TEST(btf_without_the_union)
+{
+	struct btf *btf = fixture_copy("6.12");
+	struct kvm_role_layout l;
+	char why[256];
+
+	ASSERT_NE(NULL, btf);
+	type_of(btf, role_id(btf))->name_off = btf__add_str(btf, "kvm_mmu_page_rolf");
+	EXPECT_EQ(-ENOENT, kvm_role_layout_from_btf(btf, &l));
+
+	EXPECT_EQ(0, kvm_role_layout_choose(btf, "the kvm module", "6.12.117+deb12-amd64",
+					    &l, why, sizeof(why)));
+	EXPECT_STREQ("built-in table for 6.12", l.source);
+
+	EXPECT_EQ(-ENOENT, kvm_role_layout_choose(btf, "the kvm module", "6.13.0-1-amd64",
+						  &l, why, sizeof(why)));
+	EXPECT_STREQ("the kvm module BTF has no union kvm_mmu_page_role (No such file or "
+		     "directory), and no built-in role layout for kernel 6.13.0-1-amd64 "
+		     "(known: 6.1, 6.12)", why);
+	btf__free(btf);
+
+	EXPECT_EQ(-ENOENT, kvm_role_layout_choose(NULL, "no kernel BTF (/sys/kernel/btf/vmlinux: "
+						  "No such file or directory)", "6.13.0",
+						  &l, why, sizeof(why)));
+	EXPECT_NE(NULL, strstr(why, "no kernel BTF (/sys/kernel/btf/vmlinux: No such file"));
+	EXPECT_NE(NULL, strstr(why, "no built-in role layout for kernel 6.13.0"));
+}
+
+/*
+ * The union is there but not in a shape the library reads: an error, and
+ * no fall back to the table of the release, which could not be trusted
+ * for a kernel that declares its role differently.
+ */
+static void expect_unreadable(struct __test_metadata *_metadata, struct btf *btf)
 {
 	struct kvm_role_layout l;
-	struct btf *btf = btf__new_empty();
+	char why[256];
 
-	btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
-	EXPECT_EQ(-ENOENT, kvm_role_layout_from_btf(btf, &l));
-	btf__free(btf);
-
-	btf = make_role_btf(role_6_12, 15, 8);
 	EXPECT_EQ(-EINVAL, kvm_role_layout_from_btf(btf, &l));
+	EXPECT_EQ(-EINVAL, kvm_role_layout_choose(btf, "the kvm module", "6.12.117+deb12-amd64",
+						  &l, why, sizeof(why)));
+	EXPECT_STREQ("the kvm module BTF has an unreadable union kvm_mmu_page_role (Invalid "
+		     "argument); not falling back to a built-in table", why);
 	btf__free(btf);
+}
 
-	/* No level field: nothing a test could rely on. */
-	btf = make_role_btf(role_6_12 + 1, 14, 4);
-	EXPECT_EQ(-EINVAL, kvm_role_layout_from_btf(btf, &l));
-	btf__free(btf);
+TEST(btf_with_a_field_of_an_unknown_kind)
+{
+	struct btf *btf;
+	int ptr;
+
+	/* "smm" a struct (of the union's own bitfields) */
+	btf = fixture_copy("6.12");
+	ASSERT_NE(NULL, btf);
+	role_member(btf, "smm")->type = role_struct_id(btf);
+	expect_unreadable(_metadata, btf);
+
+	/* "access" a pointer */
+	btf = fixture_copy("6.1");
+	ASSERT_NE(NULL, btf);
+	ptr = btf__add_ptr(btf, role_struct_id(btf));
+	ASSERT_LT(0, ptr);
+	role_member(btf, "access")->type = ptr;
+	expect_unreadable(_metadata, btf);
+}
+
+TEST(btf_with_a_wrong_union)
+{
+	struct btf *btf;
+
+	/* 8 bytes: trace events copy a u32 role.word */
+	btf = fixture_copy("6.12");
+	ASSERT_NE(NULL, btf);
+	type_of(btf, role_id(btf))->size = 8;
+	expect_unreadable(_metadata, btf);
+
+	/* no level: nothing a test could rely on */
+	btf = fixture_copy("6.12");
+	ASSERT_NE(NULL, btf);
+	rename_member(btf, "level", "lvl");
+	expect_unreadable(_metadata, btf);
+
+	/* two fields on the same bits: misread */
+	btf = fixture_copy("6.1");
+	ASSERT_NE(NULL, btf);
+	move_member(btf, "direct", 6);
+	expect_unreadable(_metadata, btf);
 }
 
 TEST_HARNESS_MAIN
