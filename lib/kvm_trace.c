@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event-parse.h>
@@ -57,6 +58,41 @@ static struct {
 	char dir[512];
 } live[MAX_TRACES];
 static bool handlers_installed;
+
+/*
+ * What tracing costs the test: wall time spent in this file's calls
+ * (instance, formats, filters, enabling, reading the buffers, removal),
+ * printed once at exit.  The tracepoints' own cost inside KVM while a
+ * phase runs is not in it.
+ */
+enum { COST_CREATE, COST_START, COST_STOP, COST_DESTROY, NR_COSTS };
+static struct {
+	pid_t owner;
+	int captures;
+	size_t events;
+	long long ns[NR_COSTS];
+} cost;
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void print_cost(void)
+{
+	if (cost.owner != getpid())
+		return;
+	ksft_print_msg("tracing overhead: %d kvmmmu captures, %zu events, %.3f s in kvm_trace calls "
+		       "(create %.3f, start %.3f, stop and read %.3f, destroy %.3f)\n",
+		       cost.captures, cost.events,
+		       (cost.ns[COST_CREATE] + cost.ns[COST_START] + cost.ns[COST_STOP] +
+			cost.ns[COST_DESTROY]) / 1e9,
+		       cost.ns[COST_CREATE] / 1e9, cost.ns[COST_START] / 1e9,
+		       cost.ns[COST_STOP] / 1e9, cost.ns[COST_DESTROY] / 1e9);
+}
 
 static const char * const default_events[] = {
 	"kvm_mmu_get_page", "kvm_mmu_sync_page", "kvm_mmu_unsync_page",
@@ -103,6 +139,9 @@ static void install_cleanup_handlers(void)
 	if (handlers_installed)
 		return;
 	handlers_installed = true;
+	/* atexit runs in reverse: the cost is printed after the cleanup. */
+	cost.owner = getpid();
+	atexit(print_cost);
 	atexit(remove_all_at_exit);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		if (!sigaction(sigs[i], NULL, &old) && old.sa_handler == SIG_DFL &&
@@ -234,6 +273,7 @@ static void create_instance(struct kvm_trace *t)
 
 struct kvm_trace *kvm_trace_create(void)
 {
+	long long t0 = now_ns();
 	struct kvm_role_layout layout;
 	struct kvm_trace *t;
 	unsigned int i;
@@ -253,6 +293,8 @@ struct kvm_trace *kvm_trace_create(void)
 		kvm_trace_add_event(t, default_events[i]);
 	kvm_mmu_model_init(&t->model, &layout);
 	create_instance(t);
+	cost.captures++;
+	cost.ns[COST_CREATE] += now_ns() - t0;
 	return t;
 }
 
@@ -359,6 +401,8 @@ static void arm(struct kvm_trace *t)
 
 void kvm_trace_start(struct kvm_trace *t, const char *phase)
 {
+	long long t0 = now_ns();
+
 	if (!t->armed)
 		arm(t);
 	TEST_ASSERT(!t->running, "kvm_trace_start(%s) while phase '%s' runs", phase,
@@ -367,6 +411,7 @@ void kvm_trace_start(struct kvm_trace *t, const char *phase)
 	TEST_ASSERT(t->phase >= 0, "too many trace phases (%d)", KVM_MMU_MAX_PHASES);
 	t->running = true;
 	TEST_ASSERT(!tracefs_trace_on(t->inst), "tracing_on=1 in %s", t->name);
+	cost.ns[COST_START] += now_ns() - t0;
 }
 
 static unsigned long long field(struct tep_event *event, struct tep_record *record,
@@ -409,6 +454,8 @@ static int on_record(struct tep_event *event, struct tep_record *record, int cpu
 
 long long kvm_trace_stop_lossy(struct kvm_trace *t)
 {
+	long long t0 = now_ns();
+
 	TEST_ASSERT(t->running, "kvm_trace_stop() without kvm_trace_start()");
 	t->running = false;
 	TEST_ASSERT(!tracefs_trace_off(t->inst), "tracing_on=0 in %s", t->name);
@@ -416,6 +463,7 @@ long long kvm_trace_stop_lossy(struct kvm_trace *t)
 	/* Consumes the per-CPU buffers: the next phase starts empty. */
 	TEST_ASSERT(!tracefs_iterate_raw_events(t->tep, t->inst, NULL, 0, on_record, t),
 		    "reading the trace of %s failed", t->name);
+	cost.ns[COST_STOP] += now_ns() - t0;
 	return t->lost;
 }
 
@@ -452,6 +500,8 @@ void kvm_trace_print(struct kvm_trace *t)
 
 void kvm_trace_destroy(struct kvm_trace *t)
 {
+	long long t0 = now_ns();
+
 	if (t->inst) {
 		tracefs_trace_off(t->inst);
 		/* Removing the instance drops its enablement and filters too. */
@@ -462,6 +512,8 @@ void kvm_trace_destroy(struct kvm_trace *t)
 	live[t->slot].trace = NULL;
 	if (t->tep)
 		tep_free(t->tep);
+	cost.events += t->model.nr_events;
 	kvm_mmu_model_free(&t->model);
 	free(t);
+	cost.ns[COST_DESTROY] += now_ns() - t0;
 }
