@@ -54,6 +54,17 @@
  * INVLPG, 4.10.4.1).  KVM maps a guest large page with a direct shadow
  * page or a huge SPTE (FNAME(fetch), paging_tmpl.h) and must drop it when
  * the guest's PDE changes (kvm_mmu_track_write(), mmu.c).
+ *
+ * Past KVM bugs of this kind (fixed upstream; mutants/ re-creates the
+ * class in 6.12): PAE roots built from PDPTEs that were not checked, or
+ * shadow pages for not-present PDPTEs ("Check PDPTRs before allocating
+ * PAE roots", 6e0918aec49a; "Use '0' as the one and only value for an
+ * invalid PAE root", c834e5e44fc1): one_pae_pd_shadow_page_per_present_-
+ * pdpte_target and the reserved/not-present PDPTE cases; 2-level quadrant
+ * mix-ups (several fixes around kvm_mmu_child_role()/mmu_alloc_root()):
+ * 2level_pd_shadowed_in_4_quadrants and the 2level_pt_* cases
+ * (mutants pae-root-no-quadrant-for-2level, pae-root-quadrant-for-pae-guest,
+ * pae-root-pt-halves-share-quadrant).
  */
 #include <stdio.h>
 #include <stdlib.h>

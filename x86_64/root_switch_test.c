@@ -46,6 +46,13 @@
  *   (a direct one for the large page), and CR4.PSE is a role bit
  *   (KVM_MMU_CR4_ROLE_BITS, x86.h).
  *
+ * Past KVM bugs of this kind: CR0.WP changes with roots cached (the 2023
+ * CR0.WP series; kvm-unit-tests' check_toggle_cr0_wp), NX treated as
+ * reserved in SPTEs with EFER.NX=0, CR0.WP=0 or SMEP (112022bdb5bc), and
+ * shadow pages of another role reached through a cached root.  Mutants:
+ * roots-root-always-usable, role-cr0-wp-always-set.  This test also found
+ * a new one: docs/defects/kvm-shadow-cr4-pse-stale-sptes.md.
+ *
  * The guest-visible checks run in every configuration; the shadow-page
  * counts only with TDP off.  Guest TLB behaviour that the SDM leaves open
  * (a global entry after MOV CR3) is accepted either way.
