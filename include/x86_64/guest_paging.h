@@ -54,7 +54,11 @@ enum guest_paging_mode {
 #define GP_D		(1ull << 6)
 #define GP_PS		(1ull << 7)
 #define GP_G		(1ull << 8)
-#define GP_PAT_LARGE	(1ull << 12)
+#define GP_PAT_4K	(1ull << 7)	/* PAT in a PTE: PS's position (Tables 4-6, 4-11, 4-20) */
+#define GP_PAT_LARGE	(1ull << 12)	/* PAT in an entry with PS=1 */
+/* IA-32e leaves: protection key, bits 62:59 (4.6.2; Tables 4-16 to 4-20). */
+#define GP_PKEY(k)	((uint64_t)((k) & 0xf) << 59)
+#define GP_PKEY_MASK	GP_PKEY(0xf)
 #define GP_NX		(1ull << 63)
 
 /* Control-register and EFER bits the library and the steps use. */
@@ -69,6 +73,7 @@ enum guest_paging_mode {
 #define GP_CR4_LA57	(1ul << 12)
 #define GP_CR4_SMEP	(1ul << 20)
 #define GP_CR4_SMAP	(1ul << 21)
+#define GP_CR4_PKE	(1ul << 22)
 #define GP_EFER_LME	(1ull << 8)
 #define GP_EFER_LMA	(1ull << 10)
 #define GP_EFER_NX	(1ull << 11)
@@ -79,6 +84,7 @@ enum guest_paging_mode {
 #define GP_PFEC_U	(1u << 2)
 #define GP_PFEC_RSVD	(1u << 3)
 #define GP_PFEC_I	(1u << 4)
+#define GP_PFEC_PK	(1u << 5)
 
 #define GP_VEC_GP	13
 #define GP_VEC_PF	14
@@ -177,6 +183,31 @@ uint64_t guest_paging_level_size(enum guest_paging_mode mode, int level);
 /* Bit position of the VA bits that index a table of this level. */
 int guest_paging_level_shift(enum guest_paging_mode mode, int level);
 bool guest_paging_mode_is_64bit(enum guest_paging_mode mode);
+/* Index of the entry for @va in its level-@level table. */
+int guest_paging_level_index(enum guest_paging_mode mode, int level, uint64_t va);
+
+/*
+ * Entry encodings (SDM Vol. 3A Tables 4-4 to 4-20), pure functions that
+ * the address-space helpers below use and tests/unit/ checks:
+ *
+ * guest_paging_table_entry(): a level-@level entry pointing to the table
+ *   at @pa: P, R/W and U/S (the leaf decides), or only P in a PAE PDPTE
+ *   (Table 4-8: bits 2:1 are reserved there).
+ * guest_paging_leaf_entry(): a level-@level entry mapping the page at @pa
+ *   with @flags; PS is added above level 1, and a 4-MByte PDE of 2-level
+ *   paging holds PA bits 39:32 in its bits 20:13 (PSE-36, Table 4-4).
+ * guest_paging_table_addr(): the table an entry that is not a leaf
+ *   points to.
+ * guest_paging_leaf_addr(): the page a level-@level leaf maps (the PAT
+ *   bit of a large page and the other flags are not address bits).
+ * guest_paging_pat_bit(): where a leaf of this level keeps PAT.
+ */
+uint64_t guest_paging_table_entry(enum guest_paging_mode mode, int level, uint64_t pa);
+uint64_t guest_paging_leaf_entry(enum guest_paging_mode mode, int level, uint64_t pa,
+				 uint64_t flags);
+uint64_t guest_paging_table_addr(enum guest_paging_mode mode, uint64_t entry);
+uint64_t guest_paging_leaf_addr(enum guest_paging_mode mode, int level, uint64_t entry);
+uint64_t guest_paging_pat_bit(enum guest_paging_mode mode, int level);
 
 /*
  * A VM with one vCPU that will run the step engine in @mode.  The vCPU
@@ -267,6 +298,8 @@ int gstep_write_entry(struct paging_vm *pvm, struct guest_as *as, uint64_t va,
 int gstep_cr0(struct paging_vm *pvm, uint64_t set, uint64_t clear);
 int gstep_cr4(struct paging_vm *pvm, uint64_t set, uint64_t clear);
 int gstep_efer(struct paging_vm *pvm, uint64_t set, uint64_t clear);
+/* WRPKRU (CR4.PKE must be 1, or #UD); expects RDPKRU to read it back. */
+int gstep_wrpkru(struct paging_vm *pvm, uint32_t pkru);
 int gstep_sync(struct paging_vm *pvm);
 
 int paging_vm_run_steps(struct paging_vm *pvm);

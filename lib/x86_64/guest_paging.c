@@ -15,30 +15,12 @@
 
 #define GSTEP_SLOT		10
 #define GP_PAGE_SIZE		4096ull
-/* Address bits of an entry; 32-bit paging keeps them below bit 32. */
-#define GP_ADDR_MASK_32		0xfffff000ull
-#define GP_ADDR_MASK_64		0x000ffffffffff000ull
 /* CPUID.01H:EDX.PSE[bit 3], spelled out: 6.1's processor.h has no name for it. */
 #define GP_FEATURE_PSE		KVM_X86_CPU_FEATURE(0x1, 0, EDX, 3)
 
 /* The flat engine images, from lib/guest32/blobs.S. */
 extern const char gstep_engine32_start[], gstep_engine32_end[];
 extern const char gstep_engine64_start[], gstep_engine64_end[];
-
-static int level_index(enum guest_paging_mode mode, int level, uint64_t va)
-{
-	int bits = mode == GUEST_PAGING_32BIT ? 10 : 9;
-
-	/* The PAE PDPT has 4 entries, indexed by VA bits 31:30 (SDM 4.4.1). */
-	if (mode == GUEST_PAGING_PAE && level == 3)
-		bits = 2;
-	return (va >> guest_paging_level_shift(mode, level)) & ((1 << bits) - 1);
-}
-
-static uint64_t addr_mask(enum guest_paging_mode mode)
-{
-	return mode == GUEST_PAGING_32BIT ? GP_ADDR_MASK_32 : GP_ADDR_MASK_64;
-}
 
 bool guest_paging_mode_supported(enum guest_paging_mode mode, const char **why)
 {
@@ -216,17 +198,6 @@ static void write_entry_at(struct paging_vm *pvm, uint64_t gpa, uint64_t val)
 	}
 }
 
-/*
- * Flags of an entry that points to a lower table.  PAE PDPTEs have no
- * R/W, U/S or A: bits 2:1 and 8:5 are reserved (SDM Vol. 3A Table 4-8).
- */
-static uint64_t table_flags(struct paging_vm *pvm, int level)
-{
-	if (pvm->mode == GUEST_PAGING_PAE && level == 3)
-		return GP_P;
-	return GP_P | GP_RW | GP_US;
-}
-
 uint64_t guest_as_entry_gpa(struct guest_as *as, uint64_t va, int level)
 {
 	struct paging_vm *pvm = as->pvm;
@@ -238,18 +209,18 @@ uint64_t guest_as_entry_gpa(struct guest_as *as, uint64_t va, int level)
 	TEST_ASSERT(level >= 1 && level <= levels, "%s has no level-%d entries",
 		    pvm->name, level);
 	for (l = levels; ; l--) {
-		gpa = table + level_index(pvm->mode, l, va) * size;
+		gpa = table + guest_paging_level_index(pvm->mode, l, va) * size;
 		if (l == level)
 			return gpa;
 		e = read_entry_at(pvm, gpa);
 		if (!(e & GP_P)) {
-			e = paging_vm_alloc_table(pvm) | table_flags(pvm, l);
+			e = guest_paging_table_entry(pvm->mode, l, paging_vm_alloc_table(pvm));
 			write_entry_at(pvm, gpa, e);
 		}
 		TEST_ASSERT(!(e & GP_PS) || !guest_paging_has_large_pages(pvm->mode, l),
 			    "%s: VA 0x%lx: the level-%d entry 0x%lx maps a large page",
 			    pvm->name, va, l, e);
-		table = e & addr_mask(pvm->mode);
+		table = guest_paging_table_addr(pvm->mode, e);
 	}
 }
 
@@ -273,13 +244,13 @@ int guest_as_walk(struct guest_as *as, uint64_t va, uint64_t *entries)
 	int l, n = 0;
 
 	for (l = levels; l >= 1; l--) {
-		e = read_entry_at(pvm, table + level_index(pvm->mode, l, va) * size);
+		e = read_entry_at(pvm, table + guest_paging_level_index(pvm->mode, l, va) * size);
 		entries[n++] = e;
 		leaf = l == 1 || ((e & GP_PS) && guest_paging_has_large_pages(pvm->mode, l) &&
 				  (pvm->mode != GUEST_PAGING_32BIT || (pvm->cr4 & GP_CR4_PSE)));
 		if (!(e & GP_P) || leaf)
 			break;
-		table = e & addr_mask(pvm->mode);
+		table = guest_paging_table_addr(pvm->mode, e);
 		/* An address bit above the pool (a reserved one): nothing to read. */
 		if (table < GSTEP_PT_POOL_GPA || table >= GSTEP_PT_POOL_GPA + GSTEP_PT_POOL_SIZE)
 			break;
@@ -308,9 +279,12 @@ void guest_as_map(struct guest_as *as, uint64_t va, uint64_t gpa, int level, uin
 		TEST_ASSERT(guest_paging_has_large_pages(as->pvm->mode, level),
 			    "%s has no large pages at level %d",
 			    guest_paging_mode_name(as->pvm->mode), level);
-		flags |= GP_PS;
 	}
-	guest_as_write_entry(as, va, level, gpa | flags);
+	TEST_ASSERT(guest_paging_leaf_addr(as->pvm->mode, level,
+					   guest_paging_leaf_entry(as->pvm->mode, level, gpa, 0)) == gpa,
+		    "%s: GPA 0x%lx cannot be mapped by a level-%d entry",
+		    guest_paging_mode_name(as->pvm->mode), gpa, level);
+	guest_as_write_entry(as, va, level, guest_paging_leaf_entry(as->pvm->mode, level, gpa, flags));
 }
 
 void guest_as_unmap(struct guest_as *as, uint64_t va, int level)

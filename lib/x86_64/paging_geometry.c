@@ -59,3 +59,75 @@ bool guest_paging_has_large_pages(enum guest_paging_mode mode, int level)
 		return mode != GUEST_PAGING_OFF;
 	return level == 3 && guest_paging_mode_is_64bit(mode);
 }
+
+/*
+ * 9 VA bits per level (10 in 2-level paging, SDM 4.3), but the PAE PDPT
+ * has 4 entries, indexed by VA bits 31:30 (4.4.1).
+ */
+int guest_paging_level_index(enum guest_paging_mode mode, int level, uint64_t va)
+{
+	int bits = mode == GUEST_PAGING_32BIT ? 10 : 9;
+
+	if (mode == GUEST_PAGING_PAE && level == 3)
+		bits = 2;
+	return (va >> guest_paging_level_shift(mode, level)) & ((1 << bits) - 1);
+}
+
+/* Bits hi..lo. */
+static uint64_t geo_bits(int hi, int lo)
+{
+	return (hi >= 63 ? ~0ull : (1ull << (hi + 1)) - 1) & ~((1ull << lo) - 1);
+}
+
+/*
+ * Address fields: bits 31:12 in 2-level paging (Tables 4-5, 4-6), bits
+ * (M-1):12 with M up to 52 in PAE and IA-32e paging (Tables 4-8 to 4-20).
+ */
+uint64_t guest_paging_table_addr(enum guest_paging_mode mode, uint64_t entry)
+{
+	return entry & (mode == GUEST_PAGING_32BIT ? geo_bits(31, 12) : geo_bits(51, 12));
+}
+
+uint64_t guest_paging_table_entry(enum guest_paging_mode mode, int level, uint64_t pa)
+{
+	if (mode == GUEST_PAGING_PAE && level == 3)
+		return pa | GP_P;
+	return pa | GP_P | GP_RW | GP_US;
+}
+
+/* PSE-36: a 4-MByte PDE keeps PA bits 39:32 in bits 20:13 (Table 4-4). */
+#define PSE36_SHIFT	(32 - 13)
+#define PSE36_FIELD	geo_bits(20, 13)
+
+uint64_t guest_paging_leaf_entry(enum guest_paging_mode mode, int level, uint64_t pa,
+				 uint64_t flags)
+{
+	if (level == 1)
+		return pa | flags;
+	if (mode == GUEST_PAGING_32BIT)
+		return (pa & geo_bits(31, 22)) | ((pa >> PSE36_SHIFT) & PSE36_FIELD) |
+		       flags | GP_PS;
+	return pa | flags | GP_PS;
+}
+
+/*
+ * A leaf's address field starts at the page's size: bit 12 (4K), 21 (2M),
+ * 22 (4M), 30 (1G); bit 12 of a large page is PAT (Tables 4-4, 4-10,
+ * 4-16, 4-18).
+ */
+uint64_t guest_paging_leaf_addr(enum guest_paging_mode mode, int level, uint64_t entry)
+{
+	int lo = guest_paging_level_shift(mode, level);
+
+	if (mode == GUEST_PAGING_32BIT && level == 2)
+		return (entry & geo_bits(31, 22)) | ((entry & PSE36_FIELD) << PSE36_SHIFT);
+	if (mode == GUEST_PAGING_32BIT)
+		return entry & geo_bits(31, 12);
+	return entry & geo_bits(51, lo);
+}
+
+/* PAT is bit 7 of a PTE, and bit 12 of a PDE or PDPTE with PS=1. */
+uint64_t guest_paging_pat_bit(enum guest_paging_mode mode, int level)
+{
+	return level == 1 ? GP_PAT_4K : GP_PAT_LARGE;
+}
