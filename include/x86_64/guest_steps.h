@@ -94,6 +94,7 @@ enum gstep_op {
 	GSTEP_CR4,		/* the same for cr4 */
 	GSTEP_EFER,		/* the same for the EFER MSR */
 	GSTEP_SYNC,		/* ucall(SYNC, step index): the host acts */
+	GSTEP_WRPKRU,		/* pkru = val (needs CR4.PKE); value = RDPKRU */
 	GSTEP_NR_OPS,
 };
 

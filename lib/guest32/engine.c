@@ -221,6 +221,16 @@ static void wrmsr(uint32_t msr, uint64_t val)
 		     : "memory");
 }
 
+/* WRPKRU and RDPKRU want ECX = 0 (and EDX = 0 for WRPKRU): SDM Vol. 2B. */
+static uint32_t wrpkru(uint32_t pkru)
+{
+	uint32_t v;
+
+	asm volatile("wrpkru" : : "a"(pkru), "c"(0), "d"(0) : "memory");
+	asm volatile("rdpkru" : "=a"(v) : "c"(0) : "edx");
+	return v;
+}
+
 static uint64_t do_step(uint32_t i, volatile struct gstep *s)
 {
 	uintptr_t addr = (uintptr_t)s->addr;
@@ -258,6 +268,8 @@ static uint64_t do_step(uint32_t i, volatile struct gstep *s)
 	case GSTEP_SYNC:
 		ucall(GSTEP_UCALL_SYNC, i, 0, 0, 0);
 		return 0;
+	case GSTEP_WRPKRU:
+		return wrpkru((uint32_t)s->val);
 	}
 	GSTEP_ASSERT(0, s->op, i);
 	return 0;

@@ -25,6 +25,7 @@ static const char *const op_names[GSTEP_NR_OPS] = {
 	[GSTEP_CR4] = "cr4",
 	[GSTEP_EFER] = "efer",
 	[GSTEP_SYNC] = "sync",
+	[GSTEP_WRPKRU] = "wrpkru",
 };
 
 static int add_step_flags(struct paging_vm *pvm, enum gstep_op op, uint16_t flags,
@@ -133,6 +134,11 @@ int gstep_cr4(struct paging_vm *pvm, uint64_t set, uint64_t clear)
 int gstep_efer(struct paging_vm *pvm, uint64_t set, uint64_t clear)
 {
 	return add_step(pvm, GSTEP_EFER, 0, 0, set, clear, EXPECT_OK());
+}
+
+int gstep_wrpkru(struct paging_vm *pvm, uint32_t pkru)
+{
+	return add_step(pvm, GSTEP_WRPKRU, 0, 0, pkru, 0, EXPECT_VALUE(pkru));
 }
 
 int gstep_sync(struct paging_vm *pvm)
@@ -262,6 +268,7 @@ static int describe_step(char *buf, size_t len, const struct gstep *s)
 	case GSTEP_INVLPG:
 		return n + snprintf(buf, len, "%s 0x%lx", op, s->addr);
 	case GSTEP_WRITE_CR3:
+	case GSTEP_WRPKRU:
 		return n + snprintf(buf, len, "%s <- 0x%lx", op, s->val);
 	case GSTEP_CR0:
 	case GSTEP_CR4:
