@@ -8,10 +8,10 @@
  *
  * Scope: the permission and reserved-bit checks of one translation (the
  * entries the walk reads, top level first), CPL 0 or 3, read/write/fetch,
- * with CR0.WP, CR4.PSE/SMEP/SMAP, EFER.NXE, EFLAGS.AC = 0, and the #PF
- * error code.  PAE PDPTEs are taken as loaded into the PDPTE registers
+ * with CR0.WP, CR4.PSE/SMEP/SMAP, EFER.NXE, EFLAGS.AC = 0, protection
+ * keys of user-mode addresses (CR4.PKE, PKRU), and the #PF error code.  PAE PDPTEs are taken as loaded into the PDPTE registers
  * already (their reserved bits fault at MOV CR3, with #GP).  Not
- * modelled: TLBs, A/D updates, protection keys, CET.
+ * modelled: TLBs, A/D updates, supervisor protection keys (CR4.PKS), CET.
  */
 #ifndef SELFTEST_KVM_PAGING_MODEL_H
 #define SELFTEST_KVM_PAGING_MODEL_H
@@ -31,6 +31,9 @@ struct pm_env {
 	enum guest_paging_mode mode;
 	int maxphyaddr;		/* CPUID.80000008H:EAX[7:0] */
 	bool wp, pse, smep, smap, nxe;
+	/* CR4.PKE and PKRU: AD (bit 2i) and WD (bit 2i+1) of key i (4.6.2). */
+	bool pke;
+	uint32_t pkru;
 };
 
 struct pm_outcome {

@@ -78,6 +78,27 @@ static int top_level(enum guest_paging_mode mode)
 	return guest_paging_levels(mode);
 }
 
+/*
+ * SDM Vol. 3A 4.6.2 "Protection Keys": with IA-32e paging and CR4.PKE = 1,
+ * a data access to a user-mode address (U/S = 1 at every level) whose
+ * leaf has protection key i is denied if PKRU.ADi = 1, and a write is
+ * denied if PKRU.WDi = 1 and the access is a user-mode one or CR0.WP = 1;
+ * supervisor-mode accesses are subject to PKRU too.  Instruction fetches
+ * ignore PKRU.  4.7: such a denial sets PK (bit 5) in the error code,
+ * whether or not the other rights deny the access as well.
+ */
+static bool pkru_denies(const struct pm_env *env, uint64_t leaf, bool us,
+			enum pm_access access, bool user)
+{
+	uint32_t key = (leaf & GP_PKEY_MASK) >> 59;
+	bool ad = env->pkru >> (2 * key) & 1;
+	bool wd = env->pkru >> (2 * key + 1) & 1;
+
+	if (!env->pke || !is_ia32e(env->mode) || !us || access == PM_FETCH)
+		return false;
+	return ad || (wd && access == PM_WRITE && (user || env->wp));
+}
+
 struct pm_outcome pm_access(const struct pm_env *env, const uint64_t *entries, int nr,
 			    enum pm_access access, bool user)
 {
@@ -118,6 +139,10 @@ struct pm_outcome pm_access(const struct pm_env *env, const uint64_t *entries, i
 
 	/* 4.6.1: the rights of the translation against the access. */
 	o.error_code |= GP_PFEC_P;
+	if (pkru_denies(env, entries[nr - 1], us, access, user)) {
+		o.error_code |= GP_PFEC_PK;
+		return o;
+	}
 	if (user) {
 		if (!us || (access == PM_WRITE && !rw) || (access == PM_FETCH && xd))
 			return o;
@@ -174,6 +199,9 @@ struct pm_case {
 #define E32(...)	{ .mode = GUEST_PAGING_32BIT, .maxphyaddr = 40, __VA_ARGS__ }
 #define EPAE(...)	{ .mode = GUEST_PAGING_PAE, .maxphyaddr = 40, __VA_ARGS__ }
 #define E64(...)	{ .mode = GUEST_PAGING_4LEVEL, .maxphyaddr = 40, __VA_ARGS__ }
+#define UPPER64		P | RW | US, P | RW | US, P | RW | US
+/* PKRU: AD of key 1, WD of key 2 (4.6.2, Figure 4-12 "Format of PKRU"). */
+#define PKRU_AD1_WD2	((1u << 2) | (1u << 5))
 
 static const struct pm_case cases[] = {
 	{ "32-bit: supervisor read, read-only page",
@@ -234,6 +262,50 @@ static const struct pm_case cases[] = {
 	{ "4-level: user fetch, XD=1 in the PML4E, NXE=1 (4.6.2)",
 	  E64(.nxe = 1), { P | RW | US | NX, P | RW | US, P | RW | US, P | US }, 4,
 	  PM_FETCH, true, true, 0x15 },
+	{ "4-level: PKE=1, user read, key 1 AD=1 (4.6.2, 4.7: PK)",
+	  E64(.pke = 1, .pkru = PKRU_AD1_WD2), { UPPER64, P | RW | US | GP_PKEY(1) }, 4,
+	  PM_READ, true, true, 0x25 },
+	{ "4-level: PKE=1, user fetch, key 1 AD=1: fetches ignore PKRU (4.6.2)",
+	  E64(.pke = 1, .pkru = PKRU_AD1_WD2), { UPPER64, P | RW | US | GP_PKEY(1) }, 4,
+	  PM_FETCH, true, false, 0 },
+	{ "4-level: PKE=1, user write, key 2 WD=1, WP=0 (4.6.2)",
+	  E64(.pke = 1, .pkru = PKRU_AD1_WD2), { UPPER64, P | RW | US | GP_PKEY(2) }, 4,
+	  PM_WRITE, true, true, 0x27 },
+	{ "4-level: PKE=1, user read, key 2 WD=1 (4.6.2)",
+	  E64(.pke = 1, .pkru = PKRU_AD1_WD2), { UPPER64, P | RW | US | GP_PKEY(2) }, 4,
+	  PM_READ, true, false, 0 },
+	{ "4-level: PKE=1, supervisor write to a user page, key 2 WD=1, WP=0 (4.6.2)",
+	  E64(.pke = 1, .pkru = PKRU_AD1_WD2), { UPPER64, P | RW | US | GP_PKEY(2) }, 4,
+	  PM_WRITE, false, false, 0 },
+	{ "4-level: PKE=1, supervisor write to a user page, key 2 WD=1, WP=1 (4.6.2)",
+	  E64(.pke = 1, .wp = 1, .pkru = PKRU_AD1_WD2), { UPPER64, P | RW | US | GP_PKEY(2) }, 4,
+	  PM_WRITE, false, true, 0x23 },
+	{ "4-level: PKE=1, supervisor read of a user page, key 1 AD=1 (4.6.2)",
+	  E64(.pke = 1, .pkru = PKRU_AD1_WD2), { UPPER64, P | RW | US | GP_PKEY(1) }, 4,
+	  PM_READ, false, true, 0x21 },
+	{ "4-level: PKE=1, key 1 AD=1 in a supervisor page: PKRU does not apply (4.6.2)",
+	  E64(.pke = 1, .pkru = PKRU_AD1_WD2), { UPPER64, P | RW | GP_PKEY(1) }, 4,
+	  PM_READ, false, false, 0 },
+	{ "4-level: PKE=1, U/S=0 in the PDE: not a user-mode address, no PK (4.6.2)",
+	  E64(.pke = 1, .pkru = PKRU_AD1_WD2),
+	  { P | RW | US, P | RW | US, P | RW, P | RW | US | GP_PKEY(1) }, 4,
+	  PM_READ, true, true, 0x5 },
+	{ "4-level: PKE=1, user write to a read-only page, key 1 AD=1: PK too (4.7)",
+	  E64(.pke = 1, .pkru = PKRU_AD1_WD2), { UPPER64, P | US | GP_PKEY(1) }, 4,
+	  PM_WRITE, true, true, 0x27 },
+	{ "4-level: PKE=0: key 1 AD=1 in PKRU has no effect (4.6.2)",
+	  E64(.pke = 0, .pkru = PKRU_AD1_WD2), { UPPER64, P | RW | US | GP_PKEY(1) }, 4,
+	  PM_READ, true, false, 0 },
+	{ "4-level: PKE=1, SMAP, supervisor read of a user page, key 0: SMAP only (4.6.1)",
+	  E64(.pke = 1, .smap = 1, .pkru = PKRU_AD1_WD2), { UPPER64, P | RW | US }, 4,
+	  PM_READ, false, true, 0x1 },
+	{ "PAE: bits 62:59 (the IA-32e key field) are reserved (Table 4-11)",
+	  EPAE(.nxe = 1, .pke = 1, .pkru = PKRU_AD1_WD2), { P, P | RW | US, P | RW | US | GP_PKEY(1) },
+	  3, PM_READ, true, true, 0xd },
+	{ "4-level: 1-GByte PDPTE with bit 29 set (Table 4-16)",
+	  E64(.nxe = 1), { P | RW, P | RW | PS | BIT64(29) }, 2, PM_READ, false, true, 0x9 },
+	{ "4-level: 1-GByte PDPTE with PAT (bit 12) set (Table 4-16)",
+	  E64(.nxe = 1), { P | RW, P | RW | PS | BIT64(12) }, 2, PM_READ, false, false, 0 },
 	{ "4-level: 1-GByte PDPTE with bit 13 set (Table 4-16)",
 	  E64(.nxe = 1), { P | RW, P | RW | PS | BIT64(13) }, 2, PM_READ, false, true, 0x9 },
 };
