@@ -850,6 +850,259 @@ static int run_reserved(const struct mode_case *c, bool tdp, int *nr_checks)
 	return n;
 }
 
+/* Issue the six accesses of the matrix at @va, each expecting what @env predicts. */
+static int model_accesses(struct paging_vm *pvm, struct guest_as *as, const struct pm_env *env,
+			  uint64_t va, bool tdp)
+{
+	struct gstep_expect x;
+	uint64_t entries[5];
+	int n, a;
+	bool user;
+
+	n = guest_as_walk(as, va, entries);
+	for (a = 0; a < 6; a++) {
+		user = a >= 3;
+		x = pm_expect(env, entries, n, a % 3, user, va, RET_INSN);
+		/* QEMU's TCG walker: RSVD without P (see "efer.nxe"). */
+		if (tdp && (x.value & GP_PFEC_RSVD))
+			x.ec_ignore = GP_PFEC_P;
+		if (a % 3 == PM_READ)
+			(user ? gstep_load_user : gstep_load)(pvm, va, 1, x);
+		else if (a % 3 == PM_WRITE)
+			(user ? gstep_store_user : gstep_store)(pvm, va, 1, RET_INSN, x);
+		else
+			(user ? gstep_exec_user : gstep_exec)(pvm, va, x);
+	}
+	return 6;
+}
+
+/*
+ * Protection keys (SDM Vol. 3A 4.6.2), IA-32e modes only: leaves with
+ * keys in bits 62:59, the guest sets CR4.PKE and loads PKRU with WRPKRU.
+ * Data accesses to user-mode addresses (U/S = 1 at every level) obey
+ * PKRU.AD and PKRU.WD of the leaf's key, supervisor accesses included
+ * (WD for those only with CR0.WP = 1); instruction fetches and
+ * supervisor-mode pages ignore PKRU; a denial sets PK in the error code
+ * (4.7).  The TLB keeps a page's key, not what PKRU allows (4.10.2.2), so
+ * each WRPKRU takes effect without any invalidation: the same pages are
+ * accessed under several PKRU values with no INVLPG or MOV CR3 between.
+ * With CR4.PKE = 0 the key field is ignored (Table 4-20), whatever PKRU
+ * holds.  Expectations: the reference model.
+ *
+ * Under TDP this is the CPU's page walk; KVM's own copy of these rules
+ * (mmu.c update_pkru_bitmask(), mmu.h permission_fault()) serves its
+ * emulator and the shadow MMU, but KVM 6.12 offers PKU to guests only
+ * with TDP on (cpuid.c kvm_set_cpu_caps(): "PKU not yet implemented for
+ * shadow paging"), so with TDP off only the CR4.PKE = 0 half runs.
+ */
+#define PKEY_BASE	(3ull << 39)		/* PML4 index 3 */
+#define PKRU_AD(k)	(1u << (2 * (k)))
+#define PKRU_WD(k)	(2u << (2 * (k)))
+
+static const int pkeys[] = { 0, 1, 2, 3, 15 };
+/* Leaves: user read-write, user read-only, supervisor read-write. */
+static const uint64_t pkey_leaf_rights[] = { GP_RW | GP_US, GP_US, GP_RW };
+static const uint32_t pkru_values[] = {
+	0,
+	PKRU_AD(1) | PKRU_WD(2) | PKRU_AD(3) | PKRU_WD(3) | PKRU_WD(15),
+	0x45555554,	/* AD for every key but 0 and 14 */
+	0x8aaaaaab,	/* AD for key 0, WD for every other but 14 */
+};
+/*
+ * Key of the engine's user stack, never denied above: a user-mode EXEC
+ * step's CALL pushes its return address there (a user-mode data write).
+ */
+#define PKEY_STACK	14
+static const struct setting pkey_settings[] = {
+	{ "pke=1 wp=0",		0, 1, 0, 0 },
+	{ "pke=1 wp=1",		1, 1, 0, 0 },
+	{ "pke=1 wp=1 smap=1",	1, 1, 0, 1 },
+};
+
+static uint64_t pkey_va(int r, int k)
+{
+	return PKEY_BASE + (r * ARRAY_SIZE(pkeys) + k) * 4096;
+}
+
+/* @pke: run the CR4.PKE = 1 settings; else CR4.PKE = 0 after PKRU = ~0 if possible. */
+static int run_pkeys(const struct mode_case *c, bool tdp, bool pke, int *nr_checks)
+{
+	struct pm_env env = { .mode = c->mode, .maxphyaddr = guest_paging_maxphyaddr() };
+	bool has_pku = kvm_cpu_has(X86_FEATURE_PKU);
+	const struct setting *st;
+	struct paging_vm *pvm;
+	struct guest_as *as;
+	uint64_t page;
+	int r, k, i, bad;
+
+	pvm = paging_vm_create(c->mode);
+	pvm->name = c->name;
+	as = guest_as_create(pvm);
+	page = paging_vm_alloc(pvm, 4096, 4096);
+	*(uint8_t *)paging_vm_hva(pvm, page) = RET_INSN;
+	for (r = 0; r < ARRAY_SIZE(pkey_leaf_rights); r++)
+		for (k = 0; k < ARRAY_SIZE(pkeys); k++)
+			guest_as_map(as, pkey_va(r, k), page, 1,
+				     GP_P | pkey_leaf_rights[r] | GP_PKEY(pkeys[k]));
+	guest_as_write_entry(as, GSTEP_USER_STACK_GPA, 1,
+			     guest_as_read_entry(as, GSTEP_USER_STACK_GPA, 1) | GP_PKEY(PKEY_STACK));
+	env.nxe = pvm->efer & GP_EFER_NX;
+	*nr_checks = 0;
+
+	if (!pke) {
+		gstep_phase(pvm, "pke=0: key field ignored");
+		env.wp = true;
+		if (has_pku) {
+			/* Every key denied in PKRU, then CR4.PKE = 0 (4.6.2). */
+			gstep_cr4(pvm, GP_CR4_PKE, 0);
+			gstep_wrpkru(pvm, ~0u);
+			gstep_cr4(pvm, 0, GP_CR4_PKE);
+			env.pkru = ~0u;
+		}
+		gstep_switch_as(pvm, as);
+		for (r = 0; r < ARRAY_SIZE(pkey_leaf_rights); r++)
+			for (k = 0; k < ARRAY_SIZE(pkeys); k++)
+				*nr_checks += model_accesses(pvm, as, &env, pkey_va(r, k), tdp);
+	}
+	for (st = pkey_settings; pke && st < pkey_settings + ARRAY_SIZE(pkey_settings); st++) {
+		if (st->smap && !kvm_cpu_has(X86_FEATURE_SMAP))
+			continue;
+		gstep_phase(pvm, st->name);
+		gstep_cr0(pvm, st->wp ? GP_CR0_WP : 0, st->wp ? 0 : GP_CR0_WP);
+		gstep_cr4(pvm, GP_CR4_PKE | (st->smap ? GP_CR4_SMAP : 0),
+			  st->smap ? 0 : GP_CR4_SMAP);
+		gstep_switch_as(pvm, as);
+		env.wp = st->wp;
+		env.smap = st->smap;
+		env.pke = true;
+		for (i = 0; i < ARRAY_SIZE(pkru_values); i++) {
+			gstep_wrpkru(pvm, pkru_values[i]);
+			env.pkru = pkru_values[i];
+			for (r = 0; r < ARRAY_SIZE(pkey_leaf_rights); r++)
+				for (k = 0; k < ARRAY_SIZE(pkeys); k++)
+					*nr_checks += model_accesses(pvm, as, &env,
+								     pkey_va(r, k), tdp);
+		}
+	}
+	bad = paging_vm_run_steps(pvm);
+	paging_vm_free(pvm);
+	return bad;
+}
+
+static const char *pkeys_unsupported(const struct kvm_mmu_config *cfg)
+{
+	if (kvm_cpu_has(X86_FEATURE_PKU))
+		return NULL;
+	if (!cfg->tdp)
+		return "KVM offers no PKU to guests with TDP off (cpuid.c kvm_set_cpu_caps(): \"PKU not yet implemented for shadow paging\")";
+	if (!this_cpu_has(X86_FEATURE_PKU))
+		return "the CPU has no PKU";
+	return "KVM offers no PKU to guests: the host kernel did not enable it (no OSPKE; cpuid.c kvm_set_cpu_caps())";
+}
+
+/*
+ * 1-GByte pages (PDPTE with PS = 1, IA-32e paging with CPUID.80000001H:
+ * EDX.Page1GB; SDM 4.5.4, Table 4-16), next to PDPTEs of the same PDPT
+ * that reference 4K tables (the engine's).  A 1G leaf maps GPA 0, which
+ * holds the test's memslot: VA bits 29:0 are the offset.  Checked: loads
+ * and stores through two 1G leaves, one with PAT (bit 12, not an address
+ * bit) set; the guest turning a 1G leaf into a pointer to 4K tables and
+ * back through the tables' alias, with INVLPG (4.10.4.1); R/W, U/S, XD
+ * of a 1G leaf against the model; bits 29:13 and MAXPHYADDR of a 1G
+ * leaf reserved (Table 4-16: #PF with RSVD).  PAE has no 1G pages: PS is
+ * one of a PAE PDPTE's reserved bits, which pae_root_test checks (#GP at
+ * MOV CR3, SDM 4.4.1).
+ */
+#define VA_1G_A		(3ull << 30)
+#define VA_1G_PAT	(2ull << 30)
+#define VA_1G_MATRIX	(1ull << 39)		/* PML4 index 1 */
+
+static int run_1g(const struct mode_case *c, bool tdp, int *nr_checks)
+{
+	struct pm_env env = { .mode = c->mode, .maxphyaddr = guest_paging_maxphyaddr() };
+	const uint64_t rw = GP_P | GP_RW, size = 1ull << 30;
+	const int rsvd[] = { 13, 20, 29, env.maxphyaddr };
+	uint64_t a, b, ret, pd, pt, va;
+	struct paging_vm *pvm;
+	struct guest_as *as;
+	int i, k, wp, bad;
+
+	pvm = paging_vm_create(c->mode);
+	pvm->name = c->name;
+	as = guest_as_create(pvm);
+	guest_as_map_tables(as, VA_TABLES);
+	a = paging_vm_alloc(pvm, 4096, 4096);
+	b = paging_vm_alloc(pvm, 4096, 4096);
+	ret = paging_vm_alloc(pvm, 4096, 4096);
+	fill(pvm, a, 4096, TAG_A);
+	fill(pvm, b, 4096, TAG_B);
+	*(uint8_t *)paging_vm_hva(pvm, ret) = RET_INSN;
+	guest_as_map(as, VA_1G_A, 0, 3, rw);
+	guest_as_map(as, VA_1G_PAT, 0, 3, rw | GP_PAT_LARGE);
+
+	/* 4K tables for VA_1G_A that map a's offset to b, for the guest to link in. */
+	pd = paging_vm_alloc_table(pvm);
+	pt = paging_vm_alloc_table(pvm);
+	((uint64_t *)paging_vm_hva(pvm, pd))[guest_paging_level_index(c->mode, 2, a)] =
+		guest_paging_table_entry(c->mode, 2, pt);
+	((uint64_t *)paging_vm_hva(pvm, pt))[guest_paging_level_index(c->mode, 1, a)] =
+		guest_paging_leaf_entry(c->mode, 1, b, rw);
+	*nr_checks = 0;
+
+	gstep_phase(pvm, "1g: access");
+	gstep_load(pvm, VA_1G_A + a, 4, EXPECT_VALUE(TAG_A));
+	gstep_load(pvm, VA_1G_A + a + 4092, 4, EXPECT_VALUE(~TAG_A));
+	gstep_load(pvm, VA_1G_A + b, 4, EXPECT_VALUE(TAG_B));
+	gstep_store(pvm, VA_1G_A + a + 8, 4, 0x5a5a5a5a, EXPECT_OK());
+	gstep_load(pvm, VA_1G_PAT + a + 8, 4, EXPECT_VALUE(0x5a5a5a5a));
+	gstep_load(pvm, VA_1G_PAT + b, 4, EXPECT_VALUE(TAG_B));
+	*nr_checks += 6;
+
+	gstep_phase(pvm, "1g: pdpte made a pointer to 4K tables, invlpg");
+	gstep_write_entry(pvm, as, VA_1G_A, 3, guest_paging_table_entry(c->mode, 3, pd));
+	gstep_invlpg(pvm, VA_1G_A + a);
+	gstep_load(pvm, VA_1G_A + a, 4, EXPECT_VALUE(TAG_B));
+	gstep_load(pvm, VA_1G_A + b, 4, EXPECT_PF(0, VA_1G_A + b));
+	gstep_load(pvm, VA_1G_PAT + a, 4, EXPECT_VALUE(TAG_A));
+
+	gstep_phase(pvm, "1g: pdpte made a 1G leaf again, invlpg");
+	gstep_write_entry(pvm, as, VA_1G_A, 3, guest_paging_leaf_entry(c->mode, 3, 0, rw));
+	gstep_invlpg(pvm, VA_1G_A + a);
+	gstep_invlpg(pvm, VA_1G_A + b);
+	gstep_load(pvm, VA_1G_A + a, 4, EXPECT_VALUE(TAG_A));
+	gstep_load(pvm, VA_1G_A + b, 4, EXPECT_VALUE(TAG_B));
+	*nr_checks += 5;
+
+	/* R/W, U/S, XD of 1G leaves, then one reserved bit per leaf. */
+	for (k = 0; k < 8; k++)
+		guest_as_map(as, VA_1G_MATRIX + k * size, 0, 3, GP_P | combo(k, 3));
+	for (i = 0; i < ARRAY_SIZE(rsvd); i++) {
+		va = VA_1G_MATRIX + (8 + i) * size;
+		guest_as_map(as, va, 0, 3, GP_P | GP_RW | GP_US);
+		if (rsvd[i] < 52)
+			guest_as_write_entry(as, va, 3, guest_as_read_entry(as, va, 3) |
+					     1ull << rsvd[i]);
+	}
+	env.nxe = pvm->efer & GP_EFER_NX;
+	for (wp = 0; wp < 2; wp++) {
+		gstep_phase(pvm, wp ? "1g: rights, wp=1" : "1g: rights, wp=0");
+		gstep_cr0(pvm, wp ? GP_CR0_WP : 0, wp ? 0 : GP_CR0_WP);
+		gstep_switch_as(pvm, as);
+		env.wp = wp;
+		for (k = 0; k < 8 + ARRAY_SIZE(rsvd); k++)
+			*nr_checks += model_accesses(pvm, as, &env,
+						     VA_1G_MATRIX + k * size + ret, tdp);
+	}
+	bad = paging_vm_run_steps(pvm);
+	paging_vm_free(pvm);
+	return bad;
+}
+
+static bool is_ia32e_4k(const struct mode_case *c)
+{
+	return c->level == 1 && guest_paging_mode_is_64bit(c->mode);
+}
+
 /* The matrix runs once per mode, with the 4K case; XD needs PAE or IA-32e. */
 static bool has_nxe_result(const struct mode_case *c)
 {
@@ -927,6 +1180,41 @@ static void report_matrix(const struct mode_case *c, const struct kvm_mmu_config
 	}
 }
 
+/* Protection keys and 1G pages, in the 4K case of each IA-32e mode. */
+static void report_ia32e(const struct mode_case *c, const struct kvm_mmu_config *cfg,
+			 const char *why)
+{
+	const char *name = kvm_mmu_config_name(cfg);
+	const char *no_pku = why ? why : pkeys_unsupported(cfg);
+	int bad, nr;
+
+	if (why) {
+		ksft_test_result_skip("%s_pkey_field_ignored_without_pke: %s\n", c->name, why);
+	} else {
+		bad = run_pkeys(c, cfg->tdp, false, &nr);
+		ksft_print_msg("%s: CR4.PKE=0, keys in leaves%s: %d checks, %d mismatches\n",
+			       c->name, kvm_cpu_has(X86_FEATURE_PKU) ? ", PKRU=~0" : "",
+			       nr, bad);
+		ksft_test_result(!bad, "%s_pkey_field_ignored_without_pke_%s\n", c->name, name);
+	}
+	if (no_pku) {
+		ksft_test_result_skip("%s_pkeys: %s\n", c->name, no_pku);
+	} else {
+		bad = run_pkeys(c, cfg->tdp, true, &nr);
+		ksft_print_msg("%s: protection keys: %d checks, %d mismatches\n", c->name, nr, bad);
+		ksft_test_result(!bad, "%s_pkeys_%s\n", c->name, name);
+	}
+	if (!why && !kvm_cpu_has(X86_FEATURE_GBPAGES))
+		why = "KVM offers no 1-GByte pages to guests (CPUID.80000001H:EDX.Page1GB)";
+	if (why) {
+		ksft_test_result_skip("%s_1g_pages: %s\n", c->name, why);
+	} else {
+		bad = run_1g(c, cfg->tdp, &nr);
+		ksft_print_msg("%s: 1G pages: %d checks, %d mismatches\n", c->name, nr, bad);
+		ksft_test_result(!bad, "%s_1g_pages_%s\n", c->name, name);
+	}
+}
+
 int main(int argc, char *argv[])
 {
 	struct kvm_mmu_config cfg;
@@ -938,7 +1226,7 @@ int main(int argc, char *argv[])
 	kvm_mmu_config_print(&cfg);
 	kvm_mmu_config_require_standard(&cfg);
 	for (i = 0; i < ARRAY_SIZE(cases); i++)
-		plan += 1 + nr_matrix_results(&cases[i]);
+		plan += 1 + nr_matrix_results(&cases[i]) + 3 * is_ia32e_4k(&cases[i]);
 	ksft_set_plan(plan);
 
 	/* The model first: a disagreement with the SDM cases voids the rest. */
@@ -956,6 +1244,8 @@ int main(int argc, char *argv[])
 					 kvm_mmu_config_name(&cfg));
 		}
 		report_matrix(&cases[i], &cfg, why);
+		if (is_ia32e_4k(&cases[i]))
+			report_ia32e(&cases[i], &cfg, why);
 	}
 	ksft_finished();
 }
