@@ -300,6 +300,14 @@ int gstep_cr4(struct paging_vm *pvm, uint64_t set, uint64_t clear);
 int gstep_efer(struct paging_vm *pvm, uint64_t set, uint64_t clear);
 /* WRPKRU (CR4.PKE must be 1, or #UD); expects RDPKRU to read it back. */
 int gstep_wrpkru(struct paging_vm *pvm, uint32_t pkru);
+/*
+ * OUTSB from / INSB to @va at CPL 0: string I/O, which KVM emulates, so
+ * the access to @va is checked by KVM's walk of the guest's tables (its
+ * permission_fault()) rather than the CPU's.  INSB stores
+ * GSTEP_SINK_IN_BYTE.
+ */
+int gstep_outsb(struct paging_vm *pvm, uint64_t va, struct gstep_expect e);
+int gstep_insb(struct paging_vm *pvm, uint64_t va, struct gstep_expect e);
 int gstep_sync(struct paging_vm *pvm);
 
 int paging_vm_run_steps(struct paging_vm *pvm);

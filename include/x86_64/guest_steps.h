@@ -74,6 +74,14 @@
  * pointer, which a 32-bit guest cannot provide.
  */
 #define GSTEP_UCALL_PORT	0x1032
+/*
+ * OUTSB/INSB steps use this port: the host ignores what is written and
+ * answers GSTEP_SINK_IN_BYTE to reads.  Both are string I/O, which KVM
+ * emulates, so their memory operand goes through KVM's own walk of the
+ * guest's page tables (x86.c emulator_read_write(), mmu gva_to_gpa).
+ */
+#define GSTEP_SINK_PORT		0x1033
+#define GSTEP_SINK_IN_BYTE	0xc3
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -95,6 +103,8 @@ enum gstep_op {
 	GSTEP_EFER,		/* the same for the EFER MSR */
 	GSTEP_SYNC,		/* ucall(SYNC, step index): the host acts */
 	GSTEP_WRPKRU,		/* pkru = val (needs CR4.PKE); value = RDPKRU */
+	GSTEP_OUTSB,		/* outsb from addr to GSTEP_SINK_PORT */
+	GSTEP_INSB,		/* insb from GSTEP_SINK_PORT to addr */
 	GSTEP_NR_OPS,
 };
 

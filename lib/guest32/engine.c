@@ -270,6 +270,12 @@ static uint64_t do_step(uint32_t i, volatile struct gstep *s)
 		return 0;
 	case GSTEP_WRPKRU:
 		return wrpkru((uint32_t)s->val);
+	case GSTEP_OUTSB:
+		asm volatile("outsb" : "+S"(addr) : "d"((uint16_t)GSTEP_SINK_PORT) : "memory");
+		return 0;
+	case GSTEP_INSB:
+		asm volatile("insb" : "+D"(addr) : "d"((uint16_t)GSTEP_SINK_PORT) : "memory");
+		return 0;
 	}
 	GSTEP_ASSERT(0, s->op, i);
 	return 0;

@@ -26,6 +26,8 @@ static const char *const op_names[GSTEP_NR_OPS] = {
 	[GSTEP_EFER] = "efer",
 	[GSTEP_SYNC] = "sync",
 	[GSTEP_WRPKRU] = "wrpkru",
+	[GSTEP_OUTSB] = "outsb",
+	[GSTEP_INSB] = "insb",
 };
 
 static int add_step_flags(struct paging_vm *pvm, enum gstep_op op, uint16_t flags,
@@ -139,6 +141,16 @@ int gstep_efer(struct paging_vm *pvm, uint64_t set, uint64_t clear)
 int gstep_wrpkru(struct paging_vm *pvm, uint32_t pkru)
 {
 	return add_step(pvm, GSTEP_WRPKRU, 0, 0, pkru, 0, EXPECT_VALUE(pkru));
+}
+
+int gstep_outsb(struct paging_vm *pvm, uint64_t va, struct gstep_expect e)
+{
+	return add_step(pvm, GSTEP_OUTSB, va, 1, 0, 0, e);
+}
+
+int gstep_insb(struct paging_vm *pvm, uint64_t va, struct gstep_expect e)
+{
+	return add_step(pvm, GSTEP_INSB, va, 1, 0, 0, e);
 }
 
 int gstep_sync(struct paging_vm *pvm)
@@ -266,6 +278,8 @@ static int describe_step(char *buf, size_t len, const struct gstep *s)
 				    s->val);
 	case GSTEP_EXEC:
 	case GSTEP_INVLPG:
+	case GSTEP_OUTSB:
+	case GSTEP_INSB:
 		return n + snprintf(buf, len, "%s 0x%lx", op, s->addr);
 	case GSTEP_WRITE_CR3:
 	case GSTEP_WRPKRU:
@@ -382,6 +396,13 @@ static bool run_until_done(struct paging_vm *pvm, uint32_t nr)
 			return false;
 		default:
 			break;
+		}
+		/* An OUTSB/INSB step: KVM emulated it and hands the port I/O to us. */
+		if (run->exit_reason == KVM_EXIT_IO && run->io.port == GSTEP_SINK_PORT) {
+			if (run->io.direction == KVM_EXIT_IO_IN)
+				memset((char *)run + run->io.data_offset, GSTEP_SINK_IN_BYTE,
+				       run->io.size * run->io.count);
+			continue;
 		}
 		if (mb->started && mb->cur_step < nr)
 			describe_step(what, sizeof(what), &pvm->steps[mb->cur_step]);
