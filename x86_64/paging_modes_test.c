@@ -20,6 +20,16 @@
  *  <mode>_nxe_cleared_xd_reserved
  *                          XD after EFER.NXE goes 1 -> 0 (XFAIL under
  *                          shadow paging: a known KVM deviation)
+ *  <mode>_pkey_field_ignored_without_pke, <mode>_pkeys
+ *                          (IA-32e) leaves with protection keys, with
+ *                          CR4.PKE = 0 and with CR4.PKE = 1 and PKRU
+ *                          values loaded by the guest; skips without PKU,
+ *                          i.e. always under shadow paging (see there)
+ *  <mode>_1g_pages         (IA-32e) 1G leaves among 4K-table PDPTEs
+ *
+ * Where the test says so, a supervisor read and write are also made by
+ * OUTSB and INSB, which KVM emulates: their memory operand is translated
+ * by KVM's own walker even under TDP.
  *
  * Under shadow paging every step below goes through KVM's emulation of
  * the guest's page walk: the guest's writes to its own page tables (made
@@ -850,9 +860,15 @@ static int run_reserved(const struct mode_case *c, bool tdp, int *nr_checks)
 	return n;
 }
 
-/* Issue the six accesses of the matrix at @va, each expecting what @env predicts. */
+/*
+ * Issue the six accesses of the matrix at @va, each expecting what @env
+ * predicts, and (@emul) the same supervisor read and write made by
+ * OUTSB and INSB, whose memory operand KVM's emulator translates with
+ * its own walk of the guest's tables (mmu/paging_tmpl.h walk_addr_generic(),
+ * mmu.h permission_fault()) under TDP and shadow paging alike.
+ */
 static int model_accesses(struct paging_vm *pvm, struct guest_as *as, const struct pm_env *env,
-			  uint64_t va, bool tdp)
+			  uint64_t va, bool tdp, bool emul)
 {
 	struct gstep_expect x;
 	uint64_t entries[5];
@@ -860,20 +876,26 @@ static int model_accesses(struct paging_vm *pvm, struct guest_as *as, const stru
 	bool user;
 
 	n = guest_as_walk(as, va, entries);
-	for (a = 0; a < 6; a++) {
-		user = a >= 3;
+	for (a = 0; a < 6 + 2 * emul; a++) {
+		user = a >= 3 && a < 6;
 		x = pm_expect(env, entries, n, a % 3, user, va, RET_INSN);
 		/* QEMU's TCG walker: RSVD without P (see "efer.nxe"). */
 		if (tdp && (x.value & GP_PFEC_RSVD))
 			x.ec_ignore = GP_PFEC_P;
-		if (a % 3 == PM_READ)
+		if (a >= 6 && x.kind == GSTEP_EXPECT_VALUE)
+			x = EXPECT_OK();
+		if (a == 6)
+			gstep_outsb(pvm, va, x);
+		else if (a == 7)
+			gstep_insb(pvm, va, x);
+		else if (a % 3 == PM_READ)
 			(user ? gstep_load_user : gstep_load)(pvm, va, 1, x);
 		else if (a % 3 == PM_WRITE)
 			(user ? gstep_store_user : gstep_store)(pvm, va, 1, RET_INSN, x);
 		else
 			(user ? gstep_exec_user : gstep_exec)(pvm, va, x);
 	}
-	return 6;
+	return a;
 }
 
 /*
@@ -962,7 +984,7 @@ static int run_pkeys(const struct mode_case *c, bool tdp, bool pke, int *nr_chec
 		gstep_switch_as(pvm, as);
 		for (r = 0; r < ARRAY_SIZE(pkey_leaf_rights); r++)
 			for (k = 0; k < ARRAY_SIZE(pkeys); k++)
-				*nr_checks += model_accesses(pvm, as, &env, pkey_va(r, k), tdp);
+				*nr_checks += model_accesses(pvm, as, &env, pkey_va(r, k), tdp, true);
 	}
 	for (st = pkey_settings; pke && st < pkey_settings + ARRAY_SIZE(pkey_settings); st++) {
 		if (st->smap && !kvm_cpu_has(X86_FEATURE_SMAP))
@@ -981,7 +1003,7 @@ static int run_pkeys(const struct mode_case *c, bool tdp, bool pke, int *nr_chec
 			for (r = 0; r < ARRAY_SIZE(pkey_leaf_rights); r++)
 				for (k = 0; k < ARRAY_SIZE(pkeys); k++)
 					*nr_checks += model_accesses(pvm, as, &env,
-								     pkey_va(r, k), tdp);
+								     pkey_va(r, k), tdp, true);
 		}
 	}
 	bad = paging_vm_run_steps(pvm);
@@ -1091,7 +1113,7 @@ static int run_1g(const struct mode_case *c, bool tdp, int *nr_checks)
 		env.wp = wp;
 		for (k = 0; k < 8 + ARRAY_SIZE(rsvd); k++)
 			*nr_checks += model_accesses(pvm, as, &env,
-						     VA_1G_MATRIX + k * size + ret, tdp);
+						     VA_1G_MATRIX + k * size + ret, tdp, true);
 	}
 	bad = paging_vm_run_steps(pvm);
 	paging_vm_free(pvm);
