@@ -33,8 +33,16 @@ bool guest_paging_mode_supported(enum guest_paging_mode mode, const char **why)
 			*why = "kvm_intel unrestricted_guest=0: no protected mode without paging";
 		break;
 	case GUEST_PAGING_5LEVEL:
+		/*
+		 * KVM 6.12 sets LA57 for guests from the CPU's own CPUID,
+		 * not from the host kernel's paging depth (cpuid.c
+		 * kvm_set_cpu_caps(): "Set LA57 based on hardware
+		 * capability"), so a 4-level host (no5lvl) still offers it.
+		 */
 		if (!kvm_cpu_has(X86_FEATURE_LA57))
-			*why = "KVM offers no LA57 to guests (the host has no 5-level paging)";
+			*why = this_cpu_has(X86_FEATURE_LA57) ?
+			       "KVM offers no LA57 to guests although the CPU has it" :
+			       "the CPU has no LA57 (CPUID.(EAX=7,ECX=0):ECX[16]); KVM offers 5-level paging to guests only if the CPU has it, whatever the host's paging depth (cpuid.c kvm_set_cpu_caps())";
 		break;
 	default:
 		break;
