@@ -769,98 +769,6 @@ static const char *case_unsupported(const struct mode_case *c)
 }
 
 /*
- * Reserved bits, one present entry at a time (SDM 4.3 Table 4-4, 4.4.2,
- * 4.5.4): a reserved bit set at any level makes every access fault with
- * RSVD and P, before any permission check; bits that are ignored in one
- * mode and reserved in another (62 in IA-32e vs PAE) tell the two apart.
- * Expectations come from the reference model.
- */
-struct rsvd_case {
-	const char *what;
-	int level;		/* of the entry with the extra bit */
-	int map_level;		/* of the mapping: 1, or 2 for a large page */
-	uint64_t bit;
-};
-
-#define RSVD_BASE	0xc0000000ull
-
-static int rsvd_cases(struct paging_vm *pvm, int maxphyaddr, struct rsvd_case *rc)
-{
-	int levels = guest_paging_levels(pvm->mode), n = 0, l;
-
-	if (pvm->mode == GUEST_PAGING_32BIT) {
-		/* Table 4-4: bit 21 of a 4-MByte PDE; 4K entries have none. */
-		if (pvm->cr4 & GP_CR4_PSE)
-			rc[n++] = (struct rsvd_case){ "4M PDE bit 21", 2, 2, 1ull << 21 };
-		return n;
-	}
-	for (l = 1; l <= levels; l++) {
-		if (pvm->mode == GUEST_PAGING_PAE && l == 3)
-			continue;	/* PDPTEs: checked at MOV CR3 (#GP) */
-		if (maxphyaddr < 52)
-			rc[n++] = (struct rsvd_case){ "bit MAXPHYADDR", l, 1, 1ull << maxphyaddr };
-		rc[n++] = (struct rsvd_case){ "bit 62", l, 1, 1ull << 62 };
-		if (l >= 4)
-			rc[n++] = (struct rsvd_case){ "PS", l, 1, GP_PS };
-	}
-	rc[n++] = (struct rsvd_case){ "2M PDE bit 13", 2, 2, 1ull << 13 };
-	return n;
-}
-
-static int run_reserved(const struct mode_case *c, bool tdp, int *nr_checks)
-{
-	struct pm_env env = { .mode = c->mode, .maxphyaddr = guest_paging_maxphyaddr(),
-			      .wp = true };
-	uint64_t entries[5], va, gpa, span, e;
-	struct rsvd_case rc[16];
-	struct paging_vm *pvm;
-	struct guest_as *as;
-	struct gstep_expect x;
-	int i, n, nr, a;
-	bool user;
-
-	pvm = paging_vm_create(c->mode);
-	pvm->name = c->name;
-	as = guest_as_create(pvm);
-	env.pse = pvm->cr4 & GP_CR4_PSE;
-	env.nxe = pvm->efer & GP_EFER_NX;
-	nr = rsvd_cases(pvm, env.maxphyaddr, rc);
-	span = guest_paging_level_size(c->mode, guest_paging_levels(c->mode));
-	*nr_checks = 0;
-	for (i = 0; i < nr; i++) {
-		/* Its own entry at the case's level, so one bit spoils one case. */
-		va = RSVD_BASE + i * guest_paging_level_size(c->mode, 2);
-		if (c->mode != GUEST_PAGING_32BIT && rc[i].level >= 3)
-			va = (1ull << 44) + (i + 1) * span;
-		gpa = paging_vm_alloc(pvm, guest_paging_level_size(c->mode, rc[i].map_level),
-				      guest_paging_level_size(c->mode, rc[i].map_level));
-		*(uint8_t *)paging_vm_hva(pvm, gpa) = RET_INSN;
-		guest_as_map(as, va, gpa, rc[i].map_level, GP_P | GP_RW | GP_US);
-		e = guest_as_read_entry(as, va, rc[i].level);
-		guest_as_write_entry(as, va, rc[i].level, e | rc[i].bit);
-		n = guest_as_walk(as, va, entries);
-		gstep_phase(pvm, rc[i].what);
-		for (a = 0; a < 6; a++) {
-			user = a >= 3;
-			x = pm_expect(&env, entries, n, a % 3, user, va, RET_INSN);
-			/* QEMU's TCG walker: RSVD without P (see "efer.nxe"). */
-			if (tdp && (x.value & GP_PFEC_RSVD))
-				x.ec_ignore = GP_PFEC_P;
-			if (a % 3 == PM_READ)
-				(user ? gstep_load_user : gstep_load)(pvm, va, 1, x);
-			else if (a % 3 == PM_WRITE)
-				(user ? gstep_store_user : gstep_store)(pvm, va, 1, RET_INSN, x);
-			else
-				(user ? gstep_exec_user : gstep_exec)(pvm, va, x);
-			(*nr_checks)++;
-		}
-	}
-	n = paging_vm_run_steps(pvm);
-	paging_vm_free(pvm);
-	return n;
-}
-
-/*
  * Issue the six accesses of the matrix at @va, each expecting what @env
  * predicts, and (@emul) the same supervisor read and write made by
  * OUTSB and INSB, whose memory operand KVM's emulator translates with
@@ -896,6 +804,87 @@ static int model_accesses(struct paging_vm *pvm, struct guest_as *as, const stru
 			(user ? gstep_exec_user : gstep_exec)(pvm, va, x);
 	}
 	return a;
+}
+
+/*
+ * Reserved bits, one present entry at a time (SDM 4.3 Table 4-4, 4.4.2,
+ * 4.5.4): a reserved bit set at any level makes every access fault with
+ * RSVD and P, before any permission check; bits that are ignored in one
+ * mode and reserved in another (62 in IA-32e vs PAE) tell the two apart.
+ * Expectations come from the reference model.  OUTSB/INSB make KVM's
+ * walker check the same entries under TDP (mmu.c
+ * __reset_rsvds_bits_mask(), paging_tmpl.h walk_addr_generic()).
+ */
+struct rsvd_case {
+	const char *what;
+	int level;		/* of the entry with the extra bit */
+	int map_level;		/* of the mapping: 1, or 2 for a large page */
+	uint64_t bit;
+};
+
+#define RSVD_BASE	0xc0000000ull
+
+static int rsvd_cases(struct paging_vm *pvm, int maxphyaddr, struct rsvd_case *rc)
+{
+	int levels = guest_paging_levels(pvm->mode), n = 0, l;
+
+	if (pvm->mode == GUEST_PAGING_32BIT) {
+		/* Table 4-4: bit 21 of a 4-MByte PDE; 4K entries have none. */
+		if (pvm->cr4 & GP_CR4_PSE)
+			rc[n++] = (struct rsvd_case){ "4M PDE bit 21", 2, 2, 1ull << 21 };
+		return n;
+	}
+	for (l = 1; l <= levels; l++) {
+		if (pvm->mode == GUEST_PAGING_PAE && l == 3)
+			continue;	/* PDPTEs: checked at MOV CR3 (#GP) */
+		if (maxphyaddr < 52)
+			rc[n++] = (struct rsvd_case){ "bit MAXPHYADDR", l, 1, 1ull << maxphyaddr };
+		rc[n++] = (struct rsvd_case){ "bit 62", l, 1, 1ull << 62 };
+		/* Table 4-11: IA-32e's key field, bits 62:59, is reserved in PAE. */
+		if (pvm->mode == GUEST_PAGING_PAE && l == 1)
+			rc[n++] = (struct rsvd_case){ "PTE bit 59 (IA-32e: key)", l, 1, GP_PKEY(1) };
+		if (l >= 4)
+			rc[n++] = (struct rsvd_case){ "PS", l, 1, GP_PS };
+	}
+	rc[n++] = (struct rsvd_case){ "2M PDE bit 13", 2, 2, 1ull << 13 };
+	return n;
+}
+
+static int run_reserved(const struct mode_case *c, bool tdp, int *nr_checks)
+{
+	struct pm_env env = { .mode = c->mode, .maxphyaddr = guest_paging_maxphyaddr(),
+			      .wp = true };
+	uint64_t va, gpa, span, e;
+	struct rsvd_case rc[16];
+	struct paging_vm *pvm;
+	struct guest_as *as;
+	int i, n, nr;
+
+	pvm = paging_vm_create(c->mode);
+	pvm->name = c->name;
+	as = guest_as_create(pvm);
+	env.pse = pvm->cr4 & GP_CR4_PSE;
+	env.nxe = pvm->efer & GP_EFER_NX;
+	nr = rsvd_cases(pvm, env.maxphyaddr, rc);
+	span = guest_paging_level_size(c->mode, guest_paging_levels(c->mode));
+	*nr_checks = 0;
+	for (i = 0; i < nr; i++) {
+		/* Its own entry at the case's level, so one bit spoils one case. */
+		va = RSVD_BASE + i * guest_paging_level_size(c->mode, 2);
+		if (c->mode != GUEST_PAGING_32BIT && rc[i].level >= 3)
+			va = (1ull << 44) + (i + 1) * span;
+		gpa = paging_vm_alloc(pvm, guest_paging_level_size(c->mode, rc[i].map_level),
+				      guest_paging_level_size(c->mode, rc[i].map_level));
+		*(uint8_t *)paging_vm_hva(pvm, gpa) = RET_INSN;
+		guest_as_map(as, va, gpa, rc[i].map_level, GP_P | GP_RW | GP_US);
+		e = guest_as_read_entry(as, va, rc[i].level);
+		guest_as_write_entry(as, va, rc[i].level, e | rc[i].bit);
+		gstep_phase(pvm, rc[i].what);
+		*nr_checks += model_accesses(pvm, as, &env, va, tdp, true);
+	}
+	n = paging_vm_run_steps(pvm);
+	paging_vm_free(pvm);
+	return n;
 }
 
 /*
