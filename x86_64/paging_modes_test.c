@@ -514,10 +514,14 @@ static int run_case(const struct mode_case *c, bool tdp, int *nr_steps)
 /*
  * The access matrix: every combination of R/W, U/S (and XD where the mode
  * has it) in the PTE and in the entry of one higher level ("upper"),
- * accessed as supervisor and user, read, write and fetch, under several
- * settings of CR0.WP, EFER.NXE, CR4.SMEP and CR4.SMAP.  Each outcome is
- * predicted by the reference model (lib/x86_64/paging_model.c), which
- * knows only the SDM.  One TAP result per (mode, upper level).
+ * accessed as supervisor and user, read, write and fetch, and by the
+ * supervisor OUTSB/INSB that KVM emulates (model_accesses()), under
+ * several settings of CR0.WP, EFER.NXE, CR4.SMEP and CR4.SMAP.  Each
+ * outcome is predicted by the reference model (lib/x86_64/paging_model.c),
+ * which knows only the SDM.  Under TDP the emulated accesses are the only
+ * ones that KVM's permission checks (mmu.c update_permission_bitmask(),
+ * mmu.h permission_fault()) decide.  One TAP result per (mode, upper
+ * level).
  */
 struct setting {
 	const char *name;
@@ -626,43 +630,58 @@ static void matrix_enter(struct matrix *m, const struct setting *st)
 	gstep_switch_as(m->pvm, m->as);
 }
 
-static void matrix_steps(struct matrix *m, const struct setting *st, int upper)
+/*
+ * Issue the six accesses of the matrix at @va, each expecting what @env
+ * predicts, and (@emul) the same supervisor read and write made by
+ * OUTSB and INSB, whose memory operand KVM's emulator translates with
+ * its own walk of the guest's tables (mmu/paging_tmpl.h walk_addr_generic(),
+ * mmu.h permission_fault()) under TDP and shadow paging alike.
+ */
+static int model_accesses(struct paging_vm *pvm, struct guest_as *as, const struct pm_env *env,
+			  uint64_t va, bool tdp, bool emul)
+{
+	struct gstep_expect x;
+	uint64_t entries[5];
+	int n, a;
+	bool user;
+
+	n = guest_as_walk(as, va, entries);
+	for (a = 0; a < 6 + 2 * emul; a++) {
+		user = a >= 3 && a < 6;
+		x = pm_expect(env, entries, n, a % 3, user, va, RET_INSN);
+		/* QEMU's TCG walker: RSVD without P (see "efer.nxe"). */
+		if (tdp && (x.value & GP_PFEC_RSVD))
+			x.ec_ignore = GP_PFEC_P;
+		if (a >= 6 && x.kind == GSTEP_EXPECT_VALUE)
+			x = EXPECT_OK();
+		if (a == 6)
+			gstep_outsb(pvm, va, x);
+		else if (a == 7)
+			gstep_insb(pvm, va, x);
+		else if (a % 3 == PM_READ)
+			(user ? gstep_load_user : gstep_load)(pvm, va, 1, x);
+		else if (a % 3 == PM_WRITE)
+			(user ? gstep_store_user : gstep_store)(pvm, va, 1, RET_INSN, x);
+		else
+			(user ? gstep_exec_user : gstep_exec)(pvm, va, x);
+	}
+	return a;
+}
+
+static int matrix_steps(struct matrix *m, const struct setting *st, int upper)
 {
 	struct pm_env env = {
 		.mode = m->pvm->mode, .maxphyaddr = m->maxphyaddr, .wp = st->wp,
 		.pse = m->pvm->cr4 & GP_CR4_PSE, .smep = st->smep, .smap = st->smap,
 		.nxe = st->nxe,
 	};
-	int nr = 1 << m->nr_bits, u, k, n, a;
-	struct gstep_expect e;
-	uint64_t entries[5], va;
-	bool user;
+	int nr = 1 << m->nr_bits, u, k, checks = 0;
 
-	for (u = 0; u < nr; u++) {
-		for (k = 0; k < nr; k++) {
-			va = matrix_va(m->pvm, upper, u, k);
-			n = guest_as_walk(m->as, va, entries);
-			for (a = 0; a < 6; a++) {
-				user = a >= 3;
-				e = pm_expect(&env, entries, n, a % 3, user, va, RET_INSN);
-				/* QEMU's TCG walker: RSVD without P (see "efer.nxe"). */
-				if (m->tdp && (e.value & GP_PFEC_RSVD))
-					e.ec_ignore = GP_PFEC_P;
-				switch (a % 3) {
-				case PM_READ:
-					(user ? gstep_load_user : gstep_load)(m->pvm, va, 1, e);
-					break;
-				case PM_WRITE:
-					(user ? gstep_store_user : gstep_store)(m->pvm, va, 1,
-										RET_INSN, e);
-					break;
-				case PM_FETCH:
-					(user ? gstep_exec_user : gstep_exec)(m->pvm, va, e);
-					break;
-				}
-			}
-		}
-	}
+	for (u = 0; u < nr; u++)
+		for (k = 0; k < nr; k++)
+			checks += model_accesses(m->pvm, m->as, &env,
+						 matrix_va(m->pvm, upper, u, k), m->tdp, true);
+	return checks;
 }
 
 /*
@@ -742,8 +761,7 @@ static void run_matrix(const struct mode_case *c, bool tdp, int *bad, int *nr_ch
 		for (upper = 2; upper < 2 + nr_upper; upper++) {
 			gstep_phase(m.pvm, st->name);
 			matrix_enter(&m, st);
-			matrix_steps(&m, st, upper);
-			nr_checks[upper - 2] += 6 << (2 * m.nr_bits);
+			nr_checks[upper - 2] += matrix_steps(&m, st, upper);
 			bad[upper - 2] += paging_vm_run_steps(m.pvm);
 		}
 	}
@@ -766,44 +784,6 @@ static const char *case_unsupported(const struct mode_case *c)
 	    !kvm_cpu_has(KVM_X86_CPU_FEATURE(0x1, 0, EDX, 3)))
 		return "KVM offers no PSE to guests";
 	return NULL;
-}
-
-/*
- * Issue the six accesses of the matrix at @va, each expecting what @env
- * predicts, and (@emul) the same supervisor read and write made by
- * OUTSB and INSB, whose memory operand KVM's emulator translates with
- * its own walk of the guest's tables (mmu/paging_tmpl.h walk_addr_generic(),
- * mmu.h permission_fault()) under TDP and shadow paging alike.
- */
-static int model_accesses(struct paging_vm *pvm, struct guest_as *as, const struct pm_env *env,
-			  uint64_t va, bool tdp, bool emul)
-{
-	struct gstep_expect x;
-	uint64_t entries[5];
-	int n, a;
-	bool user;
-
-	n = guest_as_walk(as, va, entries);
-	for (a = 0; a < 6 + 2 * emul; a++) {
-		user = a >= 3 && a < 6;
-		x = pm_expect(env, entries, n, a % 3, user, va, RET_INSN);
-		/* QEMU's TCG walker: RSVD without P (see "efer.nxe"). */
-		if (tdp && (x.value & GP_PFEC_RSVD))
-			x.ec_ignore = GP_PFEC_P;
-		if (a >= 6 && x.kind == GSTEP_EXPECT_VALUE)
-			x = EXPECT_OK();
-		if (a == 6)
-			gstep_outsb(pvm, va, x);
-		else if (a == 7)
-			gstep_insb(pvm, va, x);
-		else if (a % 3 == PM_READ)
-			(user ? gstep_load_user : gstep_load)(pvm, va, 1, x);
-		else if (a % 3 == PM_WRITE)
-			(user ? gstep_store_user : gstep_store)(pvm, va, 1, RET_INSN, x);
-		else
-			(user ? gstep_exec_user : gstep_exec)(pvm, va, x);
-	}
-	return a;
 }
 
 /*
@@ -1136,6 +1116,9 @@ static int nr_matrix_results(const struct mode_case *c)
  * runs (6.12): reported as XFAIL there, with the reason, so that the
  * rest of the suite stays usable; a pass means KVM changed.
  */
+/* Steps and checks of the mode case being reported, for its total. */
+static int mode_checks;
+
 static void report_nxe_cleared(const struct mode_case *c, const struct kvm_mmu_config *cfg,
 			       int nx_bad, bool matrix_ok)
 {
@@ -1164,6 +1147,7 @@ static void report_matrix(const struct mode_case *c, const struct kvm_mmu_config
 		ksft_test_result_skip("%s_reserved_bits: %s\n", c->name, why);
 	} else if (has_rsvd_result(c)) {
 		rsvd_bad = run_reserved(c, cfg->tdp, &rsvd_checks);
+		mode_checks += rsvd_checks;
 		ksft_print_msg("%s: reserved bits: %d checks, %d mismatches\n", c->name,
 			       rsvd_checks, rsvd_bad);
 		ksft_test_result(!rsvd_bad, "%s_reserved_bits_%s\n", c->name,
@@ -1186,6 +1170,7 @@ static void report_matrix(const struct mode_case *c, const struct kvm_mmu_config
 		}
 		ksft_print_msg("%s: access matrix, level-%d entry bits: %d checks, %d mismatches\n",
 			       c->name, i + 2, nr_checks[i], bad[i]);
+		mode_checks += nr_checks[i];
 		ksft_test_result(!bad[i], "%s_matrix_level%d_%s\n", c->name, i + 2,
 				 kvm_mmu_config_name(cfg));
 	}
@@ -1203,6 +1188,7 @@ static void report_ia32e(const struct mode_case *c, const struct kvm_mmu_config 
 		ksft_test_result_skip("%s_pkey_field_ignored_without_pke: %s\n", c->name, why);
 	} else {
 		bad = run_pkeys(c, cfg->tdp, false, &nr);
+		mode_checks += nr;
 		ksft_print_msg("%s: CR4.PKE=0, keys in leaves%s: %d checks, %d mismatches\n",
 			       c->name, kvm_cpu_has(X86_FEATURE_PKU) ? ", PKRU=~0" : "",
 			       nr, bad);
@@ -1212,6 +1198,7 @@ static void report_ia32e(const struct mode_case *c, const struct kvm_mmu_config 
 		ksft_test_result_skip("%s_pkeys: %s\n", c->name, no_pku);
 	} else {
 		bad = run_pkeys(c, cfg->tdp, true, &nr);
+		mode_checks += nr;
 		ksft_print_msg("%s: protection keys: %d checks, %d mismatches\n", c->name, nr, bad);
 		ksft_test_result(!bad, "%s_pkeys_%s\n", c->name, name);
 	}
@@ -1221,6 +1208,7 @@ static void report_ia32e(const struct mode_case *c, const struct kvm_mmu_config 
 		ksft_test_result_skip("%s_1g_pages: %s\n", c->name, why);
 	} else {
 		bad = run_1g(c, cfg->tdp, &nr);
+		mode_checks += nr;
 		ksft_print_msg("%s: 1G pages: %d checks, %d mismatches\n", c->name, nr, bad);
 		ksft_test_result(!bad, "%s_1g_pages_%s\n", c->name, name);
 	}
@@ -1244,11 +1232,13 @@ int main(int argc, char *argv[])
 	ksft_test_result(!paging_model_self_check(), "reference_model_sdm_cases\n");
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		mode_checks = 0;
 		why = case_unsupported(&cases[i]);
 		if (why) {
 			ksft_test_result_skip("%s: %s\n", cases[i].name, why);
 		} else {
 			bad = run_case(&cases[i], cfg.tdp, &nr_steps);
+			mode_checks += nr_steps;
 			ksft_print_msg("%s: %d steps, %d mismatches\n", cases[i].name,
 				       nr_steps, bad);
 			ksft_test_result(!bad, "%s_%s\n", cases[i].name,
@@ -1257,6 +1247,9 @@ int main(int argc, char *argv[])
 		report_matrix(&cases[i], &cfg, why);
 		if (is_ia32e_4k(&cases[i]))
 			report_ia32e(&cases[i], &cfg, why);
+		if (!why)
+			ksft_print_msg("%s: %d steps and checks in all\n", cases[i].name,
+				       mode_checks);
 	}
 	ksft_finished();
 }

@@ -42,7 +42,7 @@ bool guest_paging_mode_supported(enum guest_paging_mode mode, const char **why)
 		if (!kvm_cpu_has(X86_FEATURE_LA57))
 			*why = this_cpu_has(X86_FEATURE_LA57) ?
 			       "KVM offers no LA57 to guests although the CPU has it" :
-			       "the CPU has no LA57 (CPUID.(EAX=7,ECX=0):ECX[16]); KVM offers 5-level paging to guests only if the CPU has it, whatever the host's paging depth (cpuid.c kvm_set_cpu_caps())";
+			       "the CPU has no LA57, and KVM offers 5-level paging only if the CPU has it, 4-level host or not (cpuid.c kvm_set_cpu_caps())";
 		break;
 	default:
 		break;
