@@ -880,11 +880,13 @@ static int run_reserved(const struct mode_case *c, bool tdp, int *nr_checks)
  * With CR4.PKE = 0 the key field is ignored (Table 4-20), whatever PKRU
  * holds.  Expectations: the reference model.
  *
- * Under TDP this is the CPU's page walk; KVM's own copy of these rules
- * (mmu.c update_pkru_bitmask(), mmu.h permission_fault()) serves its
- * emulator and the shadow MMU, but KVM 6.12 offers PKU to guests only
- * with TDP on (cpuid.c kvm_set_cpu_caps(): "PKU not yet implemented for
- * shadow paging"), so with TDP off only the CR4.PKE = 0 half runs.
+ * Under TDP the loads, stores and fetches are the CPU's page walk; KVM's
+ * own copy of these rules (mmu.c update_pkru_bitmask(), mmu.h
+ * permission_fault()) decides the OUTSB/INSB accesses, which it emulates
+ * (and, each exiting to the host, they check that KVM keeps the guest's
+ * PKRU across exits).  KVM 6.12 offers PKU to guests only with TDP on
+ * (cpuid.c kvm_set_cpu_caps(): "PKU not yet implemented for shadow
+ * paging"), so with TDP off only the CR4.PKE = 0 half runs.
  */
 #define PKEY_BASE	(3ull << 39)		/* PML4 index 3 */
 #define PKRU_AD(k)	(1u << (2 * (k)))
