@@ -165,6 +165,8 @@ struct paging_vm {
 
 struct guest_as {
 	struct paging_vm *pvm;
+	/* Its tables' format: the VM's mode unless guest_as_create_mode(). */
+	enum guest_paging_mode mode;
 	uint64_t root;		/* GPA of the top table (PAE: the PDPT) */
 };
 
@@ -225,12 +227,21 @@ void *paging_vm_hva(struct paging_vm *pvm, uint64_t gpa);
 
 /*
  * A new address space; the engine's region is identity mapped in it (4K
- * pages, supervisor, writable; the user-mode stubs and their stack user).  guest_as_create_at() puts the top table
- * at @root, which must be zeroed pool memory (PAE: any 32-byte aligned
- * address; else page aligned).
+ * pages, supervisor, writable; the user-mode stubs and their stack user).
+ * guest_as_create_at() puts the top table at @root, which must be zeroed
+ * pool memory (PAE: any 32-byte aligned address; else page aligned).
+ *
+ * The *_mode() variants make an address space in another paging format
+ * than the VM's, for a guest that changes modes with gstep_cr0/cr4/efer
+ * steps: 2-level and PAE ones for the 32-bit engine, and 4-level ones,
+ * which the 32-bit engine runs in compatibility mode (its IDT does not
+ * work there: no faulting steps).  A 64-bit VM takes 64-bit modes only.
  */
 struct guest_as *guest_as_create(struct paging_vm *pvm);
 struct guest_as *guest_as_create_at(struct paging_vm *pvm, uint64_t root);
+struct guest_as *guest_as_create_mode(struct paging_vm *pvm, enum guest_paging_mode mode);
+struct guest_as *guest_as_create_mode_at(struct paging_vm *pvm, enum guest_paging_mode mode,
+					 uint64_t root);
 /* The value to load into CR3 to use @as. */
 uint64_t guest_as_cr3(struct guest_as *as);
 

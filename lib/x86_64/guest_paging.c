@@ -189,16 +189,20 @@ static void *entry_hva(struct paging_vm *pvm, uint64_t gpa)
 	return paging_vm_hva(pvm, gpa);
 }
 
-static uint64_t read_entry_at(struct paging_vm *pvm, uint64_t gpa)
+static uint64_t read_entry_at(struct guest_as *as, uint64_t gpa)
 {
-	if (guest_paging_entry_size(pvm->mode) == 4)
+	struct paging_vm *pvm = as->pvm;
+
+	if (guest_paging_entry_size(as->mode) == 4)
 		return *(uint32_t *)entry_hva(pvm, gpa);
 	return *(uint64_t *)entry_hva(pvm, gpa);
 }
 
-static void write_entry_at(struct paging_vm *pvm, uint64_t gpa, uint64_t val)
+static void write_entry_at(struct guest_as *as, uint64_t gpa, uint64_t val)
 {
-	if (guest_paging_entry_size(pvm->mode) == 4) {
+	struct paging_vm *pvm = as->pvm;
+
+	if (guest_paging_entry_size(as->mode) == 4) {
 		TEST_ASSERT(!(val >> 32), "2-level paging entries have 32 bits: 0x%lx", val);
 		*(uint32_t *)entry_hva(pvm, gpa) = val;
 	} else {
@@ -209,56 +213,56 @@ static void write_entry_at(struct paging_vm *pvm, uint64_t gpa, uint64_t val)
 uint64_t guest_as_entry_gpa(struct guest_as *as, uint64_t va, int level)
 {
 	struct paging_vm *pvm = as->pvm;
-	int levels = guest_paging_levels(pvm->mode);
-	int size = guest_paging_entry_size(pvm->mode);
+	int levels = guest_paging_levels(as->mode);
+	int size = guest_paging_entry_size(as->mode);
 	uint64_t table = as->root, gpa, e;
 	int l;
 
 	TEST_ASSERT(level >= 1 && level <= levels, "%s has no level-%d entries",
 		    pvm->name, level);
 	for (l = levels; ; l--) {
-		gpa = table + guest_paging_level_index(pvm->mode, l, va) * size;
+		gpa = table + guest_paging_level_index(as->mode, l, va) * size;
 		if (l == level)
 			return gpa;
-		e = read_entry_at(pvm, gpa);
+		e = read_entry_at(as, gpa);
 		if (!(e & GP_P)) {
-			e = guest_paging_table_entry(pvm->mode, l, paging_vm_alloc_table(pvm));
-			write_entry_at(pvm, gpa, e);
+			e = guest_paging_table_entry(as->mode, l, paging_vm_alloc_table(pvm));
+			write_entry_at(as, gpa, e);
 		}
-		TEST_ASSERT(!(e & GP_PS) || !guest_paging_has_large_pages(pvm->mode, l),
+		TEST_ASSERT(!(e & GP_PS) || !guest_paging_has_large_pages(as->mode, l),
 			    "%s: VA 0x%lx: the level-%d entry 0x%lx maps a large page",
 			    pvm->name, va, l, e);
-		table = guest_paging_table_addr(pvm->mode, e);
+		table = guest_paging_table_addr(as->mode, e);
 	}
 }
 
 uint64_t guest_as_read_entry(struct guest_as *as, uint64_t va, int level)
 {
-	return read_entry_at(as->pvm, guest_as_entry_gpa(as, va, level));
+	return read_entry_at(as, guest_as_entry_gpa(as, va, level));
 }
 
 void guest_as_write_entry(struct guest_as *as, uint64_t va, int level, uint64_t val)
 {
-	write_entry_at(as->pvm, guest_as_entry_gpa(as, va, level), val);
+	write_entry_at(as, guest_as_entry_gpa(as, va, level), val);
 }
 
 int guest_as_walk(struct guest_as *as, uint64_t va, uint64_t *entries)
 {
 	struct paging_vm *pvm = as->pvm;
-	int levels = guest_paging_levels(pvm->mode);
-	int size = guest_paging_entry_size(pvm->mode);
+	int levels = guest_paging_levels(as->mode);
+	int size = guest_paging_entry_size(as->mode);
 	uint64_t table = as->root, e;
 	bool leaf;
 	int l, n = 0;
 
 	for (l = levels; l >= 1; l--) {
-		e = read_entry_at(pvm, table + guest_paging_level_index(pvm->mode, l, va) * size);
+		e = read_entry_at(as, table + guest_paging_level_index(as->mode, l, va) * size);
 		entries[n++] = e;
-		leaf = l == 1 || ((e & GP_PS) && guest_paging_has_large_pages(pvm->mode, l) &&
-				  (pvm->mode != GUEST_PAGING_32BIT || (pvm->cr4 & GP_CR4_PSE)));
+		leaf = l == 1 || ((e & GP_PS) && guest_paging_has_large_pages(as->mode, l) &&
+				  (as->mode != GUEST_PAGING_32BIT || (pvm->cr4 & GP_CR4_PSE)));
 		if (!(e & GP_P) || leaf)
 			break;
-		table = guest_paging_table_addr(pvm->mode, e);
+		table = guest_paging_table_addr(as->mode, e);
 		/* An address bit above the pool (a reserved one): nothing to read. */
 		if (table < GSTEP_PT_POOL_GPA || table >= GSTEP_PT_POOL_GPA + GSTEP_PT_POOL_SIZE)
 			break;
@@ -279,20 +283,20 @@ int guest_paging_maxphyaddr(void)
 
 void guest_as_map(struct guest_as *as, uint64_t va, uint64_t gpa, int level, uint64_t flags)
 {
-	uint64_t size = guest_paging_level_size(as->pvm->mode, level);
+	uint64_t size = guest_paging_level_size(as->mode, level);
 
 	TEST_ASSERT(!(va & (size - 1)) && !(gpa & (size - 1)),
 		    "VA 0x%lx or GPA 0x%lx not aligned for a level-%d mapping", va, gpa, level);
 	if (level > 1) {
-		TEST_ASSERT(guest_paging_has_large_pages(as->pvm->mode, level),
+		TEST_ASSERT(guest_paging_has_large_pages(as->mode, level),
 			    "%s has no large pages at level %d",
-			    guest_paging_mode_name(as->pvm->mode), level);
+			    guest_paging_mode_name(as->mode), level);
 	}
-	TEST_ASSERT(guest_paging_leaf_addr(as->pvm->mode, level,
-					   guest_paging_leaf_entry(as->pvm->mode, level, gpa, 0)) == gpa,
+	TEST_ASSERT(guest_paging_leaf_addr(as->mode, level,
+					   guest_paging_leaf_entry(as->mode, level, gpa, 0)) == gpa,
 		    "%s: GPA 0x%lx cannot be mapped by a level-%d entry",
-		    guest_paging_mode_name(as->pvm->mode), gpa, level);
-	guest_as_write_entry(as, va, level, guest_paging_leaf_entry(as->pvm->mode, level, gpa, flags));
+		    guest_paging_mode_name(as->mode), gpa, level);
+	guest_as_write_entry(as, va, level, guest_paging_leaf_entry(as->mode, level, gpa, flags));
 }
 
 void guest_as_unmap(struct guest_as *as, uint64_t va, int level)
@@ -321,18 +325,25 @@ static void map_range(struct guest_as *as, uint64_t va, uint64_t gpa, uint64_t s
 		guest_as_map(as, va + off, gpa + off, 1, flags);
 }
 
-struct guest_as *guest_as_create_at(struct paging_vm *pvm, uint64_t root)
+struct guest_as *guest_as_create_mode_at(struct paging_vm *pvm, enum guest_paging_mode mode,
+					 uint64_t root)
 {
 	struct guest_as *as = calloc(1, sizeof(*as));
-	uint64_t align = pvm->mode == GUEST_PAGING_PAE ? 32 : GP_PAGE_SIZE;
+	uint64_t align = mode == GUEST_PAGING_PAE ? 32 : GP_PAGE_SIZE;
 
-	TEST_ASSERT(pvm->mode != GUEST_PAGING_OFF, "no address spaces without paging");
+	TEST_ASSERT(mode != GUEST_PAGING_OFF, "no address spaces without paging");
+	/* The engine's code, 32- or 64-bit, must run in the address space. */
+	TEST_ASSERT(guest_paging_mode_is_64bit(pvm->mode) == guest_paging_mode_is_64bit(mode) ||
+		    !guest_paging_mode_is_64bit(pvm->mode),
+		    "%s: no %s address space for the 64-bit engine", pvm->name,
+		    guest_paging_mode_name(mode));
 	TEST_ASSERT(as, "out of memory");
 	/* CR3 holds bits 31:5 of the PDPT address in PAE paging (SDM 4.4.1). */
 	TEST_ASSERT(!(root & (align - 1)) && root >= GSTEP_PT_POOL_GPA &&
 		    root < GSTEP_PT_POOL_GPA + GSTEP_PT_POOL_SIZE,
 		    "root table 0x%lx: not %lu-byte aligned pool memory", root, align);
 	as->pvm = pvm;
+	as->mode = mode;
 	as->root = root;
 	map_range(as, GSTEP_SLOT_GPA, GSTEP_SLOT_GPA, GSTEP_ENGINE_SIZE, GP_P | GP_RW);
 	/* What user-mode steps run on: their code and their stack. */
@@ -345,9 +356,19 @@ struct guest_as *guest_as_create_at(struct paging_vm *pvm, uint64_t root)
 	return as;
 }
 
+struct guest_as *guest_as_create_at(struct paging_vm *pvm, uint64_t root)
+{
+	return guest_as_create_mode_at(pvm, pvm->mode, root);
+}
+
+struct guest_as *guest_as_create_mode(struct paging_vm *pvm, enum guest_paging_mode mode)
+{
+	return guest_as_create_mode_at(pvm, mode, paging_vm_alloc_table(pvm));
+}
+
 struct guest_as *guest_as_create(struct paging_vm *pvm)
 {
-	return guest_as_create_at(pvm, paging_vm_alloc_table(pvm));
+	return guest_as_create_mode(pvm, pvm->mode);
 }
 
 void guest_as_map_tables(struct guest_as *as, uint64_t va)

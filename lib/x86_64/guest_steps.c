@@ -120,7 +120,7 @@ int gstep_write_entry(struct paging_vm *pvm, struct guest_as *as, uint64_t va,
 	uint64_t gpa = guest_as_entry_gpa(as, va, level);
 
 	return gstep_store(pvm, paging_vm_table_va(pvm, gpa),
-			   guest_paging_entry_size(pvm->mode), val, EXPECT_OK());
+			   guest_paging_entry_size(as->mode), val, EXPECT_OK());
 }
 
 int gstep_cr0(struct paging_vm *pvm, uint64_t set, uint64_t clear)
