@@ -475,167 +475,232 @@ static void run_shared(enum guest_paging_mode mode)
  * its level-2 one is created, and no unsync event for it afterwards; the
  * stats mmu_flooded and mmu_pde_zapped move.
  */
-static void build_upper_steps(struct scene *s, uint64_t pde_alt, bool reuse)
+enum upper_part {
+	UPPER_PDE_WRITES,
+	UPPER_FLOODING,
+	UPPER_MISALIGNED,
+	UPPER_REUSE,
+	UPPER_NR_PARTS,
+};
+
+static const char *const upper_part_names[UPPER_NR_PARTS] = {
+	"PDE writes", "write flooding", "misaligned PDE write",
+	"unsync page table reused as a page directory",
+};
+
+struct upper {
+	struct scene s;
+	uint64_t pde_alt, pde_rw, pde_gpa, pd;
+	uint32_t alt_pte;
+	int quadrant;	/* of VA_RW's directory shadow page (2-level: 1) */
+	int phase[UPPER_NR_PARTS];
+	uint64_t flooded[UPPER_NR_PARTS], pde_zapped[UPPER_NR_PARTS];
+};
+
+static void build_upper_part(struct upper *u, enum upper_part part)
 {
+	struct scene *s = &u->s;
 	struct paging_vm *pvm = s->pvm;
-	const uint32_t alt_pte = s->data[2] | GP_P | GP_RW | GP_A;
-	uint64_t pde_rw = guest_as_read_entry(s->as, VA_RW, 2);
-	uint64_t pde_gpa = guest_as_entry_gpa(s->as, VA_RW, 2);
-	uint64_t high = 0;
+	uint64_t high, big = guest_paging_level_size(pvm->mode, 2);
 	int i;
 
-	gstep_phase(pvm, "warm up");
-	gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(tag(0)));
-	gstep_load(pvm, VA_ALT, 4, EXPECT_VALUE(tag(2)));
+	gstep_phase(pvm, upper_part_names[part]);
+	switch (part) {
+	case UPPER_PDE_WRITES:
+		gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(tag(0)));
+		gstep_load(pvm, VA_ALT, 4, EXPECT_VALUE(tag(2)));
+		gstep_write_entry(pvm, s->as, VA_RW, 2, u->pde_alt);
+		gstep_invlpg(pvm, VA_RW);
+		gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(tag(2)));
+		gstep_write_entry(pvm, s->as, VA_RW, 2, 0);
+		gstep_invlpg(pvm, VA_RW);
+		gstep_load(pvm, VA_RW, 4, EXPECT_PF(0, VA_RW));
+		gstep_write_entry(pvm, s->as, VA_RW, 2, u->pde_rw);
+		gstep_invlpg(pvm, VA_RW);
+		gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(tag(0)));
+		break;
+	case UPPER_FLOODING:
+		/* No walk through the directory between the writes. */
+		for (i = 0; i < 4; i++)
+			gstep_write_entry(pvm, s->as, VA_FLOOD, 2, i & 1 ? 0 : u->pde_alt);
+		gstep_load(pvm, VA_FLOOD, 4, EXPECT_PF(0, VA_FLOOD));
+		gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(tag(0)));
+		break;
+	case UPPER_MISALIGNED:
+		/* The low 2 bytes: flags and address bits 15:12; R/W cleared. */
+		gstep_store(pvm, paging_vm_table_va(pvm, u->pde_gpa), 2,
+			    (u->pde_rw & 0xffff) & ~GP_RW, EXPECT_OK());
+		gstep_invlpg(pvm, VA_RW);
+		gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(tag(0)));
+		gstep_store(pvm, VA_RW + 8, 4, 1, EXPECT_PF(GP_PFEC_P | GP_PFEC_W, VA_RW + 8));
+		gstep_store(pvm, paging_vm_table_va(pvm, u->pde_gpa), 2, u->pde_rw & 0xffff,
+			    EXPECT_OK());
+		gstep_invlpg(pvm, VA_RW);
+		gstep_store(pvm, VA_RW + 8, 4, 1, EXPECT_OK());
+		break;
+	case UPPER_REUSE:
+		/* Unsync PT, then make its entry 0 a PDE naming VA_ALT's table. */
+		write_pte(s, 1, s->data[3] | GP_P | GP_RW);
+		write_pte(s, 0, u->pde_alt);
+		high = pvm->mode == GUEST_PAGING_PAE ? s->pt | GP_P : s->pt | GP_P | GP_RW | GP_US;
+		gstep_write_entry(pvm, s->as, VA_HIGH, 3, high);
+		/*
+		 * PAE: PDPTEs are loaded at MOV CR3 (SDM 4.4.1), and KVM builds
+		 * the shadow page of each present one's directory then
+		 * (mmu_alloc_shadow_roots()).  64-bit: INVLPG is enough
+		 * (4.10.4.1), and does not sync PT as a whole as MOV CR3 would.
+		 */
+		if (pvm->mode == GUEST_PAGING_PAE) {
+			gstep_switch_as(pvm, s->as);
+		} else {
+			gstep_invlpg(pvm, VA_HIGH);
+			gstep_invlpg(pvm, VA_RW);
+			gstep_invlpg(pvm, VA_RW + PAGE_SIZE);
+		}
+		gstep_load(pvm, VA_HIGH, 4, EXPECT_VALUE(tag(2)));
+		/*
+		 * Through VA_RW, PT is still a page table: entry 0 maps VA_ALT's
+		 * table, whose entry 0 the walks above marked accessed (SDM 4.8).
+		 */
+		gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(u->alt_pte));
+		gstep_load(pvm, VA_RW + PAGE_SIZE, 4, EXPECT_VALUE(tag(3)));
 
-	gstep_phase(pvm, "PDE write, INVLPG");
-	gstep_write_entry(pvm, s->as, VA_RW, 2, pde_alt);
-	gstep_invlpg(pvm, VA_RW);
-	gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(tag(2)));
-	gstep_write_entry(pvm, s->as, VA_RW, 2, 0);
-	gstep_invlpg(pvm, VA_RW);
-	gstep_load(pvm, VA_RW, 4, EXPECT_PF(0, VA_RW));
-	gstep_write_entry(pvm, s->as, VA_RW, 2, pde_rw);
-	gstep_invlpg(pvm, VA_RW);
-	gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(tag(0)));
-
-	gstep_phase(pvm, "write flooding");
-	for (i = 0; i < 4; i++)
-		gstep_write_entry(pvm, s->as, VA_FLOOD, 2, i & 1 ? 0 : pde_alt);
-	gstep_load(pvm, VA_FLOOD, 4, EXPECT_PF(0, VA_FLOOD));
-	gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(tag(0)));
-
-	gstep_phase(pvm, "misaligned PDE write");
-	/* The low 2 bytes: flags and address bits 15:12; R/W cleared. */
-	gstep_store(pvm, paging_vm_table_va(pvm, pde_gpa), 2, (pde_rw & 0xffff) & ~GP_RW,
-		    EXPECT_OK());
-	gstep_invlpg(pvm, VA_RW);
-	gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(tag(0)));
-	gstep_store(pvm, VA_RW + 8, 4, 1, EXPECT_PF(GP_PFEC_P | GP_PFEC_W, VA_RW + 8));
-	gstep_store(pvm, paging_vm_table_va(pvm, pde_gpa), 2, pde_rw & 0xffff, EXPECT_OK());
-	gstep_invlpg(pvm, VA_RW);
-	gstep_store(pvm, VA_RW + 8, 4, 1, EXPECT_OK());
-
-	if (!reuse)
-		return;
-
-	gstep_phase(pvm, "unsync page table reused as a page directory");
-	/* Unsync PT, then make its entry 0 a PDE naming VA_ALT's table. */
-	write_pte(s, 1, s->data[3] | GP_P | GP_RW);
-	write_pte(s, 0, pde_alt);
-	high = pvm->mode == GUEST_PAGING_PAE ? s->pt | GP_P : s->pt | GP_P | GP_RW | GP_US;
-	gstep_write_entry(pvm, s->as, VA_HIGH, 3, high);
-	/*
-	 * PAE: PDPTEs are loaded at MOV CR3 (SDM 4.4.1), and KVM builds the
-	 * shadow page of each present one's directory then (mmu_alloc_shadow_roots()).
-	 * 64-bit: INVLPG is enough (4.10.4.1), and does not sync PT first as
-	 * MOV CR3 would.
-	 */
-	if (pvm->mode == GUEST_PAGING_PAE) {
-		gstep_switch_as(pvm, s->as);
-	} else {
+		/* Now shadowed at two levels: written entries seen both ways. */
+		write_pte(s, 2, u->pde_alt);
+		gstep_invlpg(pvm, VA_HIGH + 2 * big);
+		gstep_invlpg(pvm, VA_RW + 2 * PAGE_SIZE);
+		gstep_load(pvm, VA_HIGH + 2 * big, 4, EXPECT_VALUE(tag(2)));
+		gstep_load(pvm, VA_RW + 2 * PAGE_SIZE, 4, EXPECT_VALUE(u->alt_pte));
+		write_pte(s, 0, 0);
 		gstep_invlpg(pvm, VA_HIGH);
 		gstep_invlpg(pvm, VA_RW);
-		gstep_invlpg(pvm, VA_RW + PAGE_SIZE);
+		gstep_load(pvm, VA_HIGH, 4, EXPECT_PF(0, VA_HIGH));
+		gstep_load(pvm, VA_RW, 4, EXPECT_PF(0, VA_RW));
+		break;
+	default:
+		break;
 	}
-	gstep_load(pvm, VA_HIGH, 4, EXPECT_VALUE(tag(2)));
-	/*
-	 * Through VA_RW, PT is still a page table: entry 0 maps VA_ALT's
-	 * table, whose entry 0 the walks above marked accessed (SDM 4.8).
-	 */
-	gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(alt_pte));
-	gstep_load(pvm, VA_RW + PAGE_SIZE, 4, EXPECT_VALUE(tag(3)));
-
-	gstep_phase(pvm, "write to a page shadowed at two levels");
-	write_pte(s, 2, pde_alt);
-	gstep_invlpg(pvm, VA_HIGH + 2 * guest_paging_level_size(pvm->mode, 2));
-	gstep_invlpg(pvm, VA_RW + 2 * PAGE_SIZE);
-	gstep_load(pvm, VA_HIGH + 2 * guest_paging_level_size(pvm->mode, 2), 4,
-		   EXPECT_VALUE(tag(2)));
-	gstep_load(pvm, VA_RW + 2 * PAGE_SIZE, 4, EXPECT_VALUE(alt_pte));
-	write_pte(s, 0, 0);
-	gstep_invlpg(pvm, VA_HIGH);
-	gstep_invlpg(pvm, VA_RW);
-	gstep_load(pvm, VA_HIGH, 4, EXPECT_PF(0, VA_HIGH));
-	gstep_load(pvm, VA_RW, 4, EXPECT_PF(0, VA_RW));
 }
 
-static bool check_upper(struct scene *s, struct kvm_trace *t, uint64_t pd, bool reuse,
-			uint64_t flooded, uint64_t pde_zapped)
+/* Events of @part's phase for @gfn: of @type, at @level (and @quadrant). */
+static size_t upper_count(struct upper *u, struct kvm_mmu_model *m, enum upper_part part,
+			  int type, uint64_t gfn, int level, int quadrant)
+{
+	return kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = u->phase[part], .type = type,
+						    .gfn = gfn, .level = level,
+						    .quadrant = quadrant));
+}
+
+static bool check_upper(struct upper *u, struct kvm_trace *t, int nr_parts)
 {
 	struct kvm_mmu_model *m = kvm_trace_model(t);
-	uint64_t pd_gfn = pd >> 12, pt_gfn = s->pt >> 12;
-	size_t pd_unsync = 0, pd_zap = 0, pt_zap1 = 0, pt_unsync_after = 0, i;
-	bool pt_level2 = false, ok;
+	uint64_t pd_gfn = u->pd >> 12, pt_gfn = u->s.pt >> 12;
+	const char *name = u->s.pvm->name;
+	size_t pd_unsync = kvm_mmu_model_count(m, KVM_MMU_QUERY(.type = KVM_MMU_UNSYNC_PAGE,
+								 .gfn = pd_gfn));
+	size_t flood_zap = upper_count(u, m, UPPER_FLOODING, KVM_MMU_PREPARE_ZAP_PAGE, pd_gfn,
+				       2, u->quadrant);
+	size_t misaligned_zap = upper_count(u, m, UPPER_MISALIGNED, KVM_MMU_PREPARE_ZAP_PAGE,
+					    pd_gfn, 2, u->quadrant);
+	bool ok = true;
 
-	for (i = 0; i < m->nr_events; i++) {
-		const struct kvm_mmu_event *e = &m->events[i];
-		int level = kvm_role_get(&m->layout, e->role, "level");
+	ksft_print_msg("%s: PD gfn 0x%lx: %zu unsync events; PDE writes: mmu_pde_zapped +%lu; flooding: mmu_flooded +%lu, %zu zap; misaligned write: mmu_flooded +%lu, %zu zap\n",
+		       name, pd_gfn, pd_unsync, u->pde_zapped[UPPER_PDE_WRITES],
+		       u->flooded[UPPER_FLOODING], flood_zap, u->flooded[UPPER_MISALIGNED],
+		       misaligned_zap);
+	/*
+	 * kvm_mmu_track_write(): two non-zero PDE writes, each zapping the
+	 * written SPTE; flooding and the misaligned write each zap VA_RW's
+	 * directory shadow page and count mmu_flooded.
+	 */
+	if (pd_unsync || u->pde_zapped[UPPER_PDE_WRITES] < 2 || !u->flooded[UPPER_FLOODING] ||
+	    !flood_zap || !u->flooded[UPPER_MISALIGNED] || !misaligned_zap) {
+		ksft_print_msg("%s: expected the directory never unsync, PDE writes emulated (mmu_pde_zapped >= 2), its shadow page zapped by flooding and by a misaligned write (mmu_flooded, zap events)\n",
+			       name);
+		ok = false;
+	}
+	if (nr_parts > UPPER_REUSE) {
+		size_t zap1 = upper_count(u, m, UPPER_REUSE, KVM_MMU_PREPARE_ZAP_PAGE, pt_gfn, 1,
+					  KVM_MMU_ANY);
+		size_t made2 = kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = u->phase[UPPER_REUSE],
+					.type = KVM_MMU_GET_PAGE, .created = 1, .gfn = pt_gfn,
+					.level = 2));
+		size_t unsync_after = 0, i;
+		bool level2 = false;
 
-		if (e->gfn == pd_gfn && e->type == KVM_MMU_UNSYNC_PAGE)
-			pd_unsync++;
-		if (e->gfn == pd_gfn && e->type == KVM_MMU_PREPARE_ZAP_PAGE && level == 2)
-			pd_zap++;
-		if (e->gfn != pt_gfn)
-			continue;
-		if (e->type == KVM_MMU_GET_PAGE && e->created && level == 2)
-			pt_level2 = true;
-		if (e->type == KVM_MMU_PREPARE_ZAP_PAGE && level == 1 && !pt_level2)
-			pt_zap1++;
-		if (e->type == KVM_MMU_UNSYNC_PAGE && pt_level2)
-			pt_unsync_after++;
+		for (i = 0; i < m->nr_events; i++) {
+			const struct kvm_mmu_event *e = &m->events[i];
+
+			if (e->gfn != pt_gfn)
+				continue;
+			if (e->type == KVM_MMU_GET_PAGE &&
+			    kvm_role_get(&m->layout, e->role, "level") == 2)
+				level2 = true;
+			if (e->type == KVM_MMU_UNSYNC_PAGE && level2)
+				unsync_after++;
+		}
+		ksft_print_msg("%s: PT gfn 0x%lx reused as a directory: %zu level-1 zap events, %zu level-2 pages created, %zu unsync events after that\n",
+			       name, pt_gfn, zap1, made2, unsync_after);
+		if (!zap1 || !made2 || unsync_after) {
+			ksft_print_msg("%s: expected PT's unsync level-1 pages zapped when its level-2 page is created, and no unsync after that\n",
+				       name);
+			ok = false;
+		}
 	}
-	ksft_print_msg("%s: PD gfn 0x%lx: %zu unsync, %zu zap events; mmu_flooded +%lu, mmu_pde_zapped +%lu\n",
-		       s->pvm->name, pd_gfn, pd_unsync, pd_zap, flooded, pde_zapped);
-	ok = !pd_unsync && pd_zap && flooded >= 2 && pde_zapped;
-	if (reuse) {
-		ksft_print_msg("%s: PT gfn 0x%lx reused as a directory: level-1 pages zapped %zu, level-2 page created %s, unsync events after that %zu\n",
-			       s->pvm->name, pt_gfn, pt_zap1, pt_level2 ? "yes" : "no",
-			       pt_unsync_after);
-		ok &= pt_zap1 && pt_level2 && !pt_unsync_after;
-	}
-	if (!ok) {
-		ksft_print_msg("%s: expected the directory never unsync, its shadow page zapped by flooding and by a misaligned write, PDE writes emulated%s\n",
-			       s->pvm->name, reuse ? ", the reused table zapped as a page table and then never unsync" : "");
+	if (!ok)
 		kvm_trace_print(t);
-	}
 	return ok;
 }
 
 static void run_upper(enum guest_paging_mode mode)
 {
-	bool reuse = mode != GUEST_PAGING_32BIT;
-	uint64_t flooded = 0, pde_zapped = 0, pde_alt, pd;
+	int nr_parts = mode == GUEST_PAGING_32BIT ? UPPER_REUSE : UPPER_NR_PARTS;
 	struct kvm_trace *t = NULL;
-	struct scene s;
-	bool ok;
+	struct upper u;
+	struct scene *s = &u.s;
+	uint64_t flooded = 0, zapped = 0;
+	bool ok = true;
+	int part;
 
-	build_scene(&s, mode);
-	guest_as_map(s.as, VA_ALT, s.data[2], 1, GP_P | GP_RW);
+	memset(&u, 0, sizeof(u));
+	build_scene(s, mode);
+	guest_as_map(s->as, VA_ALT, s->data[2], 1, GP_P | GP_RW);
 	/* Ask for every entry the steps write once before the first run. */
-	guest_as_entry_gpa(s.as, VA_FLOOD, 2);
-	if (reuse)
-		guest_as_entry_gpa(s.as, VA_HIGH, 3);
-	pde_alt = guest_as_read_entry(s.as, VA_ALT, 2);
-	pd = guest_as_entry_gpa(s.as, VA_RW, 2) & ~0xfffull;
-	build_upper_steps(&s, pde_alt, reuse);
-	if (!cfg.tdp) {
+	guest_as_entry_gpa(s->as, VA_FLOOD, 2);
+	if (nr_parts > UPPER_REUSE)
+		guest_as_entry_gpa(s->as, VA_HIGH, 3);
+	u.pde_alt = guest_as_read_entry(s->as, VA_ALT, 2);
+	u.pde_rw = guest_as_read_entry(s->as, VA_RW, 2);
+	u.pde_gpa = guest_as_entry_gpa(s->as, VA_RW, 2);
+	u.pd = u.pde_gpa & ~0xfffull;
+	u.alt_pte = s->data[2] | GP_P | GP_RW | GP_A;
+	/* kvm_mmu_child_role(): a 2-level directory is shadowed in quarters. */
+	u.quadrant = mode == GUEST_PAGING_32BIT ? VA_RW >> 30 : 0;
+	if (!cfg.tdp)
 		t = kvm_trace_create();
-		flooded = vm_get_stat(s.pvm->vm, "mmu_flooded");
-		pde_zapped = vm_get_stat(s.pvm->vm, "mmu_pde_zapped");
-		kvm_trace_start(t, "upper");
+
+	for (part = 0; part < nr_parts; part++) {
+		build_upper_part(&u, part);
+		if (t) {
+			flooded = vm_get_stat(s->pvm->vm, "mmu_flooded");
+			zapped = vm_get_stat(s->pvm->vm, "mmu_pde_zapped");
+			kvm_trace_start(t, upper_part_names[part]);
+			u.phase[part] = kvm_trace_phase(t);
+		}
+		ok &= !paging_vm_run_steps(s->pvm);
+		if (t) {
+			kvm_trace_stop(t);
+			u.flooded[part] = vm_get_stat(s->pvm->vm, "mmu_flooded") - flooded;
+			u.pde_zapped[part] = vm_get_stat(s->pvm->vm, "mmu_pde_zapped") - zapped;
+		}
 	}
-	ok = !paging_vm_run_steps(s.pvm);
 	if (t) {
-		kvm_trace_stop(t);
-		flooded = vm_get_stat(s.pvm->vm, "mmu_flooded") - flooded;
-		pde_zapped = vm_get_stat(s.pvm->vm, "mmu_pde_zapped") - pde_zapped;
-		ok &= check_upper(&s, t, pd, reuse, flooded, pde_zapped);
+		ok &= check_upper(&u, t, nr_parts);
 		kvm_trace_destroy(t);
 	}
 	ksft_test_result(ok, "%s_upper_level_writes_emulated_%s\n",
 			 guest_paging_mode_name(mode), kvm_mmu_config_name(&cfg));
-	paging_vm_free(s.pvm);
+	paging_vm_free(s->pvm);
 }
 
 static void run_mode_cases(enum guest_paging_mode mode)
