@@ -43,6 +43,11 @@
  *  - when A and B have the same role (efer_nx), the page unsynced under A
  *    is the one synced under B.
  *
+ * has_4_byte_gpte_32bit_to_pae: the same with a paging-mode switch: PT,
+ * unsync as a 2-level page table, is used as a PAE page table after the
+ * guest switches to PAE paging, and again as a 2-level one after it
+ * switches back (see run_mode_switch()).
+ *
  * quadrants_32bit: a 2-level guest's page table has 1024 4-byte entries
  * and is shadowed by two 512-entry PAE-format shadow pages, role.quadrant
  * 0 and 1 (kvm_mmu_child_role(), mmu.c).  Guest writes to entries in both
@@ -50,15 +55,24 @@
  * unsynced and synced (quadrant is in sync_role_ign: the root's quadrant
  * is 0), never zapped.
  *
+ * Which case tells each bit of sync_role_ign apart (mutants/):
+ *  - level: every sync (unsync pages are level 1, roots never are):
+ *    sync-role-ign-without-level;
+ *  - access: unsync_test's read-only directory entry:
+ *    sync-role-ign-without-access;
+ *  - quadrant: quadrants_32bit: sync-role-ign-without-quadrant;
+ *  - passthrough: no case can: passthrough pages are level >= 4, have no
+ *    gptes and are never unsync (sp_has_gptes(), mmu.c), and the root's
+ *    passthrough bit is 0.
+ * Adding a must-not-ignore bit to sync_role_ign changes nothing KVM 6.12
+ * does, so no test can tell: no path hands kvm_sync_page() a page of
+ * another role (kvm_mmu_find_shadow_page() compares the whole role word,
+ * mmu_sync_children() walks the current root, whose children inherit its
+ * role, roots are reused only with an equal role in fast_pgd_switch(),
+ * and every role change above frees all roots: kvm_mmu_reset_context()).
+ * The cases here check that this stays so, for a series that changes it.
  * Not reachable here: guest_mode (nested, see nested_npt_test), smm (no
- * SMM in the step engine), ad_disabled (EPT only), passthrough (only
- * level >= 4 pages, which have no gptes and are never unsync:
- * sp_has_gptes()).  Adding a must-not-ignore bit to sync_role_ign changes
- * nothing KVM 6.12 does: no path hands kvm_sync_page() a page of another
- * role (kvm_mmu_find_shadow_page() compares the whole role word, roots
- * are only reused with an equal role in fast_pgd_switch(), and every
- * role change above frees all roots); these cases check that this stays
- * so.
+ * SMM in the step engine), ad_disabled (EPT only).
  */
 #include <stdio.h>
 #include <string.h>
@@ -340,9 +354,9 @@ struct role_want {
 	int val;
 };
 
-static int role_wants(const struct scene *s, const struct ctx *c, struct role_want *w)
+static int role_wants(enum guest_paging_mode mode, const struct ctx *c, struct role_want *w)
 {
-	bool pae = s->pvm->mode != GUEST_PAGING_32BIT;
+	bool pae = mode != GUEST_PAGING_32BIT;
 	int n = 0;
 
 	/* kvm_calc_cpu_role() and kvm_init_shadow_mmu(), mmu.c. */
@@ -406,7 +420,7 @@ static bool check_role_events(struct scene *s, const struct role_case *rc)
 	size_t i;
 
 	for (p = 0; p < 3; p++)
-		nw[p] = role_wants(s, ctxs[p], want[p]);
+		nw[p] = role_wants(s->pvm->mode, ctxs[p], want[p]);
 	for (i = 0; i < m->nr_events; i++) {
 		const struct kvm_mmu_event *e = &m->events[i];
 		int level = kvm_role_get(&m->layout, e->role, "level");
@@ -494,14 +508,8 @@ static void run_role_case(const struct role_case *rc, enum guest_paging_mode mod
 	struct scene s;
 	bool ok;
 
-	if (rc->needs_32bit_mode && guest_paging_mode_is_64bit(mode)) {
-		ksft_test_result_skip("%s_%s: CR0.PG cannot be cleared in IA-32e mode (SDM Vol. 3A 9.8.5.4)\n",
-				      rc->name, mname);
-		return;
-	}
-	if (rc->needs_nx && (mode == GUEST_PAGING_32BIT || !kvm_cpu_has(X86_FEATURE_NX))) {
-		ksft_test_result_skip("%s_%s: no EFER.NXE in this mode or on this vCPU\n",
-				      rc->name, mname);
+	if (rc->needs_nx && !kvm_cpu_has(X86_FEATURE_NX)) {
+		ksft_test_result_skip("%s_%s: the vCPU has no NX\n", rc->name, mname);
 		return;
 	}
 	if ((rc->needs_smep && !kvm_cpu_has(X86_FEATURE_SMEP)) ||
@@ -626,19 +634,205 @@ static void run_quadrants(void)
 	paging_vm_free(pvm);
 }
 
+/*
+ * has_4_byte_gpte_32bit_to_pae: one guest page table PT is used by a
+ * 2-level guest (4-byte entries) and, after the guest switches to PAE
+ * paging (CR0.PG = 0, CR4.PAE = 1, CR3 = a PDPT, CR0.PG = 1; SDM Vol. 3A
+ * 4.1.2), as a PAE page table (8-byte entries: entry k is 2-level entries
+ * 2k and 2k+1, the odd ones kept 0).  KVM shadows PT with
+ * has_4_byte_gpte = 1 and then = 0 (kvm_calc_cpu_role()); the first page,
+ * unsync under 2-level paging, must be left alone under PAE paging and be
+ * synced when the guest is back in 2-level paging.  The PAE tables map
+ * the step engine and the page-table pool with 2 MiB pages.
+ */
+#define PAE_VA_X	VA_X
+#define BIG		0x200000ull
+
+static void pae_map_2m(struct paging_vm *pvm, uint64_t pd, uint64_t va, uint64_t gpa,
+		       uint64_t size)
+{
+	uint64_t *e = paging_vm_hva(pvm, pd);
+	uint64_t off;
+
+	for (off = 0; off < size; off += BIG)
+		e[((va + off) >> 21) & 511] = (gpa + off) | GP_P | GP_RW | GP_PS;
+}
+
+static bool check_mode_switch_events(struct scene *s, const struct ctx *two,
+				     const struct ctx *off)
+{
+	struct kvm_mmu_model *m = kvm_trace_model(s->trace);
+	static const enum guest_paging_mode mode[3] = {
+		GUEST_PAGING_32BIT, GUEST_PAGING_PAE, GUEST_PAGING_32BIT,
+	};
+	uint64_t gfn = s->pt >> 12;
+	struct role_want want[3][16], want_off[16];
+	int nw[3], nw_off, p;
+	size_t synced[3] = { 0 }, own_synced = 0, zap = 0, i;
+	uint32_t unsync_role = 0;
+	bool have_unsync = false, ok = true;
+
+	for (p = 0; p < 3; p++)
+		nw[p] = role_wants(mode[p], two, want[p]);
+	nw_off = role_wants(GUEST_PAGING_32BIT, off, want_off);
+	for (i = 0; i < m->nr_events; i++) {
+		const struct kvm_mmu_event *e = &m->events[i];
+
+		for (p = 0; p < 3; p++)
+			if (e->phase == s->phase[p])
+				break;
+		if (p == 3 || e->gfn != gfn)
+			continue;
+		if (e->type == KVM_MMU_UNSYNC_PAGE && p == 0 &&
+		    role_matches(m, e->role, want[0], nw[0])) {
+			unsync_role = e->role;
+			have_unsync = true;
+		}
+		if (e->type == KVM_MMU_PREPARE_ZAP_PAGE)
+			zap++;
+		if (e->type != KVM_MMU_SYNC_PAGE)
+			continue;
+		/* Phase PAE begins with CR0.PG = 0: direct, nothing to sync. */
+		if (!role_matches(m, e->role, want[p], nw[p]) ||
+		    role_matches(m, e->role, want_off, nw_off)) {
+			ksft_print_msg("synced in phase %d although its role differs in a bit sync_role_ign must not ignore:\n",
+				       e->phase);
+			print_event(m, e);
+			ok = false;
+		}
+		synced[p]++;
+		if (p == 2 && have_unsync && e->role == unsync_role)
+			own_synced++;
+	}
+	ksft_print_msg("PT gfn 0x%lx: unsync under 2-level %s; synced under PAE %zu, under 2-level again %zu (the first page %zu); %zu zap events\n",
+		       gfn, have_unsync ? "yes" : "no", synced[1], synced[2], own_synced, zap);
+	if (!have_unsync || !synced[1] || !own_synced || zap) {
+		ksft_print_msg("expected PT's 2-level page unsynced, PT's PAE page synced under PAE paging, the 2-level page synced back in 2-level paging, no zap\n");
+		ok = false;
+	}
+	if (!ok)
+		kvm_trace_print(s->trace);
+	return ok;
+}
+
+static void run_mode_switch(void)
+{
+	const struct ctx two = { .pg = true, .wp = true }, off = { .pg = false };
+	struct paging_vm *pvm;
+	struct kvm_trace *t;
+	struct scene s;
+	uint64_t pdpt, pd0, pd1, pte_gpa, two_cr3;
+	uint64_t *pdpte;
+	bool ok;
+	int i;
+
+	memset(&s, 0, sizeof(s));
+	pvm = s.pvm = paging_vm_create(GUEST_PAGING_32BIT);
+	s.as = guest_as_create(pvm);
+	guest_as_map_tables(s.as, VA_TABLES);
+	for (i = 0; i < NR_DATA; i++) {
+		s.data[i] = paging_vm_alloc(pvm, PAGE_SIZE, PAGE_SIZE);
+		*(uint32_t *)paging_vm_hva(pvm, s.data[i]) = tag(i);
+	}
+	/* 2-level entries 0, 2, 4; PAE entries 0, 1, 2. */
+	for (i = 0; i < 3; i++)
+		guest_as_map(s.as, va_of(2 * i), s.data[i], 1, GP_P | GP_RW);
+	guest_as_entry_gpa(s.as, va_of(1), 1);
+	s.pt = guest_as_entry_gpa(s.as, VA_X, 1) & ~0xfffull;
+	two_cr3 = guest_as_cr3(s.as);
+
+	/* PAE tables: PDPTE 0 for the engine, pool and alias; 1 for PT. */
+	pdpt = paging_vm_alloc_table(pvm);
+	pd0 = paging_vm_alloc_table(pvm);
+	pd1 = paging_vm_alloc_table(pvm);
+	pdpte = paging_vm_hva(pvm, pdpt);
+	pdpte[0] = pd0 | GP_P;
+	pdpte[1] = pd1 | GP_P;
+	pae_map_2m(pvm, pd0, GSTEP_SLOT_GPA, GSTEP_SLOT_GPA, GSTEP_SLOT_SIZE);
+	pae_map_2m(pvm, pd0, VA_TABLES, GSTEP_PT_POOL_GPA, GSTEP_PT_POOL_SIZE);
+	((uint64_t *)paging_vm_hva(pvm, pd1))[0] = s.pt | GP_P | GP_RW;
+	s.cur = two;
+
+	gstep_phase(pvm, "2-level: unsync PT");
+	for (i = 0; i < 3; i++)
+		gstep_load(pvm, va_of(2 * i), 4, EXPECT_VALUE(tag(i)));
+	gstep_write_entry(pvm, s.as, va_of(0), 1, s.data[3] | GP_P | GP_RW);
+	gstep_sync(pvm);
+
+	gstep_phase(pvm, "PAE: PT as 8-byte entries");
+	gstep_cr0(pvm, 0, GP_CR0_PG);
+	gstep_cr4(pvm, GP_CR4_PAE, 0);
+	gstep_write_cr3(pvm, pdpt, EXPECT_OK());
+	gstep_cr0(pvm, GP_CR0_PG, 0);
+	/* Clearing CR0.PG flushed every TLB entry (SDM 4.10.4.1). */
+	gstep_load(pvm, PAE_VA_X, 4, EXPECT_VALUE(tag(3)));
+	gstep_load(pvm, PAE_VA_X + PAGE_SIZE, 4, EXPECT_VALUE(tag(1)));
+	gstep_load(pvm, PAE_VA_X + 2 * PAGE_SIZE, 4, EXPECT_VALUE(tag(2)));
+	/* PAE entry 1 (2-level entries 2 and 3): one 8-byte write. */
+	pte_gpa = s.pt + 8;
+	gstep_store(pvm, paging_vm_table_va(pvm, pte_gpa), 8, s.data[4] | GP_P | GP_RW,
+		    EXPECT_OK());
+	gstep_write_cr3(pvm, pdpt, EXPECT_OK());
+	gstep_load(pvm, PAE_VA_X + PAGE_SIZE, 4, EXPECT_VALUE(tag(4)));
+	gstep_sync(pvm);
+
+	gstep_phase(pvm, "2-level again");
+	gstep_cr0(pvm, 0, GP_CR0_PG);
+	gstep_cr4(pvm, 0, GP_CR4_PAE);
+	gstep_write_cr3(pvm, two_cr3, EXPECT_OK());
+	gstep_cr0(pvm, GP_CR0_PG, 0);
+	gstep_load(pvm, va_of(0), 4, EXPECT_VALUE(tag(3)));
+	gstep_load(pvm, va_of(2), 4, EXPECT_VALUE(tag(4)));
+	gstep_load(pvm, va_of(4), 4, EXPECT_VALUE(tag(2)));
+	gstep_write_entry(pvm, s.as, va_of(4), 1, s.data[5] | GP_P | GP_RW);
+	gstep_switch_as(pvm, s.as);
+	gstep_load(pvm, va_of(4), 4, EXPECT_VALUE(tag(5)));
+
+	s.phase_names[1] = "PAE";
+	s.phase_names[2] = "2-level again";
+	ok = true;
+	if (start_trace(&s, "2-level")) {
+		t = s.trace;
+		ok = !paging_vm_run_steps(pvm);
+		kvm_trace_stop(t);
+		ok &= s.nr_phases == 3 && check_mode_switch_events(&s, &two, &off);
+		kvm_trace_destroy(t);
+	} else {
+		ok = !paging_vm_run_steps(pvm);
+	}
+	ksft_test_result(ok, "has_4_byte_gpte_32bit_to_pae_%s\n", kvm_mmu_config_name(&cfg));
+	paging_vm_free(pvm);
+}
+
+/*
+ * Cases that exist in a mode: CR0.PG cannot be cleared in IA-32e mode
+ * (SDM Vol. 3A 9.8.5.4), 2-level paging has no XD bit (4.3).
+ */
+static bool role_case_applies(const struct role_case *rc, enum guest_paging_mode mode)
+{
+	if (rc->needs_32bit_mode && guest_paging_mode_is_64bit(mode))
+		return false;
+	return !rc->needs_nx || mode != GUEST_PAGING_32BIT;
+}
+
 int main(int argc, char *argv[])
 {
+	unsigned int i, j, plan = 0;
 	const char *why;
-	unsigned int i, j;
 
 	ksft_print_header();
 	kvm_mmu_config_read(&cfg);
 	kvm_mmu_config_print(&cfg);
 	kvm_mmu_config_require_standard(&cfg);
-	ksft_set_plan(ARRAY_SIZE(role_cases) * ARRAY_SIZE(modes) + 1);
+	for (i = 0; i < ARRAY_SIZE(role_cases); i++)
+		for (j = 0; j < ARRAY_SIZE(modes); j++)
+			plan += role_case_applies(&role_cases[i], modes[j]);
+	ksft_set_plan(plan + 2);
 
 	for (i = 0; i < ARRAY_SIZE(role_cases); i++) {
 		for (j = 0; j < ARRAY_SIZE(modes); j++) {
+			if (!role_case_applies(&role_cases[i], modes[j]))
+				continue;
 			if (!guest_paging_mode_supported(modes[j], &why)) {
 				ksft_test_result_skip("%s_%s: %s\n", role_cases[i].name,
 						      guest_paging_mode_name(modes[j]), why);
@@ -651,5 +845,10 @@ int main(int argc, char *argv[])
 		run_quadrants();
 	else
 		ksft_test_result_skip("quadrants_32bit: %s\n", why);
+	if (!guest_paging_mode_supported(GUEST_PAGING_32BIT, &why) ||
+	    !guest_paging_mode_supported(GUEST_PAGING_PAE, &why))
+		ksft_test_result_skip("has_4_byte_gpte_32bit_to_pae: %s\n", why);
+	else
+		run_mode_switch();
 	ksft_finished();
 }

@@ -29,6 +29,15 @@
  *
  * TDP off, read back through kvmmmu events: PT was unsynced, synced, and
  * never zapped, in both roles.
+ *
+ * More cases per mode, each described where it is built:
+ *  <mode>_global_entries_and_cr4_pge      CR4.PGE toggles, INVLPG and
+ *                                         MOV CR3 with a global leaf
+ *  <mode>_page_table_shared_by_address_spaces
+ *                                         three address spaces, three roles
+ *  <mode>_upper_level_writes_emulated     PDE writes, write flooding, a
+ *                                         misaligned write, a page table
+ *                                         reused as a page directory
  */
 #include <stdio.h>
 #include <string.h>
