@@ -94,7 +94,13 @@
 #define WRITE_OFF	0x8
 #define RET_INSN	0xc3
 
-enum { L_FRAME, L_RO, L_USER, L_NEW, NR_LEAVES };
+/*
+ * Leaves of PT, and L_STABLE in another page table that the guest never
+ * writes: its shadow page is never unsync, so KVM only rebuilds it for a
+ * new role; an SPTE made under one context must not serve another.
+ */
+enum { L_FRAME, L_RO, L_USER, L_NEW, L_STABLE, NR_LEAVES };
+#define VA_STABLE	(VA_X + 0x800000)	/* another directory entry */
 #define NR_DATA		8
 
 static struct kvm_mmu_config cfg;
@@ -145,9 +151,15 @@ static uint32_t tag(int i)
 	return 0x5e5e5e00u | i;
 }
 
-static uint64_t va_of(int idx)
+/* VA of PT's entry @idx. */
+static uint64_t pt_va(int idx)
 {
 	return VA_X + idx * PAGE_SIZE;
+}
+
+static uint64_t va_of(int leaf)
+{
+	return leaf == L_STABLE ? VA_STABLE : pt_va(leaf);
 }
 
 static bool has_nx(enum guest_paging_mode mode)
@@ -174,6 +186,7 @@ static void build_scene(struct scene *s, enum guest_paging_mode mode, const stru
 	/* A read-only user page: the one CR0.WP=0 makes KVM play tricks with. */
 	s->leaf[L_USER] = s->data[2] | GP_P | GP_US;
 	s->leaf[L_NEW] = 0;
+	s->leaf[L_STABLE] = s->data[7] | GP_P | GP_US;
 	for (i = 0; i < NR_LEAVES; i++) {
 		guest_as_entry_gpa(s->as, va_of(i), 1);
 		guest_as_write_entry(s->as, va_of(i), 1, s->leaf[i]);
@@ -321,6 +334,13 @@ static void build_role_steps(struct scene *s, const struct role_case *rc)
 
 	gstep_phase(pvm, "A: unsync PT");
 	check_leaves(s);
+	/*
+	 * CR0.WP=0 (and CR4.SMAP=0): a supervisor write to the read-only
+	 * user page L_STABLE is allowed (SDM 4.6.1); make it the last access
+	 * there, so that the SPTE KVM made for it is the one left behind.
+	 */
+	if (!rc->a.wp && !rc->a.smap)
+		gstep_store(pvm, va_of(L_STABLE) + WRITE_OFF, 4, 0x22, EXPECT_OK());
 	/* PT is shadowed under A by now: this write unsyncs it. */
 	write_leaf(s, L_FRAME, s->data[3] | leaf_flags(s, GP_P | GP_RW | GP_NX));
 	gstep_load(pvm, va_of(L_FRAME), 4, EXPECT_ANY());
@@ -337,6 +357,9 @@ static void build_role_steps(struct scene *s, const struct role_case *rc)
 		gstep_load(pvm, va_of(L_RO), 4, EXPECT_VALUE(tag(5)));
 		gstep_switch_as(pvm, s->as);
 		check_leaves(s);
+		/* As in A: leave KVM's SPTE for a supervisor write behind. */
+		if (!rc->b.wp && !rc->b.smap)
+			gstep_store(pvm, va_of(L_STABLE) + WRITE_OFF, 4, 0x33, EXPECT_OK());
 	}
 	gstep_sync(pvm);
 
@@ -600,26 +623,26 @@ static void run_quadrants(void)
 		*(uint32_t *)paging_vm_hva(pvm, s.data[i]) = tag(i);
 	}
 	for (i = 0; i < ARRAY_SIZE(idx); i++)
-		guest_as_map(s.as, va_of(idx[i]), s.data[i], 1, GP_P | GP_RW);
+		guest_as_map(s.as, pt_va(idx[i]), s.data[i], 1, GP_P | GP_RW);
 	s.pt = guest_as_entry_gpa(s.as, VA_X, 1) & ~0xfffull;
 
 	gstep_phase(pvm, "warm up both halves");
 	for (i = 0; i < ARRAY_SIZE(idx); i++)
-		gstep_load(pvm, va_of(idx[i]), 4, EXPECT_VALUE(tag(i)));
+		gstep_load(pvm, pt_va(idx[i]), 4, EXPECT_VALUE(tag(i)));
 	/* Frame changes in both halves, each seen after INVLPG (SDM 4.10.4.1). */
 	gstep_phase(pvm, "frame change, INVLPG");
 	for (i = 0; i < ARRAY_SIZE(idx); i++) {
-		va = va_of(idx[i]);
+		va = pt_va(idx[i]);
 		gstep_write_entry(pvm, s.as, va, 1, s.data[4 + i] | GP_P | GP_RW);
 		gstep_invlpg(pvm, va);
 		gstep_load(pvm, va, 4, EXPECT_VALUE(tag(4 + i)));
 	}
 	gstep_phase(pvm, "not present, MOV CR3");
-	gstep_write_entry(pvm, s.as, va_of(1), 1, 0);
-	gstep_write_entry(pvm, s.as, va_of(513), 1, 0);
+	gstep_write_entry(pvm, s.as, pt_va(1), 1, 0);
+	gstep_write_entry(pvm, s.as, pt_va(513), 1, 0);
 	gstep_switch_as(pvm, s.as);
 	for (i = 0; i < ARRAY_SIZE(idx); i++) {
-		va = va_of(idx[i]);
+		va = pt_va(idx[i]);
 		gstep_load(pvm, va, 4, idx[i] & 1 ? EXPECT_PF(0, va) : EXPECT_VALUE(tag(4 + i)));
 	}
 
@@ -736,8 +759,8 @@ static void run_mode_switch(void)
 	}
 	/* 2-level entries 0, 2, 4; PAE entries 0, 1, 2. */
 	for (i = 0; i < 3; i++)
-		guest_as_map(s.as, va_of(2 * i), s.data[i], 1, GP_P | GP_RW);
-	guest_as_entry_gpa(s.as, va_of(1), 1);
+		guest_as_map(s.as, pt_va(2 * i), s.data[i], 1, GP_P | GP_RW);
+	guest_as_entry_gpa(s.as, pt_va(1), 1);
 	s.pt = guest_as_entry_gpa(s.as, VA_X, 1) & ~0xfffull;
 	two_cr3 = guest_as_cr3(s.as);
 
@@ -755,8 +778,8 @@ static void run_mode_switch(void)
 
 	gstep_phase(pvm, "2-level: unsync PT");
 	for (i = 0; i < 3; i++)
-		gstep_load(pvm, va_of(2 * i), 4, EXPECT_VALUE(tag(i)));
-	gstep_write_entry(pvm, s.as, va_of(0), 1, s.data[3] | GP_P | GP_RW);
+		gstep_load(pvm, pt_va(2 * i), 4, EXPECT_VALUE(tag(i)));
+	gstep_write_entry(pvm, s.as, pt_va(0), 1, s.data[3] | GP_P | GP_RW);
 	gstep_sync(pvm);
 
 	gstep_phase(pvm, "PAE: PT as 8-byte entries");
@@ -781,12 +804,12 @@ static void run_mode_switch(void)
 	gstep_cr4(pvm, 0, GP_CR4_PAE);
 	gstep_write_cr3(pvm, two_cr3, EXPECT_OK());
 	gstep_cr0(pvm, GP_CR0_PG, 0);
-	gstep_load(pvm, va_of(0), 4, EXPECT_VALUE(tag(3)));
-	gstep_load(pvm, va_of(2), 4, EXPECT_VALUE(tag(4)));
-	gstep_load(pvm, va_of(4), 4, EXPECT_VALUE(tag(2)));
-	gstep_write_entry(pvm, s.as, va_of(4), 1, s.data[5] | GP_P | GP_RW);
+	gstep_load(pvm, pt_va(0), 4, EXPECT_VALUE(tag(3)));
+	gstep_load(pvm, pt_va(2), 4, EXPECT_VALUE(tag(4)));
+	gstep_load(pvm, pt_va(4), 4, EXPECT_VALUE(tag(2)));
+	gstep_write_entry(pvm, s.as, pt_va(4), 1, s.data[5] | GP_P | GP_RW);
 	gstep_switch_as(pvm, s.as);
-	gstep_load(pvm, va_of(4), 4, EXPECT_VALUE(tag(5)));
+	gstep_load(pvm, pt_va(4), 4, EXPECT_VALUE(tag(5)));
 
 	s.phase_names[1] = "PAE";
 	s.phase_names[2] = "2-level again";
