@@ -25,8 +25,14 @@
  * CR4.SMEP/SMAP and EFER.NXE (4.6, 4.6.1, 4.7; predicted by
  * lib/x86_64/paging_model.c), including a supervisor write to a
  * read-only user page followed by a supervisor fetch and user accesses,
- * which is what the *_andnot_wp bits exist for (kvm_calc_cpu_role(),
- * update_permission_bitmask()).
+ * which is what the *_andnot_wp bits exist for (kvm_calc_cpu_role();
+ * FNAME(page_fault) in paging_tmpl.h maps such a page writable and
+ * supervisor-only, and not executable under SMEP).  One more leaf,
+ * L_STABLE, is in a page table the guest never writes, so its shadow page
+ * is never unsync: under CR0.WP=0 the last access to it is a supervisor
+ * write, and the next context must apply its own SMEP, SMAP and CR0.WP
+ * there (mutants role-without-smep-andnot-wp, role-without-smap-andnot-wp,
+ * role-cr0-wp-always-set, cr0-wp-off-smep-kernel-copy-executable).
  *
  * TDP off, from the kvmmmu events of each context's phase:
  *  - every kvm_mmu_sync_page is of a page whose role matches the current
