@@ -320,6 +320,13 @@ int gstep_wrpkru(struct paging_vm *pvm, uint32_t pkru);
 int gstep_outsb(struct paging_vm *pvm, uint64_t va, struct gstep_expect e);
 int gstep_insb(struct paging_vm *pvm, uint64_t va, struct gstep_expect e);
 int gstep_sync(struct paging_vm *pvm);
+/*
+ * VMRUN the VMCB at @vmcb_gpa (identity mapped in the current address
+ * space) after writing @hsave_gpa to VM_HSAVE_PA; the value is the
+ * VMCB's EXITCODE after the #VMEXIT.  Needs EFER.SVME (gstep_efer()).
+ */
+int gstep_vmrun(struct paging_vm *pvm, uint64_t vmcb_gpa, uint64_t hsave_gpa,
+		struct gstep_expect e);
 
 int paging_vm_run_steps(struct paging_vm *pvm);
 const struct gstep_result *paging_vm_result(struct paging_vm *pvm, int step);

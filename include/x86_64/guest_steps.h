@@ -105,6 +105,12 @@ enum gstep_op {
 	GSTEP_WRPKRU,		/* pkru = val (needs CR4.PKE); value = RDPKRU */
 	GSTEP_OUTSB,		/* outsb from addr to GSTEP_SINK_PORT */
 	GSTEP_INSB,		/* insb from GSTEP_SINK_PORT to addr */
+	/*
+	 * VM_HSAVE_PA = val, then CLGI; VMRUN with rAX = addr; STGI (AMD APM
+	 * vol. 2, 15.5).  value = the VMCB's EXITCODE, read at addr: the VMCB
+	 * must be identity mapped.  EFER.SVME must be set (GSTEP_EFER).
+	 */
+	GSTEP_VMRUN,
 	GSTEP_NR_OPS,
 };
 
@@ -127,6 +133,10 @@ struct gstep {
 };
 
 #define GSTEP_NO_FAULT		0xffffffff
+
+/* For GSTEP_VMRUN: the VM_HSAVE_PA MSR, and EXITCODE's offset in a VMCB. */
+#define GSTEP_MSR_VM_HSAVE_PA	0xc0010117u
+#define GSTEP_VMCB_EXIT_CODE	0x70
 
 struct gstep_result {
 	uint32_t done;		/* the engine reached the end of the step */

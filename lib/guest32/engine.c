@@ -231,6 +231,37 @@ static uint32_t wrpkru(uint32_t pkru)
 	return v;
 }
 
+/*
+ * VMRUN saves and restores only rAX, rSP, rIP and the state in the host
+ * save area; the other general registers come back with L2's values
+ * (APM vol. 2, 15.5.1 and 15.6), so they are all saved here.  CLGI/STGI
+ * bracket it as the APM's example does; GIF is 0 after #VMEXIT (15.17).
+ * The instructions are spelled as bytes: CLGI 0f 01 dd, VMRUN 0f 01 d8,
+ * STGI 0f 01 dc.
+ */
+static uint64_t vmrun(uintptr_t vmcb, uint64_t hsave)
+{
+	wrmsr(GSTEP_MSR_VM_HSAVE_PA, hsave);
+#ifdef __x86_64__
+	asm volatile("push %%rbp\n\t"
+		     ".byte 0x0f, 0x01, 0xdd\n\t"
+		     ".byte 0x0f, 0x01, 0xd8\n\t"
+		     ".byte 0x0f, 0x01, 0xdc\n\t"
+		     "pop %%rbp"
+		     : : "a"(vmcb)
+		     : "rbx", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11",
+		       "r12", "r13", "r14", "r15", "memory", "cc");
+#else
+	asm volatile("pushal\n\t"
+		     ".byte 0x0f, 0x01, 0xdd\n\t"
+		     ".byte 0x0f, 0x01, 0xd8\n\t"
+		     ".byte 0x0f, 0x01, 0xdc\n\t"
+		     "popal"
+		     : : "a"(vmcb) : "memory", "cc");
+#endif
+	return load(vmcb + GSTEP_VMCB_EXIT_CODE, 8);
+}
+
 static uint64_t do_step(uint32_t i, volatile struct gstep *s)
 {
 	uintptr_t addr = (uintptr_t)s->addr;
@@ -276,6 +307,8 @@ static uint64_t do_step(uint32_t i, volatile struct gstep *s)
 	case GSTEP_INSB:
 		asm volatile("insb" : "+D"(addr) : "d"((uint16_t)GSTEP_SINK_PORT) : "memory");
 		return 0;
+	case GSTEP_VMRUN:
+		return vmrun(addr, s->val);
 	}
 	GSTEP_ASSERT(0, s->op, i);
 	return 0;

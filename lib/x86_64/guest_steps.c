@@ -28,6 +28,7 @@ static const char *const op_names[GSTEP_NR_OPS] = {
 	[GSTEP_WRPKRU] = "wrpkru",
 	[GSTEP_OUTSB] = "outsb",
 	[GSTEP_INSB] = "insb",
+	[GSTEP_VMRUN] = "vmrun",
 };
 
 static int add_step_flags(struct paging_vm *pvm, enum gstep_op op, uint16_t flags,
@@ -158,6 +159,12 @@ int gstep_sync(struct paging_vm *pvm)
 	return add_step(pvm, GSTEP_SYNC, 0, 0, 0, 0, EXPECT_OK());
 }
 
+int gstep_vmrun(struct paging_vm *pvm, uint64_t vmcb_gpa, uint64_t hsave_gpa,
+		struct gstep_expect e)
+{
+	return add_step(pvm, GSTEP_VMRUN, vmcb_gpa, 0, hsave_gpa, 0, e);
+}
+
 static struct kvm_segment flat_segment(uint16_t sel, uint8_t type, bool is64)
 {
 	return (struct kvm_segment){
@@ -284,6 +291,8 @@ static int describe_step(char *buf, size_t len, const struct gstep *s)
 	case GSTEP_WRITE_CR3:
 	case GSTEP_WRPKRU:
 		return n + snprintf(buf, len, "%s <- 0x%lx", op, s->val);
+	case GSTEP_VMRUN:
+		return n + snprintf(buf, len, "%s vmcb 0x%lx hsave 0x%lx", op, s->addr, s->val);
 	case GSTEP_CR0:
 	case GSTEP_CR4:
 	case GSTEP_EFER:
