@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nested_pae_l1_test: a 32-bit PAE L1 runs L2, with and without nested
+ * paging, and KVM shadows L1's PAE-format NPT.
+ *
+ * L1 is the guest step engine in legacy PAE paging (include/x86_64/
+ * nested_pae.h): it sets EFER.SVME and executes VMRUN; the VMCB, L2's code
+ * and the NPT tables are in its memory.  An L1 in legacy PAE mode has
+ * nested tables in its own paging format (AMD APM vol. 2, 15.25.5): nCR3
+ * points to a PDPT of 4 entries, then PAE page directories and tables.
+ * KVM shadows them with kvm_init_shadow_npt_mmu() (arch/x86/kvm/mmu/
+ * mmu.c): the root is built at KVM's TDP level (4 or 5) over L1's 3-level
+ * table, through the special pml4_root/pae_root (mmu_alloc_shadow_roots(),
+ * mmu_alloc_special_roots()), and L1's NPT PDPTEs are read from memory at
+ * nCR3 (nested_svm_get_tdp_pdptr(), svm/nested.c).
+ *
+ * L2 runs in 32-bit protected mode with paging off, so each L2 access is
+ * to a final guest-physical address.  What any correct KVM must give:
+ *
+ * - Without nested paging, L2 reads L1 memory at L2 GPA == L1 GPA and its
+ *   VMMCALL exits to L1 with L2's EAX in the VMCB (APM 15.5, 15.6).
+ * - With nested paging, L2 reads and writes the L1 page its L2 GPA maps to
+ *   through 4 KiB and 2 MiB PAE NPT leaves in any of the 4 PDPTE ranges.
+ * - An access L1's NPT does not allow is #VMEXIT(NPF) (APM 15.25.6):
+ *   EXITINFO2 = the L2 GPA; EXITINFO1 bits 31:0 a #PF error code (P iff
+ *   the entry was present, W for a write, U always: nested walks are user
+ *   accesses), bit 32 (final translation; L2 has no page tables).  A
+ *   not-present NPT PDPTE is such a fault, found on use like at the other
+ *   levels (KVM: FNAME(walk_addr_generic) in mmu/paging_tmpl.h reads it
+ *   through mmu->get_pdptr()).
+ * - The #VMEXIT returns to L1, which reads EXITCODE and goes on.
+ *
+ * The last point fails under QEMU TCG with npt=1: QEMU's page walker sets
+ * bit 5 (reserved) in L1's PDPTEs while L1 runs, and KVM's #VMEXIT reloads
+ * and checks L1's PDPTEs (nested_svm_vmexit() -> nested_svm_load_cr3() ->
+ * load_pdptrs(), arch/x86/kvm/regs.c) and triple-faults L1.  The L2 part
+ * of each case is still checked (KVM writes the exit information into the
+ * VMCB before it reloads L1's CR3), and when L1 dies that way on an
+ * emulated CPU the case is reported XFAIL with the PDPTE values as
+ * evidence (docs/defects/qemu-tcg-pae-pdpte-accessed-bit.md); anywhere
+ * else an L1 that dies is a failure.  pdptes_not_written_by_walks shows
+ * the same without nesting: a PAE guest's PDPTEs are never written by the
+ * CPU (SDM 4.4.1, 4.8; APM Figure 5-10: bits 8:5 are reserved).
+ *
+ * With npt=0 (KVM offers L1 no NPT: svm_set_cpu_caps()) the nested paging
+ * cases skip with that reason; the others run.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "svm_util.h"
+#include "kselftest.h"
+
+#include "kvm_mmu_config.h"
+#include "guest_paging.h"
+#include "nested_pae.h"
+
+#define GB			(1ull << 30)
+#define DEFECT_DOC		"docs/defects/qemu-tcg-pae-pdpte-accessed-bit.md"
+
+/* PAE PDPTE reserved bits below MAXPHYADDR (SDM Table 4-8). */
+#define PDPTE_RSVD_LOW		(GP_RW | GP_US | GP_A | GP_D | GP_PS | GP_G)
+
+#define NPF_U			(1ull << 2)
+#define NPF_W			(1ull << 1)
+#define NPF_P			(1ull << 0)
+#define NPF_FINAL		(1ull << 32)
+
+static struct kvm_mmu_config cfg;
+static bool l1_has_npt;
+
+enum verdict { V_PASS, V_FAIL, V_XFAIL, V_SKIP };
+
+struct outcome {
+	enum verdict v;
+	char why[640];
+};
+
+static void read_pdptes(struct pae_l1 *l1, uint64_t *pdpte)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		pdpte[i] = guest_as_read_entry(l1->as, i * GB, 3);
+}
+
+/*
+ * Why L1 died at its VMRUN step, if it did: which of its PDPTEs gained a
+ * reserved bit while it ran.  Returns false if L1 did not die there.
+ */
+static bool l1_died_at_vmexit(struct pae_l1 *l1, const uint64_t *before,
+			      char *why, size_t len)
+{
+	struct paging_vm *pvm = l1->pvm;
+	struct gstep_mailbox *mb = paging_vm_hva(pvm, GSTEP_MAILBOX_GPA);
+	uint64_t after[4];
+	int i, n;
+
+	if (!pvm->dead || pvm->vcpu->run->exit_reason != KVM_EXIT_SHUTDOWN ||
+	    mb->cur_step != (uint32_t)l1->vmrun_step)
+		return false;
+	read_pdptes(l1, after);
+	n = snprintf(why, len, "the #VMEXIT to L1 triple-faulted L1; L1's PDPTEs before/after:");
+	for (i = 0; i < 4 && n < (int)len; i++)
+		n += snprintf(why + n, len - n, " 0x%lx/0x%lx", before[i], after[i]);
+	return true;
+}
+
+/* Whether some present PDPTE of L1 gained exactly bit 5 (A) and no other change. */
+static bool pdpte_gained_accessed_bit(struct pae_l1 *l1, const uint64_t *before)
+{
+	uint64_t after[4];
+	bool gained = false;
+	int i;
+
+	read_pdptes(l1, after);
+	for (i = 0; i < 4; i++) {
+		if (after[i] == before[i])
+			continue;
+		if (!(before[i] & GP_P) || (after[i] ^ before[i]) != GP_A)
+			return false;
+		gained = true;
+	}
+	return gained;
+}
+
+/*
+ * Run L1's steps, then judge: @l2_ok says whether the L2 part (read from
+ * the VMCB and L1 memory by the caller's check) was right.
+ */
+typedef bool (*l2_check_fn)(struct pae_l1 *l1, char *why, size_t len);
+
+static void run_and_judge(struct pae_l1 *l1, l2_check_fn check, struct outcome *o)
+{
+	uint64_t before[4];
+	char died[320];
+	int mismatches;
+	bool l2_ok;
+
+	read_pdptes(l1, before);
+	mismatches = paging_vm_run_steps(l1->pvm);
+	l2_ok = check(l1, o->why, sizeof(o->why));
+	if (!l2_ok) {
+		o->v = V_FAIL;
+		return;
+	}
+	if (!mismatches) {
+		o->v = V_PASS;
+		return;
+	}
+	if (!l1_died_at_vmexit(l1, before, died, sizeof(died))) {
+		snprintf(o->why, sizeof(o->why), "L2's part right, but L1's steps did not (%d mismatches above)",
+			 mismatches);
+		o->v = V_FAIL;
+		return;
+	}
+	/*
+	 * Bit 5 of a PAE PDPTE is reserved, and no CPU sets it: native PAE
+	 * loads PDPTEs into registers (SDM 4.4.1); under SVM nested paging
+	 * they are read and checked on use (APM 15.25.10).  QEMU's TCG walker
+	 * sets it (mmu_translate(), target/i386/tcg/sysemu/excp_helper.c);
+	 * KVM's load_pdptrs() then rejects the PDPTE at #VMEXIT.
+	 */
+	if (kvm_mmu_config_emulated_cpu() && cfg.tdp && pdpte_gained_accessed_bit(l1, before)) {
+		snprintf(o->why, sizeof(o->why),
+			 "KNOWN EMULATOR DEFECT: L2's part right; %s: the emulated CPU set the reserved bit 5 of a PDPTE while L1 ran, and KVM's load_pdptrs() in nested_svm_vmexit() rejects it (%s)",
+			 died, DEFECT_DOC);
+		o->v = V_XFAIL;
+		return;
+	}
+	snprintf(o->why, sizeof(o->why), "L2's part right, but %s", died);
+	o->v = V_FAIL;
+}
+
+/* ---- the expected L2 outcomes ---- */
+
+static uint64_t exp_exit, exp_info1, exp_info2, exp_rax;
+static uint64_t exp_mem_gpa;
+static uint32_t exp_mem;
+
+static bool check_vmcb(struct pae_l1 *l1, char *why, size_t len)
+{
+	struct vmcb *vmcb = l1->vmcb;
+	bool ok = vmcb->control.exit_code == exp_exit;
+
+	if (exp_exit == SVM_EXIT_VMMCALL)
+		ok = ok && (uint32_t)vmcb->save.rax == exp_rax;
+	if (exp_exit == SVM_EXIT_NPF)
+		ok = ok && vmcb->control.exit_info_1 == exp_info1 &&
+		     vmcb->control.exit_info_2 == exp_info2;
+	if (exp_mem_gpa)
+		ok = ok && *(uint32_t *)paging_vm_hva(l1->pvm, exp_mem_gpa) == exp_mem;
+	if (ok)
+		return true;
+	snprintf(why, len,
+		 "L2: expected exit 0x%lx (EXITINFO1 0x%lx EXITINFO2 0x%lx, EAX 0x%lx%s), got exit 0x%lx EXITINFO1 0x%lx EXITINFO2 0x%lx EAX 0x%lx; L1 memory 0x%lx holds 0x%x (want 0x%x)",
+		 exp_exit, exp_info1, exp_info2, exp_rax,
+		 exp_mem_gpa ? ", and the write in L1 memory" : "",
+		 vmcb->control.exit_code, vmcb->control.exit_info_1,
+		 vmcb->control.exit_info_2, vmcb->save.rax, exp_mem_gpa,
+		 exp_mem_gpa ? *(uint32_t *)paging_vm_hva(l1->pvm, exp_mem_gpa) : 0, exp_mem);
+	return false;
+}
+
+static void expect_vmmcall(uint32_t eax)
+{
+	exp_exit = SVM_EXIT_VMMCALL;
+	exp_rax = eax;
+	exp_info1 = exp_info2 = 0;
+	exp_mem_gpa = 0;
+}
+
+static void expect_npf(uint64_t info1, uint64_t gpa)
+{
+	exp_exit = SVM_EXIT_NPF;
+	exp_info1 = info1;
+	exp_info2 = gpa;
+	exp_rax = 0;
+	exp_mem_gpa = 0;
+}
+
+static uint64_t data_page(struct pae_l1 *l1, uint32_t tag)
+{
+	uint64_t gpa = paging_vm_alloc(l1->pvm, 4096, 4096);
+
+	*(uint32_t *)paging_vm_hva(l1->pvm, gpa) = tag;
+	return gpa;
+}
+
+/* An NPT that maps L2's code page; everything else is up to the case. */
+static uint64_t npt_with_code(struct pae_l1 *l1, unsigned int offset)
+{
+	uint64_t ncr3 = pnpt_create(l1->pvm, offset);
+
+	pnpt_map(l1->pvm, ncr3, PAE_L1_L2_CODE_GPA, l1->l2_code_gpa, PNPT_LEVEL_4K, PNPT_RW);
+	return ncr3;
+}
+
+/* ---- cases ---- */
+
+/*
+ * No nesting: a PAE guest reads through PDPTEs 1-3, then the host reads
+ * them back.  The CPU never writes a PAE PDPTE (SDM 4.4.1: loaded into
+ * the PDPTE registers; 4.8: A/D are set in the other levels only; APM
+ * Figure 5-10 and 15.25.10 under nested paging: bits 8:5 reserved,
+ * checked on use).  KVM does not either: its walker reads a PAE PDPTE
+ * through mmu->get_pdptr() and updates A/D from level 2 down
+ * (FNAME(update_accessed_dirty_bits)).  With TDP off the CPU walks KVM's
+ * pae_root, not the guest's PDPT.
+ */
+static void case_pdptes_not_written_by_walks(struct outcome *o)
+{
+	struct pae_l1 *l1 = pae_l1_create("pdptes_not_written_by_walks");
+	uint64_t before[4], after[4];
+	int i, mismatches;
+
+	for (i = 1; i < 4; i++)
+		guest_as_map(l1->as, i * GB, data_page(l1, 0x7a900 + i), 1, GP_P | GP_RW);
+	read_pdptes(l1, before);
+	for (i = 1; i < 4; i++)
+		gstep_load(l1->pvm, i * GB, 4, EXPECT_VALUE(0x7a900 + i));
+	mismatches = paging_vm_run_steps(l1->pvm);
+	read_pdptes(l1, after);
+	o->v = V_PASS;
+	if (mismatches) {
+		snprintf(o->why, sizeof(o->why), "the guest's loads went wrong (%d mismatches)",
+			 mismatches);
+		o->v = V_FAIL;
+	} else if (memcmp(before, after, sizeof(before))) {
+		int n = snprintf(o->why, sizeof(o->why), "PDPTEs before/after the guest ran:");
+
+		for (i = 0; i < 4; i++)
+			n += snprintf(o->why + n, sizeof(o->why) - n, " 0x%lx/0x%lx",
+				      before[i], after[i]);
+		if (kvm_mmu_config_emulated_cpu() && cfg.tdp &&
+		    pdpte_gained_accessed_bit(l1, before)) {
+			snprintf(o->why + n, sizeof(o->why) - n,
+				 ": KNOWN EMULATOR DEFECT: the emulated CPU's walk set reserved bit 5 (%s)",
+				 DEFECT_DOC);
+			o->v = V_XFAIL;
+		} else {
+			o->v = V_FAIL;
+		}
+	}
+	pae_l1_free(l1);
+}
+
+static void case_l2_without_np(struct outcome *o)
+{
+	struct pae_l1 *l1 = pae_l1_create("l2_without_np");
+	uint64_t data = data_page(l1, 0x12c0de01);
+
+	/* No nested paging: L2's code runs at its L1 GPA. */
+	pae_l1_l2_load(l1, data);
+	l1->vmcb->save.rip = l1->l2_code_gpa;
+	expect_vmmcall(0x12c0de01);
+	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_VMMCALL));
+	run_and_judge(l1, check_vmcb, o);
+	pae_l1_free(l1);
+}
+
+static void case_np_read_4k(struct outcome *o)
+{
+	struct pae_l1 *l1 = pae_l1_create("np_read_4k");
+	uint64_t ncr3 = npt_with_code(l1, 0);
+	const uint64_t l2_gpa = 1 * GB + 0x5000;
+	uint64_t page = data_page(l1, 0);
+
+	*(uint32_t *)paging_vm_hva(l1->pvm, page + 0x10) = 0x4c0de04;
+	pnpt_map(l1->pvm, ncr3, l2_gpa, page, PNPT_LEVEL_4K, PNPT_RW);
+	pae_l1_set_ncr3(l1, ncr3);
+	pae_l1_l2_load(l1, l2_gpa + 0x10);
+	expect_vmmcall(0x4c0de04);
+	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_VMMCALL));
+	run_and_judge(l1, check_vmcb, o);
+	pae_l1_free(l1);
+}
+
+/* A 2 MiB NPT leaf in PDPTE 2's range, nCR3 at a non-zero 32-byte offset. */
+static void case_np_read_2m(struct outcome *o)
+{
+	struct pae_l1 *l1 = pae_l1_create("np_read_2m_pdpt_offset");
+	uint64_t ncr3 = npt_with_code(l1, 0x60);
+	uint64_t big = paging_vm_alloc(l1->pvm, 1ull << 21, 1ull << 21);
+	const uint64_t l2_gpa = 2 * GB + (6ull << 21);
+
+	*(uint32_t *)paging_vm_hva(l1->pvm, big + 0x123458) = 0x2c0de02;
+	pnpt_map(l1->pvm, ncr3, l2_gpa, big, PNPT_LEVEL_2M, PNPT_RW);
+	pae_l1_set_ncr3(l1, ncr3);
+	pae_l1_l2_load(l1, l2_gpa + 0x123458);
+	expect_vmmcall(0x2c0de02);
+	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_VMMCALL));
+	run_and_judge(l1, check_vmcb, o);
+	pae_l1_free(l1);
+}
+
+static void case_np_write(struct outcome *o)
+{
+	struct pae_l1 *l1 = pae_l1_create("np_write_4k");
+	uint64_t ncr3 = npt_with_code(l1, 0);
+	uint64_t page = data_page(l1, 0);
+	const uint64_t l2_gpa = 3 * GB + 0x7000;
+
+	pnpt_map(l1->pvm, ncr3, l2_gpa, page, PNPT_LEVEL_4K, PNPT_RW);
+	pae_l1_set_ncr3(l1, ncr3);
+	pae_l1_l2_store(l1, l2_gpa + 0x20, 0x3c0de03);
+	expect_vmmcall(0);
+	exp_mem_gpa = page + 0x20;
+	exp_mem = 0x3c0de03;
+	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_VMMCALL));
+	run_and_judge(l1, check_vmcb, o);
+	pae_l1_free(l1);
+}
+
+/* A not-present NPT PTE under a present PDE: NPF, P=0, U, final. */
+static void case_npf_pte_not_present(struct outcome *o)
+{
+	struct pae_l1 *l1 = pae_l1_create("npf_pte_not_present");
+	uint64_t ncr3 = npt_with_code(l1, 0);
+	const uint64_t l2_gpa = 1 * GB + 0x9000;
+
+	pnpt_map(l1->pvm, ncr3, l2_gpa + 0x1000, data_page(l1, 1), PNPT_LEVEL_4K, PNPT_RW);
+	pae_l1_set_ncr3(l1, ncr3);
+	pae_l1_l2_load(l1, l2_gpa + 0x18);
+	expect_npf(NPF_U | NPF_FINAL, l2_gpa + 0x18);
+	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_NPF));
+	run_and_judge(l1, check_vmcb, o);
+	pae_l1_free(l1);
+}
+
+/* A write through a read-only NPT leaf: NPF, P, W, U, final. */
+static void case_npf_write_read_only(struct outcome *o)
+{
+	struct pae_l1 *l1 = pae_l1_create("npf_write_read_only");
+	uint64_t ncr3 = npt_with_code(l1, 0);
+	uint64_t page = data_page(l1, 0x5eed);
+	const uint64_t l2_gpa = 1 * GB + 0xb000;
+
+	pnpt_map(l1->pvm, ncr3, l2_gpa, page, PNPT_LEVEL_4K, PNPT_RO);
+	pae_l1_set_ncr3(l1, ncr3);
+	pae_l1_l2_store(l1, l2_gpa + 4, 0xbad);
+	expect_npf(NPF_P | NPF_W | NPF_U | NPF_FINAL, l2_gpa + 4);
+	exp_mem_gpa = page + 4;
+	exp_mem = 0;
+	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_NPF));
+	run_and_judge(l1, check_vmcb, o);
+	pae_l1_free(l1);
+}
+
+/*
+ * A not-present NPT PDPTE (PDPTE 3 of L1's NPT is 0 while 0-2 are
+ * present): the NPF is raised on use, P=0, like any other level (APM
+ * 15.25.10 for PAE PDPTEs under nested paging; KVM reads nCR3's PDPTEs
+ * on each walk, nested_svm_get_tdp_pdptr()).
+ */
+static void case_npf_pdpte_not_present(struct outcome *o)
+{
+	struct pae_l1 *l1 = pae_l1_create("npf_pdpte_not_present");
+	uint64_t ncr3 = npt_with_code(l1, 0);
+	const uint64_t l2_gpa = 3 * GB + 0x2000;
+
+	pnpt_map(l1->pvm, ncr3, 1 * GB, data_page(l1, 1), PNPT_LEVEL_4K, PNPT_RW);
+	pnpt_map(l1->pvm, ncr3, 2 * GB, data_page(l1, 2), PNPT_LEVEL_4K, PNPT_RW);
+	TEST_ASSERT(!*pnpt_entry(l1->pvm, ncr3, l2_gpa, PNPT_LEVEL_PDPTE, false),
+		    "NPT PDPTE 3 should be empty");
+	pae_l1_set_ncr3(l1, ncr3);
+	pae_l1_l2_load(l1, l2_gpa + 0x40);
+	expect_npf(NPF_U | NPF_FINAL, l2_gpa + 0x40);
+	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_NPF));
+	run_and_judge(l1, check_vmcb, o);
+	pae_l1_free(l1);
+}
+
+struct test_case {
+	const char *name;
+	void (*fn)(struct outcome *o);
+	bool np;	/* needs nested paging offered to L1 */
+};
+
+static const struct test_case cases[] = {
+	{ "pdptes_not_written_by_walks", case_pdptes_not_written_by_walks, false },
+	{ "l2_without_np", case_l2_without_np, false },
+	{ "np_read_4k", case_np_read_4k, true },
+	{ "np_read_2m_pdpt_offset", case_np_read_2m, true },
+	{ "np_write_4k", case_np_write, true },
+	{ "npf_pte_not_present", case_npf_pte_not_present, true },
+	{ "npf_write_read_only", case_npf_write_read_only, true },
+	{ "npf_pdpte_not_present", case_npf_pdpte_not_present, true },
+};
+
+int main(int argc, char *argv[])
+{
+	const char *why;
+	unsigned int i;
+
+	ksft_print_header();
+	kvm_mmu_config_read(&cfg);
+	kvm_mmu_config_print(&cfg);
+	kvm_mmu_config_require_standard(&cfg);
+	if (!cfg.nested || !kvm_cpu_has(X86_FEATURE_SVM))
+		ksft_exit_skip("nested SVM is not available to L1 (kvm_amd nested=%d, SVM in KVM's CPUID: %d)\n",
+			       cfg.nested, kvm_cpu_has(X86_FEATURE_SVM));
+	if (!guest_paging_mode_supported(GUEST_PAGING_PAE, &why))
+		ksft_exit_skip("PAE guests: %s\n", why);
+	l1_has_npt = kvm_cpu_has(X86_FEATURE_NPT);
+	ksft_set_plan(ARRAY_SIZE(cases));
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct outcome o = { .v = V_PASS };
+
+		if (cases[i].np && !l1_has_npt) {
+			ksft_test_result_skip("%s: KVM offers L1 no nested paging (no NPT in its CPUID; npt=%d, svm_set_cpu_caps())\n",
+					      cases[i].name, cfg.tdp);
+			continue;
+		}
+		cases[i].fn(&o);
+		switch (o.v) {
+		case V_PASS:
+			ksft_test_result_pass("%s_%s\n", cases[i].name, kvm_mmu_config_name(&cfg));
+			break;
+		case V_XFAIL:
+			ksft_test_result_xfail("%s_%s: %s\n", cases[i].name,
+					       kvm_mmu_config_name(&cfg), o.why);
+			break;
+		default:
+			ksft_print_msg("%s: %s\n", cases[i].name, o.why);
+			ksft_test_result_fail("%s_%s\n", cases[i].name, kvm_mmu_config_name(&cfg));
+			break;
+		}
+	}
+	ksft_finished();
+}
