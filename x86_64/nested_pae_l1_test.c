@@ -48,6 +48,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <tracefs.h>
 
 #include "kvm_util.h"
 #include "processor.h"
@@ -55,6 +58,9 @@
 #include "kselftest.h"
 
 #include "kvm_mmu_config.h"
+#include "kvm_role.h"
+#include "kvm_role_btf.h"
+#include "kvm_trace.h"
 #include "guest_paging.h"
 #include "nested_pae.h"
 
@@ -199,7 +205,7 @@ static bool check_vmcb(struct pae_l1 *l1, char *why, size_t len)
 		 "L2: expected exit 0x%lx (EXITINFO1 0x%lx EXITINFO2 0x%lx, EAX 0x%lx%s), got exit 0x%lx EXITINFO1 0x%lx EXITINFO2 0x%lx EAX 0x%lx; L1 memory 0x%lx holds 0x%x (want 0x%x)",
 		 exp_exit, exp_info1, exp_info2, exp_rax,
 		 exp_mem_gpa ? ", and the write in L1 memory" : "",
-		 vmcb->control.exit_code, vmcb->control.exit_info_1,
+		 (uint64_t)vmcb->control.exit_code, vmcb->control.exit_info_1,
 		 vmcb->control.exit_info_2, vmcb->save.rax, exp_mem_gpa,
 		 exp_mem_gpa ? *(uint32_t *)paging_vm_hva(l1->pvm, exp_mem_gpa) : 0, exp_mem);
 	return false;
@@ -414,6 +420,152 @@ static void case_npf_pdpte_not_present(struct outcome *o)
 	pae_l1_free(l1);
 }
 
+/* ---- introspection: KVM's shadow of a PAE NPT ---- */
+
+#define MAX_PAGES	256
+
+static struct kvm_trace *trace;
+
+/* Why kvmmmu events cannot be captured here, or NULL. */
+static const char *trace_unavailable(void)
+{
+	static char why[512];
+	struct kvm_role_layout layout;
+	const char *dir = tracefs_tracing_dir();
+
+	if (!dir)
+		return "tracefs is not mounted";
+	snprintf(why, sizeof(why), "%s/events/kvmmmu/kvm_mmu_get_page", dir);
+	if (access(why, F_OK))
+		return "no kvmmmu trace events";
+	if (kvm_role_layout_load(&layout, why, sizeof(why)))
+		return why;
+	return NULL;
+}
+
+static int role(uint32_t word, const char *field)
+{
+	return kvm_role_get(&kvm_trace_model(trace)->layout, word, field);
+}
+
+static bool is_npt_page(uint32_t word)
+{
+	return role(word, "guest_mode") == 1 && !role(word, "direct");
+}
+
+static size_t traced_pages(struct kvm_mmu_page_summary *pages)
+{
+	size_t n, total;
+
+	n = kvm_mmu_model_pages(kvm_trace_model(trace), pages, MAX_PAGES, &total);
+	TEST_ASSERT(n == total, "more than %d shadow pages", MAX_PAGES);
+	return n;
+}
+
+static bool has_page(const struct kvm_mmu_page_summary *pages, size_t n, uint64_t gpa,
+		     int level)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (is_npt_page(pages[i].role) && pages[i].gfn == gpa >> 12 &&
+		    role(pages[i].role, "level") == level &&
+		    !role(pages[i].role, "passthrough"))
+			return true;
+	return false;
+}
+
+/*
+ * L2 reads through PDPTEs 0-2 of a PAE NPT (4K leaves under 0 and 1, a
+ * 2M leaf under 2).  The 6.12 source gives the shadow pages of L1's NPT:
+ * kvm_calc_cpu_role() from L1's CR0/CR4/EFER (PAE: 8-byte gptes,
+ * guest_mode=1), each PDPTE's page directory a level-2 page and each page
+ * table a level-1 page (mmu_alloc_shadow_roots() under the special
+ * pml4_root/pae_root; FNAME(fetch) below), none of them passthrough, no
+ * page above the TDP level; VM teardown zaps them all.
+ */
+static void case_shadow_npt_pages(struct outcome *o)
+{
+	struct kvm_mmu_page_summary pages[MAX_PAGES];
+	struct pae_l1 *l1 = pae_l1_create("shadow_npt_pages");
+	uint64_t ncr3 = npt_with_code(l1, 0);
+	uint64_t big = paging_vm_alloc(l1->pvm, 1ull << 21, 1ull << 21);
+	uint64_t gpa[2] = { 1 * GB + 0x3000, 2 * GB + 0x145000 };
+	uint64_t tables[5], before[4];
+	int tdp_level = cfg.host_paging_levels;
+	size_t i, n, npt = 0, live = 0;
+	char died[320];
+	bool ok = true;
+	int len = 0;
+
+	pnpt_map(l1->pvm, ncr3, gpa[0], data_page(l1, 0x1111), PNPT_LEVEL_4K, PNPT_RW);
+	pnpt_map(l1->pvm, ncr3, 2 * GB, big, PNPT_LEVEL_2M, PNPT_RW);
+	*(uint32_t *)paging_vm_hva(l1->pvm, big + 0x145000) = 0x2222;
+	tables[0] = *pnpt_entry(l1->pvm, ncr3, PAE_L1_L2_CODE_GPA, 3, false) & ~0xfffull;
+	tables[1] = *pnpt_entry(l1->pvm, ncr3, PAE_L1_L2_CODE_GPA, 2, false) & ~0xfffull;
+	tables[2] = *pnpt_entry(l1->pvm, ncr3, gpa[0], 3, false) & ~0xfffull;
+	tables[3] = *pnpt_entry(l1->pvm, ncr3, gpa[0], 2, false) & ~0xfffull;
+	tables[4] = *pnpt_entry(l1->pvm, ncr3, gpa[1], 3, false) & ~0xfffull;
+	pae_l1_set_ncr3(l1, ncr3);
+	pae_l1_l2_load_sum(l1, gpa, 2);
+	expect_vmmcall(0x3333);
+	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_VMMCALL));
+
+	read_pdptes(l1, before);
+	kvm_trace_start(trace, "l2_run");
+	if (paging_vm_run_steps(l1->pvm) && l1_died_at_vmexit(l1, before, died, sizeof(died)))
+		ksft_print_msg("shadow_npt_pages: %s (judged by the other cases; this one checks the pages)\n",
+			       died);
+	kvm_trace_stop(trace);
+	if (!check_vmcb(l1, o->why, sizeof(o->why))) {
+		o->v = V_FAIL;
+		pae_l1_free(l1);
+		return;
+	}
+
+	n = traced_pages(pages);
+	for (i = 0; i < n; i++) {
+		uint32_t w = pages[i].role;
+		int level = role(w, "level");
+
+		if (!is_npt_page(w))
+			continue;
+		npt++;
+		if (role(w, "has_4_byte_gpte") || level < 1 || level > tdp_level) {
+			len += snprintf(o->why + len, sizeof(o->why) - len,
+					"page gfn 0x%lx role 0x%x: level %d has_4_byte_gpte %d; ",
+					pages[i].gfn, w, level, role(w, "has_4_byte_gpte"));
+			ok = false;
+		}
+	}
+	ksft_print_msg("shadow_npt_pages: %zu shadow pages with guest_mode=1, direct=0\n", npt);
+	for (i = 0; i < 5; i++) {
+		int level = i == 0 || i == 2 || i == 4 ? 2 : 1;
+
+		if (!has_page(pages, n, tables[i], level)) {
+			len += snprintf(o->why + len, sizeof(o->why) - len,
+					"no level-%d shadow page for L1's NPT table at 0x%lx; ",
+					level, tables[i]);
+			ok = false;
+		}
+	}
+
+	kvm_trace_start(trace, "teardown");
+	pae_l1_free(l1);
+	kvm_trace_stop(trace);
+	n = traced_pages(pages);
+	for (i = 0; i < n; i++)
+		live += is_npt_page(pages[i].role) && pages[i].live;
+	if (live) {
+		snprintf(o->why + len, sizeof(o->why) - len,
+			 "%zu shadow NPT pages never zapped at teardown", live);
+		ok = false;
+	}
+	o->v = ok ? V_PASS : V_FAIL;
+	if (!ok)
+		kvm_trace_print(trace);
+}
+
 struct test_case {
 	const char *name;
 	void (*fn)(struct outcome *o);
@@ -429,11 +581,12 @@ static const struct test_case cases[] = {
 	{ "npf_pte_not_present", case_npf_pte_not_present, true },
 	{ "npf_write_read_only", case_npf_write_read_only, true },
 	{ "npf_pdpte_not_present", case_npf_pdpte_not_present, true },
+	{ "shadow_npt_pages", case_shadow_npt_pages, true },
 };
 
 int main(int argc, char *argv[])
 {
-	const char *why;
+	const char *why, *no_trace;
 	unsigned int i;
 
 	ksft_print_header();
@@ -446,6 +599,9 @@ int main(int argc, char *argv[])
 	if (!guest_paging_mode_supported(GUEST_PAGING_PAE, &why))
 		ksft_exit_skip("PAE guests: %s\n", why);
 	l1_has_npt = kvm_cpu_has(X86_FEATURE_NPT);
+	no_trace = trace_unavailable();
+	if (!no_trace)
+		trace = kvm_trace_create();
 	ksft_set_plan(ARRAY_SIZE(cases));
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -454,6 +610,10 @@ int main(int argc, char *argv[])
 		if (cases[i].np && !l1_has_npt) {
 			ksft_test_result_skip("%s: KVM offers L1 no nested paging (no NPT in its CPUID; npt=%d, svm_set_cpu_caps())\n",
 					      cases[i].name, cfg.tdp);
+			continue;
+		}
+		if (cases[i].fn == case_shadow_npt_pages && no_trace) {
+			ksft_test_result_skip("%s: %s\n", cases[i].name, no_trace);
 			continue;
 		}
 		cases[i].fn(&o);
@@ -471,5 +631,7 @@ int main(int argc, char *argv[])
 			break;
 		}
 	}
+	if (trace)
+		kvm_trace_destroy(trace);
 	ksft_finished();
 }

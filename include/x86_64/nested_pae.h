@@ -73,6 +73,8 @@ void pae_l1_set_ncr3(struct pae_l1 *l1, uint64_t ncr3);
  */
 void pae_l1_l2_load(struct pae_l1 *l1, uint64_t gpa);
 void pae_l1_l2_store(struct pae_l1 *l1, uint64_t gpa, uint32_t val);
+/* L2 reads the 32-bit words at @n L2 GPAs; EAX = their sum (mod 2^32). */
+void pae_l1_l2_load_sum(struct pae_l1 *l1, const uint64_t *gpa, int n);
 
 /*
  * Steps for L1: EFER.SVME on (first call only), then VMRUN with a TLB

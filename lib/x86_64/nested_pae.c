@@ -146,6 +146,20 @@ void pae_l1_l2_load(struct pae_l1 *l1, uint64_t gpa)
 	emit_exit(p);
 }
 
+void pae_l1_l2_load_sum(struct pae_l1 *l1, const uint64_t *gpa, int n)
+{
+	uint8_t *p = l2_code_start(l1);
+	int i;
+
+	TEST_ASSERT(n >= 1 && n <= 64, "L2 code: %d loads", n);
+	for (i = 0; i < n; i++) {
+		/* mov eax, [moffs32] (a1), then add eax, [disp32] (03 05) */
+		p = i ? emit(p, "\x03\x05", 2) : emit(p, "\xa1", 1);
+		p = emit32(p, gpa[i]);
+	}
+	emit_exit(p);
+}
+
 void pae_l1_l2_store(struct pae_l1 *l1, uint64_t gpa, uint32_t val)
 {
 	uint8_t *p = l2_code_start(l1);
