@@ -325,11 +325,17 @@ static void case_np_read_4k(struct outcome *o)
 	pae_l1_free(l1);
 }
 
-/* A 2 MiB NPT leaf in PDPTE 2's range, nCR3 at a non-zero 32-byte offset. */
+/*
+ * A 2 MiB NPT leaf in PDPTE 2's range; the PDPT at offset 0x60 of its
+ * page, and nCR3 with PWT and PCD set: a PAE CR3 is the PDPT's address in
+ * bits 31:5, bits 4:3 are PWT/PCD (SDM Table 4-7; APM 5.3; nCR3 has the
+ * host's CR3 format, APM 15.25.4).  KVM reads the PDPTEs at nCR3 bits
+ * 11:5 of the page (nested_svm_get_tdp_pdptr(), svm/nested.c).
+ */
 static void case_np_read_2m(struct outcome *o)
 {
 	struct pae_l1 *l1 = pae_l1_create("np_read_2m_pdpt_offset");
-	uint64_t ncr3 = npt_with_code(l1, 0x60);
+	uint64_t ncr3 = npt_with_code(l1, 0x60) | GP_PWT | GP_PCD;
 	uint64_t big = paging_vm_alloc(l1->pvm, 1ull << 21, 1ull << 21);
 	const uint64_t l2_gpa = 2 * GB + (6ull << 21);
 
