@@ -324,9 +324,12 @@ int gstep_sync(struct paging_vm *pvm);
  * VMRUN the VMCB at @vmcb_gpa (identity mapped in the current address
  * space) after writing @hsave_gpa to VM_HSAVE_PA; the value is the
  * VMCB's EXITCODE after the #VMEXIT.  Needs EFER.SVME (gstep_efer()).
+ * @pdpt_va: 0, or (PAE) the VA of the current PDPT, whose present entries
+ * get bit 5 cleared right before VMRUN: a workaround for QEMU TCG, which
+ * sets that reserved bit (docs/defects/qemu-tcg-pae-pdpte-accessed-bit.md).
  */
 int gstep_vmrun(struct paging_vm *pvm, uint64_t vmcb_gpa, uint64_t hsave_gpa,
-		struct gstep_expect e);
+		uint64_t pdpt_va, struct gstep_expect e);
 
 int paging_vm_run_steps(struct paging_vm *pvm);
 const struct gstep_result *paging_vm_result(struct paging_vm *pvm, int step);

@@ -106,9 +106,12 @@ enum gstep_op {
 	GSTEP_OUTSB,		/* outsb from addr to GSTEP_SINK_PORT */
 	GSTEP_INSB,		/* insb from GSTEP_SINK_PORT to addr */
 	/*
-	 * VM_HSAVE_PA = val, then CLGI; VMRUN with rAX = addr; STGI (AMD APM
-	 * vol. 2, 15.5).  value = the VMCB's EXITCODE, read at addr: the VMCB
+	 * VM_HSAVE_PA = val, then VMRUN with rAX = addr; STGI (AMD APM vol.
+	 * 2, 15.5).  value = the VMCB's EXITCODE, read at addr: the VMCB
 	 * must be identity mapped.  EFER.SVME must be set (GSTEP_EFER).
+	 * val2: 0, or the VA of the current PAE PDPT, whose present entries
+	 * get bit 5 cleared right before VMRUN (an emulator workaround, see
+	 * vmrun() in lib/guest32/engine.c).
 	 */
 	GSTEP_VMRUN,
 	GSTEP_NR_OPS,

@@ -54,7 +54,17 @@ struct pae_l1 {
 	uint64_t l2_code_gpa;
 	struct vmcb *vmcb;	/* host view of the VMCB */
 	int vmrun_step;		/* index of the last gstep_vmrun() */
+	/*
+	 * L1 clears bit 5 of its present PDPTEs right before each VMRUN
+	 * (gstep_vmrun()): a no-op on a CPU, needed under QEMU TCG, which
+	 * sets that reserved bit, so that the #VMEXIT can return to L1
+	 * (docs/defects/qemu-tcg-pae-pdpte-accessed-bit.md).  Off by default.
+	 */
+	bool clear_pdpte_a;
 };
+
+/* Where L1's address space maps the page-table pool (its own tables). */
+#define PAE_L1_TABLES_VA	0x20000000ull
 
 /*
  * A PAE L1 (one paging VM), with a VMCB for an L2 in 32-bit protected

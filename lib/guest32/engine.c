@@ -234,30 +234,48 @@ static uint32_t wrpkru(uint32_t pkru)
 /*
  * VMRUN saves and restores only rAX, rSP, rIP and the state in the host
  * save area; the other general registers come back with L2's values
- * (APM vol. 2, 15.5.1 and 15.6), so they are all saved here.  CLGI/STGI
- * bracket it as the APM's example does; GIF is 0 after #VMEXIT (15.17).
- * The instructions are spelled as bytes: CLGI 0f 01 dd, VMRUN 0f 01 d8,
- * STGI 0f 01 dc.
+ * (APM vol. 2, 15.5.1 and 15.6), so they are all saved here.  GIF is 0
+ * after #VMEXIT (15.17): STGI sets it again.  No CLGI before: the engine
+ * runs with IF=0 and takes no interrupts, and under a hypervisor CLGI may
+ * exit, which @pdpt below must not be followed by.
+ *
+ * @pdpt (0: none) is the virtual address of the current PAE PDPT: bit 5
+ * of its present entries is cleared right before VMRUN, with nothing that
+ * could exit to a hypervisor in between.  Bit 5 is reserved there and no
+ * CPU sets it, but QEMU's TCG walker does, and a #VMEXIT to a PAE host
+ * reloads and checks the PDPTEs (docs/defects/
+ * qemu-tcg-pae-pdpte-accessed-bit.md); on any other CPU this is a no-op.
+ *
+ * The instructions are spelled as bytes: VMRUN 0f 01 d8, STGI 0f 01 dc.
  */
-static uint64_t vmrun(uintptr_t vmcb, uint64_t hsave)
+#define VMRUN_AFTER_PDPT_CLEANUP					\
+	"test %[p], %[p]\n\t"						\
+	"jz 2f\n\t"							\
+	"mov $4, %%ecx\n"						\
+	"1:\ttestb $1, (%[p])\n\t"					\
+	"jz 3f\n\t"							\
+	"andb $0xdf, (%[p])\n"						\
+	"3:\tadd $8, %[p]\n\t"					\
+	"dec %%ecx\n\t"						\
+	"jnz 1b\n"							\
+	"2:\t.byte 0x0f, 0x01, 0xd8\n\t"				\
+	".byte 0x0f, 0x01, 0xdc\n\t"
+
+static uint64_t vmrun(uintptr_t vmcb, uint64_t hsave, uintptr_t pdpt)
 {
 	wrmsr(GSTEP_MSR_VM_HSAVE_PA, hsave);
 #ifdef __x86_64__
 	asm volatile("push %%rbp\n\t"
-		     ".byte 0x0f, 0x01, 0xdd\n\t"
-		     ".byte 0x0f, 0x01, 0xd8\n\t"
-		     ".byte 0x0f, 0x01, 0xdc\n\t"
+		     VMRUN_AFTER_PDPT_CLEANUP
 		     "pop %%rbp"
-		     : : "a"(vmcb)
-		     : "rbx", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11",
+		     : [p] "+S"(pdpt) : "a"(vmcb)
+		     : "rbx", "rcx", "rdx", "rdi", "r8", "r9", "r10", "r11",
 		       "r12", "r13", "r14", "r15", "memory", "cc");
 #else
 	asm volatile("pushal\n\t"
-		     ".byte 0x0f, 0x01, 0xdd\n\t"
-		     ".byte 0x0f, 0x01, 0xd8\n\t"
-		     ".byte 0x0f, 0x01, 0xdc\n\t"
+		     VMRUN_AFTER_PDPT_CLEANUP
 		     "popal"
-		     : : "a"(vmcb) : "memory", "cc");
+		     : [p] "+S"(pdpt) : "a"(vmcb) : "ecx", "memory", "cc");
 #endif
 	return load(vmcb + GSTEP_VMCB_EXIT_CODE, 8);
 }
@@ -308,7 +326,7 @@ static uint64_t do_step(uint32_t i, volatile struct gstep *s)
 		asm volatile("insb" : "+D"(addr) : "d"((uint16_t)GSTEP_SINK_PORT) : "memory");
 		return 0;
 	case GSTEP_VMRUN:
-		return vmrun(addr, s->val);
+		return vmrun(addr, s->val, (uintptr_t)s->val2);
 	}
 	GSTEP_ASSERT(0, s->op, i);
 	return 0;

@@ -160,9 +160,9 @@ int gstep_sync(struct paging_vm *pvm)
 }
 
 int gstep_vmrun(struct paging_vm *pvm, uint64_t vmcb_gpa, uint64_t hsave_gpa,
-		struct gstep_expect e)
+		uint64_t pdpt_va, struct gstep_expect e)
 {
-	return add_step(pvm, GSTEP_VMRUN, vmcb_gpa, 0, hsave_gpa, 0, e);
+	return add_step(pvm, GSTEP_VMRUN, vmcb_gpa, 0, hsave_gpa, pdpt_va, e);
 }
 
 static struct kvm_segment flat_segment(uint16_t sel, uint8_t type, bool is64)
@@ -292,7 +292,8 @@ static int describe_step(char *buf, size_t len, const struct gstep *s)
 	case GSTEP_WRPKRU:
 		return n + snprintf(buf, len, "%s <- 0x%lx", op, s->val);
 	case GSTEP_VMRUN:
-		return n + snprintf(buf, len, "%s vmcb 0x%lx hsave 0x%lx", op, s->addr, s->val);
+		return n + snprintf(buf, len, "%s vmcb 0x%lx hsave 0x%lx%s", op, s->addr, s->val,
+				    s->val2 ? " (PDPTE bit 5 cleared first)" : "");
 	case GSTEP_CR0:
 	case GSTEP_CR4:
 	case GSTEP_EFER:

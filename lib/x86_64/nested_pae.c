@@ -4,6 +4,7 @@
  * everything VMRUN needs, L2's code, and PAE-format NPT tables, all in
  * L1's memory.  See include/x86_64/nested_pae.h.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "kvm_util.h"
@@ -53,6 +54,7 @@ struct pae_l1 *pae_l1_create(const char *name)
 	l1->l2_code_gpa = paging_vm_alloc(l1->pvm, 4096, 4096);
 	/* The engine reads EXITCODE through the VMCB's identity mapping. */
 	identity_map(l1, l1->vmcb_gpa, 4096);
+	guest_as_map_tables(l1->as, PAE_L1_TABLES_VA);
 	l1->vmcb = paging_vm_hva(l1->pvm, l1->vmcb_gpa);
 	l1->vmrun_step = -1;
 
@@ -183,8 +185,18 @@ int pae_l1_vmrun(struct pae_l1 *l1, struct gstep_expect e)
 	l1->vmcb->control.exit_code = 0;
 	l1->vmcb->control.exit_info_1 = 0;
 	l1->vmcb->control.exit_info_2 = 0;
+	/*
+	 * L2's RIP is L1's to set before each VMRUN: after a #VMEXIT the
+	 * VMCB holds where L2 stopped (an intercepted VMMCALL does not
+	 * advance it).  L1 writes the entry the host put there now.
+	 */
+	gstep_phase(pvm, "L1 sets L2's RIP");
+	gstep_store(pvm, l1->vmcb_gpa + offsetof(struct vmcb, save.rip), 8,
+		    l1->vmcb->save.rip, EXPECT_OK());
 	gstep_phase(pvm, "VMRUN");
-	l1->vmrun_step = gstep_vmrun(pvm, l1->vmcb_gpa, l1->hsave_gpa, e);
+	l1->vmrun_step = gstep_vmrun(pvm, l1->vmcb_gpa, l1->hsave_gpa,
+				     l1->clear_pdpte_a ?
+				     paging_vm_table_va(pvm, l1->as->root) : 0, e);
 	return l1->vmrun_step;
 }
 
