@@ -34,19 +34,25 @@
  * - kvmmmu: each page directory and page table of L1's NPT that L2 used
  *   has a shadow page (level 2 / level 1) with guest_mode=1 and 8-byte
  *   gptes, none above KVM's TDP level; teardown zaps them all.
- * - The #VMEXIT returns to L1, which reads EXITCODE and goes on.
+ * - The #VMEXIT returns to L1, which reads EXITCODE and goes on; L1 can
+ *   then rewrite its NPT (a PDPTE to another page directory, a PDPTE
+ *   cleared) and nCR3 between VMRUNs, and L2 sees each change.
  *
- * The last point fails under QEMU TCG with npt=1: QEMU's page walker sets
- * bit 5 (reserved) in L1's PDPTEs while L1 runs, and KVM's #VMEXIT reloads
- * and checks L1's PDPTEs (nested_svm_vmexit() -> nested_svm_load_cr3() ->
- * load_pdptrs(), arch/x86/kvm/regs.c) and triple-faults L1.  The L2 part
- * of each case is still checked (KVM writes the exit information into the
- * VMCB before it reloads L1's CR3), and when L1 dies that way on an
- * emulated CPU the case is reported XFAIL with the PDPTE values as
- * evidence (docs/defects/qemu-tcg-pae-pdpte-accessed-bit.md); anywhere
- * else an L1 that dies is a failure.  pdptes_not_written_by_walks shows
- * the same without nesting: a PAE guest's PDPTEs are never written by the
- * CPU (SDM 4.4.1, 4.8; APM Figure 5-10: bits 8:5 are reserved).
+ * The return to L1 fails under QEMU TCG with npt=1: QEMU's page walker
+ * sets bit 5 (reserved) in L1's PDPTEs while L1 runs, and KVM's #VMEXIT
+ * reloads and checks L1's PDPTEs (nested_svm_vmexit() ->
+ * nested_svm_load_cr3() -> load_pdptrs(), arch/x86/kvm/regs.c) and
+ * triple-faults L1, as a CPU would for a PAE host with a bad PDPTE.
+ * vmexit_to_l1_after_cpu_walks shows it: its L2 part is still checked
+ * (KVM writes the exit information into the VMCB before it reloads L1's
+ * CR3), and when L1 dies that way on an emulated CPU it is reported XFAIL
+ * with the PDPTE values as evidence (docs/defects/
+ * qemu-tcg-pae-pdpte-accessed-bit.md); anywhere else an L1 that dies is a
+ * failure.  The other cases work around it on an emulated CPU: L1 clears
+ * bit 5 of its PDPTEs right before each VMRUN (GSTEP_VMRUN; a no-op on a
+ * CPU).  pdptes_not_written_by_walks shows the bit without nesting: a PAE
+ * guest's PDPTEs are never written by the CPU (SDM 4.4.1, 4.8; APM Figure
+ * 5-10: bits 8:5 are reserved).
  *
  * With npt=0 (KVM offers L1 no NPT: svm_set_cpu_caps()) the nested paging
  * cases skip with that reason; the others run.
