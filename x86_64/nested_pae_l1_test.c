@@ -50,7 +50,9 @@
  * qemu-tcg-pae-pdpte-accessed-bit.md); anywhere else an L1 that dies is a
  * failure.  The other cases work around it on an emulated CPU: L1 clears
  * bit 5 of its PDPTEs right before each VMRUN (GSTEP_VMRUN; a no-op on a
- * CPU).  pdptes_not_written_by_walks shows the bit without nesting: a PAE
+ * CPU), which usually lets them run to the end; if QEMU walks L1's tables
+ * again in that window, the case takes the same XFAIL path, its L2 part
+ * still checked.  pdptes_not_written_by_walks shows the bit without nesting: a PAE
  * guest's PDPTEs are never written by the CPU (SDM 4.4.1, 4.8; APM Figure
  * 5-10: bits 8:5 are reserved).
  *
