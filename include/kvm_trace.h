@@ -87,6 +87,14 @@ void kvm_trace_destroy(struct kvm_trace *t);
 int kvm_trace_reap_stale_instances(void);
 
 /*
+ * Why kvmmmu events cannot be captured here (tracefs not mounted and not
+ * mountable, no kvmmmu events, no known role layout), or NULL: for tests
+ * that report their introspection cases as skips instead of skipping the
+ * whole program as kvm_trace_create() does.
+ */
+const char *kvm_trace_unavailable(void);
+
+/*
  * The role layout of the running kernel (BTF, else the built-in table);
  * skips with the reason when neither applies.
  */

@@ -181,6 +181,25 @@ int kvm_trace_reap_stale_instances(void)
  * Parsing vmlinux's BTF takes about 0.1 s under TCG; the layout cannot
  * change while the kvm module stays loaded, so read it once per process.
  */
+const char *kvm_trace_unavailable(void)
+{
+	static char why[512];
+	struct kvm_role_layout layout;
+	const char *dir = tracefs_tracing_dir();
+
+	if (!dir)
+		tracefs_tracing_dir_is_mounted(true, &dir);
+	dir = tracefs_tracing_dir();
+	if (!dir)
+		return "tracefs is not mounted";
+	snprintf(why, sizeof(why), "%s/events/kvmmmu/kvm_mmu_get_page", dir);
+	if (access(why, F_OK))
+		return "no kvmmmu trace events";
+	if (kvm_role_layout_load(&layout, why, sizeof(why)))
+		return why;
+	return NULL;
+}
+
 void kvm_role_layout_require(struct kvm_role_layout *layout)
 {
 	static struct kvm_role_layout cached;

@@ -732,26 +732,6 @@ static struct kvm_trace *trace;
 static char phase_names[NR_CASES + 1][KVM_MMU_PHASE_NAME_LEN];
 #define MAX_PAGES	512
 
-/* Why kvmmmu events cannot be captured here, or NULL. */
-static const char *trace_unavailable(void)
-{
-	static char why[512];
-	struct kvm_role_layout layout;
-	const char *dir = tracefs_tracing_dir();
-
-	if (!dir)
-		tracefs_tracing_dir_is_mounted(true, &dir);
-	dir = tracefs_tracing_dir();
-	if (!dir)
-		return "tracefs is not mounted";
-	snprintf(why, sizeof(why), "%s/events/kvmmmu/kvm_mmu_get_page", dir);
-	if (access(why, F_OK))
-		return "no kvmmmu trace events";
-	if (kvm_role_layout_load(&layout, why, sizeof(why)))
-		return why;
-	return NULL;
-}
-
 static void phase(const char *name)
 {
 	if (!trace)
@@ -957,7 +937,7 @@ int main(int argc, char *argv[])
 	if (!args.npt)
 		ksft_print_msg("KVM offers L1 no nested paging (NPT not in KVM's supported CPUID; npt=%d: svm_set_cpu_caps() sets it only with npt_enabled): the nested paging cases skip\n",
 			       cfg.tdp);
-	no_trace = trace_unavailable();
+	no_trace = kvm_trace_unavailable();
 	if (!no_trace)
 		trace = kvm_trace_create();
 	ksft_set_plan(NR_CASES + 5);

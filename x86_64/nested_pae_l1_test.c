@@ -489,23 +489,6 @@ static void case_npf_pdpte_not_present(struct outcome *o)
 
 static struct kvm_trace *trace;
 
-/* Why kvmmmu events cannot be captured here, or NULL. */
-static const char *trace_unavailable(void)
-{
-	static char why[512];
-	struct kvm_role_layout layout;
-	const char *dir = tracefs_tracing_dir();
-
-	if (!dir)
-		return "tracefs is not mounted";
-	snprintf(why, sizeof(why), "%s/events/kvmmmu/kvm_mmu_get_page", dir);
-	if (access(why, F_OK))
-		return "no kvmmmu trace events";
-	if (kvm_role_layout_load(&layout, why, sizeof(why)))
-		return why;
-	return NULL;
-}
-
 static int role(uint32_t word, const char *field)
 {
 	return kvm_role_get(&kvm_trace_model(trace)->layout, word, field);
@@ -789,7 +772,7 @@ int main(int argc, char *argv[])
 	if (!guest_paging_mode_supported(GUEST_PAGING_PAE, &why))
 		ksft_exit_skip("PAE guests: %s\n", why);
 	l1_has_npt = kvm_cpu_has(X86_FEATURE_NPT);
-	no_trace = trace_unavailable();
+	no_trace = kvm_trace_unavailable();
 	if (!no_trace)
 		trace = kvm_trace_create();
 	ksft_set_plan(ARRAY_SIZE(cases));
