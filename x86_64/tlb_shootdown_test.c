@@ -94,7 +94,7 @@
 #define READER_VP_INDEX	1
 #define WRITER_VP_INDEX	0
 #define MAX_REPORTED	4
-#define ALIAS_MIN_VADDR	(1ull << 30)
+#define ALIAS_VA	(1ull << 30)	/* far above what the framework allocates */
 
 #ifndef HYPERV_LINUX_OS_ID
 #define HYPERV_LINUX_OS_ID ((u64)0x8100 << 48)
@@ -209,7 +209,7 @@ static void record_stale(uint64_t i, uint64_t val, uint64_t expected)
 
 static void reader_code(void)
 {
-	volatile uint64_t *tva = (volatile uint64_t *)sh.tva;
+	uint64_t *tva = (uint64_t *)sh.tva;
 	uint64_t i, val;
 
 	if (is_hv(sh.kind))
@@ -217,7 +217,7 @@ static void reader_code(void)
 
 	for (i = 1; i <= sh.iterations; i++) {
 		/* Nothing changed since the last flush: the old page. */
-		if (*tva != sh.tag[(i - 1) & 1])
+		if (READ_ONCE(*tva) != sh.tag[(i - 1) & 1])
 			sh.bad_before++;
 		if (sh.kind == FLUSH_HV_TARGET_OUT) {
 			/* The host sets reader_ready, waits for writer_done. */
@@ -225,10 +225,10 @@ static void reader_code(void)
 		} else {
 			WRITE_ONCE(sh.reader_ready, i);
 			while (READ_ONCE(sh.writer_done) != i)
-				(void)*tva;	/* any value: not yet flushed */
+				READ_ONCE(*tva);	/* any value: not flushed yet */
 		}
 		reader_flush(sh.kind);
-		val = *tva;
+		val = READ_ONCE(*tva);
 		if (val != sh.tag[i & 1])
 			record_stale(i, val, sh.tag[i & 1]);
 	}
@@ -237,7 +237,7 @@ static void reader_code(void)
 
 static void writer_code(void)
 {
-	volatile uint64_t *pte = (volatile uint64_t *)sh.pte_alias;
+	uint64_t *pte = (uint64_t *)sh.pte_alias;
 	struct hv_flush_input *in = (struct hv_flush_input *)sh.hcall_in;
 	uint64_t i, status;
 
@@ -260,10 +260,10 @@ static void writer_code(void)
 			 * a KVM_REQ_TLB_FLUSH the reader has pending when the
 			 * Hyper-V request below arrives.
 			 */
-			*pte = sh.pte[(i - 1) & 1];
+			WRITE_ONCE(*pte, sh.pte[(i - 1) & 1]);
 			mov_cr3_same();
 		}
-		*pte = sh.pte[i & 1];
+		WRITE_ONCE(*pte, sh.pte[i & 1]);
 		if (is_hv(sh.kind)) {
 			in->address_space = 0;
 			in->flags = HV_FLUSH_ALL_VIRTUAL_ADDRESS_SPACES;
@@ -315,6 +315,21 @@ static void *vcpu_thread(void *arg)
 				  uc.cmd);
 		}
 	}
+}
+
+/* The 4K leaf PTE of @va in the framework's page tables, from the host. */
+static uint64_t *leaf_pte(struct kvm_vm *vm, uint64_t va)
+{
+	uint64_t *table = addr_gpa2hva(vm, vm->pgd), e;
+	int level;
+
+	for (level = vm->pgtable_levels - 1; level > 0; level--) {
+		e = table[(va >> (PAGE_SHIFT + 9 * level)) & 511];
+		TEST_ASSERT((e & PTE_PRESENT_MASK) && !(e & PTE_LARGE_MASK),
+			    "0x%lx: no page table at level %d", va, level + 1);
+		table = addr_gpa2hva(vm, e & PHYSICAL_PAGE_MASK);
+	}
+	return &table[(va >> PAGE_SHIFT) & 511];
 }
 
 static void set_cr4_pge(struct kvm_vcpu *vcpu)
@@ -384,7 +399,6 @@ static void run_case(enum flush_kind kind)
 	}
 	sh.tva = page[0];
 
-	/* Allocated before the alias: vm_vaddr_unused_gap() reserves nothing. */
 	if (is_hv(kind)) {
 		/* The hypercall page, and input + output (contiguous). */
 		sh.hcall_page = vm_vaddr_alloc_page(vm);
@@ -405,7 +419,7 @@ static void run_case(enum flush_kind kind)
 	 * a sync drops the SPTE of a gpte with A=0 (FNAME(prefetch_invalid_
 	 * gpte)), which would hide a missed sync behind a fresh page fault.
 	 */
-	pte = vm_get_page_table_entry(vm, sh.tva);
+	pte = leaf_pte(vm, sh.tva);
 	*pte |= PTE_ACCESSED_MASK;
 	if (kind == FLUSH_INVLPG || kind == FLUSH_CR4_PGE)
 		*pte |= PTE_GLOBAL_MASK;
@@ -414,13 +428,14 @@ static void run_case(enum flush_kind kind)
 
 	/*
 	 * The writer reaches TVA's PTE through an alias of its page table,
-	 * 1 GiB up so that the alias's own PTE is in another page table:
+	 * at 1 GiB so that the alias's own PTE is in another page table
+	 * (virt_pg_map() asserts the address was free):
 	 * with TDP off, a write through a mapping whose PTE lives in the
 	 * page being written is emulated and zaps the SPTE, instead of
 	 * unsyncing the shadow page, which is the path under test.
 	 */
 	pt_gpa = addr_hva2gpa(vm, pte);
-	alias = vm_vaddr_unused_gap(vm, PAGE_SIZE, ALIAS_MIN_VADDR);
+	alias = ALIAS_VA;
 	virt_pg_map(vm, alias, pt_gpa & ~(uint64_t)(PAGE_SIZE - 1));
 	sh.pte_alias = alias + (pt_gpa & (PAGE_SIZE - 1));
 
