@@ -166,9 +166,14 @@ static uint64_t hv_call(uint64_t control, uint64_t in, uint64_t out)
 {
 	uint64_t status;
 
-	/* TLFS "Hypercall Interface": RCX control, RDX/R8 input/output GPA. */
+	/*
+	 * TLFS "Hypercall Interface": RCX control, RDX/R8 input/output GPA.
+	 * The call must not push over the caller's red zone.
+	 */
 	asm volatile("mov %[out], %%r8\n\t"
-		     "call *%[page]"
+		     "sub $128, %%rsp\n\t"
+		     "call *%[page]\n\t"
+		     "add $128, %%rsp"
 		     : "=a" (status), "+c" (control), "+d" (in)
 		     : [out] "r" (out), [page] "r" (sh.hcall_page)
 		     : "cc", "memory", "r8", "r9", "r10", "r11");
