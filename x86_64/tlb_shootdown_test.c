@@ -5,7 +5,7 @@
  *
  * Two vCPUs of one 64-bit guest share the framework's page tables (same
  * CR3).  A test address TVA maps one of two data pages, each tagged in its
- * first quadword.  Iteration i (1..200, or -n), handed over with memory
+ * first quadword.  Iteration i (1..50, or -n), handed over with memory
  * flags only (no delays):
  *
  *   reader: read TVA (must be the page of iteration i-1), reader_ready = i,
@@ -88,7 +88,7 @@
 #include "kvm_compat.h"
 #include "kvm_mmu_config.h"
 
-#define ITERATIONS	200	/* default; -n */
+#define ITERATIONS	50	/* default; -n */
 #define READER		0
 #define WRITER		1
 #define READER_VP_INDEX	1
