@@ -524,6 +524,42 @@ static void case_npf_pdpte_reserved_bit(struct outcome *o)
 	pae_l1_free(l1);
 }
 
+/*
+ * A reserved bit (62, above MAXPHYADDR and not XD) in a present NPT PDE or
+ * PTE of a PAE nCR3: #NPF with P and RSV at the point of use (APM
+ * 15.25.10 and 15.25.6; SDM Tables 4-9 to 4-11 for the PAE formats).
+ * KVM checks these in FNAME(walk_addr_generic) (is_rsvd_bits_set(), with
+ * the masks of __reset_rsvds_bits_mask() for L1's PAE NPT).
+ */
+static void npf_reserved_bit_at(struct outcome *o, const char *name, int level)
+{
+	struct pae_l1 *l1 = new_l1(name);
+	uint64_t ncr3 = npt_with_code(l1, 0);
+	const uint64_t l2_gpa = 2 * GB + 0x4000;
+	uint64_t *e;
+
+	pnpt_map(l1->pvm, ncr3, l2_gpa, data_page(l1, 0x5e5f), PNPT_LEVEL_4K, PNPT_RW);
+	e = pnpt_entry(l1->pvm, ncr3, l2_gpa, level, false);
+	TEST_ASSERT(*e & GP_P, "%s: the NPT entry should be present", name);
+	*e |= 1ull << 62;
+	pae_l1_set_ncr3(l1, ncr3);
+	pae_l1_l2_load(l1, l2_gpa + 0x40);
+	expect_npf(NPF_P | NPF_RSV | NPF_U | NPF_FINAL, l2_gpa + 0x40);
+	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_NPF));
+	run_and_judge(l1, check_vmcb, o);
+	pae_l1_free(l1);
+}
+
+static void case_npf_pde_reserved_bit(struct outcome *o)
+{
+	npf_reserved_bit_at(o, "npf_pde_reserved_bit", PNPT_LEVEL_2M);
+}
+
+static void case_npf_pte_reserved_bit(struct outcome *o)
+{
+	npf_reserved_bit_at(o, "npf_pte_reserved_bit", PNPT_LEVEL_4K);
+}
+
 /* ---- introspection: KVM's shadow of a PAE NPT ---- */
 
 #define MAX_PAGES	256
@@ -793,6 +829,8 @@ static const struct test_case cases[] = {
 	{ "npf_write_read_only", case_npf_write_read_only, true },
 	{ "npf_pdpte_not_present", case_npf_pdpte_not_present, true },
 	{ "npf_pdpte_reserved_bit", case_npf_pdpte_reserved_bit, true },
+	{ "npf_pde_reserved_bit", case_npf_pde_reserved_bit, true },
+	{ "npf_pte_reserved_bit", case_npf_pte_reserved_bit, true },
 	{ "l2_pae_paging_read", case_l2_pae_paging_read, true },
 	{ "npf_on_l2_page_walk", case_npf_on_l2_page_walk, true },
 	{ "l1_changes_npt_between_vmruns", case_l1_changes_npt_between_vmruns, true },
