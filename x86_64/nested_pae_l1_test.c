@@ -560,6 +560,67 @@ static void case_npf_pte_reserved_bit(struct outcome *o)
 	npf_reserved_bit_at(o, "npf_pte_reserved_bit", PNPT_LEVEL_4K);
 }
 
+/*
+ * Nested page tables have accessed and dirty bits: the walk sets A in
+ * every entry it uses and a write sets D in the leaf (APM 15.25.7); for
+ * a PAE nCR3, KVM's walk of L1's NPT does it
+ * (FNAME(update_accessed_dirty_bits), paging_tmpl.h).  L2 reads or writes
+ * one page whose NPT entries start with A and D clear.
+ */
+static uint64_t *ad_pte, *ad_pde;
+static bool ad_write;
+
+static bool check_accessed_dirty(struct pae_l1 *l1, char *why, size_t len)
+{
+	uint64_t want = ad_write ? GP_A | GP_D : GP_A;
+
+	if (!check_vmcb(l1, why, len))
+		return false;
+	if ((*ad_pte & (GP_A | GP_D)) == want && (*ad_pde & GP_A))
+		return true;
+	snprintf(why, len, "NPT entries after L2's %s: leaf 0x%lx (want A%s), PDE 0x%lx (want A)",
+		 ad_write ? "write" : "read", *ad_pte, ad_write ? " and D" : ", not D", *ad_pde);
+	return false;
+}
+
+static void npt_accessed_dirty(struct outcome *o, const char *name, bool write)
+{
+	struct pae_l1 *l1 = new_l1(name);
+	uint64_t ncr3 = npt_with_code(l1, 0);
+	const uint64_t l2_gpa = 2 * GB + 0x8000;
+	uint64_t page = data_page(l1, 0xad0dad0d);
+
+	pnpt_map(l1->pvm, ncr3, l2_gpa, page, PNPT_LEVEL_4K, write ? PNPT_RW : PNPT_RO);
+	ad_pte = pnpt_entry(l1->pvm, ncr3, l2_gpa, PNPT_LEVEL_4K, false);
+	ad_pde = pnpt_entry(l1->pvm, ncr3, l2_gpa, PNPT_LEVEL_2M, false);
+	ad_write = write;
+	TEST_ASSERT(!((*ad_pte | *ad_pde) & (GP_A | GP_D)),
+		    "the NPT entries should start with A and D clear");
+	pae_l1_set_ncr3(l1, ncr3);
+	if (write) {
+		pae_l1_l2_store(l1, l2_gpa + 8, 0x5707e);
+		expect_vmmcall(0);
+		exp_mem_gpa = page + 8;
+		exp_mem = 0x5707e;
+	} else {
+		pae_l1_l2_load(l1, l2_gpa);
+		expect_vmmcall(0xad0dad0d);
+	}
+	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_VMMCALL));
+	run_and_judge(l1, check_accessed_dirty, o);
+	pae_l1_free(l1);
+}
+
+static void case_npt_accessed_on_read(struct outcome *o)
+{
+	npt_accessed_dirty(o, "npt_accessed_on_read", false);
+}
+
+static void case_npt_dirty_on_write(struct outcome *o)
+{
+	npt_accessed_dirty(o, "npt_dirty_on_write", true);
+}
+
 /* ---- introspection: KVM's shadow of a PAE NPT ---- */
 
 #define MAX_PAGES	256
@@ -831,6 +892,8 @@ static const struct test_case cases[] = {
 	{ "npf_pdpte_reserved_bit", case_npf_pdpte_reserved_bit, true },
 	{ "npf_pde_reserved_bit", case_npf_pde_reserved_bit, true },
 	{ "npf_pte_reserved_bit", case_npf_pte_reserved_bit, true },
+	{ "npt_accessed_on_read", case_npt_accessed_on_read, true },
+	{ "npt_dirty_on_write", case_npt_dirty_on_write, true },
 	{ "l2_pae_paging_read", case_l2_pae_paging_read, true },
 	{ "npf_on_l2_page_walk", case_npf_on_l2_page_walk, true },
 	{ "l1_changes_npt_between_vmruns", case_l1_changes_npt_between_vmruns, true },
