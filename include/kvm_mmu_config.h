@@ -44,6 +44,17 @@ const char *kvm_mmu_config_expected(void);
 bool kvm_mmu_config_emulated_cpu(void);
 
 /*
+ * QEMU 7.2's TCG walker sets bit 5 (A), reserved in a PAE PDPTE, in the
+ * PDPTEs of a PAE guest it walks under NPT; KVM's PDPTE reload at a later
+ * MOV to CR0/CR4 (load_pdptrs(), X86_CR4_PDPTR_BITS) then injects #GP.
+ * True where that applies: @tdp (TDP on), an emulated CPU, and SMMU_EMULATOR_GAPS
+ * not set (set it to run the affected cases anyway).  The one place that
+ * decides it; KVM_MMU_PDPTE_GAP_DOC is the defect's write-up.
+ */
+bool kvm_mmu_config_pdpte_accessed_bit_gap(bool tdp);
+#define KVM_MMU_PDPTE_GAP_DOC	"docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md"
+
+/*
  * Skip (KSFT_SKIP) unless /dev/kvm is served by kvm_amd or kvm_intel:
  * results from any other vendor module prove nothing about KVM's MMU.
  */

@@ -128,6 +128,11 @@ bool kvm_mmu_config_emulated_cpu(void)
 	return accel && !strcmp(accel, "tcg");
 }
 
+bool kvm_mmu_config_pdpte_accessed_bit_gap(bool tdp)
+{
+	return tdp && kvm_mmu_config_emulated_cpu() && !getenv("SMMU_EMULATOR_GAPS");
+}
+
 void kvm_mmu_config_print(const struct kvm_mmu_config *cfg)
 {
 	ksft_print_msg("KVM vendor module: %s%s\n", cfg->vendor_module,

@@ -66,21 +66,14 @@ struct scene {
 	uint64_t va_x;				/* = the GPA of the "off" page */
 	enum tour_mode cur;
 	uint64_t pdpte[4];			/* the PAE address space's */
+	/*
+	 * Under kvm_mmu_config_pdpte_accessed_bit_gap(), and only there,
+	 * the guest writes its PDPTEs again while paging is off before each
+	 * entry into PAE paging, which on a correct CPU changes nothing.
+	 */
 	bool rewrite_pdptes;
 };
 
-/*
- * QEMU 7.2 TCG sets the reserved bit 5 of the PDPTEs it walks for a PAE
- * guest under NPT, and KVM then refuses the next entry into PAE paging
- * (kvm_set_cr0() -> load_pdptrs(), x86.c) with #GP
- * (docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md).  There, and only
- * there, the guest writes its PDPTEs again while paging is off before each
- * entry into PAE paging, which on a correct CPU changes nothing.
- */
-static bool pdpte_accessed_bit_gap(void)
-{
-	return cfg.tdp && kvm_mmu_config_emulated_cpu() && !getenv("SMMU_EMULATOR_GAPS");
-}
 
 static uint32_t tag(enum tour_mode m)
 {
@@ -116,9 +109,10 @@ static void build_scene(struct scene *s)
 	pvm->initial_as = s->as[M_2LEVEL];
 	for (m = 0; m < 4; m++)
 		s->pdpte[m] = guest_as_read_entry(s->as[M_PAE], (uint64_t)m << 30, 3);
-	s->rewrite_pdptes = pdpte_accessed_bit_gap();
+	s->rewrite_pdptes = kvm_mmu_config_pdpte_accessed_bit_gap(cfg.tdp);
 	if (s->rewrite_pdptes)
-		ksft_print_msg("emulator gap: PDPTEs rewritten before each entry into PAE paging (docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md)\n");
+		ksft_print_msg("emulator gap: PDPTEs rewritten before each entry into PAE paging (%s)\n",
+			       KVM_MMU_PDPTE_GAP_DOC);
 	/* The tour sets these itself; start from plain 2-level paging. */
 	pvm->cr4 &= ~GP_CR4_PAE;
 	pvm->efer &= ~(GP_EFER_LME | GP_EFER_NX);

@@ -370,17 +370,14 @@ static void build_steps(struct paging_vm *pvm, struct guest_as *as1, struct gues
 	 * global ones included (SDM 4.10.4.1), so a global mapping changed
 	 * without INVLPG must be seen after PGE is cleared.
 	 */
-	if (pvm->mode == GUEST_PAGING_PAE && tdp) {
+	if (pvm->mode == GUEST_PAGING_PAE && kvm_mmu_config_pdpte_accessed_bit_gap(tdp)) {
 		/*
 		 * A CR4.PGE change in PAE paging reloads the PDPTEs and #GPs
-		 * if one has a reserved bit set (SDM 4.4.1; kvm_set_cr4()).
-		 * Under NPT the guest's PAE walk reads the PDPTEs like any
-		 * other level, and QEMU's walker then sets their bit 5 (A),
-		 * which is reserved in a PDPTE: whether the reload succeeds
-		 * depends on the walker, not the architecture.
+		 * if one has a reserved bit set (SDM 4.4.1; kvm_set_cr4()),
+		 * and QEMU's NPT walker sets their bit 5.
 		 */
-		ksft_print_msg("%s: cr4.pge phase not run: TDP walkers may set bit 5 of PAE PDPTEs\n",
-			       pvm->name);
+		ksft_print_msg("%s: cr4.pge phase not run: the emulator sets bit 5 of PAE PDPTEs under NPT (%s)\n",
+			       pvm->name, KVM_MMU_PDPTE_GAP_DOC);
 		return;
 	}
 	gstep_phase(pvm, "cr4.pge");

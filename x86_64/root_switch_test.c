@@ -517,10 +517,9 @@ static bool toggle_applies(struct scene *s, const struct toggle *t)
  */
 static const char *pdpte_accessed_bit_gap(struct scene *s)
 {
-	if (!cfg.tdp || s->pvm->mode != GUEST_PAGING_PAE || !kvm_mmu_config_emulated_cpu() ||
-	    getenv("SMMU_EMULATOR_GAPS"))
+	if (s->pvm->mode != GUEST_PAGING_PAE || !kvm_mmu_config_pdpte_accessed_bit_gap(cfg.tdp))
 		return NULL;
-	return "emulator gap: QEMU TCG sets the reserved bit 5 of PAE PDPTEs under NPT, so KVM's PDPTE reload at MOV CR4 injects #GP (docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md)";
+	return "emulator gap: QEMU TCG sets the reserved bit 5 of PAE PDPTEs under NPT, so KVM's PDPTE reload at MOV CR4 injects #GP (" KVM_MMU_PDPTE_GAP_DOC ")";
 }
 
 /*
