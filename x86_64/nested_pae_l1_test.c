@@ -333,18 +333,22 @@ static void case_pdptes_not_written_by_walks(struct outcome *o)
 	pae_l1_free(l1);
 }
 
-static void case_l2_without_np(struct outcome *o)
+/* No nested paging: L2's code runs at its L1 GPA and reads a tagged page. */
+static void run_l2_without_np(struct pae_l1 *l1, uint32_t tag, struct outcome *o)
 {
-	struct pae_l1 *l1 = new_l1("l2_without_np");
-	uint64_t data = data_page(l1, 0x12c0de01);
+	uint64_t data = data_page(l1, tag);
 
-	/* No nested paging: L2's code runs at its L1 GPA. */
 	pae_l1_l2_load(l1, data);
 	l1->vmcb->save.rip = l1->l2_code_gpa;
-	expect_vmmcall(0x12c0de01);
+	expect_vmmcall(tag);
 	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_VMMCALL));
 	run_and_judge(l1, check_vmcb, o);
 	pae_l1_free(l1);
+}
+
+static void case_l2_without_np(struct outcome *o)
+{
+	run_l2_without_np(new_l1("l2_without_np"), 0x12c0de01, o);
 }
 
 /*
@@ -354,15 +358,7 @@ static void case_l2_without_np(struct outcome *o)
  */
 static void case_vmexit_to_l1_after_cpu_walks(struct outcome *o)
 {
-	struct pae_l1 *l1 = pae_l1_create("vmexit_to_l1_after_cpu_walks");
-	uint64_t data = data_page(l1, 0x12c0de02);
-
-	pae_l1_l2_load(l1, data);
-	l1->vmcb->save.rip = l1->l2_code_gpa;
-	expect_vmmcall(0x12c0de02);
-	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_VMMCALL));
-	run_and_judge(l1, check_vmcb, o);
-	pae_l1_free(l1);
+	run_l2_without_np(pae_l1_create("vmexit_to_l1_after_cpu_walks"), 0x12c0de02, o);
 }
 
 static void case_np_read_4k(struct outcome *o)
