@@ -60,6 +60,9 @@ bool kvm_mmu_config_pdpte_accessed_bit_gap(bool tdp);
  */
 void kvm_mmu_config_require_standard(const struct kvm_mmu_config *cfg);
 
+/* Skip (KSFT_SKIP), with the reason, unless L1 guests get nested SVM. */
+void kvm_mmu_config_require_nested_svm(const struct kvm_mmu_config *cfg);
+
 /* Parse a sysfs module parameter value: "Y"/"N" or an integer. */
 int kvm_param_parse_bool(const char *text, bool *val);
 

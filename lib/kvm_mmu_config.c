@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 
 #include "kvm_util.h"
+#include "processor.h"
 #include "test_util.h"
 #include "kselftest.h"
 
@@ -126,6 +127,13 @@ bool kvm_mmu_config_emulated_cpu(void)
 	const char *accel = getenv("SMMU_ACCEL");
 
 	return accel && !strcmp(accel, "tcg");
+}
+
+void kvm_mmu_config_require_nested_svm(const struct kvm_mmu_config *cfg)
+{
+	if (!cfg->nested || !kvm_cpu_has(X86_FEATURE_SVM))
+		ksft_exit_skip("nested SVM is not available to L1 (kvm_amd nested=%d, SVM in KVM's CPUID: %d)\n",
+			       cfg->nested, kvm_cpu_has(X86_FEATURE_SVM));
 }
 
 bool kvm_mmu_config_pdpte_accessed_bit_gap(bool tdp)

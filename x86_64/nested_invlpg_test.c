@@ -209,7 +209,7 @@ int main(int argc, char *argv[])
 	kvm_mmu_config_read(&cfg);
 	kvm_mmu_config_print(&cfg);
 	kvm_mmu_config_require_standard(&cfg);
-	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_SVM));
+	kvm_mmu_config_require_nested_svm(&cfg);
 	ksft_set_plan(1);
 
 	vm = vm_create_with_one_vcpu(&vcpu, l1_code);

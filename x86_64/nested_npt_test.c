@@ -930,9 +930,7 @@ int main(int argc, char *argv[])
 	kvm_mmu_config_read(&cfg);
 	kvm_mmu_config_print(&cfg);
 	kvm_mmu_config_require_standard(&cfg);
-	if (!cfg.nested || !kvm_cpu_has(X86_FEATURE_SVM))
-		ksft_exit_skip("nested SVM is not available to L1 (kvm_amd nested=%d, SVM in KVM's CPUID: %d)\n",
-			       cfg.nested, kvm_cpu_has(X86_FEATURE_SVM));
+	kvm_mmu_config_require_nested_svm(&cfg);
 	args.npt = kvm_cpu_has(X86_FEATURE_NPT);
 	if (!args.npt)
 		ksft_print_msg("KVM offers L1 no nested paging (NPT not in KVM's supported CPUID; npt=%d: svm_set_cpu_caps() sets it only with npt_enabled): the nested paging cases skip\n",

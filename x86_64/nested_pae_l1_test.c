@@ -905,9 +905,7 @@ int main(int argc, char *argv[])
 	kvm_mmu_config_read(&cfg);
 	kvm_mmu_config_print(&cfg);
 	kvm_mmu_config_require_standard(&cfg);
-	if (!cfg.nested || !kvm_cpu_has(X86_FEATURE_SVM))
-		ksft_exit_skip("nested SVM is not available to L1 (kvm_amd nested=%d, SVM in KVM's CPUID: %d)\n",
-			       cfg.nested, kvm_cpu_has(X86_FEATURE_SVM));
+	kvm_mmu_config_require_nested_svm(&cfg);
 	if (!guest_paging_mode_supported(GUEST_PAGING_PAE, &why))
 		ksft_exit_skip("PAE guests: %s\n", why);
 	l1_has_npt = kvm_cpu_has(X86_FEATURE_NPT);
