@@ -38,7 +38,9 @@
  *   15.16.1), L2 sees the new entry.  KVM write-protects shadowed NPT
  *   tables (kvm_mmu_track_write() zaps what L1 changes) or lets leaf ones
  *   go unsync and syncs them on nested VMRUN
- *   (nested_svm_transition_tlb_flush(): KVM_REQ_MMU_SYNC).
+ *   (nested_svm_transition_tlb_flush(): KVM_REQ_MMU_SYNC).  Run first
+ *   without that flush, L2 sees the old entry or the new one, and then
+ *   with TLB_CONTROL 3 or 7 (this guest's ASID, FlushByAsid) as with 1.
  *
  * - Without nested paging for L1 (npt=0: svm_set_cpu_caps() sets
  *   X86_FEATURE_NPT only if npt_enabled) L1's CPUID says so, and VMRUN with
@@ -162,6 +164,10 @@ struct case_result {
 	uint64_t seen, want;
 	uint64_t exit_code, info1, info2;
 	const char *skipped;	/* why the case could not run */
+	/* Runs without the flush L1 owed in which L2 used the old / new entry. */
+	uint64_t stale, fresh;
+	uint64_t flush;		/* TLB_CONTROL of the owed flush being checked */
+	const char *unchecked;	/* what part of the case could not run */
 };
 
 static void case_l2_reads_and_writes(void);
@@ -180,6 +186,9 @@ static void case_npf_guest_page_walk(void);
 static void case_ncr3_low_bits(void);
 static void case_1g_leaf(void);
 static void case_pde_change_flush(void);
+static void case_frame_change_owed_flush(void);
+static void case_write_protect_owed_flush(void);
+static void case_unmap_owed_flush(void);
 static void case_accessed_dirty(void);
 static void case_l1_cpuid(void);
 static void case_np_enable_without_npt(void);
@@ -212,6 +221,9 @@ static const struct {
 	{ "ncr3_with_pwt_pcd_bits", case_ncr3_low_bits, true },
 	{ "1g_npt_leaf", case_1g_leaf, true },
 	{ "pde_change_with_flush", case_pde_change_flush, true },
+	{ "leaf_frame_change_without_then_with_flush", case_frame_change_owed_flush, true },
+	{ "leaf_write_protect_without_then_with_flush", case_write_protect_owed_flush, true },
+	{ "leaf_unmap_without_then_with_flush", case_unmap_owed_flush, true },
 	{ "npt_accessed_and_dirty_bits", case_accessed_dirty, true },
 };
 
@@ -505,6 +517,160 @@ static void case_pde_change_flush(void)
 	npt_set_entry(pool, ncr3_a(), WIN_GPA, NPT_LEVEL_2M, old);
 }
 
+/*
+ * L1 changes a leaf and runs L2 first without the flush it owes, then
+ * with it.  Without it L2 may use the old entry or the new one, nothing
+ * else: translations are tagged by ASID, not by nCR3 or by table
+ * contents, and TLB_CONTROL on VMRUN is how a VMM drops them (APM vol. 2,
+ * 15.16.1-15.16.2).  With TLB_CONTROL 1 (all ASIDs), 3 (this guest's
+ * ASID) or 7 (its non-global entries; L1's page tables, which L2 uses,
+ * have G clear) L2 must use the new entry.  KVM 6.12 syncs the shadow NPT
+ * and flushes on every nested VMRUN whatever TLB_CONTROL says
+ * (nested_svm_transition_tlb_flush(), svm/nested.c; its TODO lists
+ * honouring L1's TLB_CONTROL) and offers L1 FLUSHBYASID on that ground
+ * (svm_set_cpu_caps()).  The leaves here are in a level-1 NPT table, whose
+ * shadow page L1's write lets go unsync (mmu_try_to_unsync_pages()), so
+ * only that sync brings the new entry to L2: a KVM that syncs only for
+ * some TLB_CONTROL values fails here, one that skips the sync when no
+ * flush is asked for passes (the host prints how often L2 then used the
+ * old entry).
+ */
+static const uint8_t owed_flushes[] = {
+	TLB_CONTROL_FLUSH_ASID, TLB_CONTROL_FLUSH_ASID_LOCAL, TLB_CONTROL_FLUSH_ALL_ASID,
+};
+
+/* TLB_CONTROL 3 and 7 need CPUID 0x8000000A EDX.FlushByAsid (APM 15.16.1). */
+#define X86_FEATURE_FLUSHBYASID_L1	KVM_X86_CPU_FEATURE(0x8000000A, 0, EDX, 6)
+
+static bool skip_without_flushbyasid(uint8_t tlb_ctl)
+{
+	if (tlb_ctl == TLB_CONTROL_FLUSH_ALL_ASID || this_cpu_has(X86_FEATURE_FLUSHBYASID_L1))
+		return false;
+	cur->unchecked = "TLB_CONTROL 3 and 7: L1 has no FlushByAsid in CPUID";
+	return true;
+}
+
+/* L2 loads @va without the owed flush: the old entry's value or the new one's. */
+static bool l2_load_old_or_new(uint64_t va, uint64_t old, uint64_t new)
+{
+	uint64_t exit = nnpt_run(svm, nnpt_l2_load, va, 0, TLB_CONTROL_DO_NOTHING);
+
+	if (!EXPECT("L2 load without the owed flush: #VMEXIT code", exit, SVM_EXIT_VMMCALL))
+		return false;
+	if (nnpt_l2_result(svm) == old) {
+		cur->stale++;
+		return true;
+	}
+	cur->fresh++;
+	return EXPECT("L2 load without the owed flush: the new entry's value (or the old one's)",
+		      nnpt_l2_result(svm), new);
+}
+
+static void case_frame_change_owed_flush(void)
+{
+	const uint64_t leaf = WIN_PAGE(PG_DATA);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(owed_flushes); i++) {
+		if (skip_without_flushbyasid(owed_flushes[i]))
+			continue;
+		cur->flush = owed_flushes[i];
+		/* KVM has a shadow SPTE for the old frame. */
+		if (!l2_load(VA(PG_DATA), TAG(0), 0))
+			break;
+		npt_set_entry(pool, ncr3_a(), leaf, NPT_LEVEL_4K, args.data_gpa[3] | NPT_RW);
+		if (!l2_load_old_or_new(VA(PG_DATA), TAG(0), TAG(3)) ||
+		    !l2_load(VA(PG_DATA), TAG(3), owed_flushes[i]))
+			break;
+		npt_set_entry(pool, ncr3_a(), leaf, NPT_LEVEL_4K, args.data_gpa[0] | NPT_RW);
+		if (!l2_load(VA(PG_DATA), TAG(0), owed_flushes[i]))
+			break;
+	}
+	npt_set_entry(pool, ncr3_a(), leaf, NPT_LEVEL_4K, args.data_gpa[0] | NPT_RW);
+}
+
+/* D1 at this offset is written by this case only. */
+#define OFF_OWED	0x28
+
+static uint64_t owed_word(void)
+{
+	return data_at(1, OFF_OWED);
+}
+
+static void case_write_protect_owed_flush(void)
+{
+	const uint64_t leaf = WIN_PAGE(PG_STORE), va = VA(PG_STORE) + OFF_OWED;
+	uint64_t exit, before;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(owed_flushes); i++) {
+		if (skip_without_flushbyasid(owed_flushes[i]))
+			continue;
+		cur->flush = owed_flushes[i];
+		/* KVM has a writable shadow SPTE. */
+		if (!l2_store(va, 1, 0))
+			break;
+		npt_set_entry(pool, ncr3_a(), leaf, NPT_LEVEL_4K, args.data_gpa[1] | NPT_RO);
+		exit = nnpt_run(svm, nnpt_l2_store, va, 2, TLB_CONTROL_DO_NOTHING);
+		if (exit == SVM_EXIT_VMMCALL) {
+			cur->stale++;
+			if (!EXPECT("store without the owed flush, through the old writable entry",
+				    owed_word(), 2))
+				break;
+		} else {
+			cur->fresh++;
+			if (!expect_npf(exit, WIN_PAGE(PG_STORE) + OFF_OWED, NPF_P | NPF_W | NPF_U) ||
+			    !EXPECT("page after a store that faulted", owed_word(), 1))
+				break;
+		}
+		before = owed_word();
+		exit = nnpt_run(svm, nnpt_l2_store, va, 3, owed_flushes[i]);
+		if (!expect_npf(exit, WIN_PAGE(PG_STORE) + OFF_OWED, NPF_P | NPF_W | NPF_U) ||
+		    !EXPECT("page after a store that faulted", owed_word(), before))
+			break;
+		npt_set_entry(pool, ncr3_a(), leaf, NPT_LEVEL_4K, args.data_gpa[1] | NPT_RW);
+		if (!l2_store(va, 4, owed_flushes[i]) ||
+		    !EXPECT("store after write access came back", owed_word(), 4))
+			break;
+	}
+	npt_set_entry(pool, ncr3_a(), leaf, NPT_LEVEL_4K, args.data_gpa[1] | NPT_RW);
+}
+
+static void case_unmap_owed_flush(void)
+{
+	const uint64_t leaf = WIN_PAGE(PG_DATA);
+	uint64_t exit, old = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(owed_flushes); i++) {
+		if (skip_without_flushbyasid(owed_flushes[i]))
+			continue;
+		cur->flush = owed_flushes[i];
+		if (!l2_load(VA(PG_DATA), TAG(0), 0))
+			break;
+		old = npt_set_entry(pool, ncr3_a(), leaf, NPT_LEVEL_4K, 0);
+		exit = nnpt_run(svm, nnpt_l2_load, VA(PG_DATA), 0, TLB_CONTROL_DO_NOTHING);
+		if (exit == SVM_EXIT_VMMCALL) {
+			cur->stale++;
+			if (!EXPECT("load without the owed flush, through the old entry",
+				    nnpt_l2_result(svm), TAG(0)))
+				break;
+		} else {
+			cur->fresh++;
+			if (!expect_npf(exit, leaf, NPF_U))
+				break;
+		}
+		exit = nnpt_run(svm, nnpt_l2_load, VA(PG_DATA), 0, owed_flushes[i]);
+		if (!expect_npf(exit, leaf, NPF_U))
+			break;
+		npt_set_entry(pool, ncr3_a(), leaf, NPT_LEVEL_4K, old);
+		if (!l2_load(VA(PG_DATA), TAG(0), owed_flushes[i]))
+			break;
+	}
+	if (old)
+		npt_set_entry(pool, ncr3_a(), leaf, NPT_LEVEL_4K, old);
+}
+
 /* The CPUID KVM gives L1 says whether it offers nested paging. */
 static void case_l1_cpuid(void)
 {
@@ -677,6 +843,19 @@ static uint64_t make_npt(struct npt_pool *p, struct kvm_vm *vm, int n)
 }
 
 static unsigned int mmio_exits[NR_CASES];
+
+static const char *tlb_control_name(uint64_t tlb_ctl)
+{
+	switch (tlb_ctl) {
+	case TLB_CONTROL_FLUSH_ALL_ASID:
+		return "; owed flush: TLB_CONTROL 1 (all ASIDs)";
+	case TLB_CONTROL_FLUSH_ASID:
+		return "; owed flush: TLB_CONTROL 3 (this guest's ASID)";
+	case TLB_CONTROL_FLUSH_ASID_LOCAL:
+		return "; owed flush: TLB_CONTROL 7 (this guest's non-global entries)";
+	}
+	return "; owed flush: TLB_CONTROL ?";
+}
 
 /* Each case ends in a ucall within milliseconds, even under TCG. */
 #define CASE_TIMEOUT_S	30
@@ -1030,10 +1209,16 @@ int main(int argc, char *argv[])
 			ksft_print_msg("%s: %u KVM_EXIT_MMIO: an L1 or L2 access reached a GPA without memory\n",
 				       cases[i].name, mmio_exits[i]);
 		if (r->failed)
-			ksft_print_msg("%s: %s (line %lu): expected 0x%lx, seen 0x%lx; last #VMEXIT: code 0x%lx, EXITINFO1 0x%lx, EXITINFO2 0x%lx (%s)\n",
+			ksft_print_msg("%s: %s (line %lu): expected 0x%lx, seen 0x%lx; last #VMEXIT: code 0x%lx, EXITINFO1 0x%lx, EXITINFO2 0x%lx%s (%s)\n",
 				       cases[i].name, r->what, r->line, r->want,
 				       r->seen, r->exit_code, r->info1, r->info2,
+				       r->flush ? tlb_control_name(r->flush) : "",
 				       kvm_mmu_config_name(&cfg));
+		if (r->stale + r->fresh)
+			ksft_print_msg("%s: without the flush L1 owed, L2 used the old entry %lu times, the new one %lu times (both allowed)\n",
+				       cases[i].name, r->stale, r->fresh);
+		if (r->unchecked)
+			ksft_print_msg("%s: not checked: %s\n", cases[i].name, r->unchecked);
 		else if (r->ran && r->exit_code == SVM_EXIT_NPF)
 			ksft_print_msg("%s: last #VMEXIT NPF, EXITINFO1 0x%lx, EXITINFO2 0x%lx\n",
 				       cases[i].name, r->info1, r->info2);
