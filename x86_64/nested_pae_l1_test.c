@@ -564,6 +564,52 @@ static void case_npf_pte_reserved_bit(struct outcome *o)
  * one page whose NPT entries start with A and D clear.
  */
 static uint64_t *ad_pte, *ad_pde;
+/*
+ * L2 fetches its code through an NPT leaf with XD (bit 63) set.  Nested
+ * walks use L1's paging format and EFER.NXE (APM 15.25.5; KVM computes
+ * the shadow NPT's cpu_role from vmcb01's EFER, nested_svm_init_mmu_context()
+ * -> kvm_init_shadow_npt_mmu()).  With L1's EFER.NXE=1 the fetch is
+ * #VMEXIT(NPF) P, ID, U, final translation; with NXE=0 bit 63 is reserved
+ * in PAE entries (SDM Table 4-10 note; APM Figure 5-18): P, RSV, U and no
+ * ID, which a #PF error code has only with NX or SMEP on (SDM 4.7;
+ * paging_tmpl.h FNAME(walk_addr_generic) likewise).  EXITINFO2 is L2's
+ * RIP, a GPA as L2 runs without paging.
+ */
+static void npf_fetch_from_xd_leaf(struct outcome *o, bool l1_nxe)
+{
+	struct pae_l1 *l1 = new_l1(l1_nxe ? "npf_fetch_from_xd_leaf" :
+					    "npf_xd_bit_reserved_without_nxe");
+	uint64_t ncr3 = pnpt_create(l1->pvm, 0);
+
+	pnpt_map(l1->pvm, ncr3, PAE_L1_L2_CODE_GPA, l1->l2_code_gpa, PNPT_LEVEL_4K,
+		 PNPT_RW | GP_NX);
+	pae_l1_set_ncr3(l1, ncr3);
+	pae_l1_l2_load(l1, PAE_L1_L2_CODE_GPA);
+	/* A PAE paging VM starts with EFER.NXE if the CPU has NX (guest_paging.c). */
+	if (l1_nxe) {
+		gstep_phase(l1->pvm, "L1 sets EFER.NXE");
+		gstep_efer(l1->pvm, GP_EFER_NX, 0);
+		expect_npf(NPF_P | NPF_ID | NPF_U | NPF_FINAL, PAE_L1_L2_CODE_GPA);
+	} else {
+		gstep_phase(l1->pvm, "L1 clears EFER.NXE");
+		gstep_efer(l1->pvm, 0, GP_EFER_NX);
+		expect_npf(NPF_P | NPF_RSV | NPF_U | NPF_FINAL, PAE_L1_L2_CODE_GPA);
+	}
+	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_NPF));
+	run_and_judge(l1, check_vmcb, o);
+	pae_l1_free(l1);
+}
+
+static void case_npf_fetch_from_xd_leaf(struct outcome *o)
+{
+	npf_fetch_from_xd_leaf(o, true);
+}
+
+static void case_npf_xd_bit_reserved_without_nxe(struct outcome *o)
+{
+	npf_fetch_from_xd_leaf(o, false);
+}
+
 static bool ad_write;
 
 static bool check_accessed_dirty(struct pae_l1 *l1, char *why, size_t len)
@@ -888,6 +934,8 @@ static const struct test_case cases[] = {
 	{ "npf_pdpte_reserved_bit", case_npf_pdpte_reserved_bit, true },
 	{ "npf_pde_reserved_bit", case_npf_pde_reserved_bit, true },
 	{ "npf_pte_reserved_bit", case_npf_pte_reserved_bit, true },
+	{ "npf_fetch_from_xd_leaf", case_npf_fetch_from_xd_leaf, true },
+	{ "npf_xd_bit_reserved_without_nxe", case_npf_xd_bit_reserved_without_nxe, true },
 	{ "npt_accessed_on_read", case_npt_accessed_on_read, true },
 	{ "npt_dirty_on_write", case_npt_dirty_on_write, true },
 	{ "l2_pae_paging_read", case_l2_pae_paging_read, true },
