@@ -16,7 +16,9 @@
  * L2 GPA == L1 GPA for all of L1's memory (npt_map_identity()); test pages
  * go at other L2 GPAs, reached by L2 through L1 virtual addresses that the
  * host maps to those L2 GPAs (virt_pg_map() with a GPA outside every
- * memslot: only L2, through the NPT, ever touches them).
+ * memslot: only L2, through the NPT, ever touches them).  L2 can also run
+ * a few bytes of 32-bit code with paging off, 2-level or PAE paging on
+ * tables in L1 pages (nnpt_l2_32_create(), nnpt_run_32()).
  */
 #ifndef SELFTEST_KVM_NESTED_NPT_H
 #define SELFTEST_KVM_NESTED_NPT_H
@@ -178,6 +180,60 @@ static inline __noreturn void nnpt_l2_exit(uint64_t val)
 void nnpt_l2_load(uint64_t va, uint64_t unused);
 /* Write @val to the 64-bit word at @va; result 0. */
 void nnpt_l2_store(uint64_t va, uint64_t val);
+
+/* ---- L2 in 32-bit protected mode ---- */
+
+/*
+ * L2 can also run 32-bit protected-mode code (EFER.LME=0, CS.D=1, flat
+ * 4 GiB segments, CPL 0) with paging off, in 2-level paging with CR4.PSE=0
+ * (4-byte entries, 4 KiB pages only) or in PAE paging (SDM vol. 3A 4.3,
+ * 4.4; APM vol. 2 5.2, 5.3).  Its code and its page tables are L1 pages
+ * below 4 GiB that L2 names by their L1 GPA: with nested paging, the NPT
+ * must map them at L2 GPA == L1 GPA (npt_map_identity()); the tables map
+ * the code at L2 VA == L2 GPA, so that it runs in every mode.
+ *
+ * The code is "mov (operand), %ebx; mov (%ebx), %eax; vmmcall": it reads
+ * the 32-bit word at the address nnpt_run_32() stores into an operand
+ * word of the code page (not a register: run_guest() sets L2's RAX from
+ * the framework's guest_regs, see lib/x86_64/nested_npt.c).
+ */
+enum nnpt_l2_32_mode {
+	NNPT_L2_32_NO_PAGING,
+	NNPT_L2_32_2LEVEL,	/* CR4.PSE=0 */
+	NNPT_L2_32_PAE,
+	NNPT_L2_32_NR_MODES,
+};
+
+struct nnpt_l2_32 {
+	uint64_t code_gpa;	/* L1 GPA == L2 GPA == L2 VA of the code page */
+	uint64_t code_gva;	/* L1's virtual address of the code page */
+	uint64_t cr3[NNPT_L2_32_NR_MODES];	/* L2's CR3 per mode (0: no paging) */
+};
+
+/* Host: L2's code page, and 2-level and PAE tables that map it. */
+void nnpt_l2_32_create(struct kvm_vm *vm, struct nnpt_l2_32 *l2);
+
+/*
+ * Host: map L2 VA @va to L2 GPA @l2_gpa (below 4 GiB) with a 4 KiB page
+ * (P, R/W, supervisor) in the 2-level and in the PAE tables.
+ */
+void nnpt_l2_32_map(struct kvm_vm *vm, struct nnpt_l2_32 *l2, uint32_t va,
+		    uint64_t l2_gpa);
+
+/* Host: the L1 GPA of @mode's page table (level 1) that maps @va. */
+uint64_t nnpt_l2_32_page_table(struct kvm_vm *vm, const struct nnpt_l2_32 *l2,
+			       enum nnpt_l2_32_mode mode, uint32_t va);
+
+/*
+ * L1: run L2 in @mode on the VMCB that nnpt_svm_setup() or
+ * nnpt_svm_setup_no_np() prepared: it reads the 32-bit word at @addr (a
+ * virtual address; with paging off, the L2 GPA) and exits with VMMCALL,
+ * the word in EAX (bits 31:0 of nnpt_l2_result()).  @tlb_ctl as for
+ * nnpt_run().  Afterwards the VMCB's save area is as before, but RAX.
+ * Returns the exit code.
+ */
+uint64_t nnpt_run_32(struct svm_test_data *svm, const struct nnpt_l2_32 *l2,
+		     enum nnpt_l2_32_mode mode, uint32_t addr, uint8_t tlb_ctl);
 
 /* #VMEXIT(NPF) decoded. */
 struct nnpt_npf {

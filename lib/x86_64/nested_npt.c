@@ -260,8 +260,8 @@ void nnpt_set_ncr3(struct svm_test_data *svm, uint64_t ncr3)
 	svm->vmcb->control.nested_cr3 = ncr3;
 }
 
-uint64_t nnpt_run(struct svm_test_data *svm, nnpt_l2_fn_t fn, uint64_t arg0,
-		  uint64_t arg1, uint8_t tlb_ctl)
+/* VMRUN with @tlb_ctl for this run only (see nnpt_run()). */
+static uint64_t nnpt_vmrun(struct svm_test_data *svm, uint8_t tlb_ctl)
 {
 	struct vmcb *vmcb = svm->vmcb;
 
@@ -269,16 +269,24 @@ uint64_t nnpt_run(struct svm_test_data *svm, nnpt_l2_fn_t fn, uint64_t arg0,
 		tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
 	nnpt_ncr3_changed = false;
 
+	vmcb->control.tlb_ctl = tlb_ctl;
+	run_guest(vmcb, svm->vmcb_gpa);
+	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
+	return vmcb->control.exit_code;
+}
+
+uint64_t nnpt_run(struct svm_test_data *svm, nnpt_l2_fn_t fn, uint64_t arg0,
+		  uint64_t arg1, uint8_t tlb_ctl)
+{
+	struct vmcb *vmcb = svm->vmcb;
+
 	nnpt_l2_call.fn = fn;
 	nnpt_l2_call.arg0 = arg0;
 	nnpt_l2_call.arg1 = arg1;
 	vmcb->save.rip = (uint64_t)nnpt_l2_start;
 	/* As after a CALL: the return address slot is below a 16-byte boundary. */
 	vmcb->save.rsp = (uint64_t)&nnpt_l2_stack[NNPT_L2_STACK_SIZE] - 8;
-	vmcb->control.tlb_ctl = tlb_ctl;
-	run_guest(vmcb, svm->vmcb_gpa);
-	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
-	return vmcb->control.exit_code;
+	return nnpt_vmrun(svm, tlb_ctl);
 }
 
 void nnpt_l2_load(uint64_t va, uint64_t unused)
@@ -290,4 +298,142 @@ void nnpt_l2_store(uint64_t va, uint64_t val)
 {
 	*(volatile uint64_t *)va = val;
 	nnpt_l2_exit(0);
+}
+
+/* ---- L2 in 32-bit protected mode ---- */
+
+/*
+ * The code, at the start of its page: mov NNPT_L2_32_OPERAND(page), %ebx;
+ * mov (%ebx), %eax; vmmcall; ud2.  The operand word is in the same page.
+ */
+#define NNPT_L2_32_OPERAND	0x100
+
+/* 2-level and PAE entries (SDM vol. 3A Tables 4-4..4-6, 4-8..4-11). */
+#define L2_32_P			BIT_ULL(0)
+#define L2_32_RW		BIT_ULL(1)
+#define L2_32_2LEVEL_ADDR	GENMASK_ULL(31, 12)
+
+static uint64_t nnpt_l2_32_page(struct kvm_vm *vm)
+{
+	vm_vaddr_t gva = vm_vaddr_alloc_page(vm);
+	uint64_t gpa = addr_gva2gpa(vm, gva);
+
+	/* CR3 and 2-level entries hold 32-bit addresses. */
+	TEST_ASSERT(gpa < BIT_ULL(32), "nested_npt: L2 page at GPA 0x%lx", gpa);
+	memset(addr_gva2hva(vm, gva), 0, PAGE_SIZE);
+	return gpa;
+}
+
+/* L1 GPA of @mode's page table for @va; with @alloc, made if missing. */
+static uint64_t nnpt_l2_32_pt(struct kvm_vm *vm, const struct nnpt_l2_32 *l2,
+			      enum nnpt_l2_32_mode mode, uint32_t va, bool alloc)
+{
+	uint64_t *pdpte, *pde;
+	uint32_t *pde32;
+
+	TEST_ASSERT(mode == NNPT_L2_32_2LEVEL || mode == NNPT_L2_32_PAE,
+		    "nested_npt: L2 mode %d has no page tables", mode);
+	if (mode == NNPT_L2_32_2LEVEL) {
+		pde32 = (uint32_t *)addr_gpa2hva(vm, l2->cr3[mode]) + (va >> 22);
+		if (!(*pde32 & L2_32_P) && alloc)
+			*pde32 = nnpt_l2_32_page(vm) | L2_32_P | L2_32_RW;
+		TEST_ASSERT(*pde32 & L2_32_P, "nested_npt: no L2 PDE for 0x%x", va);
+		return *pde32 & L2_32_2LEVEL_ADDR;
+	}
+	/* PAE PDPTEs: P, PWT, PCD only; bits 2:1 and 8:5 are reserved. */
+	pdpte = (uint64_t *)addr_gpa2hva(vm, l2->cr3[mode]) + (va >> 30);
+	if (!(*pdpte & L2_32_P) && alloc)
+		*pdpte = nnpt_l2_32_page(vm) | L2_32_P;
+	TEST_ASSERT(*pdpte & L2_32_P, "nested_npt: no L2 PDPTE for 0x%x", va);
+	pde = (uint64_t *)addr_gpa2hva(vm, *pdpte & NPT_ADDR_MASK) + ((va >> 21) & 511);
+	if (!(*pde & L2_32_P) && alloc)
+		*pde = nnpt_l2_32_page(vm) | L2_32_P | L2_32_RW;
+	TEST_ASSERT(*pde & L2_32_P, "nested_npt: no L2 PDE for 0x%x", va);
+	return *pde & NPT_ADDR_MASK;
+}
+
+void nnpt_l2_32_map(struct kvm_vm *vm, struct nnpt_l2_32 *l2, uint32_t va,
+		    uint64_t l2_gpa)
+{
+	uint64_t pt;
+
+	TEST_ASSERT(l2_gpa < BIT_ULL(32) && !(l2_gpa & (PAGE_SIZE - 1)),
+		    "nested_npt: L2 GPA 0x%lx for a 2-level PTE", l2_gpa);
+	pt = nnpt_l2_32_pt(vm, l2, NNPT_L2_32_2LEVEL, va, true);
+	((uint32_t *)addr_gpa2hva(vm, pt))[(va >> 12) & 1023] = l2_gpa | L2_32_P | L2_32_RW;
+	pt = nnpt_l2_32_pt(vm, l2, NNPT_L2_32_PAE, va, true);
+	((uint64_t *)addr_gpa2hva(vm, pt))[(va >> 12) & 511] = l2_gpa | L2_32_P | L2_32_RW;
+}
+
+uint64_t nnpt_l2_32_page_table(struct kvm_vm *vm, const struct nnpt_l2_32 *l2,
+			       enum nnpt_l2_32_mode mode, uint32_t va)
+{
+	return nnpt_l2_32_pt(vm, l2, mode, va, false);
+}
+
+void nnpt_l2_32_create(struct kvm_vm *vm, struct nnpt_l2_32 *l2)
+{
+	static const uint8_t code[] = {
+		0x8b, 0x1d, 0, 0, 0, 0,	/* mov operand, %ebx */
+		0x8b, 0x03,		/* mov (%ebx), %eax */
+		0x0f, 0x01, 0xd9,	/* vmmcall */
+		0x0f, 0x0b,		/* ud2 */
+	};
+	uint8_t *p;
+	uint32_t operand;
+
+	l2->code_gva = vm_vaddr_alloc_page(vm);
+	l2->code_gpa = addr_gva2gpa(vm, l2->code_gva);
+	TEST_ASSERT(l2->code_gpa < BIT_ULL(32), "nested_npt: L2 code at GPA 0x%lx",
+		    l2->code_gpa);
+	p = addr_gva2hva(vm, l2->code_gva);
+	memset(p, 0, PAGE_SIZE);
+	memcpy(p, code, sizeof(code));
+	operand = l2->code_gpa + NNPT_L2_32_OPERAND;
+	memcpy(p + 2, &operand, sizeof(operand));
+
+	l2->cr3[NNPT_L2_32_NO_PAGING] = 0;
+	l2->cr3[NNPT_L2_32_2LEVEL] = nnpt_l2_32_page(vm);
+	/* The PDPT at the start of a page (PAE CR3: bits 31:5). */
+	l2->cr3[NNPT_L2_32_PAE] = nnpt_l2_32_page(vm);
+	nnpt_l2_32_map(vm, l2, l2->code_gpa, l2->code_gpa);
+}
+
+uint64_t nnpt_run_32(struct svm_test_data *svm, const struct nnpt_l2_32 *l2,
+		     enum nnpt_l2_32_mode mode, uint32_t addr, uint8_t tlb_ctl)
+{
+	const uint16_t code_attr = 0xb | SVM_SELECTOR_S_MASK | SVM_SELECTOR_P_MASK |
+				   SVM_SELECTOR_DB_MASK | SVM_SELECTOR_G_MASK;
+	const uint16_t data_attr = 0x3 | SVM_SELECTOR_S_MASK | SVM_SELECTOR_P_MASK |
+				   SVM_SELECTOR_DB_MASK | SVM_SELECTOR_G_MASK;
+	struct vmcb_save_area *save = &svm->vmcb->save;
+	struct vmcb_save_area saved = *save;
+	struct vmcb_seg *segs[] = { &save->ds, &save->es, &save->ss, &save->fs, &save->gs };
+	uint64_t exit, rax;
+	unsigned int i;
+
+	GUEST_ASSERT(mode < NNPT_L2_32_NR_MODES);
+	*(volatile uint32_t *)(l2->code_gva + NNPT_L2_32_OPERAND) = addr;
+
+	/* Legacy mode: EFER.LME=0; VMRUN requires EFER.SVME (APM 15.5.1). */
+	save->efer = EFER_SVME;
+	save->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
+	if (mode != NNPT_L2_32_NO_PAGING)
+		save->cr0 |= X86_CR0_PG;
+	/* CR4.PSE=0 in 2-level paging: every PDE points to a page table. */
+	save->cr4 = mode == NNPT_L2_32_PAE ? X86_CR4_PAE : 0;
+	save->cr3 = l2->cr3[mode];
+	save->cs = (struct vmcb_seg){ .selector = 0x08, .attrib = code_attr,
+				      .limit = 0xffffffff };
+	for (i = 0; i < ARRAY_SIZE(segs); i++)
+		*segs[i] = (struct vmcb_seg){ .selector = 0x10, .attrib = data_attr,
+					      .limit = 0xffffffff };
+	save->rip = l2->code_gpa;
+	save->rsp = 0;
+
+	exit = nnpt_vmrun(svm, tlb_ctl);
+	rax = save->rax;
+	*save = saved;
+	save->rax = rax;
+	return exit;
 }
