@@ -42,6 +42,24 @@
  *   without that flush, L2 sees the old entry or the new one, and then
  *   with TLB_CONTROL 3 or 7 (this guest's ASID, FlushByAsid) as with 1.
  *
+ * - L2 in 32-bit protected mode, with paging off, 2-level paging (CR4.PSE=0,
+ *   4 KiB pages) and PAE paging (nnpt_run_32()), runs under the same
+ *   4-level NPT: its reads reach the window page its table maps through a
+ *   4 KiB NPT leaf (paging off: the L2 GPA itself), a read of an unmapped
+ *   window page is #VMEXIT(NPF) at that L2 GPA with bit 32, and an access
+ *   of L2's own walk to a page table the NPT does not map is one with bit
+ *   33 at that table's page (APM 15.25.6; the offset in EXITINFO2 and W
+ *   are left open, as for the 64-bit L2).  The NPT's format is L1's, not
+ *   L2's: nested_svm_init_mmu_context() (svm/nested.c) builds the NPT MMU
+ *   from vmcb01's CR4/EFER, while L2's CR0/CR4/EFER only select how KVM
+ *   itself walks L2's tables (vcpu->arch.nested_mmu, init_kvm_nested_mmu():
+ *   nonpaging, paging32 or paging64 gva_to_gpa, mmu/mmu.c).  The CPU walks
+ *   L2's tables; an NPF on that walk reaches KVM with EXITINFO1 bit 33
+ *   (npf_interception(), svm.c), KVM's walk of L1's NPT for the table's
+ *   GPA fails (FNAME(walk_addr_generic): nested_page_fault, as mmu is not
+ *   walk_mmu) and nested_svm_inject_npf_exit() passes the hardware's
+ *   bits 63:32 and EXITINFO2 on to L1.
+ *
  * - Without nested paging for L1 (npt=0: svm_set_cpu_caps() sets
  *   X86_FEATURE_NPT only if npt_enabled) L1's CPUID says so, and VMRUN with
  *   NP_ENABLE fails with #VMEXIT(INVALID); so does an nCR3 beyond
@@ -52,7 +70,8 @@
  * And, from kvmmmu trace events (include/kvm_trace.h), what KVM's shadow
  * NPT looks like in 6.12 (the role is computed by kvm_calc_cpu_role() from
  * L1's CR0/CR4/EFER, then kvm_init_shadow_npt_mmu() sets the root level):
- * every shadow page of L1's NPT has role.guest_mode=1 and 8-byte gptes;
+ * every shadow page of L1's NPT has role.guest_mode=1 and 8-byte gptes,
+ * also those made while L2 runs 32-bit code with 4-byte gptes;
  * the root of each NPT is a page for nCR3's gfn at KVM's TDP level (4, or
  * 5 on a 5-level host, then with role.passthrough=1 over a level-4 page
  * for the same gfn); switching among 3 NPTs after a warm-up reuses the
@@ -153,6 +172,20 @@ struct nnpt_args {
 };
 
 static struct nnpt_args args;
+
+/*
+ * 32-bit L2 (nnpt_run_32()): L2 VAs its 2-level and PAE tables map to
+ * window pages, through another page table than the code's (the code page
+ * is below 1 GiB, at L2 VA == L2 GPA).
+ */
+#define L2_32_VA_DATA		0x40000000U
+#define L2_32_VA_ABSENT		(L2_32_VA_DATA + PAGE_SIZE)
+
+static struct {
+	struct nnpt_l2_32 l2;
+	uint64_t pt_gpa[NNPT_L2_32_NR_MODES];	/* L2's page table for L2_32_VA_DATA */
+} l2_32;
+
 static volatile uint64_t ident_word = IDENT_VAL;
 
 /* What L1 found, per case; the host reads it back after the run. */
@@ -194,6 +227,11 @@ static void case_l1_cpuid(void);
 static void case_np_enable_without_npt(void);
 static void case_illegal_ncr3(void);
 static void case_l2_without_np(void);
+static void case_l2_32_no_paging(void);
+static void case_l2_32_2level(void);
+static void case_l2_32_pae(void);
+static void case_npf_l2_32_2level_walk(void);
+static void case_npf_l2_32_pae_walk(void);
 
 /* .np: L2 runs with nested paging (skipped when KVM offers L1 no NPT). */
 static const struct {
@@ -218,6 +256,11 @@ static const struct {
 	{ "npf_reserved_bit_in_npt_leaf", case_npf_reserved_bit, true },
 	{ "npf_fetch_from_nx_leaf", case_npf_fetch_nx, true },
 	{ "npf_on_guest_page_table_walk", case_npf_guest_page_walk, true },
+	{ "l2_32bit_no_paging_through_npt", case_l2_32_no_paging, true },
+	{ "l2_32bit_2level_paging_through_npt", case_l2_32_2level, true },
+	{ "l2_32bit_pae_paging_through_npt", case_l2_32_pae, true },
+	{ "npf_on_l2_32bit_2level_page_walk", case_npf_l2_32_2level_walk, true },
+	{ "npf_on_l2_32bit_pae_page_walk", case_npf_l2_32_pae_walk, true },
 	{ "ncr3_with_pwt_pcd_bits", case_ncr3_low_bits, true },
 	{ "1g_npt_leaf", case_1g_leaf, true },
 	{ "pde_change_with_flush", case_pde_change_flush, true },
@@ -476,6 +519,89 @@ static void case_npf_guest_page_walk(void)
 	EXPECT("EXITINFO1 P, U, RSV, ID (not present, user)",
 	       f.info1 & (NPF_P | NPF_U | NPF_RSV | NPF_ID), NPF_U));
 	nnpt_set_ncr3(svm, ncr3_a());
+}
+
+/*
+ * 32-bit L2: every run flushes the ASID.  L2's address spaces in the
+ * three modes (and the 64-bit L2's) share ASID 1, whose TLB entries
+ * survive world switches (APM 15.16): VMRUN loading another CR3 is no
+ * MOV CR3.  TAG()'s low 32 bits differ per data page.
+ */
+static bool l2_32_load(enum nnpt_l2_32_mode mode, uint32_t addr, uint32_t want)
+{
+	uint64_t exit = nnpt_run_32(svm, &l2_32.l2, mode, addr, TLB_CONTROL_FLUSH_ALL_ASID);
+
+	return EXPECT("32-bit L2 load: #VMEXIT code (VMMCALL after the load)", exit,
+		      SVM_EXIT_VMMCALL) &&
+	       EXPECT("32-bit L2 load: EAX", (uint32_t)nnpt_l2_result(svm), want);
+}
+
+/*
+ * A read through a 4K NPT leaf, then a read of PG_ABSENT, which NPT A
+ * leaves unmapped: #VMEXIT(NPF) on the final translation, at that L2 GPA.
+ */
+static void l2_32_reads(enum nnpt_l2_32_mode mode, uint32_t data, uint32_t absent)
+{
+	uint64_t exit;
+
+	if (!l2_32_load(mode, data, (uint32_t)TAG(0)))
+		return;
+	exit = nnpt_run_32(svm, &l2_32.l2, mode, absent + OFF_R, TLB_CONTROL_FLUSH_ALL_ASID);
+	expect_npf(exit, WIN_PAGE(PG_ABSENT) + OFF_R, NPF_U);
+}
+
+/* Paging off: L2's addresses are L2 GPAs. */
+static void case_l2_32_no_paging(void)
+{
+	l2_32_reads(NNPT_L2_32_NO_PAGING, WIN_PAGE(PG_DATA), WIN_PAGE(PG_ABSENT));
+}
+
+static void case_l2_32_2level(void)
+{
+	l2_32_reads(NNPT_L2_32_2LEVEL, L2_32_VA_DATA, L2_32_VA_ABSENT);
+}
+
+static void case_l2_32_pae(void)
+{
+	l2_32_reads(NNPT_L2_32_PAE, L2_32_VA_DATA, L2_32_VA_ABSENT);
+}
+
+/*
+ * NPT A without L2's page table for L2_32_VA_DATA (its 2 MiB leaf split,
+ * one pool page, and the table's 4K leaf cleared): L2's walk faults
+ * there, as in case_npf_guest_page_walk().  Then NPT A as before, and the
+ * read goes through.
+ */
+static void l2_32_page_walk_npf(enum nnpt_l2_32_mode mode)
+{
+	uint64_t pt = l2_32.pt_gpa[mode], old_pde, old_pte, exit;
+	struct nnpt_npf f;
+
+	old_pde = npt_get_entry(pool, ncr3_a(), pt, NPT_LEVEL_2M);
+	if (old_pde & NPT_PS)
+		npt_split(pool, ncr3_a(), pt, NPT_LEVEL_2M);
+	old_pte = npt_set_entry(pool, ncr3_a(), pt, NPT_LEVEL_4K, 0);
+	exit = nnpt_run_32(svm, &l2_32.l2, mode, L2_32_VA_DATA, TLB_CONTROL_FLUSH_ALL_ASID);
+	f = nnpt_npf(svm);
+	(void)(EXPECT("#VMEXIT code (NPF)", exit, SVM_EXIT_NPF) &&
+	EXPECT("EXITINFO1[33:32] (guest page-table walk, not final translation)",
+	       f.info1 & (NPF_FINAL | NPF_GPT), NPF_GPT) &&
+	EXPECT("EXITINFO2 page (L2's page table for the VA)", f.gpa & ~(PAGE_SIZE - 1), pt) &&
+	EXPECT("EXITINFO1 P, U, RSV, ID (not present, user)",
+	       f.info1 & (NPF_P | NPF_U | NPF_RSV | NPF_ID), NPF_U));
+	npt_set_entry(pool, ncr3_a(), pt, NPT_LEVEL_4K, old_pte);
+	npt_set_entry(pool, ncr3_a(), pt, NPT_LEVEL_2M, old_pde);
+	l2_32_load(mode, L2_32_VA_DATA, (uint32_t)TAG(0));
+}
+
+static void case_npf_l2_32_2level_walk(void)
+{
+	l2_32_page_walk_npf(NNPT_L2_32_2LEVEL);
+}
+
+static void case_npf_l2_32_pae_walk(void)
+{
+	l2_32_page_walk_npf(NNPT_L2_32_PAE);
 }
 
 /* nCR3 bits 3 and 4 are PWT and PCD for the NPT root, not address bits. */
@@ -842,6 +968,23 @@ static uint64_t make_npt(struct npt_pool *p, struct kvm_vm *vm, int n)
 	return ncr3;
 }
 
+/* 32-bit L2: its code and tables, mapping L2_32_VA_* to window pages. */
+static void make_l2_32(struct kvm_vm *vm)
+{
+	int mode;
+
+	nnpt_l2_32_create(vm, &l2_32.l2);
+	nnpt_l2_32_map(vm, &l2_32.l2, L2_32_VA_DATA, WIN_PAGE(PG_DATA));
+	nnpt_l2_32_map(vm, &l2_32.l2, L2_32_VA_ABSENT, WIN_PAGE(PG_ABSENT));
+	for (mode = NNPT_L2_32_2LEVEL; mode <= NNPT_L2_32_PAE; mode++) {
+		l2_32.pt_gpa[mode] = nnpt_l2_32_page_table(vm, &l2_32.l2, mode, L2_32_VA_DATA);
+		TEST_ASSERT(l2_32.pt_gpa[mode] !=
+			    nnpt_l2_32_page_table(vm, &l2_32.l2, mode, l2_32.l2.code_gpa),
+			    "L2 mode %d: the code and L2_32_VA_DATA share a page table", mode);
+	}
+	sync_global_to_guest(vm, l2_32);
+}
+
 static unsigned int mmio_exits[NR_CASES];
 
 static const char *tlb_control_name(uint64_t tlb_ctl)
@@ -1148,6 +1291,7 @@ int main(int argc, char *argv[])
 	virt_pg_map(vm, HOLE_VA, HOLE_GPA);
 	virt_pg_map(vm, GB_VA, GB_GPA + args.data_gpa[0]);
 	args.l1_pt_gpa = l1_page_table(vm, WIN_VA);
+	make_l2_32(vm);
 
 	for (i = 0; i < NR_NPTS; i++)
 		args.ncr3[i] = make_npt(p, vm, i == NPT_WALK ? 0 : i);
