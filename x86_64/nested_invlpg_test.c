@@ -69,8 +69,16 @@
 #define TEST_PAGES	16
 
 #define L2_CODE_OFF	0x800
-/* invlpg (%eax); vmmcall */
-static const uint8_t l2_code[] = { 0x0f, 0x01, 0x38, 0x0f, 0x01, 0xd9 };
+/*
+ * mov $V_VA, %eax; invlpg (%eax); vmmcall.  The address is in the code:
+ * the framework's run_guest() loads the VMCB's RAX from its guest_regs
+ * (lib/x86_64/svm.c), so a value put in save.rax would not reach L2.
+ */
+static const uint8_t l2_code[] = {
+	0xb8, V_VA & 0xff, (V_VA >> 8) & 0xff, (V_VA >> 16) & 0xff, (V_VA >> 24) & 0xff,
+	0x0f, 0x01, 0x38, 0x0f, 0x01, 0xd9,
+};
+_Static_assert(V_VA < (1ULL << 32), "L2 names V with 32 bits");
 
 static uint64_t l2_pd_gpa, l2_code_gpa, pt_gpa, f2_gpa;
 static bool run_l2;
@@ -114,7 +122,6 @@ static void setup_l2(struct svm_test_data *svm)
 	}
 	save->rip = l2_code_gpa;
 	save->rsp = l2_code_gpa;
-	save->rax = V_VA;
 }
 
 static void l1_code(struct svm_test_data *svm)
@@ -137,6 +144,8 @@ static void l1_code(struct svm_test_data *svm)
 	setup_l2(svm);
 	run_guest(svm->vmcb, svm->vmcb_gpa);
 	GUEST_ASSERT_EQ(svm->vmcb->control.exit_code, SVM_EXIT_VMMCALL);
+	/* L2's EAX at the VMMCALL: the address its INVLPG took. */
+	GUEST_ASSERT_EQ(svm->vmcb->save.rax, V_VA);
 	GUEST_SYNC(3);
 
 	/* V was never writable in L1's page tables. */
