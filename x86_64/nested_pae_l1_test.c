@@ -31,7 +31,9 @@
  *   not-present NPT PDPTE is such a fault, found on use like at the other
  *   levels (KVM: FNAME(walk_addr_generic) in mmu/paging_tmpl.h reads it
  *   through mmu->get_pdptr()).  A fault on an access of L2's own page
- *   walk has bit 33 instead of 32, in every L2 paging mode.
+ *   walk has bit 33 instead of 32, in every L2 paging mode.  A fetch
+ *   through an NPT leaf with XD (bit 63) is P, ID, U when L1 has
+ *   EFER.NXE, and a reserved-bit fault (P, RSV, U) when it has not.
  * - With L2's paging on, L2 reads through its own 2-level, PAE or 4-level
  *   tables; L1's NPT keeps the PAE format whatever L2's mode (APM
  *   15.25.5; KVM: the guest_mmu from L1's state, the nested_mmu from
