@@ -266,7 +266,7 @@ static const struct {
 	{ "pde_change_with_flush", case_pde_change_flush, true },
 	{ "leaf_frame_change_without_then_with_flush", case_frame_change_owed_flush, true },
 	{ "leaf_write_protect_without_then_with_flush", case_write_protect_owed_flush, true },
-	{ "leaf_unmap_without_then_with_flush", case_unmap_owed_flush, true },
+	{ "leaf_unmap_and_map_without_then_with_flush", case_unmap_owed_flush, true },
 	{ "npt_accessed_and_dirty_bits", case_accessed_dirty, true },
 };
 
@@ -692,109 +692,143 @@ static bool l2_load_old_or_new(uint64_t va, uint64_t old, uint64_t new)
 		      nnpt_l2_result(svm), new);
 }
 
-static void case_frame_change_owed_flush(void)
+/*
+ * Run @round once per owed flush (TLB_CONTROL 3, 7, 1), until one fails:
+ * each round warms KVM's shadow SPTE, changes the leaf, runs L2 without
+ * the flush and then with it, and puts the leaf back with that flush.
+ */
+static void for_each_owed_flush(bool (*round)(uint8_t tlb_ctl))
 {
-	const uint64_t leaf = WIN_PAGE(PG_DATA);
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(owed_flushes); i++) {
 		if (skip_without_flushbyasid(owed_flushes[i]))
 			continue;
 		cur->flush = owed_flushes[i];
-		/* KVM has a shadow SPTE for the old frame. */
-		if (!l2_load(VA(PG_DATA), TAG(0), 0))
-			break;
-		npt_set_entry(pool, ncr3_a(), leaf, NPT_LEVEL_4K, args.data_gpa[3] | NPT_RW);
-		if (!l2_load_old_or_new(VA(PG_DATA), TAG(0), TAG(3)) ||
-		    !l2_load(VA(PG_DATA), TAG(3), owed_flushes[i]))
-			break;
-		npt_set_entry(pool, ncr3_a(), leaf, NPT_LEVEL_4K, args.data_gpa[0] | NPT_RW);
-		if (!l2_load(VA(PG_DATA), TAG(0), owed_flushes[i]))
+		if (!round(owed_flushes[i]))
 			break;
 	}
-	npt_set_entry(pool, ncr3_a(), leaf, NPT_LEVEL_4K, args.data_gpa[0] | NPT_RW);
+}
+
+static void set_data_leaf(uint64_t pte)
+{
+	npt_set_entry(pool, ncr3_a(), WIN_PAGE(PG_DATA), NPT_LEVEL_4K, pte);
+}
+
+static bool frame_change_round(uint8_t flush)
+{
+	/* KVM has a shadow SPTE for the old frame. */
+	if (!l2_load(VA(PG_DATA), TAG(0), 0))
+		return false;
+	set_data_leaf(args.data_gpa[3] | NPT_RW);
+	if (!l2_load_old_or_new(VA(PG_DATA), TAG(0), TAG(3)) ||
+	    !l2_load(VA(PG_DATA), TAG(3), flush))
+		return false;
+	set_data_leaf(args.data_gpa[0] | NPT_RW);
+	return l2_load(VA(PG_DATA), TAG(0), flush);
+}
+
+static void case_frame_change_owed_flush(void)
+{
+	for_each_owed_flush(frame_change_round);
+	set_data_leaf(args.data_gpa[0] | NPT_RW);
 }
 
 /* D1 at this offset is written by this case only. */
 #define OFF_OWED	0x28
+#define OWED_VA		(VA(PG_STORE) + OFF_OWED)
+#define OWED_GPA	(WIN_PAGE(PG_STORE) + OFF_OWED)
 
 static uint64_t owed_word(void)
 {
 	return data_at(1, OFF_OWED);
 }
 
-static void case_write_protect_owed_flush(void)
+static void set_store_leaf(uint64_t pte)
 {
-	const uint64_t leaf = WIN_PAGE(PG_STORE), va = VA(PG_STORE) + OFF_OWED;
-	uint64_t exit, before;
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(owed_flushes); i++) {
-		if (skip_without_flushbyasid(owed_flushes[i]))
-			continue;
-		cur->flush = owed_flushes[i];
-		/* KVM has a writable shadow SPTE. */
-		if (!l2_store(va, 1, 0))
-			break;
-		npt_set_entry(pool, ncr3_a(), leaf, NPT_LEVEL_4K, args.data_gpa[1] | NPT_RO);
-		exit = nnpt_run(svm, nnpt_l2_store, va, 2, TLB_CONTROL_DO_NOTHING);
-		if (exit == SVM_EXIT_VMMCALL) {
-			cur->stale++;
-			if (!EXPECT("store without the owed flush, through the old writable entry",
-				    owed_word(), 2))
-				break;
-		} else {
-			cur->fresh++;
-			if (!expect_npf(exit, WIN_PAGE(PG_STORE) + OFF_OWED, NPF_P | NPF_W | NPF_U) ||
-			    !EXPECT("page after a store that faulted", owed_word(), 1))
-				break;
-		}
-		before = owed_word();
-		exit = nnpt_run(svm, nnpt_l2_store, va, 3, owed_flushes[i]);
-		if (!expect_npf(exit, WIN_PAGE(PG_STORE) + OFF_OWED, NPF_P | NPF_W | NPF_U) ||
-		    !EXPECT("page after a store that faulted", owed_word(), before))
-			break;
-		npt_set_entry(pool, ncr3_a(), leaf, NPT_LEVEL_4K, args.data_gpa[1] | NPT_RW);
-		if (!l2_store(va, 4, owed_flushes[i]) ||
-		    !EXPECT("store after write access came back", owed_word(), 4))
-			break;
-	}
-	npt_set_entry(pool, ncr3_a(), leaf, NPT_LEVEL_4K, args.data_gpa[1] | NPT_RW);
+	npt_set_entry(pool, ncr3_a(), WIN_PAGE(PG_STORE), NPT_LEVEL_4K, pte);
 }
 
+static bool write_protect_round(uint8_t flush)
+{
+	uint64_t exit, before;
+
+	/* KVM has a writable shadow SPTE. */
+	if (!l2_store(OWED_VA, 1, 0))
+		return false;
+	set_store_leaf(args.data_gpa[1] | NPT_RO);
+	exit = nnpt_run(svm, nnpt_l2_store, OWED_VA, 2, TLB_CONTROL_DO_NOTHING);
+	if (exit == SVM_EXIT_VMMCALL) {
+		cur->stale++;
+		if (!EXPECT("store without the owed flush, through the old writable entry",
+			    owed_word(), 2))
+			return false;
+	} else {
+		cur->fresh++;
+		if (!expect_npf(exit, OWED_GPA, NPF_P | NPF_W | NPF_U) ||
+		    !EXPECT("page after a store that faulted", owed_word(), 1))
+			return false;
+	}
+	before = owed_word();
+	exit = nnpt_run(svm, nnpt_l2_store, OWED_VA, 3, flush);
+	if (!expect_npf(exit, OWED_GPA, NPF_P | NPF_W | NPF_U) ||
+	    !EXPECT("page after a store that faulted", owed_word(), before))
+		return false;
+	set_store_leaf(args.data_gpa[1] | NPT_RW);
+	return l2_store(OWED_VA, 4, flush) &&
+	       EXPECT("store after write access came back", owed_word(), 4);
+}
+
+static void case_write_protect_owed_flush(void)
+{
+	for_each_owed_flush(write_protect_round);
+	set_store_leaf(args.data_gpa[1] | NPT_RW);
+}
+
+static bool unmap_and_map_round(uint8_t flush)
+{
+	uint64_t exit;
+
+	if (!l2_load(VA(PG_DATA), TAG(0), 0))
+		return false;
+	set_data_leaf(0);
+	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_DATA), 0, TLB_CONTROL_DO_NOTHING);
+	if (exit == SVM_EXIT_VMMCALL) {
+		cur->stale++;
+		if (!EXPECT("load without the owed flush, through the old entry",
+			    nnpt_l2_result(svm), TAG(0)))
+			return false;
+	} else {
+		cur->fresh++;
+		if (!expect_npf(exit, WIN_PAGE(PG_DATA), NPF_U))
+			return false;
+	}
+	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_DATA), 0, flush);
+	if (!expect_npf(exit, WIN_PAGE(PG_DATA), NPF_U))
+		return false;
+	/* Mapped again: the NPF (old) or the page (new), then the page. */
+	set_data_leaf(args.data_gpa[0] | NPT_RW);
+	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_DATA), 0, TLB_CONTROL_DO_NOTHING);
+	if (exit == SVM_EXIT_NPF) {
+		cur->stale++;
+		if (!expect_npf(exit, WIN_PAGE(PG_DATA), NPF_U))
+			return false;
+	} else {
+		cur->fresh++;
+		if (!EXPECT("load without the owed flush, through the new entry: #VMEXIT code",
+			    exit, SVM_EXIT_VMMCALL) ||
+		    !EXPECT("load without the owed flush, through the new entry",
+			    nnpt_l2_result(svm), TAG(0)))
+			return false;
+	}
+	return l2_load(VA(PG_DATA), TAG(0), flush);
+}
+
+/* Unmap, then map again, each first without the flush, then with it. */
 static void case_unmap_owed_flush(void)
 {
-	const uint64_t leaf = WIN_PAGE(PG_DATA);
-	uint64_t exit, old = 0;
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(owed_flushes); i++) {
-		if (skip_without_flushbyasid(owed_flushes[i]))
-			continue;
-		cur->flush = owed_flushes[i];
-		if (!l2_load(VA(PG_DATA), TAG(0), 0))
-			break;
-		old = npt_set_entry(pool, ncr3_a(), leaf, NPT_LEVEL_4K, 0);
-		exit = nnpt_run(svm, nnpt_l2_load, VA(PG_DATA), 0, TLB_CONTROL_DO_NOTHING);
-		if (exit == SVM_EXIT_VMMCALL) {
-			cur->stale++;
-			if (!EXPECT("load without the owed flush, through the old entry",
-				    nnpt_l2_result(svm), TAG(0)))
-				break;
-		} else {
-			cur->fresh++;
-			if (!expect_npf(exit, leaf, NPF_U))
-				break;
-		}
-		exit = nnpt_run(svm, nnpt_l2_load, VA(PG_DATA), 0, owed_flushes[i]);
-		if (!expect_npf(exit, leaf, NPF_U))
-			break;
-		npt_set_entry(pool, ncr3_a(), leaf, NPT_LEVEL_4K, old);
-		if (!l2_load(VA(PG_DATA), TAG(0), owed_flushes[i]))
-			break;
-	}
-	if (old)
-		npt_set_entry(pool, ncr3_a(), leaf, NPT_LEVEL_4K, old);
+	for_each_owed_flush(unmap_and_map_round);
+	set_data_leaf(args.data_gpa[0] | NPT_RW);
 }
 
 /* The CPUID KVM gives L1 says whether it offers nested paging. */
