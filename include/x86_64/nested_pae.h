@@ -92,6 +92,8 @@ void pae_l1_l2_load_sum(struct pae_l1 *l1, const uint64_t *gpa, int n);
  * see as EXITCODE.  Run them with paging_vm_run_steps().
  */
 int pae_l1_vmrun(struct pae_l1 *l1, struct gstep_expect e);
+/* The same with TLB_CONTROL @tlb_ctl, which L1 writes before the VMRUN. */
+int pae_l1_vmrun_tlb_ctl(struct pae_l1 *l1, uint8_t tlb_ctl, struct gstep_expect e);
 
 /* ---- PAE-format NPT tables, in L1 memory, built by the host ---- */
 

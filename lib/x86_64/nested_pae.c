@@ -175,13 +175,25 @@ void pae_l1_l2_store(struct pae_l1 *l1, uint64_t gpa, uint32_t val)
 
 int pae_l1_vmrun(struct pae_l1 *l1, struct gstep_expect e)
 {
+	return pae_l1_vmrun_tlb_ctl(l1, TLB_CONTROL_FLUSH_ALL_ASID, e);
+}
+
+int pae_l1_vmrun_tlb_ctl(struct pae_l1 *l1, uint8_t tlb_ctl, struct gstep_expect e)
+{
 	struct paging_vm *pvm = l1->pvm;
 
 	if (l1->vmrun_step < 0 && !pvm->started) {
 		gstep_phase(pvm, "EFER.SVME");
 		gstep_efer(pvm, EFER_SVME_BIT, 0);
 	}
-	l1->vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+	/* The host's VMCB is L1's at the first VMRUN; later ones L1 writes. */
+	if (l1->vmrun_step < 0) {
+		l1->vmcb->control.tlb_ctl = tlb_ctl;
+	} else {
+		gstep_phase(pvm, "L1 sets TLB_CONTROL");
+		gstep_store(pvm, l1->vmcb_gpa + offsetof(struct vmcb, control.tlb_ctl), 1,
+			    tlb_ctl, EXPECT_OK());
+	}
 	l1->vmcb->control.exit_code = 0;
 	l1->vmcb->control.exit_info_1 = 0;
 	l1->vmcb->control.exit_info_2 = 0;
