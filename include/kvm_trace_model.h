@@ -44,7 +44,7 @@ struct kvm_mmu_event {
 	uint8_t mmu_valid_gen;
 };
 
-#define KVM_MMU_MAX_PHASES	32
+#define KVM_MMU_MAX_PHASES	64
 #define KVM_MMU_PHASE_NAME_LEN	48
 
 struct kvm_mmu_model {
