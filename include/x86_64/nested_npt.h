@@ -180,6 +180,14 @@ static inline __noreturn void nnpt_l2_exit(uint64_t val)
 void nnpt_l2_load(uint64_t va, uint64_t unused);
 /* Write @val to the 64-bit word at @va; result 0. */
 void nnpt_l2_store(uint64_t va, uint64_t val);
+/*
+ * OUTSB of the byte at @va to I/O port @port, INSB from @port to @va;
+ * result 0.  String I/O that L1 does not intercept is emulated by KVM
+ * (io_interception(), svm.c), so @va goes through KVM's own walk of L2's
+ * page tables and of L1's NPT (vcpu->arch.nested_mmu), not the CPU's.
+ */
+void nnpt_l2_outsb(uint64_t va, uint64_t port);
+void nnpt_l2_insb(uint64_t va, uint64_t port);
 
 /* ---- L2 in 32-bit protected mode ---- */
 
@@ -195,7 +203,9 @@ void nnpt_l2_store(uint64_t va, uint64_t val);
  * The code is "mov (operand), %ebx; mov (%ebx), %eax; vmmcall": it reads
  * the 32-bit word at the address nnpt_run_32() stores into an operand
  * word of the code page (not a register: run_guest() sets L2's RAX from
- * the framework's guest_regs, see lib/x86_64/nested_npt.c).
+ * the framework's guest_regs, see lib/x86_64/nested_npt.c).  The same page
+ * has an OUTSB and an INSB sequence (nnpt_run_32_op()), whose address and
+ * port come from operand words too.
  */
 enum nnpt_l2_32_mode {
 	NNPT_L2_32_NO_PAGING,
@@ -204,10 +214,19 @@ enum nnpt_l2_32_mode {
 	NNPT_L2_32_NR_MODES,
 };
 
+/* What the 32-bit L2 does at its address (nnpt_run_32_op()). */
+enum nnpt_l2_32_op {
+	NNPT_L2_32_LOAD,	/* mov (addr), %eax */
+	NNPT_L2_32_OUTSB,	/* outsb from DS:addr to the port */
+	NNPT_L2_32_INSB,	/* insb from the port to ES:addr */
+	NNPT_L2_32_NR_OPS,
+};
+
 struct nnpt_l2_32 {
 	uint64_t code_gpa;	/* L1 GPA == L2 GPA == L2 VA of the code page */
 	uint64_t code_gva;	/* L1's virtual address of the code page */
 	uint64_t cr3[NNPT_L2_32_NR_MODES];	/* L2's CR3 per mode (0: no paging) */
+	uint64_t pdpt_gva;	/* L1's virtual address of the PAE PDPT */
 };
 
 /* Host: L2's code page, and 2-level and PAE tables that map it. */
@@ -234,6 +253,17 @@ uint64_t nnpt_l2_32_page_table(struct kvm_vm *vm, const struct nnpt_l2_32 *l2,
  */
 uint64_t nnpt_run_32(struct svm_test_data *svm, const struct nnpt_l2_32 *l2,
 		     enum nnpt_l2_32_mode mode, uint32_t addr, uint8_t tlb_ctl);
+
+/*
+ * L1: as nnpt_run_32(), but L2 does @op at @addr: NNPT_L2_32_LOAD is
+ * nnpt_run_32(); NNPT_L2_32_OUTSB and NNPT_L2_32_INSB move one byte
+ * between @addr and I/O port @port (flat segments, 32-bit address size,
+ * DF=0), then exit with VMMCALL.  L1 must not intercept @port for KVM to
+ * emulate it (see nnpt_l2_outsb()).
+ */
+uint64_t nnpt_run_32_op(struct svm_test_data *svm, const struct nnpt_l2_32 *l2,
+			enum nnpt_l2_32_mode mode, enum nnpt_l2_32_op op,
+			uint32_t addr, uint16_t port, uint8_t tlb_ctl);
 
 /* #VMEXIT(NPF) decoded. */
 struct nnpt_npf {

@@ -300,28 +300,61 @@ void nnpt_l2_store(uint64_t va, uint64_t val)
 	nnpt_l2_exit(0);
 }
 
+/* CLD: string instructions step by DF, which L2 inherits from the VMCB. */
+void nnpt_l2_outsb(uint64_t va, uint64_t port)
+{
+	asm volatile("cld; outsb" : "+S"(va) : "d"((uint16_t)port) : "memory");
+	nnpt_l2_exit(0);
+}
+
+void nnpt_l2_insb(uint64_t va, uint64_t port)
+{
+	asm volatile("cld; insb" : "+D"(va) : "d"((uint16_t)port) : "memory");
+	nnpt_l2_exit(0);
+}
+
 /* ---- L2 in 32-bit protected mode ---- */
 
 /*
  * The code, at the start of its page: mov NNPT_L2_32_OPERAND(page), %ebx;
- * mov (%ebx), %eax; vmmcall; ud2.  The operand word is in the same page.
+ * mov (%ebx), %eax; vmmcall; ud2.  At NNPT_L2_32_OUTSB_CODE: mov operand,
+ * %esi; mov port operand, %edx; cld; outsb; vmmcall; ud2, and at
+ * NNPT_L2_32_INSB_CODE the same with %edi and insb.  The operand words
+ * are in the same page.
  */
+#define NNPT_L2_32_OUTSB_CODE	0x20
+#define NNPT_L2_32_INSB_CODE	0x40
 #define NNPT_L2_32_OPERAND	0x100
+#define NNPT_L2_32_PORT		0x104
+
+static const uint16_t nnpt_l2_32_code_off[NNPT_L2_32_NR_OPS] = {
+	[NNPT_L2_32_LOAD] = 0,
+	[NNPT_L2_32_OUTSB] = NNPT_L2_32_OUTSB_CODE,
+	[NNPT_L2_32_INSB] = NNPT_L2_32_INSB_CODE,
+};
 
 /* 2-level and PAE entries (SDM vol. 3A Tables 4-4..4-6, 4-8..4-11). */
 #define L2_32_P			BIT_ULL(0)
 #define L2_32_RW		BIT_ULL(1)
 #define L2_32_2LEVEL_ADDR	GENMASK_ULL(31, 12)
 
-static uint64_t nnpt_l2_32_page(struct kvm_vm *vm)
+/* A zeroed L1 page for L2 below 4 GiB; its L1 GPA, and in *@gva its GVA. */
+static uint64_t __nnpt_l2_32_page(struct kvm_vm *vm, uint64_t *gva)
 {
-	vm_vaddr_t gva = vm_vaddr_alloc_page(vm);
-	uint64_t gpa = addr_gva2gpa(vm, gva);
+	vm_vaddr_t va = vm_vaddr_alloc_page(vm);
+	uint64_t gpa = addr_gva2gpa(vm, va);
 
 	/* CR3 and 2-level entries hold 32-bit addresses. */
 	TEST_ASSERT(gpa < BIT_ULL(32), "nested_npt: L2 page at GPA 0x%lx", gpa);
-	memset(addr_gva2hva(vm, gva), 0, PAGE_SIZE);
+	memset(addr_gva2hva(vm, va), 0, PAGE_SIZE);
+	if (gva)
+		*gva = va;
 	return gpa;
+}
+
+static uint64_t nnpt_l2_32_page(struct kvm_vm *vm)
+{
+	return __nnpt_l2_32_page(vm, NULL);
 }
 
 /* L1 GPA of @mode's page table for @va; with @alloc, made if missing. */
@@ -379,8 +412,25 @@ void nnpt_l2_32_create(struct kvm_vm *vm, struct nnpt_l2_32 *l2)
 		0x0f, 0x01, 0xd9,	/* vmmcall */
 		0x0f, 0x0b,		/* ud2 */
 	};
+	/* ModRM 0x35: %esi, disp32; 0x3d: %edi, disp32; 0x15: %edx, disp32. */
+	static const uint8_t outsb[] = {
+		0x8b, 0x35, 0, 0, 0, 0,	/* mov operand, %esi */
+		0x8b, 0x15, 0, 0, 0, 0,	/* mov port, %edx */
+		0xfc,			/* cld */
+		0x6e,			/* outsb */
+		0x0f, 0x01, 0xd9,	/* vmmcall */
+		0x0f, 0x0b,		/* ud2 */
+	};
+	static const uint8_t insb[] = {
+		0x8b, 0x3d, 0, 0, 0, 0,	/* mov operand, %edi */
+		0x8b, 0x15, 0, 0, 0, 0,	/* mov port, %edx */
+		0xfc,			/* cld */
+		0x6c,			/* insb */
+		0x0f, 0x01, 0xd9,	/* vmmcall */
+		0x0f, 0x0b,		/* ud2 */
+	};
 	uint8_t *p;
-	uint32_t operand;
+	uint32_t operand, port_operand;
 
 	l2->code_gva = vm_vaddr_alloc_page(vm);
 	l2->code_gpa = addr_gva2gpa(vm, l2->code_gva);
@@ -389,18 +439,26 @@ void nnpt_l2_32_create(struct kvm_vm *vm, struct nnpt_l2_32 *l2)
 	p = addr_gva2hva(vm, l2->code_gva);
 	memset(p, 0, PAGE_SIZE);
 	memcpy(p, code, sizeof(code));
+	memcpy(p + NNPT_L2_32_OUTSB_CODE, outsb, sizeof(outsb));
+	memcpy(p + NNPT_L2_32_INSB_CODE, insb, sizeof(insb));
 	operand = l2->code_gpa + NNPT_L2_32_OPERAND;
+	port_operand = l2->code_gpa + NNPT_L2_32_PORT;
 	memcpy(p + 2, &operand, sizeof(operand));
+	memcpy(p + NNPT_L2_32_OUTSB_CODE + 2, &operand, sizeof(operand));
+	memcpy(p + NNPT_L2_32_OUTSB_CODE + 8, &port_operand, sizeof(port_operand));
+	memcpy(p + NNPT_L2_32_INSB_CODE + 2, &operand, sizeof(operand));
+	memcpy(p + NNPT_L2_32_INSB_CODE + 8, &port_operand, sizeof(port_operand));
 
 	l2->cr3[NNPT_L2_32_NO_PAGING] = 0;
 	l2->cr3[NNPT_L2_32_2LEVEL] = nnpt_l2_32_page(vm);
 	/* The PDPT at the start of a page (PAE CR3: bits 31:5). */
-	l2->cr3[NNPT_L2_32_PAE] = nnpt_l2_32_page(vm);
+	l2->cr3[NNPT_L2_32_PAE] = __nnpt_l2_32_page(vm, &l2->pdpt_gva);
 	nnpt_l2_32_map(vm, l2, l2->code_gpa, l2->code_gpa);
 }
 
-uint64_t nnpt_run_32(struct svm_test_data *svm, const struct nnpt_l2_32 *l2,
-		     enum nnpt_l2_32_mode mode, uint32_t addr, uint8_t tlb_ctl)
+uint64_t nnpt_run_32_op(struct svm_test_data *svm, const struct nnpt_l2_32 *l2,
+			enum nnpt_l2_32_mode mode, enum nnpt_l2_32_op op,
+			uint32_t addr, uint16_t port, uint8_t tlb_ctl)
 {
 	const uint16_t code_attr = 0xb | SVM_SELECTOR_S_MASK | SVM_SELECTOR_P_MASK |
 				   SVM_SELECTOR_DB_MASK | SVM_SELECTOR_G_MASK;
@@ -412,8 +470,9 @@ uint64_t nnpt_run_32(struct svm_test_data *svm, const struct nnpt_l2_32 *l2,
 	uint64_t exit, rax;
 	unsigned int i;
 
-	GUEST_ASSERT(mode < NNPT_L2_32_NR_MODES);
+	GUEST_ASSERT(mode < NNPT_L2_32_NR_MODES && op < NNPT_L2_32_NR_OPS);
 	*(volatile uint32_t *)(l2->code_gva + NNPT_L2_32_OPERAND) = addr;
+	*(volatile uint32_t *)(l2->code_gva + NNPT_L2_32_PORT) = port;
 
 	/* Legacy mode: EFER.LME=0; VMRUN requires EFER.SVME (APM 15.5.1). */
 	save->efer = EFER_SVME;
@@ -428,7 +487,7 @@ uint64_t nnpt_run_32(struct svm_test_data *svm, const struct nnpt_l2_32 *l2,
 	for (i = 0; i < ARRAY_SIZE(segs); i++)
 		*segs[i] = (struct vmcb_seg){ .selector = 0x10, .attrib = data_attr,
 					      .limit = 0xffffffff };
-	save->rip = l2->code_gpa;
+	save->rip = l2->code_gpa + nnpt_l2_32_code_off[op];
 	save->rsp = 0;
 
 	exit = nnpt_vmrun(svm, tlb_ctl);
@@ -436,4 +495,10 @@ uint64_t nnpt_run_32(struct svm_test_data *svm, const struct nnpt_l2_32 *l2,
 	*save = saved;
 	save->rax = rax;
 	return exit;
+}
+
+uint64_t nnpt_run_32(struct svm_test_data *svm, const struct nnpt_l2_32 *l2,
+		     enum nnpt_l2_32_mode mode, uint32_t addr, uint8_t tlb_ctl)
+{
+	return nnpt_run_32_op(svm, l2, mode, NNPT_L2_32_LOAD, addr, 0, tlb_ctl);
 }
