@@ -69,12 +69,13 @@
  *   (translate_nested_gpa(), x86.c).  In 64-bit, paging-off, 2-level and
  *   PAE L2, through 4 KiB NPT leaves: OUTSB hands the host (KVM_EXIT_IO on
  *   EMU_PORT, not the ucall port) the byte the host put in the window page
- *   L2's address maps to, INSB stores the byte the host supplies there and
- *   nowhere else; every such exit must be the one L1 announced.  An OUTSB
- *   from an L2 GPA whose NPT leaf is not present is #VMEXIT(NPF) for L1,
- *   as if the CPU had made the access (APM 15.25.6): bit 32, error code U,
- *   EXITINFO2 the L2 GPA, and no I/O.  6.12 reports the GPA's page, without
- *   the offset (nested_svm_inject_npf_exit() copies the fault address of
+ *   L2's address maps to, INSB stores the byte the host supplies there
+ *   (the rest of its 8-byte word unchanged); every such exit must be the
+ *   one L1 announced.  An OUTSB from an L2 GPA whose NPT leaf is not
+ *   present is #VMEXIT(NPF) for L1, as if the CPU had made the access (APM
+ *   15.25.6): bit 32, error code U, EXITINFO2 the L2 GPA, and no I/O.
+ *   6.12 reports the GPA's page, without the offset
+ *   (nested_svm_inject_npf_exit() copies the fault address of
  *   FNAME(walk_addr_generic)'s final translate_nested_gpa(), gfn_to_gpa()):
  *   XFAIL, a KVM deviation.  Under QEMU TCG a PAE L2's emulated accesses
  *   take a #PF (QEMU sets reserved bit 5 in the PDPTE, KVM's load_pdptrs()
