@@ -1092,9 +1092,15 @@ static void case_l1_changes_npt_between_vmruns(struct outcome *o)
  * L2 may read the old page or the new one (APM 15.16), after a VMRUN
  * with TLB_CONTROL 3, 7 or 1 only the new one.  L1's NPT page table has a
  * level-1 shadow page that L1's write lets go unsync
- * (mmu_try_to_unsync_pages()); 6.12 syncs it on every nested VMRUN
- * (nested_svm_transition_tlb_flush()).  The reads without the flush are
- * checked by the host from the engine's results.
+ * (mmu_try_to_unsync_pages()).  6.12 syncs it on every nested VMRUN
+ * twice over: nested_svm_transition_tlb_flush() asks for it, and a PAE
+ * L1's shadow NPT root is freed and rebuilt at each VMRUN
+ * (fast_pgd_switch() keeps no special root), kvm_mmu_load() syncing the
+ * roots it builds.  So on 6.12 the old page is never seen, and a KVM
+ * that honours only some TLB_CONTROL values fails here only once it also
+ * keeps PAE roots across VMRUNs, as the PAE-root series (shared/seed)
+ * does: this case is for that combination.  The reads without the flush
+ * are checked by the host from the engine's results.
  */
 static const uint8_t owed_flushes[] = {
 	TLB_CONTROL_FLUSH_ASID, TLB_CONTROL_FLUSH_ASID_LOCAL, TLB_CONTROL_FLUSH_ALL_ASID,
