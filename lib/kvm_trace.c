@@ -39,6 +39,14 @@ struct kvm_trace {
 	char events[MAX_EVENTS][KVM_MMU_EVENT_NAME_LEN];
 	int nr_events;
 	bool armed;		/* events enabled and filtered */
+	bool resized;		/* kvm_trace_set_buffer_kb() changed the buffer */
+	/* The instance was a parked one: its tep and what it was armed for. */
+	bool adopted;
+	struct tep_handle *adopted_tep;
+	char adopted_events[MAX_EVENTS][KVM_MMU_EVENT_NAME_LEN];
+	int adopted_nr_events;
+	pid_t adopted_tids[MAX_THREADS];
+	int adopted_nr_tids;
 	bool running;		/* between kvm_trace_start() and kvm_trace_stop() */
 	int phase;
 	long long lost;
@@ -58,6 +66,18 @@ static struct {
 	char dir[512];
 } live[MAX_TRACES];
 static bool handlers_installed;
+
+/*
+ * With kvm_trace_reuse_instances(), the instance of the last destroyed
+ * capture, still armed, tracing off, for the next kvm_trace_create() of
+ * the same process; removed at exit or on a fatal signal like a live one.
+ */
+static bool reuse_instances;
+static struct {
+	struct kvm_trace *t;	/* kept whole: its instance, tep, events, threads */
+	pid_t owner;
+	char dir[512];
+} parked;
 
 /*
  * What tracing costs the test: wall time spent in this file's calls
@@ -108,6 +128,8 @@ static void remove_live_dirs_signal_safe(void)
 		if (live[i].dir[0] && live[i].owner == self)
 			rmdir(live[i].dir);
 	}
+	if (parked.dir[0] && parked.owner == self)
+		rmdir(parked.dir);
 }
 
 static void fatal_signal(int sig)
@@ -117,15 +139,19 @@ static void fatal_signal(int sig)
 	raise(sig);
 }
 
+static void free_trace(struct kvm_trace *t);
+
 static void remove_all_at_exit(void)
 {
 	pid_t self = getpid();
 	int i;
 
+	reuse_instances = false;
 	for (i = 0; i < MAX_TRACES; i++) {
 		if (live[i].trace && live[i].owner == self)
 			kvm_trace_destroy(live[i].trace);
 	}
+	kvm_trace_reuse_instances(false);
 }
 
 /* Fatal signals only where the test left the default: its own handlers win. */
@@ -290,6 +316,39 @@ static void create_instance(struct kvm_trace *t)
 		    "options/overwrite in %s", t->name);
 }
 
+/* Take over the parked instance; arm() decides whether it fits. */
+static void adopt_parked(struct kvm_trace *t)
+{
+	struct kvm_trace *p = parked.t;
+
+	t->inst = p->inst;
+	memcpy(t->name, p->name, sizeof(t->name));
+	snprintf(live[t->slot].dir, sizeof(live[t->slot].dir), "%s", parked.dir);
+	t->adopted = true;
+	t->adopted_tep = p->tep;
+	memcpy(t->adopted_events, p->events, sizeof(t->adopted_events));
+	t->adopted_nr_events = p->nr_events;
+	memcpy(t->adopted_tids, p->tids, sizeof(t->adopted_tids));
+	t->adopted_nr_tids = p->nr_tids;
+	kvm_mmu_model_free(&p->model);
+	free(p);
+	parked.t = NULL;
+	parked.dir[0] = '\0';
+}
+
+void kvm_trace_reuse_instances(bool keep)
+{
+	reuse_instances = keep;
+	if (!keep && parked.t && parked.owner == getpid()) {
+		long long t0 = now_ns();
+
+		free_trace(parked.t);
+		parked.t = NULL;
+		parked.dir[0] = '\0';
+		cost.ns[COST_DESTROY] += now_ns() - t0;
+	}
+}
+
 struct kvm_trace *kvm_trace_create(void)
 {
 	long long t0 = now_ns();
@@ -311,7 +370,10 @@ struct kvm_trace *kvm_trace_create(void)
 	for (i = 0; i < sizeof(default_events) / sizeof(default_events[0]); i++)
 		kvm_trace_add_event(t, default_events[i]);
 	kvm_mmu_model_init(&t->model, &layout);
-	create_instance(t);
+	if (parked.t && parked.owner == getpid())
+		adopt_parked(t);
+	else
+		create_instance(t);
 	cost.captures++;
 	cost.ns[COST_CREATE] += now_ns() - t0;
 	return t;
@@ -334,6 +396,7 @@ void kvm_trace_add_event(struct kvm_trace *t, const char *event)
 void kvm_trace_set_buffer_kb(struct kvm_trace *t, size_t kb)
 {
 	TEST_ASSERT(!t->running, "kvm_trace_set_buffer_kb() while tracing");
+	t->resized = true;
 	TEST_ASSERT(!tracefs_instance_set_buffer_size(t->inst, kb, -1),
 		    "buffer_size_kb=%zu in %s: %s", kb, t->name, strerror(errno));
 }
@@ -399,11 +462,32 @@ static struct tep_handle *tep_for_events(struct kvm_trace *t)
 }
 
 /* The filter goes in before the event is enabled: no event escapes it. */
+static bool armed_as_adopted(struct kvm_trace *t)
+{
+	return t->nr_events == t->adopted_nr_events &&
+	       !memcmp(t->events, t->adopted_events, sizeof(t->events[0]) * t->nr_events) &&
+	       t->nr_tids == t->adopted_nr_tids &&
+	       !memcmp(t->tids, t->adopted_tids, sizeof(t->tids[0]) * t->nr_tids);
+}
+
 static void arm(struct kvm_trace *t)
 {
 	char filter[MAX_THREADS * 24];
 	int i;
 
+	if (t->adopted) {
+		t->adopted = false;
+		if (armed_as_adopted(t)) {
+			t->tep = t->adopted_tep;
+			t->armed = true;
+			return;
+		}
+		/* Armed for other events or threads: start from a new one. */
+		tep_free(t->adopted_tep);
+		tracefs_instance_destroy(t->inst);
+		tracefs_instance_free(t->inst);
+		create_instance(t);
+	}
 	t->tep = tep_for_events(t);
 	build_filter(t, filter, sizeof(filter));
 	for (i = 0; i < t->nr_events; i++) {
@@ -517,22 +601,43 @@ void kvm_trace_print(struct kvm_trace *t)
 	fflush(stdout);
 }
 
-void kvm_trace_destroy(struct kvm_trace *t)
+/* Park @t's instance for the next capture instead of removing it. */
+static bool park(struct kvm_trace *t)
 {
-	long long t0 = now_ns();
+	if (!reuse_instances || parked.t || !t->armed || t->running || t->resized ||
+	    live[t->slot].owner != getpid())
+		return false;
+	parked.owner = getpid();
+	snprintf(parked.dir, sizeof(parked.dir), "%s", live[t->slot].dir);
+	parked.t = t;
+	return true;
+}
 
+static void free_trace(struct kvm_trace *t)
+{
 	if (t->inst) {
 		tracefs_trace_off(t->inst);
 		/* Removing the instance drops its enablement and filters too. */
 		tracefs_instance_destroy(t->inst);
 		tracefs_instance_free(t->inst);
 	}
-	live[t->slot].dir[0] = '\0';
-	live[t->slot].trace = NULL;
 	if (t->tep)
 		tep_free(t->tep);
-	cost.events += t->model.nr_events;
+	if (t->adopted)
+		tep_free(t->adopted_tep);
 	kvm_mmu_model_free(&t->model);
 	free(t);
+}
+
+void kvm_trace_destroy(struct kvm_trace *t)
+{
+	long long t0 = now_ns();
+	int slot = t->slot;
+
+	cost.events += t->model.nr_events;
+	if (!park(t))
+		free_trace(t);
+	live[slot].dir[0] = '\0';
+	live[slot].trace = NULL;
 	cost.ns[COST_DESTROY] += now_ns() - t0;
 }

@@ -584,6 +584,56 @@ static void idle_guest(void)
 	GUEST_DONE();
 }
 
+static void run_idle_vm(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *idle = vm_create_with_one_vcpu(&vcpu, idle_guest);
+
+	vcpu_run_to_done(vcpu);
+	kvm_vm_free(idle);
+}
+
+/*
+ * kvm_trace_reuse_instances(): a destroyed capture's instance is kept and
+ * the next capture of the process takes it over, with nothing in it from
+ * the time between, when a VM ran (its events are seen when the same VM
+ * runs again in a phase of that capture); kvm_trace_reuse_instances(false)
+ * removes the kept instance.  A parallel capture (this test's own) is
+ * not disturbed.
+ */
+static bool check_instance_reuse(void)
+{
+	size_t between, during;
+	struct kvm_trace *t;
+	bool kept, taken_over, removed;
+	char name[64];
+
+	kvm_trace_reuse_instances(true);
+	t = kvm_trace_create();
+	kvm_trace_start(t, "first capture");
+	kvm_trace_stop(t);
+	snprintf(name, sizeof(name), "%s", kvm_trace_instance_name(t));
+	kvm_trace_destroy(t);
+	kept = instance_exists(name);
+	run_idle_vm();
+
+	t = kvm_trace_create();
+	taken_over = !strcmp(kvm_trace_instance_name(t), name);
+	kvm_trace_start(t, "between");
+	kvm_trace_stop(t);
+	kvm_trace_start(t, "during");
+	run_idle_vm();
+	kvm_trace_stop(t);
+	between = kvm_mmu_model_count(kvm_trace_model(t), KVM_MMU_QUERY(.phase = 0));
+	during = kvm_mmu_model_count(kvm_trace_model(t), KVM_MMU_QUERY(.phase = 1));
+	kvm_trace_destroy(t);
+	kvm_trace_reuse_instances(false);
+	removed = !instance_exists(name);
+	ksft_print_msg("instance reuse: %s kept %d, taken over %d, %zu events from before (expected 0), %zu in its own phase, removed %d\n",
+		       name, kept, taken_over, between, during, removed);
+	return kept && taken_over && !between && during && removed;
+}
+
 /*
  * While this test's capture runs, a child process runs a VM of its own
  * under a capture of its own.  The child's capture must see events (there
@@ -695,7 +745,7 @@ int main(int argc, char *argv[])
 	ksft_print_msg("role layout from %s in %.3f s; tracefs instance %s set up in %.3f s\n",
 		       layout.source, t1 - t0, kvm_trace_instance_name(trace), now() - t1);
 	snprintf(own, sizeof(own), "%s", kvm_trace_instance_name(trace));
-	ksft_set_plan(12);
+	ksft_set_plan(13);
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA, DATA_SLOT,
@@ -732,6 +782,7 @@ int main(int argc, char *argv[])
 		ksft_print_msg("%zu shadow pages created and never zapped\n", leaked);
 	report(!leaked, true, "teardown_zaps_every_shadow_page", NULL);
 	report(check_isolation(), true, "capture_sees_only_this_process", NULL);
+	report(check_instance_reuse(), true, "kept_instance_reused_empty_and_removed", NULL);
 
 	kvm_trace_print(trace);
 	/*
