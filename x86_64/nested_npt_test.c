@@ -278,6 +278,7 @@ static void case_emu_32_no_paging(void);
 static void case_emu_32_2level(void);
 static void case_emu_32_pae(void);
 static void case_npf_emu(void);
+static void case_npf_emu_page_walk(void);
 
 /* .np: L2 runs with nested paging (skipped when KVM offers L1 no NPT). */
 static const struct {
@@ -312,6 +313,7 @@ static const struct {
 	{ "l2_32bit_2level_emulated_outsb_insb_through_npt", case_emu_32_2level, true },
 	{ "l2_32bit_pae_emulated_outsb_insb_through_npt", case_emu_32_pae, true },
 	{ "npf_emulated_outsb_not_present_npt_leaf", case_npf_emu, true },
+	{ "npf_emulated_outsb_on_l2_page_walk", case_npf_emu_page_walk, true },
 	{ "ncr3_with_pwt_pcd_bits", case_ncr3_low_bits, true },
 	{ "1g_npt_leaf", case_1g_leaf, true },
 	{ "pde_change_with_flush", case_pde_change_flush, true },
@@ -838,6 +840,44 @@ static bool npf_emu_outsb(enum emu_l2 m, uint64_t absent)
 		return true;
 	}
 	return EXPECT("EXITINFO2 (the L2 GPA of the OUTSB's operand)", f.gpa, gpa);
+}
+
+/*
+ * An emulated OUTSB whose operand needs an L2 page table that L1's NPT
+ * does not map (NPT_WALK, as npf_on_guest_page_table_walk for the CPU's
+ * own walk): #VMEXIT(NPF) with EXITINFO1 bit 33 (an access of L2's page
+ * walk), not bit 32, P=0 and U, EXITINFO2 in that table's page (APM
+ * 15.25.6).  6.12 reports bit 32: FNAME(walk_addr_generic) passes
+ * PFERR_GUEST_PAGE_MASK to kvm_translate_gpa(), but struct x86_exception
+ * keeps a 16-bit error code and nested_svm_inject_npf_exit() sets bit 32
+ * for every NPF it makes up (its TODO, and the FIXME after that call in
+ * paging_tmpl.h).  That exact deviation is XFAIL; anything else fails.
+ */
+static void case_npf_emu_page_walk(void)
+{
+	struct nnpt_npf f;
+	uint64_t exit;
+
+	intercept_io_but_emu_port();
+	nnpt_set_ncr3(svm, args.ncr3[NPT_WALK]);
+	exit = emu_run(EMU_L2_64, NNPT_L2_32_OUTSB, VA(PG_DATA) + OFF_OUTS);
+	f = nnpt_npf(svm);
+	nnpt_set_ncr3(svm, ncr3_a());
+	if (!EXPECT("emulated OUTSB, L2's page table not in the NPT: #VMEXIT code (NPF)",
+		    exit, SVM_EXIT_NPF) ||
+	    !EXPECT("EXITINFO2 page (L1's page table for the VA)", f.gpa & ~(PAGE_SIZE - 1),
+		    args.l1_pt_gpa) ||
+	    !EXPECT("EXITINFO1 P, U, RSV, ID (not present, user)",
+		    f.info1 & (NPF_P | NPF_U | NPF_RSV | NPF_ID), NPF_U))
+		return;
+	if ((f.info1 & (NPF_FINAL | NPF_GPT)) == NPF_FINAL) {
+		cur->seen = cur->want = f.gpa;
+		cur->xfail_info1 = f.info1;
+		cur->xfail = "KNOWN KVM LIMITATION: an NPF KVM's emulator reflects to L1 for an access of L2's page walk has EXITINFO1 bit 32 (final translation), not bit 33 (struct x86_exception has no room for PFERR_GUEST_PAGE_MASK; the FIXME in FNAME(walk_addr_generic), the TODO in nested_svm_inject_npf_exit(); docs/defects/kvm-nested-emulated-npf-exitinfo2-page-aligned.md)";
+		return;
+	}
+	EXPECT("EXITINFO1[33:32] (an access of L2's page walk)", f.info1 & (NPF_FINAL | NPF_GPT),
+	       NPF_GPT);
 }
 
 static void case_npf_emu(void)
@@ -1754,9 +1794,12 @@ int main(int argc, char *argv[])
 		if (r->stale + r->fresh)
 			ksft_print_msg("%s: without the flush L1 owed, L2 used the old entry %lu times, the new one %lu times (both allowed)\n",
 				       cases[i].name, r->stale, r->fresh);
-		if (ok && r->xfail)
+		if (ok && r->xfail && r->seen != r->want)
 			ksft_print_msg("%s: emulated NPF: EXITINFO1 0x%lx, EXITINFO2 0x%lx (the APM's: 0x%lx)\n",
 				       cases[i].name, r->xfail_info1, r->seen, r->want);
+		else if (ok && r->xfail)
+			ksft_print_msg("%s: emulated NPF: EXITINFO1 0x%lx, EXITINFO2 0x%lx\n",
+				       cases[i].name, r->xfail_info1, r->seen);
 		if (r->unchecked)
 			ksft_print_msg("%s: not checked: %s\n", cases[i].name, r->unchecked);
 		else if (r->ran && r->exit_code == SVM_EXIT_NPF)
