@@ -6,10 +6,10 @@
  * Each capture has a private tracefs instance, "smmu_<pid>_<n>", with only
  * the kvmmmu events it needs enabled and filtered to the test's vCPU
  * threads (the framework runs a vCPU in the thread that calls vcpu_run(),
- * normally the test's main thread).  The instance is removed by
- * kvm_trace_destroy() (or kept for the next capture of the process, see
- * kvm_trace_reuse_instances()), at exit (TEST_ASSERT exits), on fatal
- * signals, and,
+ * normally the test's main thread).  The instance is kept by
+ * kvm_trace_destroy() for the next capture of the process (see
+ * kvm_trace_reuse_instances()) and removed at exit (TEST_ASSERT exits), on
+ * fatal signals, and,
  * for a test killed with SIGKILL, by the next kvm_trace_create() of any
  * test, which removes instances whose process is gone.
  *
@@ -81,20 +81,21 @@ const char *kvm_trace_instance_name(struct kvm_trace *t);
 void kvm_trace_print(struct kvm_trace *t);
 
 /*
- * Remove the instance and free everything; with kvm_trace_reuse_instances(),
- * keep the instance (armed, tracing off) for the next capture instead.
+ * End the capture and free it.  Its instance is kept (armed, tracing off)
+ * for the next capture of this process, or removed at once after
+ * kvm_trace_reuse_instances(false).
  */
 void kvm_trace_destroy(struct kvm_trace *t);
 
 /*
- * For tests with many short captures: kvm_trace_destroy() keeps one
- * instance, still armed and tracing off, and the next kvm_trace_create()
- * of this process takes it over, its buffers empty, when it is armed for
- * the same events and threads (else it starts a new one).  Making,
- * arming and removing an instance is most of a capture's cost under TCG
- * (README "What tracing costs").  The kept instance is removed at exit
- * and on fatal signals like a live one, or at once by
- * kvm_trace_reuse_instances(false).
+ * On by default: kvm_trace_destroy() keeps one instance, still armed and
+ * tracing off, and the next kvm_trace_create() of this process takes it
+ * over, its buffers empty, when it is armed for the same events and
+ * threads (else it starts a new one).  Making, arming and removing an
+ * instance is most of a capture's cost under TCG (README "What tracing
+ * costs").  The kept instance is removed at exit and on fatal signals
+ * like a live one; @keep false removes it at once and makes
+ * kvm_trace_destroy() remove instances.
  */
 void kvm_trace_reuse_instances(bool keep);
 

@@ -68,11 +68,12 @@ static struct {
 static bool handlers_installed;
 
 /*
- * With kvm_trace_reuse_instances(), the instance of the last destroyed
- * capture, still armed, tracing off, for the next kvm_trace_create() of
- * the same process; removed at exit or on a fatal signal like a live one.
+ * Unless kvm_trace_reuse_instances(false), the instance of the last
+ * destroyed capture, still armed, tracing off, for the next
+ * kvm_trace_create() of the same process; removed at exit or on a fatal
+ * signal like a live one.
  */
-static bool reuse_instances;
+static bool reuse_instances = true;
 static struct {
 	struct kvm_trace *t;	/* kept whole: its instance, tep, events, threads */
 	pid_t owner;

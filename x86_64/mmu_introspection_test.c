@@ -594,12 +594,12 @@ static void run_idle_vm(void)
 }
 
 /*
- * kvm_trace_reuse_instances(): a destroyed capture's instance is kept and
- * the next capture of the process takes it over, with nothing in it from
- * the time between, when a VM ran (its events are seen when the same VM
- * runs again in a phase of that capture); kvm_trace_reuse_instances(false)
- * removes the kept instance.  A parallel capture (this test's own) is
- * not disturbed.
+ * Instance reuse (kvm_trace_reuse_instances(), on by default): a destroyed
+ * capture's instance is kept and the next capture of the process takes it
+ * over, with nothing in it from the time between, when a VM ran (its
+ * events are seen when the same VM runs again in a phase of that
+ * capture); kvm_trace_reuse_instances(false) removes the kept instance.
+ * A parallel capture (this test's own) is not disturbed.
  */
 static bool check_instance_reuse(void)
 {
@@ -794,6 +794,8 @@ int main(int argc, char *argv[])
 		if (p != PHASE_OVERFLOW)
 			kvm_mmu_model_dump(kvm_trace_model(trace), stdout, "# event| ", p);
 	}
+	/* Instance reuse off: kvm_trace_destroy() itself must remove it. */
+	kvm_trace_reuse_instances(false);
 	kvm_trace_destroy(trace);
 	report(!instance_exists(own), true, "own_instance_removed", NULL);
 	t0 = now();

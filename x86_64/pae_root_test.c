@@ -551,8 +551,6 @@ int main(int argc, char *argv[])
 
 	ksft_print_header();
 	kvm_mmu_config_read(&cfg);
-	/* Many short captures: one tracefs instance for all of them. */
-	kvm_trace_reuse_instances(true);
 	kvm_mmu_config_print(&cfg);
 	kvm_mmu_config_require_standard(&cfg);
 	if (!guest_paging_mode_supported(GUEST_PAGING_PAE, &why))

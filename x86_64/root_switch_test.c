@@ -712,8 +712,6 @@ int main(int argc, char *argv[])
 
 	ksft_print_header();
 	kvm_mmu_config_read(&cfg);
-	/* Many short captures: one tracefs instance for all of them. */
-	kvm_trace_reuse_instances(true);
 	kvm_mmu_config_print(&cfg);
 	kvm_mmu_config_require_standard(&cfg);
 	kvm_debugfs_require();

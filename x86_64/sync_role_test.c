@@ -848,8 +848,6 @@ int main(int argc, char *argv[])
 
 	ksft_print_header();
 	kvm_mmu_config_read(&cfg);
-	/* Many short captures: one tracefs instance for all of them. */
-	kvm_trace_reuse_instances(true);
 	kvm_mmu_config_print(&cfg);
 	kvm_mmu_config_require_standard(&cfg);
 	for (i = 0; i < ARRAY_SIZE(role_cases); i++)
