@@ -99,6 +99,8 @@
 #define NPF_GPT			(1ull << 33)
 
 static struct kvm_mmu_config cfg;
+/* The running case's name, for its L1's diagnostics. */
+static const char *case_name;
 static bool l1_has_npt;
 
 enum verdict { V_PASS, V_FAIL, V_XFAIL };
@@ -261,9 +263,9 @@ static void expect_npf(uint64_t info1, uint64_t gpa)
  * reported by vmexit_to_l1_after_cpu_walks and
  * pdptes_not_written_by_walks, which never do that.
  */
-static struct pae_l1 *new_l1(const char *name)
+static struct pae_l1 *new_l1(void)
 {
-	struct pae_l1 *l1 = pae_l1_create(name);
+	struct pae_l1 *l1 = pae_l1_create(case_name);
 
 	l1->clear_pdpte_a = kvm_mmu_config_emulated_cpu();
 	return l1;
@@ -306,7 +308,7 @@ static uint64_t npt_with_code(struct pae_l1 *l1, unsigned int offset)
  */
 static void case_pdptes_not_written_by_walks(struct outcome *o)
 {
-	struct pae_l1 *l1 = pae_l1_create("pdptes_not_written_by_walks");
+	struct pae_l1 *l1 = pae_l1_create(case_name);
 	uint64_t before[4], after[4];
 	int i, mismatches;
 
@@ -356,7 +358,7 @@ static void run_l2_without_np(struct pae_l1 *l1, uint32_t tag, struct outcome *o
 
 static void case_l2_without_np(struct outcome *o)
 {
-	run_l2_without_np(new_l1("l2_without_np"), 0x12c0de01, o);
+	run_l2_without_np(new_l1(), 0x12c0de01, o);
 }
 
 /*
@@ -366,12 +368,12 @@ static void case_l2_without_np(struct outcome *o)
  */
 static void case_vmexit_to_l1_after_cpu_walks(struct outcome *o)
 {
-	run_l2_without_np(pae_l1_create("vmexit_to_l1_after_cpu_walks"), 0x12c0de02, o);
+	run_l2_without_np(pae_l1_create(case_name), 0x12c0de02, o);
 }
 
 static void case_np_read_4k(struct outcome *o)
 {
-	struct pae_l1 *l1 = new_l1("np_read_4k");
+	struct pae_l1 *l1 = new_l1();
 	uint64_t ncr3 = npt_with_code(l1, 0);
 	const uint64_t l2_gpa = 1 * GB + 0x5000;
 	uint64_t page = data_page(l1, 0);
@@ -395,7 +397,7 @@ static void case_np_read_4k(struct outcome *o)
  */
 static void case_np_read_2m(struct outcome *o)
 {
-	struct pae_l1 *l1 = new_l1("np_read_2m_pdpt_offset");
+	struct pae_l1 *l1 = new_l1();
 	uint64_t ncr3 = npt_with_code(l1, 0x60) | GP_PWT | GP_PCD;
 	uint64_t big = paging_vm_alloc(l1->pvm, 1ull << 21, 1ull << 21);
 	const uint64_t l2_gpa = 2 * GB + (6ull << 21);
@@ -412,7 +414,7 @@ static void case_np_read_2m(struct outcome *o)
 
 static void case_np_write(struct outcome *o)
 {
-	struct pae_l1 *l1 = new_l1("np_write_4k");
+	struct pae_l1 *l1 = new_l1();
 	uint64_t ncr3 = npt_with_code(l1, 0);
 	uint64_t page = data_page(l1, 0);
 	const uint64_t l2_gpa = 3 * GB + 0x7000;
@@ -431,7 +433,7 @@ static void case_np_write(struct outcome *o)
 /* A not-present NPT PTE under a present PDE: NPF, P=0, U, final. */
 static void case_npf_pte_not_present(struct outcome *o)
 {
-	struct pae_l1 *l1 = new_l1("npf_pte_not_present");
+	struct pae_l1 *l1 = new_l1();
 	uint64_t ncr3 = npt_with_code(l1, 0);
 	const uint64_t l2_gpa = 1 * GB + 0x9000;
 
@@ -447,7 +449,7 @@ static void case_npf_pte_not_present(struct outcome *o)
 /* A write through a read-only NPT leaf: NPF, P, W, U, final. */
 static void case_npf_write_read_only(struct outcome *o)
 {
-	struct pae_l1 *l1 = new_l1("npf_write_read_only");
+	struct pae_l1 *l1 = new_l1();
 	uint64_t ncr3 = npt_with_code(l1, 0);
 	uint64_t page = data_page(l1, 0x5eed);
 	const uint64_t l2_gpa = 1 * GB + 0xb000;
@@ -471,7 +473,7 @@ static void case_npf_write_read_only(struct outcome *o)
  */
 static void case_npf_pdpte_not_present(struct outcome *o)
 {
-	struct pae_l1 *l1 = new_l1("npf_pdpte_not_present");
+	struct pae_l1 *l1 = new_l1();
 	uint64_t ncr3 = npt_with_code(l1, 0);
 	const uint64_t l2_gpa = 3 * GB + 0x2000;
 
@@ -513,7 +515,7 @@ static void case_npf_pdpte_reserved_bit(struct outcome *o)
 		o->v = V_XFAIL;
 		return;
 	}
-	l1 = new_l1("npf_pdpte_reserved_bit");
+	l1 = new_l1();
 	ncr3 = npt_with_code(l1, 0);
 
 	pnpt_map(l1->pvm, ncr3, l2_gpa, data_page(l1, 0x5e5e), PNPT_LEVEL_4K, PNPT_RW);
@@ -535,16 +537,16 @@ static void case_npf_pdpte_reserved_bit(struct outcome *o)
  * KVM checks these in FNAME(walk_addr_generic) (is_rsvd_bits_set(), with
  * the masks of __reset_rsvds_bits_mask() for L1's PAE NPT).
  */
-static void npf_reserved_bit_at(struct outcome *o, const char *name, int level)
+static void npf_reserved_bit_at(struct outcome *o, int level)
 {
-	struct pae_l1 *l1 = new_l1(name);
+	struct pae_l1 *l1 = new_l1();
 	uint64_t ncr3 = npt_with_code(l1, 0);
 	const uint64_t l2_gpa = 2 * GB + 0x4000;
 	uint64_t *e;
 
 	pnpt_map(l1->pvm, ncr3, l2_gpa, data_page(l1, 0x5e5f), PNPT_LEVEL_4K, PNPT_RW);
 	e = pnpt_entry(l1->pvm, ncr3, l2_gpa, level, false);
-	TEST_ASSERT(*e & GP_P, "%s: the NPT entry should be present", name);
+	TEST_ASSERT(*e & GP_P, "%s: the NPT entry should be present", case_name);
 	*e |= 1ull << 62;
 	pae_l1_set_ncr3(l1, ncr3);
 	pae_l1_l2_load(l1, l2_gpa + 0x40);
@@ -556,12 +558,12 @@ static void npf_reserved_bit_at(struct outcome *o, const char *name, int level)
 
 static void case_npf_pde_reserved_bit(struct outcome *o)
 {
-	npf_reserved_bit_at(o, "npf_pde_reserved_bit", PNPT_LEVEL_2M);
+	npf_reserved_bit_at(o, PNPT_LEVEL_2M);
 }
 
 static void case_npf_pte_reserved_bit(struct outcome *o)
 {
-	npf_reserved_bit_at(o, "npf_pte_reserved_bit", PNPT_LEVEL_4K);
+	npf_reserved_bit_at(o, PNPT_LEVEL_4K);
 }
 
 /*
@@ -585,8 +587,7 @@ static uint64_t *ad_pte, *ad_pde;
  */
 static void npf_fetch_from_xd_leaf(struct outcome *o, bool l1_nxe)
 {
-	struct pae_l1 *l1 = new_l1(l1_nxe ? "npf_fetch_from_xd_leaf" :
-					    "npf_xd_bit_reserved_without_nxe");
+	struct pae_l1 *l1 = new_l1();
 	uint64_t ncr3 = pnpt_create(l1->pvm, 0);
 
 	pnpt_map(l1->pvm, ncr3, PAE_L1_L2_CODE_GPA, l1->l2_code_gpa, PNPT_LEVEL_4K,
@@ -633,9 +634,9 @@ static bool check_accessed_dirty(struct pae_l1 *l1, char *why, size_t len)
 	return false;
 }
 
-static void npt_accessed_dirty(struct outcome *o, const char *name, bool write)
+static void npt_accessed_dirty(struct outcome *o, bool write)
 {
-	struct pae_l1 *l1 = new_l1(name);
+	struct pae_l1 *l1 = new_l1();
 	uint64_t ncr3 = npt_with_code(l1, 0);
 	const uint64_t l2_gpa = 2 * GB + 0x8000;
 	uint64_t page = data_page(l1, 0xad0dad0d);
@@ -663,12 +664,12 @@ static void npt_accessed_dirty(struct outcome *o, const char *name, bool write)
 
 static void case_npt_accessed_on_read(struct outcome *o)
 {
-	npt_accessed_dirty(o, "npt_accessed_on_read", false);
+	npt_accessed_dirty(o, false);
 }
 
 static void case_npt_dirty_on_write(struct outcome *o)
 {
-	npt_accessed_dirty(o, "npt_dirty_on_write", true);
+	npt_accessed_dirty(o, true);
 }
 
 /* ---- introspection: KVM's shadow of a PAE NPT ---- */
@@ -721,7 +722,7 @@ static bool has_page(const struct kvm_mmu_page_summary *pages, size_t n, uint64_
 static void case_shadow_npt_pages(struct outcome *o)
 {
 	struct kvm_mmu_page_summary pages[MAX_PAGES];
-	struct pae_l1 *l1 = new_l1("shadow_npt_pages");
+	struct pae_l1 *l1 = new_l1();
 	uint64_t ncr3 = npt_with_code(l1, 0);
 	uint64_t big = paging_vm_alloc(l1->pvm, 1ull << 21, 1ull << 21);
 	uint64_t gpa[2] = { 1 * GB + 0x3000, 2 * GB + 0x145000 };
@@ -931,14 +932,14 @@ static void l2_tables_ia32e(struct pae_l1 *l1, struct l2_paging *p)
 	p->efer |= GP_EFER_LME | GP_EFER_LMA;
 }
 
-static void l2_paging(struct outcome *o, const char *name, enum l2_mode mode,
+static void l2_paging(struct outcome *o, enum l2_mode mode,
 		      bool unmapped_pt)
 {
 	static const uint32_t tags[] = {
 		[L2_2LEVEL] = 0x9c0de32, [L2_2LEVEL_PSE] = 0x9c0de4a,
 		[L2_PAE] = 0x9c0de09, [L2_IA32E] = 0x9c0de64,
 	};
-	struct pae_l1 *l1 = new_l1(name);
+	struct pae_l1 *l1 = new_l1();
 	struct vmcb_save_area *save = &l1->vmcb->save;
 	uint64_t ncr3 = npt_with_code(l1, 0);
 	struct l2_paging p = {
@@ -993,37 +994,37 @@ static void l2_paging(struct outcome *o, const char *name, enum l2_mode mode,
 
 static void case_l2_2level_paging_read(struct outcome *o)
 {
-	l2_paging(o, "l2_2level_paging_read", L2_2LEVEL, false);
+	l2_paging(o, L2_2LEVEL, false);
 }
 
 static void case_l2_2level_pse_4m_read(struct outcome *o)
 {
-	l2_paging(o, "l2_2level_pse_4m_read", L2_2LEVEL_PSE, false);
+	l2_paging(o, L2_2LEVEL_PSE, false);
 }
 
 static void case_npf_on_l2_2level_page_walk(struct outcome *o)
 {
-	l2_paging(o, "npf_on_l2_2level_page_walk", L2_2LEVEL, true);
+	l2_paging(o, L2_2LEVEL, true);
 }
 
 static void case_l2_pae_paging_read(struct outcome *o)
 {
-	l2_paging(o, "l2_pae_paging_read", L2_PAE, false);
+	l2_paging(o, L2_PAE, false);
 }
 
 static void case_npf_on_l2_page_walk(struct outcome *o)
 {
-	l2_paging(o, "npf_on_l2_page_walk", L2_PAE, true);
+	l2_paging(o, L2_PAE, true);
 }
 
 static void case_l2_ia32e_paging_read(struct outcome *o)
 {
-	l2_paging(o, "l2_ia32e_paging_read", L2_IA32E, false);
+	l2_paging(o, L2_IA32E, false);
 }
 
 static void case_npf_on_l2_ia32e_page_walk(struct outcome *o)
 {
-	l2_paging(o, "npf_on_l2_ia32e_page_walk", L2_IA32E, true);
+	l2_paging(o, L2_IA32E, true);
 }
 
 /*
@@ -1047,7 +1048,7 @@ static void case_npf_on_l2_ia32e_page_walk(struct outcome *o)
  */
 static void case_l1_changes_npt_between_vmruns(struct outcome *o)
 {
-	struct pae_l1 *l1 = new_l1("l1_changes_npt_between_vmruns");
+	struct pae_l1 *l1 = new_l1();
 	struct paging_vm *pvm = l1->pvm;
 	uint64_t ncr3_a = npt_with_code(l1, 0), ncr3_b = npt_with_code(l1, 0x20);
 	uint64_t ncr3_c = npt_with_code(l1, 0x40);
@@ -1132,7 +1133,7 @@ static bool check_unflushed_loads(struct pae_l1 *l1, char *why, size_t len)
 
 static void case_leaf_frame_change_owed_flush(struct outcome *o)
 {
-	struct pae_l1 *l1 = new_l1("leaf_frame_change_without_then_with_flush");
+	struct pae_l1 *l1 = new_l1();
 	struct paging_vm *pvm = l1->pvm;
 	uint64_t ncr3 = npt_with_code(l1, 0), rax = l1->vmcb_gpa + offsetof(struct vmcb, save.rax);
 	const uint64_t x = 1 * GB + 0xd000;
@@ -1230,6 +1231,7 @@ int main(int argc, char *argv[])
 			ksft_test_result_skip("%s: %s\n", cases[i].name, no_trace);
 			continue;
 		}
+		case_name = cases[i].name;
 		cases[i].fn(&o);
 		switch (o.v) {
 		case V_PASS:
