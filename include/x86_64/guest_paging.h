@@ -120,6 +120,7 @@ struct gstep_expect {
 
 struct guest_as;
 struct paging_vm;
+struct paging_vm_l1;
 
 /* Called for each GSTEP_SYNC step while the vCPU is stopped there. */
 typedef void (*paging_vm_sync_fn)(struct paging_vm *pvm, uint32_t step, void *arg);
@@ -161,6 +162,9 @@ struct paging_vm {
 	paging_vm_sync_fn sync_fn;
 	void *sync_arg;
 	char abort_msg[512];
+
+	/* Set when the engine runs as L2 (paging_vm_create_l2()). */
+	struct paging_vm_l1 *l1;
 };
 
 struct guest_as {
@@ -218,6 +222,27 @@ uint64_t guest_paging_pat_bit(enum guest_paging_mode mode, int level);
  */
 struct paging_vm *paging_vm_create(enum guest_paging_mode mode);
 void paging_vm_free(struct paging_vm *pvm);
+
+/*
+ * The same, but the engine runs as L2 of a 64-bit L1 hypervisor (AMD SVM,
+ * lib/x86_64/guest_paging_l2.c), so that the same step tables test KVM's
+ * nested MMU: L1 VMRUNs the engine in @mode once and leaves it alone.
+ * With @npt, L1 runs it with nested paging, on an NPT that maps the
+ * engine's memslot at L2 GPA == L1 GPA: KVM then shadows that NPT, while
+ * the CPU walks L2's own tables.  Without, L2 runs on L1's physical
+ * memory and KVM shadows L2's tables for it.
+ *
+ * L1 intercepts no exception and no I/O: the engine handles its faults
+ * itself and its ucalls reach the host as for a plain guest.  Any
+ * #VMEXIT to L1 (NPF, HLT, shutdown) ends the engine: L1 reports it to
+ * the host, and paging_vm_run_steps() prints it and counts the steps
+ * not run.  GSTEP_VMRUN steps are not supported in L2.
+ */
+struct paging_vm *paging_vm_create_l2(enum guest_paging_mode mode, bool npt);
+/* Whether L1 can run the engine as L2 here (@npt: with nested paging); if not, why. */
+bool paging_vm_l2_supported(bool npt, const char **why);
+/* With nested paging, whether L1 runs L2 on an NPT. */
+bool paging_vm_l2_npt(struct paging_vm *pvm);
 
 /* Zeroed guest memory from the data area (align: a power of 2). */
 uint64_t paging_vm_alloc(struct paging_vm *pvm, uint64_t size, uint64_t align);
@@ -340,5 +365,14 @@ const struct gstep_result *paging_vm_result(struct paging_vm *pvm, int step);
  * not one.  An ABORT can be reported with REPORT_GUEST_ASSERT(*uc).
  */
 uint64_t paging_vm_get_ucall(struct paging_vm *pvm, struct ucall *uc);
+
+/* Library internals shared by guest_paging.c, guest_steps.c and guest_paging_l2.c. */
+struct paging_vm *__paging_vm_create(enum guest_paging_mode mode, void *l1_code);
+/* The engine's initial segments, descriptor tables and control registers. */
+void paging_vm_initial_sregs(struct paging_vm *pvm, struct kvm_sregs *sregs);
+/* Give L1 the engine's initial state; it VMRUNs the engine at the next run. */
+void paging_vm_l2_start(struct paging_vm *pvm);
+/* After a stray exit: whether it was L1 reporting a #VMEXIT (then, in @why, which). */
+bool paging_vm_l1_stopped(struct paging_vm *pvm, char *why, size_t len);
 
 #endif /* SELFTEST_KVM_GUEST_PAGING_H */

@@ -125,7 +125,7 @@ static void write_gdt_tss(struct paging_vm *pvm)
 	}
 }
 
-struct paging_vm *paging_vm_create(enum guest_paging_mode mode)
+struct paging_vm *__paging_vm_create(enum guest_paging_mode mode, void *l1_code)
 {
 	struct paging_vm *pvm = calloc(1, sizeof(*pvm));
 	const char *start, *end;
@@ -133,7 +133,7 @@ struct paging_vm *paging_vm_create(enum guest_paging_mode mode)
 	TEST_ASSERT(pvm, "out of memory");
 	pvm->mode = mode;
 	pvm->name = guest_paging_mode_name(mode);
-	pvm->vm = vm_create_with_one_vcpu(&pvm->vcpu, NULL);
+	pvm->vm = vm_create_with_one_vcpu(&pvm->vcpu, l1_code);
 	vm_userspace_mem_region_add(pvm->vm, VM_MEM_SRC_ANONYMOUS, GSTEP_SLOT_GPA,
 				    GSTEP_SLOT, GSTEP_SLOT_SIZE / GP_PAGE_SIZE, 0);
 	pvm->pt_next = GSTEP_PT_POOL_GPA;
@@ -174,9 +174,15 @@ struct paging_vm *paging_vm_create(enum guest_paging_mode mode)
 	return pvm;
 }
 
+struct paging_vm *paging_vm_create(enum guest_paging_mode mode)
+{
+	return __paging_vm_create(mode, NULL);
+}
+
 void paging_vm_free(struct paging_vm *pvm)
 {
 	kvm_vm_free(pvm->vm);
+	free(pvm->l1);
 	free(pvm->steps);
 	free(pvm->expect);
 	free(pvm->phase);

@@ -174,45 +174,63 @@ static struct kvm_segment flat_segment(uint16_t sel, uint8_t type, bool is64)
 }
 
 /*
- * Put the vCPU into the paging mode: every segment, CR and EFER is
- * rewritten, because vm_create_with_one_vcpu() left it in 64-bit mode and
- * KVM_SET_SREGS rejects leftovers such as CS.L without EFER.LMA.  The
- * page tables must be complete by now: with CR4.PAE and no EFER.LMA, KVM
- * loads the PDPTEs from guest memory during KVM_SET_SREGS.
+ * The segments, descriptor tables and control registers the engine starts
+ * with: flat ring-0 segments of its GDT, the mode's CR0/CR4/EFER, and CR3
+ * at the initial address space.  Every field is written, because
+ * vm_create_with_one_vcpu() left the vCPU in 64-bit mode and
+ * KVM_SET_SREGS rejects leftovers such as CS.L without EFER.LMA.
  */
-static void paging_vm_start(struct paging_vm *pvm)
+void paging_vm_initial_sregs(struct paging_vm *pvm, struct kvm_sregs *sregs)
 {
-	bool is64 = pvm->mode == GUEST_PAGING_4LEVEL || pvm->mode == GUEST_PAGING_5LEVEL;
-	struct kvm_sregs sregs;
-	struct kvm_regs regs;
+	bool is64 = guest_paging_mode_is_64bit(pvm->mode);
 
-	vcpu_sregs_get(pvm->vcpu, &sregs);
-	sregs.cs = flat_segment(GSTEP_SEL_CODE, 0xb, is64);
-	sregs.ds = flat_segment(GSTEP_SEL_DATA, 0x3, false);
-	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	sregs->cs = flat_segment(GSTEP_SEL_CODE, 0xb, is64);
+	sregs->ds = flat_segment(GSTEP_SEL_DATA, 0x3, false);
+	sregs->es = sregs->fs = sregs->gs = sregs->ss = sregs->ds;
 	/*
 	 * A busy TSS, as VMX entry checks demand; the engine then reloads TR
 	 * with LTR (see gstep_main()).
 	 */
-	sregs.tr = (struct kvm_segment){
+	sregs->tr = (struct kvm_segment){
 		.base = GSTEP_TSS_GPA, .limit = 0x67, .selector = GSTEP_SEL_TSS,
 		.type = 0xb, .present = 1,
 	};
-	sregs.ldt = (struct kvm_segment){ .unusable = 1 };
-	sregs.gdt.base = GSTEP_GDT_GPA;
-	sregs.gdt.limit = GSTEP_GDT_SIZE - 1;
-	sregs.idt.base = GSTEP_IDT_GPA;
-	sregs.idt.limit = 0;
-	sregs.cr0 = pvm->cr0;
-	sregs.cr4 = pvm->cr4;
-	sregs.efer = pvm->efer;
-	sregs.cr2 = 0;
-	sregs.cr3 = 0;
+	sregs->ldt = (struct kvm_segment){ .unusable = 1 };
+	sregs->gdt.base = GSTEP_GDT_GPA;
+	sregs->gdt.limit = GSTEP_GDT_SIZE - 1;
+	sregs->idt.base = GSTEP_IDT_GPA;
+	sregs->idt.limit = 0;
+	sregs->cr0 = pvm->cr0;
+	sregs->cr4 = pvm->cr4;
+	sregs->efer = pvm->efer;
+	sregs->cr2 = 0;
+	sregs->cr3 = 0;
 	if (pvm->mode != GUEST_PAGING_OFF) {
 		TEST_ASSERT(pvm->initial_as, "%s: no address space to start in",
 			    pvm->name);
-		sregs.cr3 = guest_as_cr3(pvm->initial_as);
+		sregs->cr3 = guest_as_cr3(pvm->initial_as);
 	}
+}
+
+/*
+ * Put the vCPU into the paging mode, or, when the engine runs as L2, give
+ * L1 what it needs to VMRUN it.  The page tables must be complete by now:
+ * with CR4.PAE and no EFER.LMA, KVM loads the PDPTEs from guest memory
+ * during KVM_SET_SREGS (and at L1's VMRUN without nested paging).
+ */
+static void paging_vm_start(struct paging_vm *pvm)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	pvm->started = true;
+	if (pvm->l1) {
+		paging_vm_l2_start(pvm);
+		return;
+	}
+
+	vcpu_sregs_get(pvm->vcpu, &sregs);
+	paging_vm_initial_sregs(pvm, &sregs);
 	vcpu_sregs_set(pvm->vcpu, &sregs);
 
 	memset(&regs, 0, sizeof(regs));
@@ -220,7 +238,6 @@ static void paging_vm_start(struct paging_vm *pvm)
 	regs.rsp = GSTEP_STACK_TOP;
 	regs.rflags = 0x2;
 	vcpu_regs_set(pvm->vcpu, &regs);
-	pvm->started = true;
 }
 
 static const char *guest_string(struct paging_vm *pvm, uint32_t gpa)
@@ -383,12 +400,24 @@ static int compare_results(struct paging_vm *pvm, uint32_t nr)
 	return mismatches;
 }
 
+/* Where the engine was when the vCPU stopped, for the message. */
+static void report_stop(struct paging_vm *pvm, uint32_t nr, const char *why)
+{
+	struct gstep_mailbox *mb = paging_vm_hva(pvm, GSTEP_MAILBOX_GPA);
+	char what[128] = "-";
+
+	if (mb->started && mb->cur_step < nr)
+		describe_step(what, sizeof(what), &pvm->steps[mb->cur_step]);
+	ksft_print_msg("%s: %s %s %u (%s)\n", pvm->name, why,
+		       mb->started ? "at step" : "before the engine loaded its IDT, step",
+		       mb->cur_step, what);
+}
+
 /* Run the vCPU until the engine reports DONE; false if it died. */
 static bool run_until_done(struct paging_vm *pvm, uint32_t nr)
 {
-	struct gstep_mailbox *mb = paging_vm_hva(pvm, GSTEP_MAILBOX_GPA);
 	struct kvm_run *run = pvm->vcpu->run;
-	char what[128];
+	char why[160];
 	struct ucall uc;
 
 	for (;;) {
@@ -414,13 +443,12 @@ static bool run_until_done(struct paging_vm *pvm, uint32_t nr)
 				       run->io.size * run->io.count);
 			continue;
 		}
-		if (mb->started && mb->cur_step < nr)
-			describe_step(what, sizeof(what), &pvm->steps[mb->cur_step]);
-		ksft_print_msg("%s: the guest stopped with exit reason %s%s %s %u (%s)\n",
-			       pvm->name, exit_reason_str(run->exit_reason),
-			       run->exit_reason == KVM_EXIT_SHUTDOWN ? " (triple fault)" : "",
-			       mb->started ? "at step" : "before the engine loaded its IDT, step",
-			       mb->cur_step, mb->started && mb->cur_step < nr ? what : "-");
+		/* L2 left to L1, which never resumes it: the engine is stuck. */
+		if (!pvm->l1 || !paging_vm_l1_stopped(pvm, why, sizeof(why)))
+			snprintf(why, sizeof(why), "the guest stopped with exit reason %s%s",
+				 exit_reason_str(run->exit_reason),
+				 run->exit_reason == KVM_EXIT_SHUTDOWN ? " (triple fault)" : "");
+		report_stop(pvm, nr, why);
 		pvm->dead = true;
 		return false;
 	}

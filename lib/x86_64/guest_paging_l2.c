@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The step engine as L2: a 64-bit L1 hypervisor (framework guest code
+ * with the framework's SVM helpers) VMRUNs the engine in its paging mode
+ * and stays out of its way, so that every step table runs unchanged on
+ * KVM's nested MMU.  See paging_vm_create_l2() in
+ * include/x86_64/guest_paging.h.
+ *
+ * The VM is the one paging_vm_create() makes: the framework's memslot 0,
+ * where L1's code, stack, page tables, VMCB and NPT live, and the
+ * engine's own memslot at GSTEP_SLOT_GPA, which L2 uses at L2 GPA == L1
+ * GPA.  L1 intercepts neither I/O nor exceptions: the engine's ucalls
+ * (port I/O on GSTEP_UCALL_PORT) exit from L2 to L0, and so to the host,
+ * exactly as from a plain guest (svm.c nested_svm_intercept_ioio() finds
+ * no intercept in L1's VMCB, and L0's io_interception() handles them),
+ * and its #PF/#GP go through its own IDT.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "svm_util.h"
+#include "ucall_common.h"
+
+#include "guest_paging.h"
+#include "nested_npt.h"
+
+/* GUEST_SYNC_ARGS stage of L1's report of a #VMEXIT: "L1VX". */
+#define PAGING_L1_VMEXIT	0x4c315658ul
+
+/* L1's arguments, in L1 memory: written by the host before L1 runs. */
+struct paging_l1_args {
+	struct svm_test_data *svm;	/* L1's pointer */
+	uint64_t ncr3;			/* L1's NPT for L2, or 0: no nested paging */
+	struct vmcb_save_area l2;	/* the engine's initial state */
+};
+
+struct paging_vm_l1 {
+	struct paging_l1_args *args;	/* host pointer */
+	bool npt;
+};
+
+/*
+ * The state VMRUN loads (APM vol. 2, 15.5.1): segments ES, CS, SS and DS,
+ * GDTR, IDTR, CR0/CR3/CR4, EFER, RIP and RSP; RFLAGS and RAX come from
+ * run_guest().  FS, GS, TR and LDTR are VMLOAD's, and L2 starts with
+ * whatever L1 has there: the engine's first instruction loads TR from
+ * its own GDT, and it never uses FS, GS or an LDT.
+ */
+static void load_l2_state(struct vmcb_save_area *save, const struct vmcb_save_area *l2)
+{
+	save->es = l2->es;
+	save->cs = l2->cs;
+	save->ss = l2->ss;
+	save->ds = l2->ds;
+	save->gdtr = l2->gdtr;
+	save->idtr = l2->idtr;
+	save->cr0 = l2->cr0;
+	save->cr3 = l2->cr3;
+	save->cr4 = l2->cr4;
+	save->efer = l2->efer;
+	save->rip = l2->rip;
+	save->rsp = l2->rsp;
+	save->cpl = 0;
+}
+
+/*
+ * L1: VMRUN the engine, and report every #VMEXIT to the host.  The host
+ * stops running the vCPU after one, so L1 never resumes L2; if it did,
+ * run_guest() keeps L2's GPRs, RAX and RFLAGS across VMRUNs.
+ */
+static void paging_l1_guest_code(struct paging_l1_args *args)
+{
+	struct svm_test_data *svm = args->svm;
+	struct vmcb *vmcb = svm->vmcb;
+	struct vmcb_control_area *ctl = &vmcb->control;
+
+	generic_svm_setup(svm, NULL, NULL);
+	/* The engine ends a table with a ucall, never with HLT: catch strays. */
+	ctl->intercept |= BIT_ULL(INTERCEPT_HLT) | BIT_ULL(INTERCEPT_SHUTDOWN);
+	if (args->ncr3) {
+		ctl->nested_ctl |= SVM_NESTED_CTL_NP_ENABLE;
+		ctl->nested_cr3 = args->ncr3;
+	}
+	load_l2_state(&vmcb->save, &args->l2);
+
+	for (;;) {
+		run_guest(vmcb, svm->vmcb_gpa);
+		GUEST_SYNC_ARGS(PAGING_L1_VMEXIT, ctl->exit_code, ctl->exit_info_1,
+				ctl->exit_info_2, vmcb->save.rip);
+	}
+}
+
+bool paging_vm_l2_supported(bool npt, const char **why)
+{
+	*why = NULL;
+	if (!kvm_cpu_has(X86_FEATURE_SVM))
+		*why = "KVM offers L1 no SVM (kvm_amd nested=0, or not an AMD host)";
+	else if (npt && !kvm_cpu_has(X86_FEATURE_NPT))
+		*why = "KVM offers L1 no nested paging (no NPT in its CPUID: kvm_amd npt=0)";
+	return !*why;
+}
+
+bool paging_vm_l2_npt(struct paging_vm *pvm)
+{
+	return pvm->l1 && pvm->l1->npt;
+}
+
+/* An NPT that maps the engine's memslot at L2 GPA == L1 GPA, read/write. */
+static uint64_t engine_slot_npt(struct kvm_vm *vm)
+{
+	struct npt_pool *pool;
+	vm_vaddr_t pool_gva;
+	uint64_t ncr3;
+
+	/* PML4, PDPT and one PD of 2 MiB leaves cover the 64 MiB slot. */
+	pool = npt_pool_create(vm, 4, &pool_gva);
+	ncr3 = npt_new(pool);
+	npt_map_range(pool, ncr3, GSTEP_SLOT_GPA, GSTEP_SLOT_GPA, GSTEP_SLOT_SIZE, NPT_RW);
+	return ncr3;
+}
+
+struct paging_vm *paging_vm_create_l2(enum guest_paging_mode mode, bool npt)
+{
+	struct paging_l1_args *args;
+	struct paging_vm *pvm;
+	vm_vaddr_t args_gva, svm_gva;
+	const char *why;
+	bool supported = paging_vm_l2_supported(npt, &why);
+
+	TEST_ASSERT(supported, "%s", why);
+	pvm = __paging_vm_create(mode, paging_l1_guest_code);
+	_Static_assert(sizeof(*args) <= PAGE_SIZE, "L1's arguments fit a page");
+	args_gva = vm_vaddr_alloc_page(pvm->vm);
+	args = addr_gva2hva(pvm->vm, args_gva);
+	memset(args, 0, sizeof(*args));
+	vcpu_alloc_svm(pvm->vm, &svm_gva);
+	args->svm = (struct svm_test_data *)svm_gva;
+	if (npt)
+		args->ncr3 = engine_slot_npt(pvm->vm);
+	vcpu_args_set(pvm->vcpu, 1, args_gva);
+
+	pvm->l1 = calloc(1, sizeof(*pvm->l1));
+	TEST_ASSERT(pvm->l1, "out of memory");
+	pvm->l1->args = args;
+	pvm->l1->npt = npt;
+	return pvm;
+}
+
+static struct vmcb_seg vmcb_seg(const struct kvm_segment *s)
+{
+	return (struct vmcb_seg){
+		.selector = s->selector,
+		.attrib = s->type | s->s << SVM_SELECTOR_S_SHIFT |
+			  s->dpl << SVM_SELECTOR_DPL_SHIFT | s->present << SVM_SELECTOR_P_SHIFT |
+			  s->avl << SVM_SELECTOR_AVL_SHIFT | s->l << SVM_SELECTOR_L_SHIFT |
+			  s->db << SVM_SELECTOR_DB_SHIFT | s->g << SVM_SELECTOR_G_SHIFT,
+		.limit = s->limit,
+		.base = s->base,
+	};
+}
+
+/* The state paging_vm_start() would load into a plain vCPU, in VMCB form. */
+void paging_vm_l2_start(struct paging_vm *pvm)
+{
+	struct vmcb_save_area *l2 = &pvm->l1->args->l2;
+	struct kvm_sregs sregs;
+
+	memset(&sregs, 0, sizeof(sregs));
+	paging_vm_initial_sregs(pvm, &sregs);
+	l2->es = vmcb_seg(&sregs.es);
+	l2->cs = vmcb_seg(&sregs.cs);
+	l2->ss = vmcb_seg(&sregs.ss);
+	l2->ds = vmcb_seg(&sregs.ds);
+	l2->gdtr = (struct vmcb_seg){ .base = sregs.gdt.base, .limit = sregs.gdt.limit };
+	l2->idtr = (struct vmcb_seg){ .base = sregs.idt.base, .limit = sregs.idt.limit };
+	l2->cr0 = sregs.cr0;
+	l2->cr3 = sregs.cr3;
+	l2->cr4 = sregs.cr4;
+	/* VMRUN fails with EFER.SVME clear in the VMCB (APM 15.5.1). */
+	l2->efer = sregs.efer | EFER_SVME;
+	l2->rip = GSTEP_CODE_GPA;
+	l2->rsp = GSTEP_STACK_TOP;
+}
+
+bool paging_vm_l1_stopped(struct paging_vm *pvm, char *why, size_t len)
+{
+	struct ucall uc;
+
+	if (get_ucall(pvm->vcpu, &uc) != UCALL_SYNC || uc.args[1] != PAGING_L1_VMEXIT)
+		return false;
+	snprintf(why, len,
+		 "L2 left to L1 with #VMEXIT 0x%lx (EXITINFO1 0x%lx, EXITINFO2 0x%lx, L2 RIP 0x%lx)",
+		 uc.args[2], uc.args[3], uc.args[4], uc.args[5]);
+	return true;
+}
