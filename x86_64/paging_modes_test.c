@@ -70,6 +70,8 @@ struct mode_case {
 	const char *name;
 	enum guest_paging_mode mode;
 	int level;		/* of the scenario's data mappings */
+	/* Run the engine as L2 of a 64-bit L1 (main() makes these cases). */
+	bool as_l2;
 };
 
 static const struct mode_case cases[] = {
@@ -97,6 +99,65 @@ struct layout {
 	uint64_t va_uro;	/* A, user, read-only */
 	uint64_t a, b, c, d, e;	/* GPAs of the data */
 };
+
+/*
+ * The VM a case runs in.  As L2, L1 uses nested paging when KVM offers it
+ * (npt=1): KVM then shadows L1's NPT and the CPU walks L2's tables, as it
+ * walks a plain guest's under TDP; with npt=0, KVM shadows L2's tables as
+ * it shadows a plain guest's.  So the expectations that differ between
+ * shadow paging and TDP (the @tdp arguments below) are the same for L2.
+ */
+static struct paging_vm *case_vm_create(const struct mode_case *c)
+{
+	struct paging_vm *pvm;
+
+	if (c->as_l2)
+		pvm = paging_vm_create_l2(c->mode, kvm_cpu_has(X86_FEATURE_NPT));
+	else
+		pvm = paging_vm_create(c->mode);
+	pvm->name = c->name;
+	return pvm;
+}
+
+/*
+ * A PAE L2 with nested paging under QEMU TCG: QEMU's walker sets bit 5,
+ * reserved, in the L2's PDPTEs, and each L2 instruction that KVM emulates
+ * (a MOV to CR0 or CR4 without decode assists, OUTSB/INSB) then has
+ * load_pdptrs() (arch/x86/kvm/regs.c) refuse them: the instruction faults
+ * or KVM gives up.  With KVM told to accept bit 5, every PAE L2 case
+ * passes (KVM_MMU_PDPTE_GAP_DOC).  After the last VM of a case is freed,
+ * the present PDPTE with bit 5 set that was found, the evidence; else 0.
+ */
+static uint64_t l2_pdpte_bit5;
+
+static void case_vm_free(struct paging_vm *pvm)
+{
+	uint64_t pdpte;
+	int i;
+
+	l2_pdpte_bit5 = 0;
+	if (pvm->mode == GUEST_PAGING_PAE && paging_vm_l2_npt(pvm) &&
+	    kvm_mmu_config_pdpte_accessed_bit_gap(true)) {
+		for (i = 0; i < 4 && !l2_pdpte_bit5; i++) {
+			pdpte = guest_as_read_entry(pvm->initial_as, (uint64_t)i << 30, 3);
+			if ((pdpte & GP_P) && (pdpte & GP_A))
+				l2_pdpte_bit5 = pdpte;
+		}
+	}
+	paging_vm_free(pvm);
+}
+
+/* One TAP result of case @c, "<case><what>_<configuration>". */
+static void case_result(const struct mode_case *c, int bad, const char *what,
+			const char *cfg_name)
+{
+	if (bad && l2_pdpte_bit5)
+		ksft_test_result_xfail("%s%s_%s: KNOWN EMULATOR DEFECT: the emulated CPU set reserved bit 5 of the PAE L2's PDPTE (0x%lx) and KVM's load_pdptrs() refuses it where it emulates L2 (%s)\n",
+				       c->name, what, cfg_name, l2_pdpte_bit5,
+				       KVM_MMU_PDPTE_GAP_DOC);
+	else
+		ksft_test_result(!bad, "%s%s_%s\n", c->name, what, cfg_name);
+}
 
 /* Tag the first and the last dword of a mapping, so both must map. */
 static void fill(struct paging_vm *pvm, uint64_t gpa, uint64_t size, uint32_t tag)
@@ -445,11 +506,10 @@ static int run_case(const struct mode_case *c, bool tdp, int *nr_steps)
 	uint64_t root2;
 	int bad;
 
-	pvm = paging_vm_create(c->mode);
-	pvm->name = c->name;
+	pvm = case_vm_create(c);
 	if (c->mode == GUEST_PAGING_OFF) {
 		bad = run_paging_off(pvm, nr_steps);
-		paging_vm_free(pvm);
+		case_vm_free(pvm);
 		return bad;
 	}
 
@@ -504,7 +564,7 @@ static int run_case(const struct mode_case *c, bool tdp, int *nr_steps)
 		bad++;
 	}
 	bad += check_memory(pvm, as1, &l, c->level);
-	paging_vm_free(pvm);
+	case_vm_free(pvm);
 	return bad;
 }
 
@@ -739,8 +799,7 @@ static void run_matrix(const struct mode_case *c, bool tdp, int *bad, int *nr_ch
 	const struct setting *st;
 	uint64_t page;
 
-	m.pvm = paging_vm_create(c->mode);
-	m.pvm->name = c->name;
+	m.pvm = case_vm_create(c);
 	m.nr_bits = c->mode == GUEST_PAGING_32BIT ? 2 : 3;
 	m.as = guest_as_create(m.pvm);
 	page = paging_vm_alloc(m.pvm, 4096, 4096);
@@ -767,7 +826,7 @@ static void run_matrix(const struct mode_case *c, bool tdp, int *bad, int *nr_ch
 		nxe_cleared_steps(&m, nr_upper);
 		*nx_bad = paging_vm_run_steps(m.pvm);
 	}
-	paging_vm_free(m.pvm);
+	case_vm_free(m.pvm);
 }
 
 static const char *case_unsupported(const struct mode_case *c)
@@ -837,8 +896,7 @@ static int run_reserved(const struct mode_case *c, bool tdp, int *nr_checks)
 	struct guest_as *as;
 	int i, n, nr;
 
-	pvm = paging_vm_create(c->mode);
-	pvm->name = c->name;
+	pvm = case_vm_create(c);
 	as = guest_as_create(pvm);
 	env.pse = pvm->cr4 & GP_CR4_PSE;
 	env.nxe = pvm->efer & GP_EFER_NX;
@@ -860,7 +918,7 @@ static int run_reserved(const struct mode_case *c, bool tdp, int *nr_checks)
 		*nr_checks += model_accesses(pvm, as, &env, va, tdp, true);
 	}
 	n = paging_vm_run_steps(pvm);
-	paging_vm_free(pvm);
+	case_vm_free(pvm);
 	return n;
 }
 
@@ -925,8 +983,7 @@ static int run_pkeys(const struct mode_case *c, bool tdp, bool pke, int *nr_chec
 	uint64_t page;
 	int r, k, i, bad;
 
-	pvm = paging_vm_create(c->mode);
-	pvm->name = c->name;
+	pvm = case_vm_create(c);
 	as = guest_as_create(pvm);
 	page = paging_vm_alloc(pvm, 4096, 4096);
 	*(uint8_t *)paging_vm_hva(pvm, page) = RET_INSN;
@@ -975,7 +1032,7 @@ static int run_pkeys(const struct mode_case *c, bool tdp, bool pke, int *nr_chec
 		}
 	}
 	bad = paging_vm_run_steps(pvm);
-	paging_vm_free(pvm);
+	case_vm_free(pvm);
 	return bad;
 }
 
@@ -1017,8 +1074,7 @@ static int run_1g(const struct mode_case *c, bool tdp, int *nr_checks)
 	struct guest_as *as;
 	int i, k, wp, bad;
 
-	pvm = paging_vm_create(c->mode);
-	pvm->name = c->name;
+	pvm = case_vm_create(c);
 	as = guest_as_create(pvm);
 	guest_as_map_tables(as, VA_TABLES);
 	a = paging_vm_alloc(pvm, 4096, 4096);
@@ -1084,7 +1140,7 @@ static int run_1g(const struct mode_case *c, bool tdp, int *nr_checks)
 						     VA_1G_MATRIX + k * size + ret, tdp, true);
 	}
 	bad = paging_vm_run_steps(pvm);
-	paging_vm_free(pvm);
+	case_vm_free(pvm);
 	return bad;
 }
 
@@ -1130,7 +1186,7 @@ static void report_nxe_cleared(const struct mode_case *c, const struct kvm_mmu_c
 		ksft_test_result_xfail("%s_nxe_cleared_xd_reserved_%s: KNOWN KVM DEVIATION: shadow pages keep role.efer_nx=1 whatever the guest EFER.NXE (mmu.c kvm_init_shadow_mmu()), so SPTEs made under NXE=1 are reused (docs/defects/kvm-shadow-efer-nxe-stale-sptes.md)\n",
 				       c->name, name);
 	else
-		ksft_test_result(!nx_bad, "%s_nxe_cleared_xd_reserved_%s\n", c->name, name);
+		case_result(c, nx_bad, "_nxe_cleared_xd_reserved", name);
 }
 
 static void report_matrix(const struct mode_case *c, const struct kvm_mmu_config *cfg,
@@ -1138,6 +1194,7 @@ static void report_matrix(const struct mode_case *c, const struct kvm_mmu_config
 {
 	int bad[4], nr_checks[4], nx_bad = -1, i, rsvd_bad, rsvd_checks;
 	bool matrix_ok = true;
+	char what[24];
 	int n = nr_matrix_results(c) - has_nxe_result(c) - has_rsvd_result(c);
 
 	if (!nr_matrix_results(c))
@@ -1149,8 +1206,7 @@ static void report_matrix(const struct mode_case *c, const struct kvm_mmu_config
 		mode_checks += rsvd_checks;
 		ksft_print_msg("%s: reserved bits: %d checks, %d mismatches\n", c->name,
 			       rsvd_checks, rsvd_bad);
-		ksft_test_result(!rsvd_bad, "%s_reserved_bits_%s\n", c->name,
-				 kvm_mmu_config_name(cfg));
+		case_result(c, rsvd_bad, "_reserved_bits", kvm_mmu_config_name(cfg));
 	}
 	if (!why)
 		run_matrix(c, cfg->tdp, bad, nr_checks, &nx_bad);
@@ -1170,8 +1226,8 @@ static void report_matrix(const struct mode_case *c, const struct kvm_mmu_config
 		ksft_print_msg("%s: access matrix, level-%d entry bits: %d checks, %d mismatches\n",
 			       c->name, i + 2, nr_checks[i], bad[i]);
 		mode_checks += nr_checks[i];
-		ksft_test_result(!bad[i], "%s_matrix_level%d_%s\n", c->name, i + 2,
-				 kvm_mmu_config_name(cfg));
+		snprintf(what, sizeof(what), "_matrix_level%d", i + 2);
+		case_result(c, bad[i], what, kvm_mmu_config_name(cfg));
 	}
 }
 
@@ -1213,42 +1269,90 @@ static void report_ia32e(const struct mode_case *c, const struct kvm_mmu_config 
 	}
 }
 
+/*
+ * With TDP off, 6.12's KVM BUG()s at an INVLPG by a 2-level or PAE L2
+ * (docs/defects/kvm-nested-invlpg-prev-root-bug.md).  The scenario has
+ * INVLPG steps, so there it runs only with SMMU_HOST_CRASHERS=1; the
+ * access matrix and the reserved bits have none and run.
+ */
+static bool l2_invlpg_crashes_host(const struct mode_case *c, const struct kvm_mmu_config *cfg)
+{
+	return c->as_l2 && !cfg->tdp && c->level &&
+	       !guest_paging_mode_is_64bit(c->mode) && !getenv("SMMU_HOST_CRASHERS");
+}
+
+/* Every result of one mode case: the scenario, the matrix, IA-32e extras. */
+static void run_mode_case(const struct mode_case *c, const struct kvm_mmu_config *cfg,
+			  const char *why)
+{
+	int bad, nr_steps;
+
+	mode_checks = 0;
+	if (!why)
+		why = case_unsupported(c);
+	if (why) {
+		ksft_test_result_skip("%s: %s\n", c->name, why);
+	} else if (l2_invlpg_crashes_host(c, cfg)) {
+		ksft_test_result_xfail("%s_%s: NOT RUN, KNOWN KVM BUG that crashes the kernel under test: with TDP off, an INVLPG by a 2-level or PAE L2 walks L1's cached 64-bit root as a PAE root and hits the BUG_ON in shadow_walk_init_using_root() (docs/defects/kvm-nested-invlpg-prev-root-bug.md); SMMU_HOST_CRASHERS=1 runs it\n",
+				       c->name, kvm_mmu_config_name(cfg));
+	} else {
+		bad = run_case(c, cfg->tdp, &nr_steps);
+		mode_checks += nr_steps;
+		ksft_print_msg("%s: %d steps, %d mismatches\n", c->name, nr_steps, bad);
+		case_result(c, bad, "", kvm_mmu_config_name(cfg));
+	}
+	report_matrix(c, cfg, why);
+	if (is_ia32e_4k(c))
+		report_ia32e(c, cfg, why);
+	if (!why)
+		ksft_print_msg("%s: %d steps and checks in all\n", c->name, mode_checks);
+}
+
+/*
+ * The same cases with the engine as L2 (paging_vm_create_l2()), named
+ * <case>_l2: every step then goes through KVM's nested MMU.
+ */
+static void run_l2_cases(const struct kvm_mmu_config *cfg)
+{
+	bool npt = kvm_cpu_has(X86_FEATURE_NPT);
+	char names[ARRAY_SIZE(cases)][48];
+	struct mode_case l2;
+	const char *why;
+	int i;
+
+	if (!cfg->nested)
+		why = "kvm_amd nested=0: L1 cannot run an L2";
+	else
+		paging_vm_l2_supported(npt, &why);
+	ksft_print_msg("as L2 of a 64-bit L1, %s nested paging%s%s\n", npt ? "with" : "without",
+		       why ? ": skipped, " : "", why ? why : "");
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		l2 = cases[i];
+		snprintf(names[i], sizeof(names[i]), "%s_l2", cases[i].name);
+		l2.name = names[i];
+		l2.as_l2 = true;
+		run_mode_case(&l2, cfg, why);
+	}
+}
+
 int main(int argc, char *argv[])
 {
 	struct kvm_mmu_config cfg;
-	int i, bad, nr_steps, plan = 1;
-	const char *why;
+	int i, plan = 1;
 
 	ksft_print_header();
 	kvm_mmu_config_read(&cfg);
 	kvm_mmu_config_print(&cfg);
 	kvm_mmu_config_require_standard(&cfg);
 	for (i = 0; i < ARRAY_SIZE(cases); i++)
-		plan += 1 + nr_matrix_results(&cases[i]) + 3 * is_ia32e_4k(&cases[i]);
+		plan += 2 * (1 + nr_matrix_results(&cases[i]) + 3 * is_ia32e_4k(&cases[i]));
 	ksft_set_plan(plan);
 
 	/* The model first: a disagreement with the SDM cases voids the rest. */
 	ksft_test_result(!paging_model_self_check(), "reference_model_sdm_cases\n");
 
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		mode_checks = 0;
-		why = case_unsupported(&cases[i]);
-		if (why) {
-			ksft_test_result_skip("%s: %s\n", cases[i].name, why);
-		} else {
-			bad = run_case(&cases[i], cfg.tdp, &nr_steps);
-			mode_checks += nr_steps;
-			ksft_print_msg("%s: %d steps, %d mismatches\n", cases[i].name,
-				       nr_steps, bad);
-			ksft_test_result(!bad, "%s_%s\n", cases[i].name,
-					 kvm_mmu_config_name(&cfg));
-		}
-		report_matrix(&cases[i], &cfg, why);
-		if (is_ia32e_4k(&cases[i]))
-			report_ia32e(&cases[i], &cfg, why);
-		if (!why)
-			ksft_print_msg("%s: %d steps and checks in all\n", cases[i].name,
-				       mode_checks);
-	}
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		run_mode_case(&cases[i], &cfg, NULL);
+	run_l2_cases(&cfg);
 	ksft_finished();
 }
