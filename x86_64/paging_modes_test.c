@@ -26,6 +26,10 @@
  *                          values loaded by the guest; skips without PKU,
  *                          i.e. always under shadow paging (see there)
  *  <mode>_1g_pages         (IA-32e) 1G leaves among 4K-table PDPTEs
+ *  <mode>_l2...            all of the above again with the step engine as
+ *                          L2 of a 64-bit L1 (paging_vm_create_l2()), with
+ *                          nested paging where KVM offers L1 NPT; the
+ *                          matrix only for the level-2 entry
  *
  * Where the test says so, a supervisor read and write are also made by
  * OUTSB and INSB, which KVM emulates: their memory operand is translated
@@ -781,10 +785,21 @@ static void nxe_cleared_steps(struct matrix *m, int nr_upper)
 	}
 }
 
-static int nr_upper_levels(enum guest_paging_mode mode)
+/*
+ * The levels whose rights the matrix combines with the PTE's: all of them,
+ * but as L2 only the PDE.  The nested MMU differs from the plain one in
+ * how it picks L2's walker, roots and roles, which the level-2 matrix
+ * and the scenario already exercise; the upper levels would repeat the
+ * same permission code (permission_fault()) at twice the run time.
+ */
+static int nr_upper_levels(const struct mode_case *c)
 {
-	return mode == GUEST_PAGING_OFF ? 0 : guest_paging_levels(mode) - 1 -
-	       (mode == GUEST_PAGING_PAE);	/* PAE PDPTEs have no rights */
+	if (c->mode == GUEST_PAGING_OFF)
+		return 0;
+	if (c->as_l2)
+		return 1;
+	return guest_paging_levels(c->mode) - 1 -
+	       (c->mode == GUEST_PAGING_PAE);	/* PAE PDPTEs have no rights */
 }
 
 /*
@@ -795,7 +810,7 @@ static void run_matrix(const struct mode_case *c, bool tdp, int *bad, int *nr_ch
 		       int *nx_bad)
 {
 	struct matrix m = { .tdp = tdp, .maxphyaddr = guest_paging_maxphyaddr() };
-	int upper, i, nr_upper = nr_upper_levels(c->mode);
+	int upper, i, nr_upper = nr_upper_levels(c);
 	const struct setting *st;
 	uint64_t page;
 
@@ -1162,7 +1177,7 @@ static bool has_rsvd_result(const struct mode_case *c)
 
 static int nr_matrix_results(const struct mode_case *c)
 {
-	return (c->level == 1 ? nr_upper_levels(c->mode) : 0) + has_nxe_result(c) +
+	return (c->level == 1 ? nr_upper_levels(c) : 0) + has_nxe_result(c) +
 	       has_rsvd_result(c);
 }
 
@@ -1308,29 +1323,42 @@ static void run_mode_case(const struct mode_case *c, const struct kvm_mmu_config
 		ksft_print_msg("%s: %d steps and checks in all\n", c->name, mode_checks);
 }
 
+/* TAP results of a mode case: its scenario, matrix, IA-32e extras. */
+static int nr_results(const struct mode_case *c)
+{
+	return 1 + nr_matrix_results(c) + 3 * is_ia32e_4k(c);
+}
+
 /*
- * The same cases with the engine as L2 (paging_vm_create_l2()), named
+ * The same case with the engine as L2 (paging_vm_create_l2()), named
  * <case>_l2: every step then goes through KVM's nested MMU.
  */
+static struct mode_case l2_case(const struct mode_case *c, char *name, size_t len)
+{
+	struct mode_case l2 = *c;
+
+	snprintf(name, len, "%s_l2", c->name);
+	l2.name = name;
+	l2.as_l2 = true;
+	return l2;
+}
+
 static void run_l2_cases(const struct kvm_mmu_config *cfg)
 {
 	bool npt = kvm_cpu_has(X86_FEATURE_NPT);
-	char names[ARRAY_SIZE(cases)][48];
+	char name[48];
 	struct mode_case l2;
 	const char *why;
 	int i;
 
 	if (!cfg->nested)
-		why = "kvm_amd nested=0: L1 cannot run an L2";
+		why = "nested virtualization is off (nested=0): L1 cannot run an L2";
 	else
 		paging_vm_l2_supported(npt, &why);
 	ksft_print_msg("as L2 of a 64-bit L1, %s nested paging%s%s\n", npt ? "with" : "without",
 		       why ? ": skipped, " : "", why ? why : "");
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		l2 = cases[i];
-		snprintf(names[i], sizeof(names[i]), "%s_l2", cases[i].name);
-		l2.name = names[i];
-		l2.as_l2 = true;
+		l2 = l2_case(&cases[i], name, sizeof(name));
 		run_mode_case(&l2, cfg, why);
 	}
 }
@@ -1339,13 +1367,17 @@ int main(int argc, char *argv[])
 {
 	struct kvm_mmu_config cfg;
 	int i, plan = 1;
+	char name[48];
 
 	ksft_print_header();
 	kvm_mmu_config_read(&cfg);
 	kvm_mmu_config_print(&cfg);
 	kvm_mmu_config_require_standard(&cfg);
-	for (i = 0; i < ARRAY_SIZE(cases); i++)
-		plan += 2 * (1 + nr_matrix_results(&cases[i]) + 3 * is_ia32e_4k(&cases[i]));
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct mode_case l2 = l2_case(&cases[i], name, sizeof(name));
+
+		plan += nr_results(&cases[i]) + nr_results(&l2);
+	}
 	ksft_set_plan(plan);
 
 	/* The model first: a disagreement with the SDM cases voids the rest. */
