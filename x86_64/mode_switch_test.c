@@ -27,6 +27,10 @@
  *   second tour of the modes creates no shadow page (the first tour's are
  *   found again: kvm_mmu_get_shadow_page()), nor does teardown leave any.
  *
+ * - right_data_in_every_mode_l2: the same tours with the engine as L2 of
+ *   a 64-bit L1 (paging_vm_create_l2()), which intercepts none of L2's
+ *   CR and EFER writes: KVM switches L2's MMU context itself.
+ *
  * In compatibility mode the engine's 32-bit IDT does not apply, so that
  * phase has no step that faults.  64-bit code (the 64-bit engine) is not
  * entered: paging_modes_test covers IA-32e paging itself.
@@ -88,15 +92,22 @@ static uint64_t tagged_page(struct paging_vm *pvm, uint32_t value)
 	return gpa;
 }
 
-static void build_scene(struct scene *s)
+static void build_scene(struct scene *s, bool as_l2)
 {
 	static const enum guest_paging_mode as_mode[NR_TOUR_MODES] = {
 		[M_2LEVEL] = GUEST_PAGING_32BIT,
 		[M_PAE] = GUEST_PAGING_PAE,
 		[M_IA32E] = GUEST_PAGING_4LEVEL,
 	};
-	struct paging_vm *pvm = paging_vm_create(GUEST_PAGING_32BIT);
+	struct paging_vm *pvm;
 	enum tour_mode m;
+
+	if (as_l2) {
+		pvm = paging_vm_create_l2(GUEST_PAGING_32BIT, kvm_cpu_has(X86_FEATURE_NPT));
+		pvm->name = "as L2";
+	} else {
+		pvm = paging_vm_create(GUEST_PAGING_32BIT);
+	}
 
 	memset(s, 0, sizeof(*s));
 	s->pvm = pvm;
@@ -110,7 +121,7 @@ static void build_scene(struct scene *s)
 	for (m = 0; m < 4; m++)
 		s->pdpte[m] = guest_as_read_entry(s->as[M_PAE], (uint64_t)m << 30, 3);
 	s->rewrite_pdptes = kvm_mmu_config_pdpte_accessed_bit_gap(cfg.tdp);
-	if (s->rewrite_pdptes)
+	if (s->rewrite_pdptes && !as_l2)
 		ksft_print_msg("emulator gap: PDPTEs rewritten before each entry into PAE paging (%s)\n",
 			       KVM_MMU_PDPTE_GAP_DOC);
 	/* The tour sets these itself; start from plain 2-level paging. */
@@ -200,7 +211,42 @@ static size_t created_after(struct kvm_mmu_model *m, int first_phase)
 	return n;
 }
 
-int main(int argc, char *argv[])
+/*
+ * The same tours with the engine as L2 of a 64-bit L1 (with nested paging
+ * where KVM offers L1 NPT): L1 intercepts none of L2's CR and EFER
+ * writes, so KVM itself must switch L2's MMU context at each, with
+ * role.guest_mode set (nested_svm_load_cr3() at VMRUN, then the same
+ * kvm_post_set_cr0() path).
+ */
+static void run_tours_as_l2(void)
+{
+	bool npt = kvm_cpu_has(X86_FEATURE_NPT);
+	const char *why;
+	struct scene s;
+	int bad = 0, tour_nr;
+	unsigned int i;
+
+	if (!cfg.nested)
+		why = "nested virtualization is off (nested=0): L1 cannot run an L2";
+	else
+		paging_vm_l2_supported(npt, &why);
+	if (why) {
+		ksft_test_result_skip("right_data_in_every_mode_l2: %s\n", why);
+		return;
+	}
+	ksft_print_msg("as L2 of a 64-bit L1, %s nested paging\n", npt ? "with" : "without");
+	build_scene(&s, true);
+	for (tour_nr = 1; tour_nr <= TOURS; tour_nr++)
+		for (i = 0; i < ARRAY_SIZE(tour); i++) {
+			transition_steps(&s, tour[i]);
+			bad += paging_vm_run_steps(s.pvm);
+		}
+	paging_vm_free(s.pvm);
+	ksft_test_result(!bad, "right_data_in_every_mode_l2_%s\n", kvm_mmu_config_name(&cfg));
+}
+
+/* The tours of a plain guest, and with TDP off the shadow pages they make. */
+static void run_tours(void)
 {
 	int phase_of[NR_TOUR_MODES] = { -1, -1, -1, -1 }, second_tour = -1;
 	struct kvm_trace *t = NULL;
@@ -210,13 +256,7 @@ int main(int argc, char *argv[])
 	unsigned int i;
 	char phase[64];
 
-	ksft_print_header();
-	kvm_mmu_config_read(&cfg);
-	kvm_mmu_config_print(&cfg);
-	kvm_mmu_config_require_standard(&cfg);
-	ksft_set_plan(4);
-
-	build_scene(&s);
+	build_scene(&s, false);
 	if (!cfg.tdp)
 		t = kvm_trace_create();
 	for (tour_nr = 1; tour_nr <= TOURS; tour_nr++) {
@@ -245,7 +285,7 @@ int main(int argc, char *argv[])
 		ksft_test_result_skip("shadow_pages_have_the_mode_role: TDP is on, no shadow pages\n");
 		ksft_test_result_skip("second_tour_creates_no_shadow_page: TDP is on\n");
 		ksft_test_result_skip("teardown_zaps_every_shadow_page: TDP is on\n");
-		ksft_finished();
+		return;
 	}
 	ksft_test_result(check_roles(t, phase_of), "shadow_pages_have_the_mode_role\n");
 	created = created_after(kvm_trace_model(t), second_tour);
@@ -261,5 +301,17 @@ int main(int argc, char *argv[])
 	ksft_print_msg("%zu shadow pages left after teardown\n", live);
 	ksft_test_result(!live, "teardown_zaps_every_shadow_page\n");
 	kvm_trace_destroy(t);
+}
+
+int main(int argc, char *argv[])
+{
+	ksft_print_header();
+	kvm_mmu_config_read(&cfg);
+	kvm_mmu_config_print(&cfg);
+	kvm_mmu_config_require_standard(&cfg);
+	ksft_set_plan(5);
+
+	run_tours();
+	run_tours_as_l2();
 	ksft_finished();
 }
