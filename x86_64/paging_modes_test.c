@@ -136,18 +136,9 @@ static uint64_t l2_pdpte_bit5;
 
 static void case_vm_free(struct paging_vm *pvm)
 {
-	uint64_t pdpte;
-	int i;
-
 	l2_pdpte_bit5 = 0;
-	if (pvm->mode == GUEST_PAGING_PAE && paging_vm_l2_npt(pvm) &&
-	    kvm_mmu_config_pdpte_accessed_bit_gap(true)) {
-		for (i = 0; i < 4 && !l2_pdpte_bit5; i++) {
-			pdpte = guest_as_read_entry(pvm->initial_as, (uint64_t)i << 30, 3);
-			if ((pdpte & GP_P) && (pdpte & GP_A))
-				l2_pdpte_bit5 = pdpte;
-		}
-	}
+	if (kvm_mmu_config_pdpte_accessed_bit_gap(true))
+		l2_pdpte_bit5 = paging_vm_l2_pdpte_bit5(pvm);
 	paging_vm_free(pvm);
 }
 

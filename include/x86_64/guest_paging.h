@@ -241,8 +241,16 @@ void paging_vm_free(struct paging_vm *pvm);
 struct paging_vm *paging_vm_create_l2(enum guest_paging_mode mode, bool npt);
 /* Whether L1 can run the engine as L2 here (@npt: with nested paging); if not, why. */
 bool paging_vm_l2_supported(bool npt, const char **why);
-/* With nested paging, whether L1 runs L2 on an NPT. */
+/* Whether L1 runs the engine as L2 on an NPT. */
 bool paging_vm_l2_npt(struct paging_vm *pvm);
+/*
+ * A PAE L2 on an NPT: a present PDPTE of its initial address space with
+ * bit 5 set, or 0.  Bit 5 is reserved there and no CPU sets it, but QEMU
+ * TCG's walker does under nested paging, and KVM then refuses the PDPTEs
+ * wherever it emulates L2 (docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md):
+ * the evidence a test prints when it reports that as an emulator defect.
+ */
+uint64_t paging_vm_l2_pdpte_bit5(struct paging_vm *pvm);
 
 /* Zeroed guest memory from the data area (align: a power of 2). */
 uint64_t paging_vm_alloc(struct paging_vm *pvm, uint64_t size, uint64_t align);

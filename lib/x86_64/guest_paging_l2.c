@@ -184,6 +184,21 @@ void paging_vm_l2_start(struct paging_vm *pvm)
 	l2->rsp = GSTEP_STACK_TOP;
 }
 
+uint64_t paging_vm_l2_pdpte_bit5(struct paging_vm *pvm)
+{
+	uint64_t pdpte;
+	int i;
+
+	if (!paging_vm_l2_npt(pvm) || pvm->mode != GUEST_PAGING_PAE || !pvm->initial_as)
+		return 0;
+	for (i = 0; i < 4; i++) {
+		pdpte = guest_as_read_entry(pvm->initial_as, (uint64_t)i << 30, 3);
+		if ((pdpte & GP_P) && (pdpte & GP_A))
+			return pdpte;
+	}
+	return 0;
+}
+
 bool paging_vm_l1_stopped(struct paging_vm *pvm, char *why, size_t len)
 {
 	struct ucall uc;
