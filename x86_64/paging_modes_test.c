@@ -30,6 +30,9 @@
  *                          L2 of a 64-bit L1 (paging_vm_create_l2()), with
  *                          nested paging where KVM offers L1 NPT; the
  *                          matrix only for the level-2 entry
+ *  <mode>_l2_pae_l1...     and as L2 of a 32-bit PAE L1 that is itself the
+ *                          step engine (paging_vm_create_l2_pae()), on a
+ *                          PAE-format NPT: only where KVM offers L1 NPT
  *
  * Where the test says so, a supervisor read and write are also made by
  * OUTSB and INSB, which KVM emulates: their memory operand is translated
@@ -74,8 +77,12 @@ struct mode_case {
 	const char *name;
 	enum guest_paging_mode mode;
 	int level;		/* of the scenario's data mappings */
-	/* Run the engine as L2 of a 64-bit L1 (main() makes these cases). */
-	bool as_l2;
+	/* Where the engine runs (main() makes the L2 cases). */
+	enum case_guest {
+		AS_GUEST,
+		AS_L2,			/* of a 64-bit L1: paging_vm_create_l2() */
+		AS_L2_OF_PAE_L1,	/* paging_vm_create_l2_pae() */
+	} as;
 };
 
 static const struct mode_case cases[] = {
@@ -115,8 +122,10 @@ static struct paging_vm *case_vm_create(const struct mode_case *c)
 {
 	struct paging_vm *pvm;
 
-	if (c->as_l2)
+	if (c->as == AS_L2)
 		pvm = paging_vm_create_l2(c->mode, kvm_cpu_has(X86_FEATURE_NPT));
+	else if (c->as == AS_L2_OF_PAE_L1)
+		pvm = paging_vm_create_l2_pae(c->mode);
 	else
 		pvm = paging_vm_create(c->mode);
 	pvm->name = c->name;
@@ -787,7 +796,7 @@ static int nr_upper_levels(const struct mode_case *c)
 {
 	if (c->mode == GUEST_PAGING_OFF)
 		return 0;
-	if (c->as_l2)
+	if (c->as != AS_GUEST)
 		return 1;
 	return guest_paging_levels(c->mode) - 1 -
 	       (c->mode == GUEST_PAGING_PAE);	/* PAE PDPTEs have no rights */
@@ -1283,7 +1292,7 @@ static void report_ia32e(const struct mode_case *c, const struct kvm_mmu_config 
  */
 static bool l2_invlpg_crashes_host(const struct mode_case *c, const struct kvm_mmu_config *cfg)
 {
-	return c->as_l2 && !cfg->tdp && c->level &&
+	return c->as == AS_L2 && !cfg->tdp && c->level &&
 	       !guest_paging_mode_is_64bit(c->mode) && !getenv("SMMU_HOST_CRASHERS");
 }
 
@@ -1321,20 +1330,23 @@ static int nr_results(const struct mode_case *c)
 }
 
 /*
- * The same case with the engine as L2 (paging_vm_create_l2()), named
- * <case>_l2: every step then goes through KVM's nested MMU.
+ * The same case with the engine as L2, named <case>_l2 (of a 64-bit L1,
+ * paging_vm_create_l2()) or <case>_l2_pae_l1 (of a PAE L1 that is itself
+ * the engine, paging_vm_create_l2_pae()): every step then goes through
+ * KVM's nested MMU.
  */
-static struct mode_case l2_case(const struct mode_case *c, char *name, size_t len)
+static struct mode_case l2_case(const struct mode_case *c, enum case_guest as, char *name,
+				size_t len)
 {
 	struct mode_case l2 = *c;
 
-	snprintf(name, len, "%s_l2", c->name);
+	snprintf(name, len, "%s%s", c->name, as == AS_L2 ? "_l2" : "_l2_pae_l1");
 	l2.name = name;
-	l2.as_l2 = true;
+	l2.as = as;
 	return l2;
 }
 
-static void run_l2_cases(const struct kvm_mmu_config *cfg)
+static void run_l2_cases(const struct kvm_mmu_config *cfg, enum case_guest as)
 {
 	bool npt = kvm_cpu_has(X86_FEATURE_NPT);
 	char name[48];
@@ -1344,12 +1356,18 @@ static void run_l2_cases(const struct kvm_mmu_config *cfg)
 
 	if (!cfg->nested)
 		why = "nested virtualization is off (nested=0): L1 cannot run an L2";
-	else
+	else if (as == AS_L2)
 		paging_vm_l2_supported(npt, &why);
-	ksft_print_msg("as L2 of a 64-bit L1, %s nested paging%s%s\n", npt ? "with" : "without",
-		       why ? ": skipped, " : "", why ? why : "");
+	else
+		paging_vm_l2_pae_supported(&why);
+	if (as == AS_L2)
+		ksft_print_msg("as L2 of a 64-bit L1, %s nested paging%s%s\n",
+			       npt ? "with" : "without", why ? ": skipped, " : "", why ? why : "");
+	else
+		ksft_print_msg("as L2 of a PAE L1 (the step engine), with nested paging%s%s\n",
+			       why ? ": skipped, " : "", why ? why : "");
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		l2 = l2_case(&cases[i], name, sizeof(name));
+		l2 = l2_case(&cases[i], as, name, sizeof(name));
 		run_mode_case(&l2, cfg, why);
 	}
 }
@@ -1365,9 +1383,10 @@ int main(int argc, char *argv[])
 	kvm_mmu_config_print(&cfg);
 	kvm_mmu_config_require_standard(&cfg);
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct mode_case l2 = l2_case(&cases[i], name, sizeof(name));
+		struct mode_case l2 = l2_case(&cases[i], AS_L2, name, sizeof(name));
+		struct mode_case l2_pae = l2_case(&cases[i], AS_L2_OF_PAE_L1, name, sizeof(name));
 
-		plan += nr_results(&cases[i]) + nr_results(&l2);
+		plan += nr_results(&cases[i]) + nr_results(&l2) + nr_results(&l2_pae);
 	}
 	ksft_set_plan(plan);
 
@@ -1376,6 +1395,7 @@ int main(int argc, char *argv[])
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++)
 		run_mode_case(&cases[i], &cfg, NULL);
-	run_l2_cases(&cfg);
+	run_l2_cases(&cfg, AS_L2);
+	run_l2_cases(&cfg, AS_L2_OF_PAE_L1);
 	ksft_finished();
 }

@@ -121,6 +121,7 @@ struct gstep_expect {
 struct guest_as;
 struct paging_vm;
 struct paging_vm_l1;
+struct pae_l1;
 
 /* Called for each GSTEP_SYNC step while the vCPU is stopped there. */
 typedef void (*paging_vm_sync_fn)(struct paging_vm *pvm, uint32_t step, void *arg);
@@ -163,8 +164,24 @@ struct paging_vm {
 	void *sync_arg;
 	char abort_msg[512];
 
-	/* Set when the engine runs as L2 (paging_vm_create_l2()). */
+	/* Set when the engine runs as L2 of a 64-bit L1 (paging_vm_create_l2()). */
 	struct paging_vm_l1 *l1;
+	/*
+	 * As L2 of a PAE L1 engine (paging_vm_create_l2_pae()): that L1,
+	 * whose VM this one shares, and whether the engine is parked in the
+	 * GSTEP_VMMCALL step that ended its last table.  The L1 engine's
+	 * @l2 points back, so that it serves this one's ucalls.
+	 */
+	struct pae_l1 *pae_l1;
+	bool parked;
+	struct paging_vm *l2;
+	/*
+	 * The L1 GPA of the engine's memslot: GSTEP_SLOT_GPA, but for an L2
+	 * engine of a PAE L1, which reaches it at GSTEP_SLOT_GPA through
+	 * L1's nested paging.  Every GPA here is the engine's own.
+	 */
+	uint64_t slot_gpa;
+	bool shares_vm;
 };
 
 struct guest_as {
@@ -241,6 +258,17 @@ void paging_vm_free(struct paging_vm *pvm);
 struct paging_vm *paging_vm_create_l2(enum guest_paging_mode mode, bool npt);
 /* Whether L1 can run the engine as L2 here (@npt: with nested paging); if not, why. */
 bool paging_vm_l2_supported(bool npt, const char **why);
+/*
+ * The same under a 32-bit PAE L1 that is itself the step engine
+ * (include/x86_64/nested_pae.h), always with nested paging: the L2
+ * engine's memslot sits at another L1 GPA, which L1's PAE-format NPT
+ * maps at the engine's usual GPAs.  paging_vm_run_steps() appends a
+ * GSTEP_VMMCALL step to L2's table and has L1 VMRUN it (or resume it
+ * after the last one's VMMCALL), then checks both engines' steps.
+ * L1 intercepts VMMCALL, HLT and shutdown only.
+ */
+struct paging_vm *paging_vm_create_l2_pae(enum guest_paging_mode mode);
+bool paging_vm_l2_pae_supported(const char **why);
 /* Whether L1 runs the engine as L2 on an NPT. */
 bool paging_vm_l2_npt(struct paging_vm *pvm);
 /*
@@ -363,6 +391,8 @@ int gstep_sync(struct paging_vm *pvm);
  */
 int gstep_vmrun(struct paging_vm *pvm, uint64_t vmcb_gpa, uint64_t hsave_gpa,
 		uint64_t pdpt_va, struct gstep_expect e);
+/* VMMCALL, for an engine running as L2 (see GSTEP_VMMCALL). */
+int gstep_vmmcall(struct paging_vm *pvm);
 
 int paging_vm_run_steps(struct paging_vm *pvm);
 const struct gstep_result *paging_vm_result(struct paging_vm *pvm, int step);
@@ -378,6 +408,13 @@ uint64_t paging_vm_get_ucall(struct paging_vm *pvm, struct ucall *uc);
 struct paging_vm *__paging_vm_create(enum guest_paging_mode mode, void *l1_code);
 /* The engine's initial segments, descriptor tables and control registers. */
 void paging_vm_initial_sregs(struct paging_vm *pvm, struct kvm_sregs *sregs);
+/* The engine in another memslot of @host's VM, at @slot_gpa. */
+struct paging_vm *__paging_vm_create_in(struct paging_vm *host, enum guest_paging_mode mode,
+					uint64_t slot_gpa);
+/* paging_vm_run_steps() in two halves: load the table; compare @nr results. */
+void paging_vm_load_steps(struct paging_vm *pvm);
+int paging_vm_check_steps(struct paging_vm *pvm, uint32_t nr, bool alive);
+int paging_vm_run_steps_in_pae_l1(struct paging_vm *pvm);
 /* Give L1 the engine's initial state; it VMRUNs the engine at the next run. */
 void paging_vm_l2_start(struct paging_vm *pvm);
 /* After a stray exit: whether it was L1 reporting a #VMEXIT (then, in @why, which). */

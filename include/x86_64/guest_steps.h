@@ -114,6 +114,13 @@ enum gstep_op {
 	 * vmrun() in lib/guest32/engine.c).
 	 */
 	GSTEP_VMRUN,
+	/*
+	 * VMMCALL: the engine as L2 hands control back to its L1, which
+	 * intercepts it; the step ends when L1 resumes L2 after the
+	 * instruction (the host moves L2's RIP past it).  The last step of
+	 * a table that an L1 engine runs as L2 (paging_vm_create_l2_pae()).
+	 */
+	GSTEP_VMMCALL,
 	GSTEP_NR_OPS,
 };
 
@@ -140,6 +147,8 @@ struct gstep {
 /* For GSTEP_VMRUN: the VM_HSAVE_PA MSR, and EXITCODE's offset in a VMCB. */
 #define GSTEP_MSR_VM_HSAVE_PA	0xc0010117u
 #define GSTEP_VMCB_EXIT_CODE	0x70
+/* GSTEP_VMMCALL's instruction length: 0f 01 d9. */
+#define GSTEP_VMMCALL_LEN	3
 
 struct gstep_result {
 	uint32_t done;		/* the engine reached the end of the step */

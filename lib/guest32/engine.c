@@ -327,6 +327,22 @@ static uint64_t do_step(uint32_t i, volatile struct gstep *s)
 		return 0;
 	case GSTEP_VMRUN:
 		return vmrun(addr, s->val, (uintptr_t)s->val2);
+	case GSTEP_VMMCALL:
+		/*
+		 * VMRUN and #VMEXIT keep RSP, RAX and RFLAGS in the VMCB but
+		 * leave the other GPRs to L1, which uses them meanwhile: keep
+		 * ours on the stack.
+		 */
+#ifdef __x86_64__
+		asm volatile("push %%rbx; push %%rbp; push %%r12; push %%r13; push %%r14; push %%r15\n\t"
+			     "vmmcall\n\t"
+			     "pop %%r15; pop %%r14; pop %%r13; pop %%r12; pop %%rbp; pop %%rbx"
+			     : : : "memory", "rax", "rcx", "rdx", "rsi", "rdi",
+			       "r8", "r9", "r10", "r11");
+#else
+		asm volatile("pushal; vmmcall; popal" : : : "memory");
+#endif
+		return 0;
 	}
 	GSTEP_ASSERT(0, s->op, i);
 	return 0;

@@ -12,6 +12,7 @@
 #include "ucall_common.h"
 
 #include "guest_paging.h"
+#include "nested_pae.h"
 
 #define GSTEP_SLOT		10
 #define GP_PAGE_SIZE		4096ull
@@ -54,7 +55,7 @@ void *paging_vm_hva(struct paging_vm *pvm, uint64_t gpa)
 {
 	TEST_ASSERT(gpa >= GSTEP_SLOT_GPA && gpa < GSTEP_SLOT_GPA + GSTEP_SLOT_SIZE,
 		    "GPA 0x%lx is outside the paging VM's memslot", gpa);
-	return addr_gpa2hva(pvm->vm, gpa);
+	return addr_gpa2hva(pvm->vm, gpa - GSTEP_SLOT_GPA + pvm->slot_gpa);
 }
 
 static uint64_t bump_alloc(uint64_t *next, uint64_t end, uint64_t size,
@@ -125,7 +126,9 @@ static void write_gdt_tss(struct paging_vm *pvm)
 	}
 }
 
-struct paging_vm *__paging_vm_create(enum guest_paging_mode mode, void *l1_code)
+/* The engine's memslot, image, GDT and TSS, and the VM's defaults. */
+static struct paging_vm *paging_vm_init(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
+					enum guest_paging_mode mode, int slot, uint64_t slot_gpa)
 {
 	struct paging_vm *pvm = calloc(1, sizeof(*pvm));
 	const char *start, *end;
@@ -133,9 +136,11 @@ struct paging_vm *__paging_vm_create(enum guest_paging_mode mode, void *l1_code)
 	TEST_ASSERT(pvm, "out of memory");
 	pvm->mode = mode;
 	pvm->name = guest_paging_mode_name(mode);
-	pvm->vm = vm_create_with_one_vcpu(&pvm->vcpu, l1_code);
-	vm_userspace_mem_region_add(pvm->vm, VM_MEM_SRC_ANONYMOUS, GSTEP_SLOT_GPA,
-				    GSTEP_SLOT, GSTEP_SLOT_SIZE / GP_PAGE_SIZE, 0);
+	pvm->vm = vm;
+	pvm->vcpu = vcpu;
+	pvm->slot_gpa = slot_gpa;
+	vm_userspace_mem_region_add(pvm->vm, VM_MEM_SRC_ANONYMOUS, slot_gpa, slot,
+				    GSTEP_SLOT_SIZE / GP_PAGE_SIZE, 0);
 	pvm->pt_next = GSTEP_PT_POOL_GPA;
 	pvm->data_next = GSTEP_DATA_GPA;
 
@@ -174,6 +179,24 @@ struct paging_vm *__paging_vm_create(enum guest_paging_mode mode, void *l1_code)
 	return pvm;
 }
 
+struct paging_vm *__paging_vm_create(enum guest_paging_mode mode, void *l1_code)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, l1_code);
+
+	return paging_vm_init(vm, vcpu, mode, GSTEP_SLOT, GSTEP_SLOT_GPA);
+}
+
+struct paging_vm *__paging_vm_create_in(struct paging_vm *host, enum guest_paging_mode mode,
+					uint64_t slot_gpa)
+{
+	struct paging_vm *pvm = paging_vm_init(host->vm, host->vcpu, mode, GSTEP_SLOT + 1,
+					       slot_gpa);
+
+	pvm->shares_vm = true;
+	return pvm;
+}
+
 struct paging_vm *paging_vm_create(enum guest_paging_mode mode)
 {
 	return __paging_vm_create(mode, NULL);
@@ -181,12 +204,16 @@ struct paging_vm *paging_vm_create(enum guest_paging_mode mode)
 
 void paging_vm_free(struct paging_vm *pvm)
 {
-	kvm_vm_free(pvm->vm);
+	if (!pvm->shares_vm)
+		kvm_vm_free(pvm->vm);
 	free(pvm->l1);
 	free(pvm->steps);
 	free(pvm->expect);
 	free(pvm->phase);
 	free(pvm->results);
+	/* An L2 engine frees the L1 whose VM it shared last. */
+	if (pvm->pae_l1)
+		pae_l1_free(pvm->pae_l1);
 	free(pvm);
 }
 

@@ -19,12 +19,15 @@
 #include <string.h>
 
 #include "kvm_util.h"
+#include "kselftest.h"
 #include "processor.h"
 #include "svm_util.h"
 #include "ucall_common.h"
 
 #include "guest_paging.h"
 #include "nested_npt.h"
+#include "nested_pae.h"
+#include "kvm_mmu_config.h"
 
 /* GUEST_SYNC_ARGS stage of L1's report of a #VMEXIT: "L1VX". */
 #define PAGING_L1_VMEXIT	0x4c315658ul
@@ -104,7 +107,7 @@ bool paging_vm_l2_supported(bool npt, const char **why)
 
 bool paging_vm_l2_npt(struct paging_vm *pvm)
 {
-	return pvm->l1 && pvm->l1->npt;
+	return (pvm->l1 && pvm->l1->npt) || pvm->pae_l1;
 }
 
 /* An NPT that maps the engine's memslot at L2 GPA == L1 GPA, read/write. */
@@ -161,27 +164,35 @@ static struct vmcb_seg vmcb_seg(const struct kvm_segment *s)
 	};
 }
 
-/* The state paging_vm_start() would load into a plain vCPU, in VMCB form. */
-void paging_vm_l2_start(struct paging_vm *pvm)
+/*
+ * The state paging_vm_start() would load into a plain vCPU, in VMCB form:
+ * the fields VMRUN loads, but RFLAGS and RAX (see load_l2_state()).
+ */
+static void engine_vmcb_state(struct paging_vm *pvm, struct vmcb_save_area *save)
 {
-	struct vmcb_save_area *l2 = &pvm->l1->args->l2;
 	struct kvm_sregs sregs;
 
 	memset(&sregs, 0, sizeof(sregs));
 	paging_vm_initial_sregs(pvm, &sregs);
-	l2->es = vmcb_seg(&sregs.es);
-	l2->cs = vmcb_seg(&sregs.cs);
-	l2->ss = vmcb_seg(&sregs.ss);
-	l2->ds = vmcb_seg(&sregs.ds);
-	l2->gdtr = (struct vmcb_seg){ .base = sregs.gdt.base, .limit = sregs.gdt.limit };
-	l2->idtr = (struct vmcb_seg){ .base = sregs.idt.base, .limit = sregs.idt.limit };
-	l2->cr0 = sregs.cr0;
-	l2->cr3 = sregs.cr3;
-	l2->cr4 = sregs.cr4;
+	save->es = vmcb_seg(&sregs.es);
+	save->cs = vmcb_seg(&sregs.cs);
+	save->ss = vmcb_seg(&sregs.ss);
+	save->ds = vmcb_seg(&sregs.ds);
+	save->gdtr = (struct vmcb_seg){ .base = sregs.gdt.base, .limit = sregs.gdt.limit };
+	save->idtr = (struct vmcb_seg){ .base = sregs.idt.base, .limit = sregs.idt.limit };
+	save->cr0 = sregs.cr0;
+	save->cr3 = sregs.cr3;
+	save->cr4 = sregs.cr4;
 	/* VMRUN fails with EFER.SVME clear in the VMCB (APM 15.5.1). */
-	l2->efer = sregs.efer | EFER_SVME;
-	l2->rip = GSTEP_CODE_GPA;
-	l2->rsp = GSTEP_STACK_TOP;
+	save->efer = sregs.efer | EFER_SVME;
+	save->rip = GSTEP_CODE_GPA;
+	save->rsp = GSTEP_STACK_TOP;
+	save->cpl = 0;
+}
+
+void paging_vm_l2_start(struct paging_vm *pvm)
+{
+	engine_vmcb_state(pvm, &pvm->l1->args->l2);
 }
 
 uint64_t paging_vm_l2_pdpte_bit5(struct paging_vm *pvm)
@@ -209,4 +220,93 @@ bool paging_vm_l1_stopped(struct paging_vm *pvm, char *why, size_t len)
 		 "L2 left to L1 with #VMEXIT 0x%lx (EXITINFO1 0x%lx, EXITINFO2 0x%lx, L2 RIP 0x%lx)",
 		 uc.args[2], uc.args[3], uc.args[4], uc.args[5]);
 	return true;
+}
+
+/* ---- the engine as L2 of a PAE L1 engine ---- */
+
+/* The L1 GPA of the L2 engine's memslot; L2 sees it at GSTEP_SLOT_GPA. */
+#define GSTEP_L2_SLOT_GPA	0x20000000ull
+#define PNPT_2M			(1ull << 21)
+
+/*
+ * Only with nested paging: without it L2's GPAs would be L1's, where the
+ * L1 engine lives.
+ */
+bool paging_vm_l2_pae_supported(const char **why)
+{
+	if (!paging_vm_l2_supported(false, why))
+		return false;
+	if (!kvm_cpu_has(X86_FEATURE_NPT))
+		*why = "KVM offers L1 no nested paging (kvm_amd npt=0), which a PAE L1 needs to place the step engine as its L2: without it L2's addresses would be L1's own engine's";
+	return !*why;
+}
+
+struct paging_vm *paging_vm_create_l2_pae(enum guest_paging_mode mode)
+{
+	struct paging_vm *pvm;
+	struct pae_l1 *l1;
+	const char *why;
+	bool supported = paging_vm_l2_pae_supported(&why);
+	uint64_t ncr3, off;
+
+	TEST_ASSERT(supported, "%s", why);
+	l1 = pae_l1_create("PAE L1");
+	pvm = __paging_vm_create_in(l1->pvm, mode, GSTEP_L2_SLOT_GPA);
+	pvm->pae_l1 = l1;
+	l1->pvm->l2 = pvm;
+
+	ncr3 = pnpt_create(l1->pvm, 0);
+	for (off = 0; off < GSTEP_SLOT_SIZE; off += PNPT_2M)
+		pnpt_map(l1->pvm, ncr3, GSTEP_SLOT_GPA + off, GSTEP_L2_SLOT_GPA + off,
+			 PNPT_LEVEL_2M, PNPT_RW);
+	pae_l1_set_ncr3(l1, ncr3);
+	/* The engine takes its own faults; its I/O is not intercepted anyway. */
+	l1->vmcb->control.intercept_exceptions = 0;
+	/* See struct pae_l1: needed under QEMU TCG, a no-op on a CPU. */
+	l1->clear_pdpte_a = kvm_mmu_config_pdpte_accessed_bit_gap(true);
+	return pvm;
+}
+
+/* Why L1's VMRUN ended otherwise than at L2's GSTEP_VMMCALL step. */
+static void report_l1_exit(struct paging_vm *pvm, const struct gstep_result *r)
+{
+	struct vmcb *vmcb = pvm->pae_l1->vmcb;
+
+	ksft_print_msg("%s: L2 left to its PAE L1 %s: #VMEXIT 0x%lx (EXITINFO1 0x%lx, EXITINFO2 0x%lx, L2 RIP 0x%lx)\n",
+		       pvm->name, r->done ? "early" : "and L1 did not finish its VMRUN step",
+		       r->value, vmcb->control.exit_info_1, vmcb->control.exit_info_2,
+		       vmcb->save.rip);
+}
+
+int paging_vm_run_steps_in_pae_l1(struct paging_vm *pvm)
+{
+	struct pae_l1 *l1 = pvm->pae_l1;
+	const struct gstep_result *r;
+	int bad, vmrun;
+	uint32_t nr;
+
+	gstep_phase(pvm, "back to L1");
+	gstep_vmmcall(pvm);
+	nr = pvm->nr_steps;
+	paging_vm_load_steps(pvm);
+	if (pvm->dead)
+		return paging_vm_check_steps(pvm, nr - 1, false);
+
+	/* Enter at the top, or resume after the last table's VMMCALL. */
+	if (!pvm->started)
+		engine_vmcb_state(pvm, &l1->vmcb->save);
+	else
+		l1->vmcb->save.rip += GSTEP_VMMCALL_LEN;
+	pvm->started = true;
+	vmrun = pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_VMMCALL));
+	bad = paging_vm_run_steps(l1->pvm);
+
+	r = paging_vm_result(l1->pvm, vmrun);
+	pvm->parked = r->done && r->vector == GSTEP_NO_FAULT && r->value == SVM_EXIT_VMMCALL;
+	if (!pvm->parked) {
+		report_l1_exit(pvm, r);
+		pvm->dead = true;
+	}
+	/* The VMMCALL step itself ends only at the next run. */
+	return bad + paging_vm_check_steps(pvm, nr - 1, pvm->parked);
 }

@@ -29,6 +29,7 @@ static const char *const op_names[GSTEP_NR_OPS] = {
 	[GSTEP_OUTSB] = "outsb",
 	[GSTEP_INSB] = "insb",
 	[GSTEP_VMRUN] = "vmrun",
+	[GSTEP_VMMCALL] = "vmmcall",
 };
 
 static int add_step_flags(struct paging_vm *pvm, enum gstep_op op, uint16_t flags,
@@ -163,6 +164,11 @@ int gstep_vmrun(struct paging_vm *pvm, uint64_t vmcb_gpa, uint64_t hsave_gpa,
 		uint64_t pdpt_va, struct gstep_expect e)
 {
 	return add_step(pvm, GSTEP_VMRUN, vmcb_gpa, 0, hsave_gpa, pdpt_va, e);
+}
+
+int gstep_vmmcall(struct paging_vm *pvm)
+{
+	return add_step(pvm, GSTEP_VMMCALL, 0, 0, 0, 0, EXPECT_OK());
 }
 
 static struct kvm_segment flat_segment(uint16_t sel, uint8_t type, bool is64)
@@ -400,6 +406,40 @@ static int compare_results(struct paging_vm *pvm, uint32_t nr)
 	return mismatches;
 }
 
+/*
+ * While an engine runs as L2 of this one (paging_vm_create_l2_pae()),
+ * the port I/O of both comes here.  Whose ucall it is says the mailbox:
+ * each engine writes its command there before the OUT, and the host
+ * clears it once served.  A DONE from L2 comes only when L1 resumed it
+ * after its GSTEP_VMMCALL step: it then starts the table loaded since,
+ * from its first step, whose results must read "not run" until then.
+ */
+static bool l2_engine_ucall(struct paging_vm *l2)
+{
+	struct gstep_mailbox *mb = paging_vm_hva(l2, GSTEP_MAILBOX_GPA);
+	struct ucall uc;
+
+	if (!mb->uc.cmd)
+		return false;
+	switch (paging_vm_get_ucall(l2, &uc)) {
+	case UCALL_SYNC:
+		if (l2->sync_fn)
+			l2->sync_fn(l2, uc.args[0], l2->sync_arg);
+		break;
+	case UCALL_DONE:
+		memset(paging_vm_hva(l2, GSTEP_RESULTS_GPA), 0,
+		       mb->nr_steps * sizeof(struct gstep_result));
+		break;
+	case UCALL_ABORT:
+		REPORT_GUEST_ASSERT(uc);
+		break;
+	default:
+		return false;
+	}
+	mb->uc.cmd = 0;
+	return true;
+}
+
 /* Where the engine was when the vCPU stopped, for the message. */
 static void report_stop(struct paging_vm *pvm, uint32_t nr, const char *why)
 {
@@ -422,6 +462,8 @@ static bool run_until_done(struct paging_vm *pvm, uint32_t nr)
 
 	for (;;) {
 		vcpu_run(pvm->vcpu);
+		if (pvm->l2 && l2_engine_ucall(pvm->l2))
+			continue;
 		switch (paging_vm_get_ucall(pvm, &uc)) {
 		case UCALL_SYNC:
 			if (pvm->sync_fn)
@@ -454,31 +496,45 @@ static bool run_until_done(struct paging_vm *pvm, uint32_t nr)
 	}
 }
 
-int paging_vm_run_steps(struct paging_vm *pvm)
+void paging_vm_load_steps(struct paging_vm *pvm)
 {
 	struct gstep_mailbox *mb = paging_vm_hva(pvm, GSTEP_MAILBOX_GPA);
-	struct gstep_result *results = paging_vm_hva(pvm, GSTEP_RESULTS_GPA);
 	uint32_t nr = pvm->nr_steps;
-	int mismatches;
-	bool alive = false;
 
 	memcpy(paging_vm_hva(pvm, GSTEP_STEPS_GPA), pvm->steps, nr * sizeof(*pvm->steps));
-	memset(results, 0, nr * sizeof(*results));
+	memset(paging_vm_hva(pvm, GSTEP_RESULTS_GPA), 0, nr * sizeof(*pvm->results));
 	mb->nr_steps = nr;
 	mb->cur_step = 0;
-	if (!pvm->started)
-		paging_vm_start(pvm);
+}
 
-	/* A vCPU that triple faulted stays down: report the steps as not run. */
-	if (!pvm->dead)
-		alive = run_until_done(pvm, nr);
-	memcpy(pvm->results, results, nr * sizeof(*results));
+int paging_vm_check_steps(struct paging_vm *pvm, uint32_t nr, bool alive)
+{
+	int mismatches;
+
+	memcpy(pvm->results, paging_vm_hva(pvm, GSTEP_RESULTS_GPA), nr * sizeof(*pvm->results));
 	mismatches = compare_results(pvm, nr);
 	pvm->nr_steps = 0;
 	pvm->cur_phase = NULL;
 	if (!alive)
 		mismatches++;
 	return mismatches;
+}
+
+int paging_vm_run_steps(struct paging_vm *pvm)
+{
+	uint32_t nr = pvm->nr_steps;
+	bool alive = false;
+
+	if (pvm->pae_l1)
+		return paging_vm_run_steps_in_pae_l1(pvm);
+	paging_vm_load_steps(pvm);
+	if (!pvm->started)
+		paging_vm_start(pvm);
+
+	/* A vCPU that triple faulted stays down: report the steps as not run. */
+	if (!pvm->dead)
+		alive = run_until_done(pvm, nr);
+	return paging_vm_check_steps(pvm, nr, alive);
 }
 
 const struct gstep_result *paging_vm_result(struct paging_vm *pvm, int step)
