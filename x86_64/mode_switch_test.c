@@ -27,9 +27,10 @@
  *   second tour of the modes creates no shadow page (the first tour's are
  *   found again: kvm_mmu_get_shadow_page()), nor does teardown leave any.
  *
- * - right_data_in_every_mode_l2: the same tours with the engine as L2 of
- *   a 64-bit L1 (paging_vm_create_l2()), which intercepts none of L2's
- *   CR and EFER writes: KVM switches L2's MMU context itself.
+ * - right_data_in_every_mode_l2, right_data_in_every_mode_l2_pae_l1: the
+ *   same tours with the engine as L2 of a 64-bit L1 (paging_vm_create_l2())
+ *   or of a PAE L1 (paging_vm_create_l2_pae()), which intercept none of
+ *   L2's CR and EFER writes: KVM switches L2's MMU context itself.
  *
  * In compatibility mode the engine's 32-bit IDT does not apply, so that
  * phase has no step that faults.  64-bit code (the 64-bit engine) is not
@@ -92,7 +93,10 @@ static uint64_t tagged_page(struct paging_vm *pvm, uint32_t value)
 	return gpa;
 }
 
-static void build_scene(struct scene *s, bool as_l2)
+/* Where the engine runs: the guest itself, or L2 of a 64-bit or a PAE L1. */
+enum scene_guest { AS_GUEST, AS_L2, AS_L2_OF_PAE_L1 };
+
+static void build_scene(struct scene *s, enum scene_guest as)
 {
 	static const enum guest_paging_mode as_mode[NR_TOUR_MODES] = {
 		[M_2LEVEL] = GUEST_PAGING_32BIT,
@@ -102,9 +106,12 @@ static void build_scene(struct scene *s, bool as_l2)
 	struct paging_vm *pvm;
 	enum tour_mode m;
 
-	if (as_l2) {
+	if (as == AS_L2) {
 		pvm = paging_vm_create_l2(GUEST_PAGING_32BIT, kvm_cpu_has(X86_FEATURE_NPT));
 		pvm->name = "as L2";
+	} else if (as == AS_L2_OF_PAE_L1) {
+		pvm = paging_vm_create_l2_pae(GUEST_PAGING_32BIT);
+		pvm->name = "as L2 of a PAE L1";
 	} else {
 		pvm = paging_vm_create(GUEST_PAGING_32BIT);
 	}
@@ -121,7 +128,7 @@ static void build_scene(struct scene *s, bool as_l2)
 	for (m = 0; m < 4; m++)
 		s->pdpte[m] = guest_as_read_entry(s->as[M_PAE], (uint64_t)m << 30, 3);
 	s->rewrite_pdptes = kvm_mmu_config_pdpte_accessed_bit_gap(cfg.tdp);
-	if (s->rewrite_pdptes && !as_l2)
+	if (s->rewrite_pdptes && as == AS_GUEST)
 		ksft_print_msg("emulator gap: PDPTEs rewritten before each entry into PAE paging (%s)\n",
 			       KVM_MMU_PDPTE_GAP_DOC);
 	/* The tour sets these itself; start from plain 2-level paging. */
@@ -213,13 +220,16 @@ static size_t created_after(struct kvm_mmu_model *m, int first_phase)
 
 /*
  * The same tours with the engine as L2 of a 64-bit L1 (with nested paging
- * where KVM offers L1 NPT): L1 intercepts none of L2's CR and EFER
- * writes, so KVM itself must switch L2's MMU context at each, with
- * role.guest_mode set (nested_svm_load_cr3() at VMRUN, then the same
- * kvm_post_set_cr0() path).
+ * where KVM offers L1 NPT), or of a PAE L1 that is itself the engine (on
+ * its PAE-format NPT): L1 intercepts none of L2's CR and EFER writes, so
+ * KVM itself must switch L2's MMU context at each, with role.guest_mode
+ * set (nested_svm_load_cr3() at VMRUN, then the same kvm_post_set_cr0()
+ * path).
  */
-static void run_tours_as_l2(void)
+static void run_tours_as_l2(enum scene_guest as)
 {
+	const char *result = as == AS_L2 ? "right_data_in_every_mode_l2" :
+					   "right_data_in_every_mode_l2_pae_l1";
 	bool npt = kvm_cpu_has(X86_FEATURE_NPT);
 	const char *why;
 	struct scene s;
@@ -228,21 +238,24 @@ static void run_tours_as_l2(void)
 
 	if (!cfg.nested)
 		why = "nested virtualization is off (nested=0): L1 cannot run an L2";
-	else
+	else if (as == AS_L2)
 		paging_vm_l2_supported(npt, &why);
+	else
+		paging_vm_l2_pae_supported(&why);
 	if (why) {
-		ksft_test_result_skip("right_data_in_every_mode_l2: %s\n", why);
+		ksft_test_result_skip("%s: %s\n", result, why);
 		return;
 	}
-	ksft_print_msg("as L2 of a 64-bit L1, %s nested paging\n", npt ? "with" : "without");
-	build_scene(&s, true);
+	build_scene(&s, as);
+	ksft_print_msg("%s: %s nested paging\n", s.pvm->name,
+		       paging_vm_l2_npt(s.pvm) ? "with" : "without");
 	for (tour_nr = 1; tour_nr <= TOURS; tour_nr++)
 		for (i = 0; i < ARRAY_SIZE(tour); i++) {
 			transition_steps(&s, tour[i]);
 			bad += paging_vm_run_steps(s.pvm);
 		}
 	paging_vm_free(s.pvm);
-	ksft_test_result(!bad, "right_data_in_every_mode_l2_%s\n", kvm_mmu_config_name(&cfg));
+	ksft_test_result(!bad, "%s_%s\n", result, kvm_mmu_config_name(&cfg));
 }
 
 /* The tours of a plain guest, and with TDP off the shadow pages they make. */
@@ -256,7 +269,7 @@ static void run_tours(void)
 	unsigned int i;
 	char phase[64];
 
-	build_scene(&s, false);
+	build_scene(&s, AS_GUEST);
 	if (!cfg.tdp)
 		t = kvm_trace_create();
 	for (tour_nr = 1; tour_nr <= TOURS; tour_nr++) {
@@ -309,9 +322,10 @@ int main(int argc, char *argv[])
 	kvm_mmu_config_read(&cfg);
 	kvm_mmu_config_print(&cfg);
 	kvm_mmu_config_require_standard(&cfg);
-	ksft_set_plan(5);
+	ksft_set_plan(6);
 
 	run_tours();
-	run_tours_as_l2();
+	run_tours_as_l2(AS_L2);
+	run_tours_as_l2(AS_L2_OF_PAE_L1);
 	ksft_finished();
 }
