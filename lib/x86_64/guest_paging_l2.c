@@ -14,6 +14,10 @@
  * exactly as from a plain guest (svm.c nested_svm_intercept_ioio() finds
  * no intercept in L1's VMCB, and L0's io_interception() handles them),
  * and its #PF/#GP go through its own IDT.
+ *
+ * At the end, the engine as L2 of a 32-bit PAE L1 that is itself the
+ * engine (paging_vm_create_l2_pae()): there the L2 engine has a memslot of
+ * its own, which the L1's PAE-format NPT maps at the engine's usual GPAs.
  */
 #include <stdio.h>
 #include <string.h>
