@@ -138,8 +138,11 @@ static struct paging_vm *case_vm_create(const struct mode_case *c)
  * (a MOV to CR0 or CR4 without decode assists, OUTSB/INSB) then has
  * load_pdptrs() (arch/x86/kvm/regs.c) refuse them: the instruction faults
  * or KVM gives up.  With KVM told to accept bit 5, every PAE L2 case
- * passes (KVM_MMU_PDPTE_GAP_DOC).  After the last VM of a case is freed,
- * the present PDPTE with bit 5 set that was found, the evidence; else 0.
+ * passes (KVM_MMU_PDPTE_GAP_DOC).  Under a PAE L1, which clears bit 5 of
+ * its own PDPTEs right before each VMRUN, QEMU now and then sets it again
+ * before the #VMEXIT, which then triple-faults L1: the same defect
+ * (paging_vm_l2_pdpte_bit5()).  After the last VM of a case is freed, the
+ * PDPTE with bit 5 set that was found, the evidence; else 0.
  */
 static uint64_t l2_pdpte_bit5;
 
@@ -156,7 +159,7 @@ static void case_result(const struct mode_case *c, int bad, const char *what,
 			const char *cfg_name)
 {
 	if (bad && l2_pdpte_bit5)
-		ksft_test_result_xfail("%s%s_%s: KNOWN EMULATOR DEFECT: the emulated CPU set reserved bit 5 of the PAE L2's PDPTE (0x%lx) and KVM's load_pdptrs() refuses it where it emulates L2 (%s)\n",
+		ksft_test_result_xfail("%s%s_%s: KNOWN EMULATOR DEFECT: the emulated CPU set reserved bit 5 of a PAE PDPTE (0x%lx: L2's, or L1's when L1 triple-faulted at #VMEXIT) and KVM refuses it (load_pdptrs(); %s)\n",
 				       c->name, what, cfg_name, l2_pdpte_bit5,
 				       KVM_MMU_PDPTE_GAP_DOC);
 	else

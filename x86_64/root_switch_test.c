@@ -477,7 +477,7 @@ static void report_steps(struct scene *s, int bad, const char *what)
 	if (bad && kvm_mmu_config_pdpte_accessed_bit_gap(cfg.tdp))
 		pdpte = paging_vm_l2_pdpte_bit5(s->pvm);
 	if (pdpte)
-		ksft_test_result_xfail("%s_%s: KNOWN EMULATOR DEFECT: the emulated CPU set reserved bit 5 of the PAE L2's PDPTE (0x%lx) and KVM's load_pdptrs() refuses it where it emulates L2 (%s)\n",
+		ksft_test_result_xfail("%s_%s: KNOWN EMULATOR DEFECT: the emulated CPU set reserved bit 5 of a PAE PDPTE (0x%lx: L2's, or L1's when L1 triple-faulted at #VMEXIT) and KVM refuses it (load_pdptrs(); %s)\n",
 				       s->pvm->name, what, pdpte, KVM_MMU_PDPTE_GAP_DOC);
 	else
 		ksft_test_result(!bad, "%s_%s\n", s->pvm->name, what);

@@ -174,6 +174,8 @@ struct paging_vm {
 	 */
 	struct pae_l1 *pae_l1;
 	bool parked;
+	/* L1's PDPTE with bit 5 set when L1 died in its VMRUN step, or 0. */
+	uint64_t l1_pdpte_bit5;
 	struct paging_vm *l2;
 	/*
 	 * The L1 GPA of the engine's memslot: GSTEP_SLOT_GPA, but for an L2
@@ -272,11 +274,14 @@ bool paging_vm_l2_pae_supported(const char **why);
 /* Whether L1 runs the engine as L2 on an NPT. */
 bool paging_vm_l2_npt(struct paging_vm *pvm);
 /*
- * A PAE L2 on an NPT: a present PDPTE of its initial address space with
- * bit 5 set, or 0.  Bit 5 is reserved there and no CPU sets it, but QEMU
- * TCG's walker does under nested paging, and KVM then refuses the PDPTEs
- * wherever it emulates L2 (docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md):
- * the evidence a test prints when it reports that as an emulator defect.
+ * An engine as L2 on an NPT: a present PAE PDPTE with bit 5 set, or 0.
+ * Bit 5 is reserved there and no CPU sets it, but QEMU TCG's walker does
+ * under nested paging, and KVM then refuses the PDPTEs
+ * (docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md): a PAE L2's own,
+ * wherever KVM emulates L2, or a PAE L1's, which L1 clears before each
+ * VMRUN, when L1 triple-faulted at the #VMEXIT with it set again
+ * (docs/defects/qemu-tcg-pae-pdpte-accessed-bit.md).  The evidence a test
+ * prints when it reports a failure as that emulator defect.
  */
 uint64_t paging_vm_l2_pdpte_bit5(struct paging_vm *pvm);
 

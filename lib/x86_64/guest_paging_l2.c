@@ -199,19 +199,29 @@ void paging_vm_l2_start(struct paging_vm *pvm)
 	engine_vmcb_state(pvm, &pvm->l1->args->l2);
 }
 
-uint64_t paging_vm_l2_pdpte_bit5(struct paging_vm *pvm)
+/* A present PDPTE of the PAE address space @as with bit 5 set, or 0. */
+static uint64_t pdpte_with_bit5(struct guest_as *as)
 {
 	uint64_t pdpte;
 	int i;
 
-	if (!paging_vm_l2_npt(pvm) || pvm->mode != GUEST_PAGING_PAE || !pvm->initial_as)
-		return 0;
 	for (i = 0; i < 4; i++) {
-		pdpte = guest_as_read_entry(pvm->initial_as, (uint64_t)i << 30, 3);
+		pdpte = guest_as_read_entry(as, (uint64_t)i << 30, 3);
 		if ((pdpte & GP_P) && (pdpte & GP_A))
 			return pdpte;
 	}
 	return 0;
+}
+
+uint64_t paging_vm_l2_pdpte_bit5(struct paging_vm *pvm)
+{
+	if (!paging_vm_l2_npt(pvm))
+		return 0;
+	if (pvm->l1_pdpte_bit5)
+		return pvm->l1_pdpte_bit5;
+	if (pvm->mode != GUEST_PAGING_PAE || !pvm->initial_as)
+		return 0;
+	return pdpte_with_bit5(pvm->initial_as);
 }
 
 bool paging_vm_l1_stopped(struct paging_vm *pvm, char *why, size_t len)
@@ -276,10 +286,10 @@ static void report_l1_exit(struct paging_vm *pvm, const struct gstep_result *r)
 {
 	struct vmcb *vmcb = pvm->pae_l1->vmcb;
 
-	ksft_print_msg("%s: L2 left to its PAE L1 %s: #VMEXIT 0x%lx (EXITINFO1 0x%lx, EXITINFO2 0x%lx, L2 RIP 0x%lx)\n",
+	ksft_print_msg("%s: L2 left to its PAE L1 %s: #VMEXIT 0x%lx (EXITINFO1 0x%lx, EXITINFO2 0x%lx, L2 RIP 0x%lx); L1's PDPTE 0: 0x%lx\n",
 		       pvm->name, r->done ? "early" : "and L1 did not finish its VMRUN step",
 		       r->value, vmcb->control.exit_info_1, vmcb->control.exit_info_2,
-		       vmcb->save.rip);
+		       vmcb->save.rip, guest_as_read_entry(pvm->pae_l1->as, 0, 3));
 }
 
 int paging_vm_run_steps_in_pae_l1(struct paging_vm *pvm)
@@ -304,6 +314,9 @@ int paging_vm_run_steps_in_pae_l1(struct paging_vm *pvm)
 	pvm->started = true;
 	vmrun = pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_VMMCALL));
 	bad = paging_vm_run_steps(l1->pvm);
+	/* L1 runs nothing after a triple fault: its PDPTEs are as they were then. */
+	if (l1->pvm->dead)
+		pvm->l1_pdpte_bit5 = pdpte_with_bit5(l1->as);
 
 	r = paging_vm_result(l1->pvm, vmrun);
 	pvm->parked = r->done && r->vector == GSTEP_NO_FAULT && r->value == SVM_EXIT_VMMCALL;
