@@ -231,6 +231,7 @@ static void run_tours_as_l2(enum scene_guest as)
 	const char *result = as == AS_L2 ? "right_data_in_every_mode_l2" :
 					   "right_data_in_every_mode_l2_pae_l1";
 	bool npt = kvm_cpu_has(X86_FEATURE_NPT);
+	uint64_t pdpte = 0;
 	const char *why;
 	struct scene s;
 	int bad = 0, tour_nr;
@@ -254,8 +255,15 @@ static void run_tours_as_l2(enum scene_guest as)
 			transition_steps(&s, tour[i]);
 			bad += paging_vm_run_steps(s.pvm);
 		}
+	/* A PAE L1 that QEMU's PDPTE bit 5 killed at a #VMEXIT (see there). */
+	if (bad && kvm_mmu_config_pdpte_accessed_bit_gap(cfg.tdp))
+		pdpte = paging_vm_l2_pdpte_bit5(s.pvm);
 	paging_vm_free(s.pvm);
-	ksft_test_result(!bad, "%s_%s\n", result, kvm_mmu_config_name(&cfg));
+	if (pdpte)
+		ksft_test_result_xfail("%s_%s: KNOWN EMULATOR DEFECT: the emulated CPU set reserved bit 5 of a PAE PDPTE (0x%lx: L1's when L1 triple-faulted at #VMEXIT) and KVM refuses it (load_pdptrs(); %s)\n",
+				       result, kvm_mmu_config_name(&cfg), pdpte, KVM_MMU_PDPTE_GAP_DOC);
+	else
+		ksft_test_result(!bad, "%s_%s\n", result, kvm_mmu_config_name(&cfg));
 }
 
 /* The tours of a plain guest, and with TDP off the shadow pages they make. */
