@@ -256,12 +256,12 @@ static void run_tours_as_l2(enum scene_guest as)
 			bad += paging_vm_run_steps(s.pvm);
 		}
 	/* A PAE L1 that QEMU's PDPTE bit 5 killed at a #VMEXIT (see there). */
-	if (bad && kvm_mmu_config_pdpte_accessed_bit_gap(cfg.tdp))
+	if (bad)
 		pdpte = paging_vm_l2_pdpte_bit5(s.pvm);
 	paging_vm_free(s.pvm);
 	if (pdpte)
-		ksft_test_result_xfail("%s_%s: KNOWN EMULATOR DEFECT: the emulated CPU set reserved bit 5 of a PAE PDPTE (0x%lx: L1's when L1 triple-faulted at #VMEXIT) and KVM refuses it (load_pdptrs(); %s)\n",
-				       result, kvm_mmu_config_name(&cfg), pdpte, KVM_MMU_PDPTE_GAP_DOC);
+		ksft_test_result_xfail("%s_%s: " KVM_MMU_PDPTE_GAP_L2_XFAIL "\n",
+				       result, kvm_mmu_config_name(&cfg), pdpte);
 	else
 		ksft_test_result(!bad, "%s_%s\n", result, kvm_mmu_config_name(&cfg));
 }

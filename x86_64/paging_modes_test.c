@@ -149,9 +149,7 @@ static uint64_t l2_pdpte_bit5;
 
 static void case_vm_free(struct paging_vm *pvm)
 {
-	l2_pdpte_bit5 = 0;
-	if (kvm_mmu_config_pdpte_accessed_bit_gap(true))
-		l2_pdpte_bit5 = paging_vm_l2_pdpte_bit5(pvm);
+	l2_pdpte_bit5 = paging_vm_l2_pdpte_bit5(pvm);
 	paging_vm_free(pvm);
 }
 
@@ -160,9 +158,8 @@ static void case_result(const struct mode_case *c, int bad, const char *what,
 			const char *cfg_name)
 {
 	if (bad && l2_pdpte_bit5)
-		ksft_test_result_xfail("%s%s_%s: KNOWN EMULATOR DEFECT: the emulated CPU set reserved bit 5 of a PAE PDPTE (0x%lx: L2's, or L1's when L1 triple-faulted at #VMEXIT) and KVM refuses it (load_pdptrs(); %s)\n",
-				       c->name, what, cfg_name, l2_pdpte_bit5,
-				       KVM_MMU_PDPTE_GAP_DOC);
+		ksft_test_result_xfail("%s%s_%s: " KVM_MMU_PDPTE_GAP_L2_XFAIL "\n",
+				       c->name, what, cfg_name, l2_pdpte_bit5);
 	else
 		ksft_test_result(!bad, "%s%s_%s\n", c->name, what, cfg_name);
 }
@@ -1300,21 +1297,22 @@ static void report_ia32e(const struct mode_case *c, const struct kvm_mmu_config 
 }
 
 /*
- * With TDP off, 6.12's KVM BUG()s at an INVLPG by a 2-level or PAE L2
- * (docs/defects/kvm-nested-invlpg-prev-root-bug.md).  The scenario has
- * INVLPG steps, so there it runs only with SMMU_HOST_CRASHERS=1; the
- * access matrix and the reserved bits have none and run.
+ * The scenario has INVLPG steps, which as L2 of the 64-bit L1 crash 6.12
+ * with TDP off (paging_vm_l2_invlpg_crashes_host()); the access matrix
+ * and the reserved bits have none and run.
  */
-static bool l2_invlpg_crashes_host(const struct mode_case *c, const struct kvm_mmu_config *cfg)
+static const char *scenario_crashes_host(const struct mode_case *c,
+					 const struct kvm_mmu_config *cfg)
 {
-	return c->as == AS_L2 && !cfg->tdp && c->level &&
-	       !guest_paging_mode_is_64bit(c->mode) && !getenv("SMMU_HOST_CRASHERS");
+	return c->as == AS_L2 && c->level ?
+	       paging_vm_l2_invlpg_crashes_host(c->mode, cfg->tdp) : NULL;
 }
 
 /* Every result of one mode case: the scenario, the matrix, IA-32e extras. */
 static void run_mode_case(const struct mode_case *c, const struct kvm_mmu_config *cfg,
 			  const char *why)
 {
+	const char *crash = scenario_crashes_host(c, cfg);
 	int bad, nr_steps;
 
 	mode_checks = 0;
@@ -1322,9 +1320,8 @@ static void run_mode_case(const struct mode_case *c, const struct kvm_mmu_config
 		why = case_unsupported(c);
 	if (why) {
 		ksft_test_result_skip("%s: %s\n", c->name, why);
-	} else if (l2_invlpg_crashes_host(c, cfg)) {
-		ksft_test_result_xfail("%s_%s: NOT RUN, KNOWN KVM BUG that crashes the kernel under test: with TDP off, an INVLPG by a 2-level or PAE L2 walks L1's cached 64-bit root as a PAE root and hits the BUG_ON in shadow_walk_init_using_root() (docs/defects/kvm-nested-invlpg-prev-root-bug.md); SMMU_HOST_CRASHERS=1 runs it\n",
-				       c->name, kvm_mmu_config_name(cfg));
+	} else if (crash) {
+		ksft_test_result_xfail("%s_%s: %s\n", c->name, kvm_mmu_config_name(cfg), crash);
 	} else {
 		bad = run_case(c, cfg->tdp, &nr_steps);
 		mode_checks += nr_steps;

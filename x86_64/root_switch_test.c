@@ -63,7 +63,6 @@
  * (a global entry after MOV CR3) is accepted either way.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "kvm_util.h"
@@ -472,31 +471,27 @@ static void pse_steps(struct scene *s)
  */
 static void report_steps(struct scene *s, int bad, const char *what)
 {
-	uint64_t pdpte = 0;
+	uint64_t pdpte = bad ? paging_vm_l2_pdpte_bit5(s->pvm) : 0;
 
-	if (bad && kvm_mmu_config_pdpte_accessed_bit_gap(cfg.tdp))
-		pdpte = paging_vm_l2_pdpte_bit5(s->pvm);
 	if (pdpte)
-		ksft_test_result_xfail("%s_%s: KNOWN EMULATOR DEFECT: the emulated CPU set reserved bit 5 of a PAE PDPTE (0x%lx: L2's, or L1's when L1 triple-faulted at #VMEXIT) and KVM refuses it (load_pdptrs(); %s)\n",
-				       s->pvm->name, what, pdpte, KVM_MMU_PDPTE_GAP_DOC);
+		ksft_test_result_xfail("%s_%s: " KVM_MMU_PDPTE_GAP_L2_XFAIL "\n",
+				       s->pvm->name, what, pdpte);
 	else
 		ksft_test_result(!bad, "%s_%s\n", s->pvm->name, what);
 }
 
 /*
- * With TDP off, an INVLPG by a 2-level or PAE L2 BUG()s 6.12's KVM
- * (docs/defects/kvm-nested-invlpg-prev-root-bug.md): the unsync and global
- * phases have INVLPG steps, so there they run only with
- * SMMU_HOST_CRASHERS=1.  Reports @what as not run when it returns true.
+ * The unsync and global phases have INVLPG steps, which as L2 crash 6.12
+ * with TDP off (paging_vm_l2_invlpg_crashes_host()).  Reports @what as
+ * not run when it returns true.
  */
 static bool l2_invlpg_crashes_host(struct scene *s, const char *what)
 {
-	if (!s->l2 || cfg.tdp || guest_paging_mode_is_64bit(s->pvm->mode) ||
-	    getenv("SMMU_HOST_CRASHERS"))
-		return false;
-	ksft_test_result_xfail("%s_%s: NOT RUN, KNOWN KVM BUG that crashes the kernel under test: with TDP off, an INVLPG by a 2-level or PAE L2 walks L1's cached 64-bit root as a PAE root and hits the BUG_ON in shadow_walk_init_using_root() (docs/defects/kvm-nested-invlpg-prev-root-bug.md); SMMU_HOST_CRASHERS=1 runs it\n",
-			       s->pvm->name, what);
-	return true;
+	const char *crash = s->l2 ? paging_vm_l2_invlpg_crashes_host(s->pvm->mode, cfg.tdp) : NULL;
+
+	if (crash)
+		ksft_test_result_xfail("%s_%s: %s\n", s->pvm->name, what, crash);
+	return crash != NULL;
 }
 
 /*

@@ -274,16 +274,27 @@ bool paging_vm_l2_pae_supported(const char **why);
 /* Whether L1 runs the engine as L2 on an NPT. */
 bool paging_vm_l2_npt(struct paging_vm *pvm);
 /*
- * An engine as L2 on an NPT: a present PAE PDPTE with bit 5 set, or 0.
+ * An engine as L2 on an NPT, where the emulator gap applies
+ * (kvm_mmu_config_pdpte_accessed_bit_gap()): a present PAE PDPTE with bit
+ * 5 set, or 0.
  * Bit 5 is reserved there and no CPU sets it, but QEMU TCG's walker does
  * under nested paging, and KVM then refuses the PDPTEs
  * (docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md): a PAE L2's own,
  * wherever KVM emulates L2, or a PAE L1's, which L1 clears before each
  * VMRUN, when L1 triple-faulted at the #VMEXIT with it set again
  * (docs/defects/qemu-tcg-pae-pdpte-accessed-bit.md).  The evidence a test
- * prints when it reports a failure as that emulator defect.
+ * prints when it reports a failure as that emulator defect
+ * (KVM_MMU_PDPTE_GAP_L2_XFAIL).
  */
 uint64_t paging_vm_l2_pdpte_bit5(struct paging_vm *pvm);
+/*
+ * With TDP off (@tdp false), 6.12's KVM BUG()s at an INVLPG by a 2-level
+ * or PAE L2 of a 64-bit L1 (docs/defects/kvm-nested-invlpg-prev-root-bug.md).
+ * For the engine as such an L2 in @mode (paging_vm_create_l2()), the XFAIL
+ * reason why its INVLPG steps must not run, or NULL: also NULL when
+ * SMMU_HOST_CRASHERS is set, to run them on a kernel with a fix.
+ */
+const char *paging_vm_l2_invlpg_crashes_host(enum guest_paging_mode mode, bool tdp);
 
 /* Zeroed guest memory from the data area (align: a power of 2). */
 uint64_t paging_vm_alloc(struct paging_vm *pvm, uint64_t size, uint64_t align);

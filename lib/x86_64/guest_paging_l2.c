@@ -20,6 +20,7 @@
  * its own, which the L1's PAE-format NPT maps at the engine's usual GPAs.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kvm_util.h"
@@ -215,13 +216,22 @@ static uint64_t pdpte_with_bit5(struct guest_as *as)
 
 uint64_t paging_vm_l2_pdpte_bit5(struct paging_vm *pvm)
 {
-	if (!paging_vm_l2_npt(pvm))
+	/* Nested paging for L2 means TDP on for L1. */
+	if (!paging_vm_l2_npt(pvm) || !kvm_mmu_config_pdpte_accessed_bit_gap(true))
 		return 0;
 	if (pvm->l1_pdpte_bit5)
 		return pvm->l1_pdpte_bit5;
 	if (pvm->mode != GUEST_PAGING_PAE || !pvm->initial_as)
 		return 0;
 	return pdpte_with_bit5(pvm->initial_as);
+}
+
+const char *paging_vm_l2_invlpg_crashes_host(enum guest_paging_mode mode, bool tdp)
+{
+	if (tdp || mode == GUEST_PAGING_OFF || guest_paging_mode_is_64bit(mode) ||
+	    getenv("SMMU_HOST_CRASHERS"))
+		return NULL;
+	return "NOT RUN, KNOWN KVM BUG that crashes the kernel under test: with TDP off, an INVLPG by a 2-level or PAE L2 walks L1's cached 64-bit root as a PAE root and hits the BUG_ON in shadow_walk_init_using_root() (docs/defects/kvm-nested-invlpg-prev-root-bug.md); SMMU_HOST_CRASHERS=1 runs it";
 }
 
 bool paging_vm_l1_stopped(struct paging_vm *pvm, char *why, size_t len)
