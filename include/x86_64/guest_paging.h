@@ -168,12 +168,10 @@ struct paging_vm {
 	struct paging_vm_l1 *l1;
 	/*
 	 * As L2 of a PAE L1 engine (paging_vm_create_l2_pae()): that L1,
-	 * whose VM this one shares, and whether the engine is parked in the
-	 * GSTEP_VMMCALL step that ended its last table.  The L1 engine's
-	 * @l2 points back, so that it serves this one's ucalls.
+	 * whose VM this one shares (and frees).  The L1 engine's @l2 points
+	 * back, so that it serves this one's ucalls.
 	 */
 	struct pae_l1 *pae_l1;
-	bool parked;
 	/* L1's PDPTE with bit 5 set when L1 died in its VMRUN step, or 0. */
 	uint64_t l1_pdpte_bit5;
 	struct paging_vm *l2;
@@ -183,7 +181,6 @@ struct paging_vm {
 	 * L1's nested paging.  Every GPA here is the engine's own.
 	 */
 	uint64_t slot_gpa;
-	bool shares_vm;
 };
 
 struct guest_as {
@@ -424,7 +421,7 @@ uint64_t paging_vm_get_ucall(struct paging_vm *pvm, struct ucall *uc);
 struct paging_vm *__paging_vm_create(enum guest_paging_mode mode, void *l1_code);
 /* The engine's initial segments, descriptor tables and control registers. */
 void paging_vm_initial_sregs(struct paging_vm *pvm, struct kvm_sregs *sregs);
-/* The engine in another memslot of @host's VM, at @slot_gpa. */
+/* The engine in another memslot of @host's VM, at @slot_gpa; set ->pae_l1. */
 struct paging_vm *__paging_vm_create_in(struct paging_vm *host, enum guest_paging_mode mode,
 					uint64_t slot_gpa);
 /* paging_vm_run_steps() in two halves: load the table; compare @nr results. */

@@ -190,11 +190,7 @@ struct paging_vm *__paging_vm_create(enum guest_paging_mode mode, void *l1_code)
 struct paging_vm *__paging_vm_create_in(struct paging_vm *host, enum guest_paging_mode mode,
 					uint64_t slot_gpa)
 {
-	struct paging_vm *pvm = paging_vm_init(host->vm, host->vcpu, mode, GSTEP_SLOT + 1,
-					       slot_gpa);
-
-	pvm->shares_vm = true;
-	return pvm;
+	return paging_vm_init(host->vm, host->vcpu, mode, GSTEP_SLOT + 1, slot_gpa);
 }
 
 struct paging_vm *paging_vm_create(enum guest_paging_mode mode)
@@ -204,7 +200,8 @@ struct paging_vm *paging_vm_create(enum guest_paging_mode mode)
 
 void paging_vm_free(struct paging_vm *pvm)
 {
-	if (!pvm->shares_vm)
+	/* An L2 engine of a PAE L1 shares the L1's VM, freed with the L1 below. */
+	if (!pvm->pae_l1)
 		kvm_vm_free(pvm->vm);
 	free(pvm->l1);
 	free(pvm->steps);

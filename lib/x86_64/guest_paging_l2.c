@@ -46,7 +46,6 @@ struct paging_l1_args {
 
 struct paging_vm_l1 {
 	struct paging_l1_args *args;	/* host pointer */
-	bool npt;
 };
 
 /*
@@ -112,7 +111,7 @@ bool paging_vm_l2_supported(bool npt, const char **why)
 
 bool paging_vm_l2_npt(struct paging_vm *pvm)
 {
-	return (pvm->l1 && pvm->l1->npt) || pvm->pae_l1;
+	return (pvm->l1 && pvm->l1->args->ncr3) || pvm->pae_l1;
 }
 
 /* An NPT that maps the engine's memslot at L2 GPA == L1 GPA, read/write. */
@@ -152,7 +151,6 @@ struct paging_vm *paging_vm_create_l2(enum guest_paging_mode mode, bool npt)
 	pvm->l1 = calloc(1, sizeof(*pvm->l1));
 	TEST_ASSERT(pvm->l1, "out of memory");
 	pvm->l1->args = args;
-	pvm->l1->npt = npt;
 	return pvm;
 }
 
@@ -307,6 +305,7 @@ int paging_vm_run_steps_in_pae_l1(struct paging_vm *pvm)
 	struct pae_l1 *l1 = pvm->pae_l1;
 	const struct gstep_result *r;
 	int bad, vmrun;
+	bool parked;
 	uint32_t nr;
 
 	gstep_phase(pvm, "back to L1");
@@ -329,11 +328,12 @@ int paging_vm_run_steps_in_pae_l1(struct paging_vm *pvm)
 		pvm->l1_pdpte_bit5 = pdpte_with_bit5(l1->as);
 
 	r = paging_vm_result(l1->pvm, vmrun);
-	pvm->parked = r->done && r->vector == GSTEP_NO_FAULT && r->value == SVM_EXIT_VMMCALL;
-	if (!pvm->parked) {
+	/* Parked in its GSTEP_VMMCALL step, where the next run resumes it. */
+	parked = r->done && r->vector == GSTEP_NO_FAULT && r->value == SVM_EXIT_VMMCALL;
+	if (!parked) {
 		report_l1_exit(pvm, r);
 		pvm->dead = true;
 	}
 	/* The VMMCALL step itself ends only at the next run. */
-	return bad + paging_vm_check_steps(pvm, nr - 1, pvm->parked);
+	return bad + paging_vm_check_steps(pvm, nr - 1, parked);
 }

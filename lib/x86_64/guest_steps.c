@@ -406,6 +406,13 @@ static int compare_results(struct paging_vm *pvm, uint32_t nr)
 	return mismatches;
 }
 
+/* A GSTEP_SYNC step's ucall: the test's callback acts while the vCPU waits. */
+static void serve_sync(struct paging_vm *pvm, const struct ucall *uc)
+{
+	if (pvm->sync_fn)
+		pvm->sync_fn(pvm, uc->args[0], pvm->sync_arg);
+}
+
 /*
  * While an engine runs as L2 of this one (paging_vm_create_l2_pae()),
  * the port I/O of both comes here.  Whose ucall it is says the mailbox:
@@ -423,8 +430,7 @@ static bool l2_engine_ucall(struct paging_vm *l2)
 		return false;
 	switch (paging_vm_get_ucall(l2, &uc)) {
 	case UCALL_SYNC:
-		if (l2->sync_fn)
-			l2->sync_fn(l2, uc.args[0], l2->sync_arg);
+		serve_sync(l2, &uc);
 		break;
 	case UCALL_DONE:
 		memset(paging_vm_hva(l2, GSTEP_RESULTS_GPA), 0,
@@ -466,8 +472,7 @@ static bool run_until_done(struct paging_vm *pvm, uint32_t nr)
 			continue;
 		switch (paging_vm_get_ucall(pvm, &uc)) {
 		case UCALL_SYNC:
-			if (pvm->sync_fn)
-				pvm->sync_fn(pvm, uc.args[0], pvm->sync_arg);
+			serve_sync(pvm, &uc);
 			continue;
 		case UCALL_DONE:
 			TEST_ASSERT(uc.args[0] == nr, "engine ran %lu steps of %u", uc.args[0], nr);
