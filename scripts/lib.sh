@@ -7,10 +7,19 @@
 # Without HOME (some CI environments), the user's home from passwd.
 SMMU_CACHE=${SMMU_CACHE:-${XDG_CACHE_HOME:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache}/shadow-mmu-selftests}
 
-# The default kernel under test and the tree the suite builds against:
-# Debian's 6.12 packages of one version, so that KVM modules rebuilt from
-# the source load into the image.  Override with DEBIAN_KERNEL=<version>.
-DEBIAN_KERNEL=${DEBIAN_KERNEL:-6.12.117-1~deb12u1}
+# The kernels under test, by name: Debian's packages of one version each,
+# so that KVM modules rebuilt from the source load into the image.
+#   NAME  Debian version       apt suite
+SMMU_KERNEL_TABLE="
+6.12  6.12.117-1~deb12u1   bookworm-security
+7.3   7.3.4-1~bpo13+1      trixie-backports
+"
+# The kernels "make run" and "make check" run on, the first one by default
+# where one kernel is meant (builds, bisection, mutants).
+SMMU_KERNELS_DEFAULT="6.12 7.3"
+# SMMU_KERNEL=<name> picks one of the table; DEBIAN_KERNEL=<debian version>
+# any other version the archive (or the private sources) has.
+SMMU_KERNEL=${SMMU_KERNEL:-${SMMU_KERNELS_DEFAULT%% *}}
 
 SMMU_DEBS=$SMMU_CACHE/debs
 
@@ -19,13 +28,33 @@ warn() { printf '%s: warning: %s\n' "${0##*/}" "$*" >&2; }
 # Scripts whose exit 1 means "a test failed" set DIE_STATUS to tell errors apart.
 die()  { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit "${DIE_STATUS:-1}"; }
 
-# debian_abi 6.12.117-1~deb12u1 -> 6.12.117+deb12 (the release string stem)
+# kernel_field NAME COLUMN: a column (2: Debian version, 3: suite) of the table.
+kernel_field()
+{
+	awk -v n="$1" -v c="$2" '$1 == n { print $c }' <<< "$SMMU_KERNEL_TABLE"
+}
+
+# kernel_names: every kernel of the table.
+kernel_names()
+{
+	awk 'NF { print $1 }' <<< "$SMMU_KERNEL_TABLE"
+}
+
+if [ -z "${DEBIAN_KERNEL:-}" ]; then
+	DEBIAN_KERNEL=$(kernel_field "$SMMU_KERNEL" 2)
+	[ -n "$DEBIAN_KERNEL" ] ||
+		die "unknown kernel '$SMMU_KERNEL' (known: $(kernel_names | paste -sd' '))"
+fi
+
+# debian_abi 6.12.117-1~deb12u1 -> 6.12.117+deb12, 7.3.4-1~bpo13+1 ->
+# 7.3.4+deb13 (the release string stem; -amd64 follows)
 debian_abi()
 {
 	local upstream=${1%%-*} suffix
 
 	case $1 in
 	*~deb*) suffix=${1##*~}; suffix=${suffix%u*} ;;
+	*~bpo*) suffix=${1##*~bpo}; suffix=deb${suffix%%+*} ;;
 	*) die "cannot derive a release string from Debian version '$1'" ;;
 	esac
 	echo "$upstream+$suffix"
@@ -40,24 +69,65 @@ eval_fetch()
 	eval "$vars"
 }
 
-# apt_fetch PACKAGE: download PACKAGE=$DEBIAN_KERNEL into $SMMU_DEBS (once)
-# and print the .deb's path.  apt-get download needs no root.
+# The project's own apt configuration: its sources list, package lists and
+# cache live in the cache directory, so that Debian's newer suites
+# (trixie, trixie-backports) are reachable without touching the machine's
+# apt sources.  Downloads only (apt-get download / source); no root needed.
+SMMU_APT=$SMMU_CACHE/apt
+SMMU_APT_SUITES="bookworm bookworm-updates bookworm-security trixie trixie-updates trixie-backports"
+
+# papt COMMAND ARGS...: apt-get or apt-cache on the private configuration.
+papt()
+{
+	local cmd=$1
+
+	shift
+	"$cmd" -q -o Dir::Etc::SourceList="$SMMU_APT/sources.list" 		-o Dir::Etc::SourceParts=/dev/null 		-o Dir::State::Lists="$SMMU_APT/lists" 		-o Dir::State::status=/dev/null 		-o Dir::Cache="$SMMU_APT/cache" 		-o Debug::NoLocking=1 		-o APT::Sandbox::User="$(id -un)" "$@"
+}
+
+# papt_update [--force]: write the private sources list and fetch the
+# package lists (once, or again with --force when a version is missing).
+papt_update()
+{
+	local suite uri keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+
+	if [ "${1:-}" != --force ] && [ -e "$SMMU_APT/lists/.done" ]; then
+		return 0
+	fi
+	[ -r "$keyring" ] || die "$keyring is missing (Debian package debian-archive-keyring)"
+	mkdir -p "$SMMU_APT/lists/partial" "$SMMU_APT/cache/archives/partial"
+	for suite in $SMMU_APT_SUITES; do
+		case $suite in
+		*-security) uri=http://deb.debian.org/debian-security ;;
+		*) uri=http://deb.debian.org/debian ;;
+		esac
+		echo "deb [signed-by=$keyring] $uri $suite main"
+		echo "deb-src [signed-by=$keyring] $uri $suite main"
+	done > "$SMMU_APT/sources.list"
+	msg "updating the project's package lists ($SMMU_APT)"
+	papt apt-get update >&2 || die "apt-get update on $SMMU_APT/sources.list failed"
+	touch "$SMMU_APT/lists/.done"
+}
+
+# apt_fetch PACKAGE [VERSION]: download PACKAGE=VERSION (default
+# $DEBIAN_KERNEL) into $SMMU_DEBS (once) and print the .deb's path.
 apt_fetch()
 {
-	local pkg=$1 deb
+	local pkg=$1 ver=${2:-$DEBIAN_KERNEL} deb
 
 	mkdir -p "$SMMU_DEBS"
-	deb=$(find "$SMMU_DEBS" -maxdepth 1 -name "${pkg}_*.deb" | head -n1)
+	# File names carry the version with its epoch's colon as %3a.
+	deb=$(find "$SMMU_DEBS" -maxdepth 1 -name "${pkg}_${ver#*:}_*.deb" | head -n1)
 	if [ -n "$deb" ]; then
 		echo "$deb"
 		return
 	fi
-	msg "downloading $pkg $DEBIAN_KERNEL (Debian archive)"
-	# The cache may not be readable by apt's sandbox user: do without it.
-	if ! (cd "$SMMU_DEBS" && apt-get download -q -o APT::Sandbox::User=root "$pkg=$DEBIAN_KERNEL" >&2); then
-		apt-get update -q >&2 || warn "apt-get update failed"
-		(cd "$SMMU_DEBS" && apt-get download -q -o APT::Sandbox::User=root "$pkg=$DEBIAN_KERNEL" >&2) ||
-			die "cannot download $pkg=$DEBIAN_KERNEL; 'apt-cache policy $pkg' lists the versions the archive has (set DEBIAN_KERNEL=...)"
+	msg "downloading $pkg $ver (Debian archive)"
+	papt_update
+	if ! (cd "$SMMU_DEBS" && papt apt-get download "$pkg=$ver" >&2); then
+		papt_update --force
+		(cd "$SMMU_DEBS" && papt apt-get download "$pkg=$ver" >&2) ||
+			die "cannot download $pkg=$ver; '${0##*/}' uses $SMMU_APT/sources.list"
 	fi
-	find "$SMMU_DEBS" -maxdepth 1 -name "${pkg}_*.deb" | head -n1
+	find "$SMMU_DEBS" -maxdepth 1 -name "${pkg}_${ver#*:}_*.deb" | head -n1
 }
