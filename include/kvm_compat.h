@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The few shims that let the suite build against every supported KVM
- * selftests tree (6.1 .. 6.12).  suite.mk probes the tree and sets the
- * KVM_COMPAT_* switches; keep every version difference in this one file.
+ * The shims that let the suite build against every supported KVM
+ * selftests tree (6.1 .. 7.3).  The suite is written against the newest
+ * tree's API (7.3: gva_t/gpa_t, vm_alloc*(), misc_ctl, set_cr0()); on an
+ * older tree this file maps those names onto the old ones.  suite.mk
+ * probes the tree for each feature (not its version: distributions
+ * backport selftests changes) and sets the KVM_COMPAT_* switches; keep
+ * every difference between trees in this one file.
  */
 #ifndef SELFTEST_KVM_COMPAT_H
 #define SELFTEST_KVM_COMPAT_H
 
 #include "kvm_util.h"
+#include "processor.h"
+#include "svm_util.h"
 #include "test_util.h"
 
 #ifdef KVM_COMPAT_NO_TEST_ASSERT_EQ		/* added after 6.1 */
@@ -24,5 +30,68 @@
 		    (vcpu)->run->exit_reason,				\
 		    exit_reason_str((vcpu)->run->exit_reason))
 #endif
+
+#ifdef KVM_COMPAT_VM_VADDR_T		/* gva_t and gpa_t since 7.1 */
+typedef vm_vaddr_t gva_t;
+typedef vm_paddr_t gpa_t;
+#endif
+
+#ifdef KVM_COMPAT_VM_VADDR_ALLOC	/* vm_alloc*() since 7.1 */
+#define vm_alloc(vm, sz, min)	vm_vaddr_alloc(vm, sz, min)
+#define vm_alloc_page(vm)	vm_vaddr_alloc_page(vm)
+#define vm_alloc_pages(vm, n)	vm_vaddr_alloc_pages(vm, n)
+#endif
+
+/* The guest's own page tables: vm->mmu since 7.0. */
+#ifdef KVM_COMPAT_VM_PGD
+#define vm_mmu_pgd(vm)		((vm)->pgd)
+#define vm_mmu_levels(vm)	((vm)->pgtable_levels)
+#else
+#define vm_mmu_pgd(vm)		((vm)->mmu.pgd)
+#define vm_mmu_levels(vm)	((vm)->mmu.pgtable_levels)
+#endif
+
+#ifdef KVM_COMPAT_NESTED_CTL		/* misc_ctl since 7.1 */
+#define misc_ctl		nested_ctl
+#define SVM_MISC_ENABLE_NP	SVM_NESTED_CTL_NP_ENABLE
+#endif
+
+#ifdef KVM_COMPAT_SVM_SETUP_RSP		/* L2's stack left to the caller before 7.2 */
+#define generic_svm_setup(svm, rip)	generic_svm_setup(svm, rip, NULL)
+#endif
+
+#ifdef KVM_COMPAT_NO_SET_CR0		/* set_cr0() and set_cr3() since 7.x */
+static inline void set_cr0(uint64_t val)
+{
+	__asm__ __volatile__("mov %0, %%cr0" : : "r" (val) : "memory");
+}
+
+static inline void set_cr3(uint64_t val)
+{
+	__asm__ __volatile__("mov %0, %%cr3" : : "r" (val) : "memory");
+}
+#endif
+
+/*
+ * A binary stat of the VM by its name, on every tree.  Upstream's
+ * vm_get_stat() took the name as a string until 6.13 and stringifies its
+ * argument since: a call written for one compiles on the other and looks
+ * up the wrong name at run time.  So the suite never calls it (poisoned
+ * below: a use is a build error), only this.
+ */
+static inline uint64_t vm_stat_by_name(struct kvm_vm *vm, const char *name)
+{
+	uint64_t data;
+
+#ifdef KVM_COMPAT_VM_GET_STAT_STRING
+	__vm_get_stat(vm, name, &data, 1);
+#else
+	kvm_get_stat(&vm->stats, name, &data, 1);
+#endif
+	return data;
+}
+#undef vm_get_stat
+#undef vcpu_get_stat
+#pragma GCC poison vm_get_stat vcpu_get_stat
 
 #endif /* SELFTEST_KVM_COMPAT_H */

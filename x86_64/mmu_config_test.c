@@ -67,7 +67,7 @@ struct mmu_stats {
 static uint64_t read_stat(struct kvm_vm *vm, const char *name)
 {
 	uint64_t debugfs = vm_debugfs_get_stat(vm, name);
-	uint64_t binary = vm_get_stat(vm, name);
+	uint64_t binary = vm_stat_by_name(vm, name);
 
 	TEST_ASSERT(debugfs == binary,
 		    "stat %s: debugfs says %lu, the binary stats fd says %lu",

@@ -164,7 +164,7 @@ static double now(void)
 /* gfn of the guest's paging structure at @level (4 = PML4) for @gva. */
 static uint64_t guest_table_gfn(uint64_t gva, int level)
 {
-	uint64_t gpa = vm->pgd, entry;
+	uint64_t gpa = vm_mmu_pgd(vm), entry;
 	int l;
 
 	for (l = 4; l > level; l--) {
@@ -753,7 +753,7 @@ int main(int argc, char *argv[])
 	virt_map(vm, RANGE_A, DATA_GPA, NR_PAGES);
 	virt_map(vm, RANGE_B, DATA_GPA + NR_PAGES * PAGE_SIZE, NR_PAGES);
 	virt_map(vm, PT_ALIAS, guest_table_gfn(RANGE_A, 1) << PAGE_SHIFT, 1);
-	pml4_gfn = vm->pgd >> PAGE_SHIFT;
+	pml4_gfn = vm_mmu_pgd(vm) >> PAGE_SHIFT;
 	pd_a_gfn = guest_table_gfn(RANGE_A, 2);
 	pt_a_gfn = guest_table_gfn(RANGE_A, 1);
 	pd_b_gfn = guest_table_gfn(RANGE_B, 2);

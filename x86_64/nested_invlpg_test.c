@@ -45,6 +45,7 @@
 #include <string.h>
 
 #include "kvm_util.h"
+#include "paging_bits.h"
 #include "processor.h"
 #include "svm_util.h"
 #include "ucall_common.h"
@@ -88,11 +89,6 @@ static uint8_t write_v(void)
 	return kvm_asm_safe("movl $1, (%[p])", [p] "r"(V_VA));
 }
 
-static void set_cr0(uint64_t cr0)
-{
-	asm volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
-}
-
 /* L2: 32-bit protected mode, 2-level paging with a 4 MiB identity page. */
 static void setup_l2(struct svm_test_data *svm)
 {
@@ -105,7 +101,7 @@ static void setup_l2(struct svm_test_data *svm)
 	struct vmcb_seg *segs[] = { &save->ds, &save->es, &save->ss, &save->fs, &save->gs };
 	unsigned int i;
 
-	generic_svm_setup(svm, NULL, NULL);
+	generic_svm_setup(svm, NULL);
 	save->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE | X86_CR0_PG;
 	save->cr4 = X86_CR4_PSE;
 	save->efer = EFER_SVME;
@@ -136,7 +132,7 @@ static void l1_code(struct svm_test_data *svm)
 	GUEST_SYNC(1);
 
 	/* Any write to the page table: KVM may let it go unsync. */
-	pt_alias[J_INDEX] = f2_gpa | PTE_PRESENT_MASK | PTE_WRITABLE_MASK;
+	pt_alias[J_INDEX] = f2_gpa | GP_P | GP_RW;
 	GUEST_SYNC(2);
 	if (!run_l2)
 		GUEST_DONE();
@@ -173,7 +169,7 @@ static uint64_t *table(struct kvm_vm *vm, uint64_t gpa)
  */
 static void build_tables(struct kvm_vm *vm)
 {
-	const uint64_t table_flags = PTE_PRESENT_MASK | PTE_WRITABLE_MASK;
+	const uint64_t table_flags = GP_P | GP_RW;
 	uint64_t f = alloc_test_page(vm), pd = alloc_test_page(vm);
 	uint64_t alias_pt = alloc_test_page(vm), *pdpt, *pt;
 
@@ -183,7 +179,7 @@ static void build_tables(struct kvm_vm *vm)
 	l2_code_gpa = alloc_test_page(vm) + L2_CODE_OFF;
 	*(uint32_t *)addr_gpa2hva(vm, f) = TAG_F;
 
-	pdpt = table(vm, table(vm, vm->pgd)[0]);
+	pdpt = table(vm, table(vm, vm_mmu_pgd(vm))[0]);
 	TEST_ASSERT(!pdpt[1], "PDPT entry 1 of the framework's tables is in use");
 	pdpt[1] = pd | table_flags;
 	table(vm, pd)[0] = pt_gpa | table_flags;
@@ -191,9 +187,9 @@ static void build_tables(struct kvm_vm *vm)
 	table(vm, alias_pt)[0] = pt_gpa | table_flags;
 
 	pt = table(vm, pt_gpa);
-	pt[1] = f | table_flags | PTE_ACCESSED_MASK | PTE_DIRTY_MASK;
-	pt[2] = f | PTE_PRESENT_MASK;
-	pt[J_INDEX] = f | PTE_PRESENT_MASK;
+	pt[1] = f | table_flags | GP_A | GP_D;
+	pt[2] = f | GP_P;
+	pt[J_INDEX] = f | GP_P;
 
 	memcpy(addr_gpa2hva(vm, l2_code_gpa), l2_code, sizeof(l2_code));
 	/* One 4 MiB page, identity (PSE): the code and its stack. */
@@ -210,7 +206,7 @@ int main(int argc, char *argv[])
 {
 	struct kvm_mmu_config cfg;
 	struct kvm_vcpu *vcpu;
-	vm_vaddr_t svm_gva;
+	gva_t svm_gva;
 	struct kvm_vm *vm;
 	int stage;
 

@@ -112,6 +112,7 @@
 #include <tracefs.h>
 
 #include "kvm_util.h"
+#include "paging_bits.h"
 #include "processor.h"
 #include "svm_util.h"
 #include "ucall_common.h"
@@ -1135,7 +1136,7 @@ static void case_np_enable_without_npt(void)
 		cur->skipped = "KVM offers L1 nested paging";
 		return;
 	}
-	svm->vmcb->control.nested_ctl |= SVM_NESTED_CTL_NP_ENABLE;
+	svm->vmcb->control.misc_ctl |= SVM_MISC_ENABLE_NP;
 	svm->vmcb->control.nested_cr3 = ncr3_a();
 	exit = nnpt_run(svm, nnpt_l2_load, args.data_gva[0], 0, 0);
 	EXPECT("#VMEXIT code (VMEXIT_INVALID)", exit, (uint32_t)SVM_EXIT_ERR);
@@ -1154,7 +1155,7 @@ static void case_illegal_ncr3(void)
 		cur->skipped = "L1's MAXPHYADDR is 52";
 		return;
 	}
-	svm->vmcb->control.nested_ctl |= SVM_NESTED_CTL_NP_ENABLE;
+	svm->vmcb->control.misc_ctl |= SVM_MISC_ENABLE_NP;
 	nnpt_set_ncr3(svm, args.illegal_gpa);
 	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_DATA), 0, 0);
 	EXPECT("#VMEXIT code (VMEXIT_INVALID)", exit, (uint32_t)SVM_EXIT_ERR);
@@ -1219,7 +1220,7 @@ static void l1_guest_code(void)
 		else
 			nnpt_svm_setup_no_np(svm);
 		if (!cases[i].np)
-			svm->vmcb->control.nested_ctl = 0;
+			svm->vmcb->control.misc_ctl = 0;
 		cases[i].fn();
 		if (!cur->failed) {
 			cur->exit_code = svm->vmcb->control.exit_code;
@@ -1251,13 +1252,13 @@ static void write_code(uint8_t *p)
 /* L1 GPA of L1's page table (level 1) that maps @va. */
 static uint64_t l1_page_table(struct kvm_vm *vm, uint64_t va)
 {
-	uint64_t table = vm->pgd;
+	uint64_t table = vm_mmu_pgd(vm);
 	int level;
 
 	for (level = 4; level > 1; level--) {
 		uint64_t e = ((uint64_t *)addr_gpa2hva(vm, table))[(va >> (12 + 9 * (level - 1))) & 511];
 
-		TEST_ASSERT((e & PTE_PRESENT_MASK) && !(e & PTE_LARGE_MASK),
+		TEST_ASSERT((e & GP_P) && !(e & GP_PS),
 			    "L1's level-%d entry for 0x%lx: 0x%lx", level, va, e);
 		table = e & NPT_ADDR_MASK;
 	}
@@ -1626,7 +1627,7 @@ static bool check_l2_root(struct kvm_vm *vm)
 		    role(e->role, "guest_mode") != 1 || role(e->role, "level") != level ||
 		    role(e->role, "direct") != cfg.tdp)
 			continue;
-		if (!cfg.tdp && e->gfn != vm->pgd >> PAGE_SHIFT)
+		if (!cfg.tdp && e->gfn != vm_mmu_pgd(vm) >> PAGE_SHIFT)
 			continue;
 		found++;
 	}
@@ -1655,7 +1656,7 @@ int main(int argc, char *argv[])
 	const char *no_trace;
 	struct kvm_vcpu *vcpu;
 	struct npt_pool *p;
-	vm_vaddr_t svm_gva, pool_gva;
+	gva_t svm_gva, pool_gva;
 	struct kvm_vm *vm;
 	struct ucall uc;
 	unsigned int i, cur_case = 0;
@@ -1689,7 +1690,7 @@ int main(int argc, char *argv[])
 	args.svm_gva = svm_gva;
 	args.pool_gva = pool_gva;
 	for (i = 0; i < NR_DATA; i++) {
-		args.data_gva[i] = vm_vaddr_alloc_page(vm);
+		args.data_gva[i] = vm_alloc_page(vm);
 		args.data_gpa[i] = addr_gva2gpa(vm, args.data_gva[i]);
 		*(uint64_t *)addr_gva2hva(vm, args.data_gva[i]) = TAG(i);
 		if (i != CODE_PAGE)

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "kvm_util.h"
+#include "paging_bits.h"
 #include "processor.h"
 #include "ucall_common.h"
 #include "kselftest.h"
@@ -76,16 +77,6 @@ enum order { ROUND_ROBIN, PING_PONG, REVERSE };
 static uint64_t cr3s[STRESS_SPACES];
 static int nr_spaces;
 static uint64_t stress_switches;
-
-static void set_cr3(uint64_t cr3)
-{
-	asm volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
-}
-
-static void set_cr0(uint64_t cr0)
-{
-	asm volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
-}
 
 static void switch_and_check(int i)
 {
@@ -166,9 +157,9 @@ static void guest_stress_code(void)
 	GUEST_DONE();
 }
 
-static vm_paddr_t alloc_test_page(struct kvm_vm *vm)
+static gpa_t alloc_test_page(struct kvm_vm *vm)
 {
-	vm_paddr_t gpa = vm_phy_page_alloc(vm, TEST_SLOT_GPA, TEST_SLOT);
+	gpa_t gpa = vm_phy_page_alloc(vm, TEST_SLOT_GPA, TEST_SLOT);
 
 	memset(addr_gpa2hva(vm, gpa), 0, PAGE_SIZE);
 	return gpa;
@@ -179,16 +170,16 @@ static vm_paddr_t alloc_test_page(struct kvm_vm *vm)
  * with its own PDPT -> PD -> PT in slot 1 mapping TEST_VA to @data and
  * RO_VA, read-only, to @ro.
  */
-static uint64_t make_address_space(struct kvm_vm *vm, vm_paddr_t data, vm_paddr_t ro)
+static uint64_t make_address_space(struct kvm_vm *vm, gpa_t data, gpa_t ro)
 {
-	vm_paddr_t pml4 = alloc_test_page(vm);
-	vm_paddr_t pdpt = alloc_test_page(vm);
-	vm_paddr_t pd = alloc_test_page(vm);
-	vm_paddr_t pt = alloc_test_page(vm);
-	const uint64_t table = PTE_PRESENT_MASK | PTE_WRITABLE_MASK;
+	gpa_t pml4 = alloc_test_page(vm);
+	gpa_t pdpt = alloc_test_page(vm);
+	gpa_t pd = alloc_test_page(vm);
+	gpa_t pt = alloc_test_page(vm);
+	const uint64_t table = GP_P | GP_RW;
 	uint64_t *p;
 
-	memcpy(addr_gpa2hva(vm, pml4), addr_gpa2hva(vm, vm->pgd), PAGE_SIZE);
+	memcpy(addr_gpa2hva(vm, pml4), addr_gpa2hva(vm, vm_mmu_pgd(vm)), PAGE_SIZE);
 	p = addr_gpa2hva(vm, pml4);
 	p[1] = pdpt | table;
 	p = addr_gpa2hva(vm, pdpt);
@@ -197,7 +188,7 @@ static uint64_t make_address_space(struct kvm_vm *vm, vm_paddr_t data, vm_paddr_
 	p[0] = pt | table;
 	p = addr_gpa2hva(vm, pt);
 	p[0] = data | table;
-	p[1] = ro | PTE_PRESENT_MASK;
+	p[1] = ro | GP_P;
 	return pml4;
 }
 
@@ -227,7 +218,7 @@ static void check_root_lookups(struct kvm_trace *trace, int n)
 static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, int n, void *guest)
 {
 	struct kvm_vm *vm;
-	vm_paddr_t ro;
+	gpa_t ro;
 	int i;
 
 	TEST_ASSERT(n <= STRESS_SPACES, "at most %d address spaces", STRESS_SPACES);
@@ -237,7 +228,7 @@ static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, int n, void *guest)
 	vm_ioctl(vm, KVM_SET_NR_MMU_PAGES, (void *)NR_MMU_PAGES);
 	ro = alloc_test_page(vm);
 	for (i = 0; i < n; i++) {
-		vm_paddr_t data = alloc_test_page(vm);
+		gpa_t data = alloc_test_page(vm);
 
 		*(uint64_t *)addr_gpa2hva(vm, data) = TAG(i);
 		cr3s[i] = make_address_space(vm, data, ro);

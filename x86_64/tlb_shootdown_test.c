@@ -80,6 +80,7 @@
 #include <string.h>
 
 #include "kvm_util.h"
+#include "paging_bits.h"
 #include "processor.h"
 #include "hyperv.h"
 #include "ucall_common.h"
@@ -325,12 +326,12 @@ static void *vcpu_thread(void *arg)
 /* The 4K leaf PTE of @va in the framework's page tables, from the host. */
 static uint64_t *leaf_pte(struct kvm_vm *vm, uint64_t va)
 {
-	uint64_t *table = addr_gpa2hva(vm, vm->pgd), e;
+	uint64_t *table = addr_gpa2hva(vm, vm_mmu_pgd(vm)), e;
 	int level;
 
-	for (level = vm->pgtable_levels - 1; level > 0; level--) {
+	for (level = vm_mmu_levels(vm) - 1; level > 0; level--) {
 		e = table[(va >> (PAGE_SHIFT + 9 * level)) & 511];
-		TEST_ASSERT((e & PTE_PRESENT_MASK) && !(e & PTE_LARGE_MASK),
+		TEST_ASSERT((e & GP_P) && !(e & GP_PS),
 			    "0x%lx: no page table at level %d", va, level + 1);
 		table = addr_gpa2hva(vm, e & PHYSICAL_PAGE_MASK);
 	}
@@ -379,7 +380,7 @@ static void run_case(enum flush_kind kind)
 	struct shared *res;
 	pthread_t threads[2];
 	uint64_t *pte, gpa[2], pt_gpa, alias;
-	vm_vaddr_t page[2];
+	gva_t page[2];
 	struct kvm_vm *vm;
 	int i;
 
@@ -397,7 +398,7 @@ static void run_case(enum flush_kind kind)
 
 	/* Two tagged data pages; TVA is the first one's own mapping. */
 	for (i = 0; i < 2; i++) {
-		page[i] = vm_vaddr_alloc_page(vm);
+		page[i] = vm_alloc_page(vm);
 		gpa[i] = addr_gva2gpa(vm, page[i]);
 		sh.tag[i] = 0x7e57da7a00000000ull | (kind << 8) | i;
 		*(uint64_t *)addr_gva2hva(vm, page[i]) = sh.tag[i];
@@ -406,9 +407,9 @@ static void run_case(enum flush_kind kind)
 
 	if (is_hv(kind)) {
 		/* The hypercall page, and input + output (contiguous). */
-		sh.hcall_page = vm_vaddr_alloc_page(vm);
+		sh.hcall_page = vm_alloc_page(vm);
 		sh.hcall_page_gpa = addr_gva2gpa(vm, sh.hcall_page);
-		sh.hcall_in = vm_vaddr_alloc_pages(vm, 2);
+		sh.hcall_in = vm_alloc_pages(vm, 2);
 		sh.hcall_in_gpa = addr_gva2gpa(vm, sh.hcall_in);
 		TEST_ASSERT(addr_gva2gpa(vm, sh.hcall_in + PAGE_SIZE) ==
 			    sh.hcall_in_gpa + PAGE_SIZE,
@@ -425,9 +426,9 @@ static void run_case(enum flush_kind kind)
 	 * gpte)), which would hide a missed sync behind a fresh page fault.
 	 */
 	pte = leaf_pte(vm, sh.tva);
-	*pte |= PTE_ACCESSED_MASK;
+	*pte |= GP_A;
 	if (kind == FLUSH_INVLPG || kind == FLUSH_CR4_PGE)
-		*pte |= PTE_GLOBAL_MASK;
+		*pte |= GP_G;
 	sh.pte[0] = *pte;
 	sh.pte[1] = (*pte & ~PHYSICAL_PAGE_MASK) | gpa[1];
 
@@ -450,7 +451,7 @@ static void run_case(enum flush_kind kind)
 	}
 
 	sync_global_to_guest(vm, sh);
-	host_sh = addr_gva2hva(vm, (vm_vaddr_t)&sh);
+	host_sh = addr_gva2hva(vm, (gva_t)&sh);
 
 	for (i = 0; i < 2; i++)
 		TEST_ASSERT(!pthread_create(&threads[i], NULL, vcpu_thread,

@@ -691,16 +691,16 @@ static void run_upper(enum guest_paging_mode mode)
 	for (part = 0; part < nr_parts; part++) {
 		build_upper_part(&u, part);
 		if (t) {
-			flooded = vm_get_stat(s->pvm->vm, "mmu_flooded");
-			zapped = vm_get_stat(s->pvm->vm, "mmu_pde_zapped");
+			flooded = vm_stat_by_name(s->pvm->vm, "mmu_flooded");
+			zapped = vm_stat_by_name(s->pvm->vm, "mmu_pde_zapped");
 			kvm_trace_start(t, upper_part_names[part]);
 			u.phase[part] = kvm_trace_phase(t);
 		}
 		ok &= !paging_vm_run_steps(s->pvm);
 		if (t) {
 			kvm_trace_stop(t);
-			u.flooded[part] = vm_get_stat(s->pvm->vm, "mmu_flooded") - flooded;
-			u.pde_zapped[part] = vm_get_stat(s->pvm->vm, "mmu_pde_zapped") - zapped;
+			u.flooded[part] = vm_stat_by_name(s->pvm->vm, "mmu_flooded") - flooded;
+			u.pde_zapped[part] = vm_stat_by_name(s->pvm->vm, "mmu_pde_zapped") - zapped;
 		}
 	}
 	if (t) {

@@ -9,7 +9,7 @@
  * built -m32 and -m64) from a memslot of its own (include/x86_64/
  * guest_steps.h has the layout).  Everything the guest touches is in that
  * memslot, so none of the framework's 64-bit page-table helpers
- * (virt_pg_map, addr_gva2gpa, vm_vaddr_alloc, sync_global_*) apply to it;
+ * (virt_pg_map, addr_gva2gpa, vm_alloc, sync_global_*) apply to it;
  * use the helpers below and paging_vm_hva().
  *
  * Paging-structure levels are numbered as in the SDM's walk: 1 = PTE,
@@ -31,9 +31,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kvm_compat.h"
 #include "kvm_util.h"
 #include "ucall_common.h"
 #include "guest_steps.h"
+#include "paging_bits.h"
 
 enum guest_paging_mode {
 	GUEST_PAGING_OFF,	/* 32-bit protected mode, CR0.PG = 0 */
@@ -43,23 +45,6 @@ enum guest_paging_mode {
 	GUEST_PAGING_5LEVEL,	/* IA-32e, 5-level, CR4.LA57 (4.5) */
 	GUEST_PAGING_NR_MODES,
 };
-
-/* Paging-structure entry bits (SDM Vol. 3A Tables 4-4 to 4-20). */
-#define GP_P		(1ull << 0)
-#define GP_RW		(1ull << 1)
-#define GP_US		(1ull << 2)
-#define GP_PWT		(1ull << 3)
-#define GP_PCD		(1ull << 4)
-#define GP_A		(1ull << 5)
-#define GP_D		(1ull << 6)
-#define GP_PS		(1ull << 7)
-#define GP_G		(1ull << 8)
-#define GP_PAT_4K	(1ull << 7)	/* PAT in a PTE: PS's position (Tables 4-6, 4-11, 4-20) */
-#define GP_PAT_LARGE	(1ull << 12)	/* PAT in an entry with PS=1 */
-/* IA-32e leaves: protection key, bits 62:59 (4.6.2; Tables 4-16 to 4-20). */
-#define GP_PKEY(k)	((uint64_t)((k) & 0xf) << 59)
-#define GP_PKEY_MASK	GP_PKEY(0xf)
-#define GP_NX		(1ull << 63)
 
 /* Control-register and EFER bits the library and the steps use. */
 #define GP_CR0_PE	(1ul << 0)

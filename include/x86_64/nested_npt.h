@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kvm_compat.h"
 #include "kvm_util.h"
 #include "processor.h"
 #include "svm_util.h"
@@ -82,7 +83,7 @@ struct npt_pool {
 
 /* Host: a pool of @nr_pages table pages; *@pool_gva is the header for L1. */
 struct npt_pool *npt_pool_create(struct kvm_vm *vm, unsigned int nr_pages,
-				 vm_vaddr_t *pool_gva);
+				 gva_t *pool_gva);
 
 /* A new, empty NPT (a zeroed PML4); returns its L1 GPA, an nCR3 value. */
 uint64_t npt_new(struct npt_pool *pool);
@@ -131,7 +132,7 @@ void npt_map_identity(struct npt_pool *pool, uint64_t ncr3, struct kvm_vm *vm);
 /* ---- L1 side: run L2 with nested paging ---- */
 
 /*
- * generic_svm_setup() plus nested paging: NP_ENABLE in nested_ctl, @ncr3
+ * generic_svm_setup() plus nested paging: NP_ENABLE in misc_ctl, @ncr3
  * as nCR3.  L2 then runs on L1's CR3, segments, CR0/CR4/EFER.
  */
 void nnpt_svm_setup(struct svm_test_data *svm, uint64_t ncr3);

@@ -83,11 +83,11 @@ static void paging_l1_guest_code(struct paging_l1_args *args)
 	struct vmcb *vmcb = svm->vmcb;
 	struct vmcb_control_area *ctl = &vmcb->control;
 
-	generic_svm_setup(svm, NULL, NULL);
+	generic_svm_setup(svm, NULL);
 	/* The engine ends a table with a ucall, never with HLT: catch strays. */
 	ctl->intercept |= BIT_ULL(INTERCEPT_HLT) | BIT_ULL(INTERCEPT_SHUTDOWN);
 	if (args->ncr3) {
-		ctl->nested_ctl |= SVM_NESTED_CTL_NP_ENABLE;
+		ctl->misc_ctl |= SVM_MISC_ENABLE_NP;
 		ctl->nested_cr3 = args->ncr3;
 	}
 	load_l2_state(&vmcb->save, &args->l2);
@@ -118,7 +118,7 @@ bool paging_vm_l2_npt(struct paging_vm *pvm)
 static uint64_t engine_slot_npt(struct kvm_vm *vm)
 {
 	struct npt_pool *pool;
-	vm_vaddr_t pool_gva;
+	gva_t pool_gva;
 	uint64_t ncr3;
 
 	/* PML4, PDPT and one PD of 2 MiB leaves cover the 64 MiB slot. */
@@ -132,14 +132,14 @@ struct paging_vm *paging_vm_create_l2(enum guest_paging_mode mode, bool npt)
 {
 	struct paging_l1_args *args;
 	struct paging_vm *pvm;
-	vm_vaddr_t args_gva, svm_gva;
+	gva_t args_gva, svm_gva;
 	const char *why;
 	bool supported = paging_vm_l2_supported(npt, &why);
 
 	TEST_ASSERT(supported, "%s", why);
 	pvm = __paging_vm_create(mode, paging_l1_guest_code);
 	_Static_assert(sizeof(*args) <= PAGE_SIZE, "L1's arguments fit a page");
-	args_gva = vm_vaddr_alloc_page(pvm->vm);
+	args_gva = vm_alloc_page(pvm->vm);
 	args = addr_gva2hva(pvm->vm, args_gva);
 	memset(args, 0, sizeof(*args));
 	vcpu_alloc_svm(pvm->vm, &svm_gva);

@@ -57,10 +57,10 @@ static uint64_t npt_alloc_table(struct npt_pool *pool)
 }
 
 struct npt_pool *npt_pool_create(struct kvm_vm *vm, unsigned int nr_pages,
-				 vm_vaddr_t *pool_gva)
+				 gva_t *pool_gva)
 {
-	vm_vaddr_t hdr_gva = vm_vaddr_alloc_page(vm);
-	vm_vaddr_t gva = vm_vaddr_alloc(vm, (size_t)nr_pages * PAGE_SIZE,
+	gva_t hdr_gva = vm_alloc_page(vm);
+	gva_t gva = vm_alloc(vm, (size_t)nr_pages * PAGE_SIZE,
 					KVM_UTIL_MIN_VADDR);
 	struct npt_pool *pool = addr_gva2hva(vm, hdr_gva);
 	unsigned int i;
@@ -229,7 +229,7 @@ void nnpt_svm_setup_no_np(struct svm_test_data *svm)
 {
 	struct vmcb_control_area *ctl = &svm->vmcb->control;
 
-	generic_svm_setup(svm, NULL, NULL);
+	generic_svm_setup(svm, NULL);
 	/*
 	 * Exceptions in L2 and a shutdown exit to L1, which can report them:
 	 * with L1's IDT in L2 they would run the framework's handlers in L2.
@@ -248,7 +248,7 @@ void nnpt_svm_setup(struct svm_test_data *svm, uint64_t ncr3)
 	struct vmcb_control_area *ctl = &svm->vmcb->control;
 
 	nnpt_svm_setup_no_np(svm);
-	ctl->nested_ctl |= SVM_NESTED_CTL_NP_ENABLE;
+	ctl->misc_ctl |= SVM_MISC_ENABLE_NP;
 	ctl->nested_cr3 = ncr3;
 	nnpt_ncr3_changed = true;
 }
@@ -341,7 +341,7 @@ static const uint16_t nnpt_l2_32_code_off[NNPT_L2_32_NR_OPS] = {
 /* A zeroed L1 page for L2 below 4 GiB; its L1 GPA, and in *@gva its GVA. */
 static uint64_t __nnpt_l2_32_page(struct kvm_vm *vm, uint64_t *gva)
 {
-	vm_vaddr_t va = vm_vaddr_alloc_page(vm);
+	gva_t va = vm_alloc_page(vm);
 	uint64_t gpa = addr_gva2gpa(vm, va);
 
 	/* CR3 and 2-level entries hold 32-bit addresses. */
@@ -432,7 +432,7 @@ void nnpt_l2_32_create(struct kvm_vm *vm, struct nnpt_l2_32 *l2)
 	uint8_t *p;
 	uint32_t operand, port_operand;
 
-	l2->code_gva = vm_vaddr_alloc_page(vm);
+	l2->code_gva = vm_alloc_page(vm);
 	l2->code_gpa = addr_gva2gpa(vm, l2->code_gva);
 	TEST_ASSERT(l2->code_gpa < BIT_ULL(32), "nested_npt: L2 code at GPA 0x%lx",
 		    l2->code_gpa);

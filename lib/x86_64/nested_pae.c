@@ -101,9 +101,9 @@ void pae_l1_set_ncr3(struct pae_l1 *l1, uint64_t ncr3)
 	struct vmcb_control_area *ctl = &l1->vmcb->control;
 
 	if (ncr3)
-		ctl->nested_ctl |= SVM_NESTED_CTL_NP_ENABLE;
+		ctl->misc_ctl |= SVM_MISC_ENABLE_NP;
 	else
-		ctl->nested_ctl &= ~(uint64_t)SVM_NESTED_CTL_NP_ENABLE;
+		ctl->misc_ctl &= ~(uint64_t)SVM_MISC_ENABLE_NP;
 	ctl->nested_cr3 = ncr3;
 }
 
