@@ -6,6 +6,8 @@
  *
  * Reads RESULTS_DIR/run.conf (the tests that should have run) and, per
  * configuration, CONFIG/console.log and CONFIG/status (how QEMU ended).
+ * A CONFIG may name a subdirectory, e.g. 7.3/shadow for one kernel's
+ * configuration in vm/matrix's results; it is also its column's title.
  * Writes CONFIG/results.tap, summary.txt (the table, also on stdout),
  * summary.json and junit.xml.  Exits 0 only if no test failed, every
  * test ran, and every configuration finished.
@@ -18,7 +20,7 @@
 
 #include "tap.h"
 
-#define MAX_CONFIGS 8
+#define MAX_CONFIGS 32
 
 struct config_result {
 	const char *name;
@@ -175,15 +177,26 @@ static void parse_config(struct config_result *c, const char *results, const cha
 	fclose(tap);
 }
 
+/* Columns as wide as the widest title, at least as a "pass 12.3s" cell. */
+static int column_width(void)
+{
+	int i, w = 16;
+
+	for (i = 0; i < nr_configs; i++)
+		if ((int)strlen(configs[i].name) > w)
+			w = strlen(configs[i].name);
+	return w;
+}
+
 static void print_table(FILE *f, int *passed, int *failed, int *skipped)
 {
 	const struct tap_run *first = &configs[0].run;
+	int i, t, w = column_width();
 	char cell[64];
-	int i, t;
 
 	fprintf(f, "%-28s", "test");
 	for (i = 0; i < nr_configs; i++)
-		fprintf(f, " %-16s", configs[i].name);
+		fprintf(f, " %-*s", w, configs[i].name);
 	fprintf(f, "\n");
 
 	for (t = 0; t < first->nr_tests; t++) {
@@ -196,7 +209,7 @@ static void print_table(FILE *f, int *passed, int *failed, int *skipped)
 					 x->duration_ms / 1000.0);
 			else
 				snprintf(cell, sizeof(cell), "%s", tap_status_name(x->status));
-			fprintf(f, " %-16s", cell);
+			fprintf(f, " %-*s", w, cell);
 			if (x->status == TAP_PASS)
 				(*passed)++;
 			else if (x->status == TAP_SKIP)
@@ -210,7 +223,7 @@ static void print_table(FILE *f, int *passed, int *failed, int *skipped)
 	for (i = 0; i < nr_configs; i++) {
 		snprintf(cell, sizeof(cell), "%.1fs / %.1fs", configs[i].boot_ms / 1000.0,
 			 configs[i].total_ms / 1000.0);
-		fprintf(f, " %-16s", cell);
+		fprintf(f, " %-*s", w, cell);
 	}
 	fprintf(f, "\n\n");
 
@@ -346,7 +359,9 @@ int main(int argc, char **argv)
 		die("%s", "usage: tap-report --patterns FILE RESULTS_DIR CONFIG...");
 	patterns = argv[2];
 	results = argv[3];
-	for (i = 4; i < argc && nr_configs < MAX_CONFIGS; i++) {
+	if (argc - 4 > MAX_CONFIGS)
+		die("%s", "more than 32 configurations (MAX_CONFIGS)");
+	for (i = 4; i < argc; i++) {
 		configs[nr_configs].name = argv[i];
 		parse_config(&configs[nr_configs++], results, patterns);
 	}
