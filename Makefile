@@ -47,9 +47,9 @@ compat-check:
 	@$(SMMU_DIR)/scripts/compat-check
 bench:
 	@$(SMMU_DIR)/scripts/bench
-# make mutants [MUTANTS="name... or patch files"] [SMOKE=1]
+# make mutants [MUTANTS="name... or patch files"] [SMOKE=1] [KERNEL=7.3]
 mutants:
-	@$(SMMU_DIR)/scripts/mutants $(if $(SMOKE),--smoke) $(MUTANTS)
+	@$(SMMU_DIR)/scripts/mutants $(if $(SMOKE),--smoke) $(if $(KERNEL),--kernel $(KERNEL)) $(MUTANTS)
 deps:
 	@$(SMMU_DIR)/scripts/install-deps
 help:
