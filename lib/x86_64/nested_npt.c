@@ -16,9 +16,9 @@
 /*
  * The same code runs on the host and in L1: the pool header records the
  * host's address of itself, which is never a valid L1 address (the
- * framework's guest virtual addresses are below 2^47 and start low, host
- * user addresses of mmap()ed memory are far from them; npt_pool_create()
- * checks it).
+ * framework hands out guest virtual addresses from the bottom up, at
+ * either paging depth, so they stay far below host user addresses of
+ * mmap()ed memory; npt_pool_create() checks it).
  */
 static bool npt_on_host(const struct npt_pool *pool)
 {
