@@ -378,7 +378,7 @@ static bool __expect(const char *what, uint64_t line, uint64_t seen, uint64_t wa
 		cur->line = line;
 		cur->seen = seen;
 		cur->want = want;
-		cur->exit_code = ctl->exit_code;
+		cur->exit_code = vmcb_exit_code(ctl);
 		cur->info1 = ctl->exit_info_1;
 		cur->info2 = ctl->exit_info_2;
 	}
@@ -1159,7 +1159,7 @@ static void case_np_enable_without_npt(void)
 	svm->vmcb->control.misc_ctl |= SVM_MISC_ENABLE_NP;
 	svm->vmcb->control.nested_cr3 = ncr3_a();
 	exit = nnpt_run(svm, nnpt_l2_load, args.data_gva[0], 0, 0);
-	EXPECT("#VMEXIT code (VMEXIT_INVALID)", exit, (uint32_t)SVM_EXIT_ERR);
+	EXPECT("#VMEXIT code (VMEXIT_INVALID)", exit, SVM_EXIT_ERR);
 }
 
 /* nCR3 must be a legal GPA (__nested_vmcb_check_controls(), svm/nested.c). */
@@ -1178,7 +1178,7 @@ static void case_illegal_ncr3(void)
 	svm->vmcb->control.misc_ctl |= SVM_MISC_ENABLE_NP;
 	nnpt_set_ncr3(svm, args.illegal_gpa);
 	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_DATA), 0, 0);
-	EXPECT("#VMEXIT code (VMEXIT_INVALID)", exit, (uint32_t)SVM_EXIT_ERR);
+	EXPECT("#VMEXIT code (VMEXIT_INVALID)", exit, SVM_EXIT_ERR);
 	nnpt_set_ncr3(svm, ncr3_a());
 	l2_load(VA(PG_DATA), TAG(0), 0);
 }
@@ -1243,7 +1243,7 @@ static void l1_guest_code(void)
 			svm->vmcb->control.misc_ctl = 0;
 		cases[i].fn();
 		if (!cur->failed) {
-			cur->exit_code = svm->vmcb->control.exit_code;
+			cur->exit_code = vmcb_exit_code(&svm->vmcb->control);
 			cur->info1 = svm->vmcb->control.exit_info_1;
 			cur->info2 = svm->vmcb->control.exit_info_2;
 		}

@@ -297,7 +297,7 @@ static inline struct nnpt_npf nnpt_npf(struct svm_test_data *svm)
 	struct vmcb_control_area *ctl = &svm->vmcb->control;
 
 	return (struct nnpt_npf) {
-		.npf = ctl->exit_code == SVM_EXIT_NPF,
+		.npf = vmcb_exit_code(ctl) == SVM_EXIT_NPF,
 		.info1 = ctl->exit_info_1,
 		.gpa = ctl->exit_info_2,
 	};

@@ -94,7 +94,7 @@ static void paging_l1_guest_code(struct paging_l1_args *args)
 
 	for (;;) {
 		run_guest(vmcb, svm->vmcb_gpa);
-		GUEST_SYNC_ARGS(PAGING_L1_VMEXIT, ctl->exit_code, ctl->exit_info_1,
+		GUEST_SYNC_ARGS(PAGING_L1_VMEXIT, vmcb_exit_code(ctl), ctl->exit_info_1,
 				ctl->exit_info_2, vmcb->save.rip);
 	}
 }

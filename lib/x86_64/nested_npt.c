@@ -276,7 +276,7 @@ static uint64_t nnpt_vmrun(struct svm_test_data *svm, uint8_t tlb_ctl)
 	vmcb->control.tlb_ctl = tlb_ctl;
 	run_guest(vmcb, svm->vmcb_gpa);
 	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
-	return vmcb->control.exit_code;
+	return vmcb_exit_code(&vmcb->control);
 }
 
 uint64_t nnpt_run(struct svm_test_data *svm, nnpt_l2_fn_t fn, uint64_t arg0,
