@@ -45,6 +45,7 @@ COMPAT_FLAGS += $(if $(call kvm_has,SVM_MISC_ENABLE_NP),,-DKVM_COMPAT_NESTED_CTL
 COMPAT_FLAGS += $(if $(call kvm_has,void \*guest_rsp),-DKVM_COMPAT_SVM_SETUP_RSP)
 COMPAT_FLAGS += $(if $(call kvm_has,void set_cr0),,-DKVM_COMPAT_NO_SET_CR0)
 COMPAT_FLAGS += $(if $(call kvm_has,void __vm_get_stat),-DKVM_COMPAT_VM_GET_STAT_STRING)
+COMPAT_FLAGS += $(if $(call kvm_has,u32 exit_code_hi;),-DKVM_COMPAT_VMCB_EXIT_CODE_HI)
 
 # The same flags as tools/testing/selftests/kvm/Makefile, plus our headers.
 CFLAGS += -Wall -Wstrict-prototypes -Wuninitialized -O2 -g -std=gnu99 \

@@ -60,6 +60,24 @@ typedef vm_paddr_t gpa_t;
 #define generic_svm_setup(svm, rip)	generic_svm_setup(svm, rip, NULL)
 #endif
 
+/*
+ * The VMCB's EXITCODE, all 64 bits (AMD APM vol. 2, Appendix B, Table
+ * B-1: offset 70h).  The trees' struct vmcb_control_area has one u64
+ * exit_code since 7.x, u32 exit_code and exit_code_hi before, so a bare
+ * exit_code is 0xffffffff for VMEXIT_INVALID (-1, SVM_EXIT_ERR) on one
+ * tree and -1 on the other; KVM writes all 64 bits on both
+ * (nested_svm_vmrun(), and 7.x nested_svm_copy_vmcb12_to_cache(),
+ * svm/nested.c).
+ */
+static inline uint64_t vmcb_exit_code(const struct vmcb_control_area *ctl)
+{
+#ifdef KVM_COMPAT_VMCB_EXIT_CODE_HI
+	return ctl->exit_code | (uint64_t)ctl->exit_code_hi << 32;
+#else
+	return ctl->exit_code;
+#endif
+}
+
 #ifdef KVM_COMPAT_NO_SET_CR0		/* set_cr0() and set_cr3() since 7.x */
 static inline void set_cr0(uint64_t val)
 {

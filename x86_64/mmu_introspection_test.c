@@ -16,11 +16,15 @@
  * freed while tracing ("teardown").
  *
  * Under shadow paging (TDP off), arch/x86/kvm/mmu/ in 6.12:
- * - the root is a level-4 indirect shadow page of the guest's CR3 with the
- *   CPU role: mmu_alloc_shadow_roots() -> mmu_alloc_root() with
+ * - the root is an indirect shadow page of the guest's CR3 with the CPU
+ *   role: mmu_alloc_shadow_roots() -> mmu_alloc_root() with
  *   root_role = kvm_calc_cpu_role() (access = ACC_ALL, cr0_wp = CR0.WP,
  *   has_4_byte_gpte = !CR4.PAE) and efer_nx forced on by
- *   kvm_init_shadow_mmu();
+ *   kvm_init_shadow_mmu(); its level is the guest's paging depth, which
+ *   the framework chooses (include/x86_64/vm_tables.h): 4, or 5 with
+ *   CR4.LA57 (kvm_calc_cpu_role() sets role.base.level to
+ *   PT64_ROOT_5LEVEL iff CR4.LA57 under EFER.LMA, kvm_init_shadow_mmu()
+ *   keeps it as root_role.level, in 6.12 and 7.3 alike);
  * - a fresh guest page table gets exactly one level-1 shadow page with the
  *   role of its parent, one level lower, indirect, no quadrant for 8-byte
  *   gptes and the access of the guest entries above it:
@@ -91,11 +95,15 @@
 #include "kvm_role.h"
 #include "kvm_stats.h"
 #include "kvm_trace.h"
+#include "vm_tables.h"
 
 #define NR_PAGES	16
 #define DATA_SLOT	1
 #define DATA_GPA	0x10000000UL
-/* PML4[0] (already used by the code), PDPT[1] and PDPT[2]: fresh PD and PT. */
+/*
+ * Under the top-level entry 0 that the code already uses (and, with 5-level
+ * paging, PML4E 0), PDPT[1] and PDPT[2]: fresh PD and PT.
+ */
 #define RANGE_A		0x40000000UL
 #define RANGE_B		0x80000000UL
 /* PDPT[3]: maps range A's guest page table as data. */
@@ -150,8 +158,13 @@ static void guest_code(void)
 static struct kvm_mmu_config cfg;
 static struct kvm_trace *trace;
 static struct kvm_vm *vm;
-/* gfns of the guest page tables the phases must shadow. */
-static uint64_t pml4_gfn, pd_a_gfn, pt_a_gfn, pd_b_gfn, pt_b_gfn;
+/*
+ * The guest's paging depth (4 or 5, vm_mmu_levels()), and the gfns of the
+ * guest page tables the phases must shadow: the top-level table CR3
+ * points to, and ranges A's and B's page directories and page tables.
+ */
+static int guest_levels;
+static uint64_t top_gfn, pd_a_gfn, pt_a_gfn, pd_b_gfn, pt_b_gfn;
 
 static double now(void)
 {
@@ -161,20 +174,13 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* gfn of the guest's paging structure at @level (4 = PML4) for @gva. */
+/* gfn of the guest's paging structure at @level (below the top) for @gva. */
 static uint64_t guest_table_gfn(uint64_t gva, int level)
 {
-	uint64_t gpa = vm_mmu_pgd(vm), entry;
-	int l;
+	uint64_t entry = *vm_guest_entry(vm, gva, level + 1);
 
-	for (l = 4; l > level; l--) {
-		uint64_t *table = addr_gpa2hva(vm, gpa);
-
-		entry = table[(gva >> (PAGE_SHIFT + 9 * (l - 1))) & 511];
-		TEST_ASSERT(entry & 1, "gva 0x%lx not mapped at level %d", gva, l);
-		gpa = entry & GPTE_ADDR_MASK;
-	}
-	return gpa >> PAGE_SHIFT;
+	TEST_ASSERT(entry & 1, "gva 0x%lx not mapped at level %d", gva, level + 1);
+	return (entry & GPTE_ADDR_MASK) >> PAGE_SHIFT;
 }
 
 static size_t count(struct kvm_mmu_query q)
@@ -278,16 +284,18 @@ static bool created_once(int phase, uint64_t gfn, int level, const char *what,
 
 /*
  * Shadow paging: mmu_alloc_shadow_roots() -> mmu_alloc_root(vcpu, root_gfn,
- * 0, 4), the role being the CPU role with access ACC_ALL.  TDP: the root of
- * gfn 0 at the TDP level (mmu_alloc_direct_roots() -> mmu_alloc_root() or
- * kvm_tdp_mmu_alloc_root()), which on AMD is the host's paging depth:
- * svm_hardware_setup() -> kvm_configure_mmu(npt_enabled, get_npt_level(), ...)
- * and kvm_mmu_get_tdp_level() uses that forced level.
+ * 0, root_role.level), the role being the CPU role with access ACC_ALL,
+ * its level the guest's paging depth (see the top of this file).  TDP:
+ * the root of gfn 0 at the TDP level (mmu_alloc_direct_roots() ->
+ * mmu_alloc_root() or kvm_tdp_mmu_alloc_root()), which on AMD is the
+ * host's paging depth, whatever the guest's: svm_hardware_setup() ->
+ * kvm_configure_mmu(npt_enabled, get_npt_level(), ...) and
+ * kvm_mmu_get_tdp_level() uses that forced level.
  */
 static bool check_root(void)
 {
-	int level = 4, max_level;
-	uint64_t gfn = pml4_gfn;
+	int level = guest_levels, max_level;
+	uint64_t gfn = top_gfn;
 	uint32_t role;
 
 	if (cfg.tdp) {
@@ -338,19 +346,24 @@ static bool check_direct(uint64_t cache_miss)
 static bool check_touch_a(void)
 {
 	uint32_t pt_role, pd_role;
+	int level;
 	bool ok;
 
 	ok = created_once(PHASE_TOUCH_A, pt_a_gfn, 1, "range A page table", &pt_role) &&
 	     expect_role("range A page table", pt_role, 1, 0, ACC_WRITE | ACC_EXEC, 0);
 	ok &= created_once(PHASE_TOUCH_A, pd_a_gfn, 2, "range A page directory", &pd_role) &&
 	      expect_role("range A page directory", pd_role, 2, 0, ACC_WRITE | ACC_EXEC, 0);
-	/* No CR3 or role change: the root and the PDPT shadow are reused. */
-	if (count(KVM_MMU_QUERY(.phase = PHASE_TOUCH_A, .type = KVM_MMU_GET_PAGE,
-				.created = 1, .level = 4)) ||
-	    count(KVM_MMU_QUERY(.phase = PHASE_TOUCH_A, .type = KVM_MMU_GET_PAGE,
-				.created = 1, .level = 3))) {
-		ksft_print_msg("touch_a: a level-3 or level-4 shadow page was created without a CR3 or role change\n");
-		ok = false;
+	/*
+	 * No CR3 or role change: the root and the shadow pages of the tables
+	 * between it and the fresh PD (the code's) are reused.
+	 */
+	for (level = 3; level <= guest_levels; level++) {
+		if (count(KVM_MMU_QUERY(.phase = PHASE_TOUCH_A, .type = KVM_MMU_GET_PAGE,
+					.created = 1, .level = level))) {
+			ksft_print_msg("touch_a: a level-%d shadow page was created without a CR3 or role change\n",
+				       level);
+			ok = false;
+		}
 	}
 	return ok;
 }
@@ -379,8 +392,9 @@ static bool check_wp_change(void)
 	uint32_t root_role, pt_role;
 	bool ok;
 
-	ok = created_once(PHASE_WP_ON, pml4_gfn, 4, "root after CR0.WP=1", &root_role) &&
-	     expect_role("root after CR0.WP=1", root_role, 4, 0, 7, 1);
+	ok = created_once(PHASE_WP_ON, top_gfn, guest_levels, "root after CR0.WP=1",
+			  &root_role) &&
+	     expect_role("root after CR0.WP=1", root_role, guest_levels, 0, 7, 1);
 	ok &= all_get_page_with_wp(PHASE_TOUCH_B, 1);
 	ok &= created_once(PHASE_TOUCH_B, pt_b_gfn, 1, "range B page table", &pt_role) &&
 	      expect_role("range B page table", pt_role, 1, 0, ACC_WRITE | ACC_EXEC, 1);
@@ -498,7 +512,7 @@ static long long run_overflow(struct kvm_vcpu *vcpu)
 static bool check_overflow(long long lost)
 {
 	size_t roots = count(KVM_MMU_QUERY(.phase = PHASE_OVERFLOW, .type = KVM_MMU_GET_PAGE,
-					   .level = 4));
+					   .level = guest_levels));
 
 	if (roots < NR_WP_FLIPS)
 		ksft_print_msg("overflow: %zu root lookups for %d CR0.WP flips\n", roots,
@@ -753,13 +767,14 @@ int main(int argc, char *argv[])
 	virt_map(vm, RANGE_A, DATA_GPA, NR_PAGES);
 	virt_map(vm, RANGE_B, DATA_GPA + NR_PAGES * PAGE_SIZE, NR_PAGES);
 	virt_map(vm, PT_ALIAS, guest_table_gfn(RANGE_A, 1) << PAGE_SHIFT, 1);
-	pml4_gfn = vm_mmu_pgd(vm) >> PAGE_SHIFT;
+	guest_levels = vm_mmu_levels(vm);
+	top_gfn = vm_mmu_pgd(vm) >> PAGE_SHIFT;
 	pd_a_gfn = guest_table_gfn(RANGE_A, 2);
 	pt_a_gfn = guest_table_gfn(RANGE_A, 1);
 	pd_b_gfn = guest_table_gfn(RANGE_B, 2);
 	pt_b_gfn = guest_table_gfn(RANGE_B, 1);
-	ksft_print_msg("guest tables: PML4 gfn 0x%lx; range A PD 0x%lx PT 0x%lx; range B PD 0x%lx PT 0x%lx\n",
-		       pml4_gfn, pd_a_gfn, pt_a_gfn, pd_b_gfn, pt_b_gfn);
+	ksft_print_msg("guest tables: %d-level, top gfn 0x%lx; range A PD 0x%lx PT 0x%lx; range B PD 0x%lx PT 0x%lx\n",
+		       guest_levels, top_gfn, pd_a_gfn, pt_a_gfn, pd_b_gfn, pt_b_gfn);
 
 	run_phases(vcpu, &stats_ok, &cache_miss);
 	lost = run_overflow(vcpu);

@@ -54,8 +54,13 @@
 #include "kvm_compat.h"
 #include "kvm_mmu_config.h"
 #include "kvm_run.h"
+#include "vm_tables.h"
 
-/* L1 VAs, below 4 GiB so that L2 can name them: PDPT entry 1 of slot 0. */
+/*
+ * L1 VAs, below 4 GiB so that L2 can name them: PDPT entry 1 under the
+ * framework's lowest entries of the levels above (PML4E 0, and PML5E 0
+ * with 5-level paging), which map its code.
+ */
 #define REGION_VA	0x40000000ULL
 #define K_VA		(REGION_VA + 1 * PAGE_SIZE)	/* F, writable, dirty */
 #define V_VA		(REGION_VA + 2 * PAGE_SIZE)	/* F, read-only */
@@ -164,14 +169,14 @@ static uint64_t *table(struct kvm_vm *vm, uint64_t gpa)
 
 /*
  * L1's page table for REGION_VA, its alias, and L2's page directory and
- * code, all built here in guest memory: the framework's PML4 entry 0
- * gets a second PDPT entry.
+ * code, all built here in guest memory: the framework's PDPT that maps
+ * its code gets a second entry, whatever the depth of the tables above.
  */
 static void build_tables(struct kvm_vm *vm)
 {
 	const uint64_t table_flags = GP_P | GP_RW;
 	uint64_t f = alloc_test_page(vm), pd = alloc_test_page(vm);
-	uint64_t alias_pt = alloc_test_page(vm), *pdpt, *pt;
+	uint64_t alias_pt = alloc_test_page(vm), *pdpte, *pt;
 
 	pt_gpa = alloc_test_page(vm);
 	f2_gpa = alloc_test_page(vm);
@@ -179,9 +184,9 @@ static void build_tables(struct kvm_vm *vm)
 	l2_code_gpa = alloc_test_page(vm) + L2_CODE_OFF;
 	*(uint32_t *)addr_gpa2hva(vm, f) = TAG_F;
 
-	pdpt = table(vm, table(vm, vm_mmu_pgd(vm))[0]);
-	TEST_ASSERT(!pdpt[1], "PDPT entry 1 of the framework's tables is in use");
-	pdpt[1] = pd | table_flags;
+	pdpte = vm_guest_entry(vm, REGION_VA, 3);
+	TEST_ASSERT(!*pdpte, "PDPT entry 1 of the framework's tables is in use");
+	*pdpte = pd | table_flags;
 	table(vm, pd)[0] = pt_gpa | table_flags;
 	table(vm, pd)[1] = alias_pt | table_flags;
 	table(vm, alias_pt)[0] = pt_gpa | table_flags;

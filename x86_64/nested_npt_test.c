@@ -4,16 +4,25 @@
  * shadows L1's NPT.
  *
  * With nested paging on in L1's VMCB, L2's guest-physical addresses are
- * translated by L1's NPT (nCR3, 4-level long-mode format because L1 runs
- * in long mode; AMD APM vol. 2, 15.25.5).  KVM cannot hand L1's NPT to the
- * CPU: nested_svm_init_mmu_context() (arch/x86/kvm/svm/nested.c) calls
- * kvm_init_shadow_npt_mmu() (arch/x86/kvm/mmu/mmu.c), which shadows it
+ * translated by L1's NPT (nCR3, long-mode format because L1 runs in long
+ * mode, with as many levels as L1's paging: 4, or 5 with CR4.LA57, which
+ * the 7.x framework gives L1 when KVM reports 57-bit virtual addresses;
+ * AMD APM vol. 2, 15.25.5, and include/x86_64/nested_npt.h).  KVM cannot
+ * hand L1's NPT to the CPU: nested_svm_init_mmu_context()
+ * (arch/x86/kvm/svm/nested.c) calls kvm_init_shadow_npt_mmu()
+ * (arch/x86/kvm/mmu/mmu.c), which walks it at L1's depth and shadows it
  * with a root at KVM's own TDP level.  When the host is 5-level and L1's
  * NPT 4-level, that root gets role.passthrough (it has no guest table of
- * its own; kvm_mmu_page_get_gfn(), sp_has_gptes()).  L2 runs 64-bit code
- * on L1's page tables, which the NPTs map at L2 GPA == L1 GPA; test pages
- * sit in a window of L2 GPAs with no L1 memory.  What any correct KVM must
- * do, checked by L1 on every #VMEXIT:
+ * its own; kvm_mmu_page_get_gfn(), sp_has_gptes()).  When the host is
+ * 4-level and L1's NPT 5-level, the level-4 root is the shadow page of
+ * nCR3's table, L1's level-5 one, and its children are those of L1's
+ * level-3 tables: FNAME(fetch) (paging_tmpl.h) walks the shadow tables
+ * from the root's level and links below each the page of the guest
+ * table one level down (gw->table_gfn[it.level - 2]), so L1's level-4
+ * table has no shadow page (all L2 GPAs here are below 2^48, under
+ * PML5E 0).  L2 runs 64-bit code on L1's page tables, which the NPTs map
+ * at L2 GPA == L1 GPA; test pages sit in a window of L2 GPAs with no L1
+ * memory.  What any correct KVM must do, checked by L1 on every #VMEXIT:
  *
  * - L2 reads, writes and executes the L1 page its L2 GPA maps to in the
  *   NPT nCR3 points to (APM 15.25.5), through 4 KiB, 2 MiB and 1 GiB NPT
@@ -44,7 +53,7 @@
  *
  * - L2 in 32-bit protected mode, with paging off, 2-level paging (CR4.PSE=0,
  *   4 KiB pages) and PAE paging (nnpt_run_32()), runs under the same
- *   4-level NPT: its reads reach the window page its table maps through a
+ *   NPT: its reads reach the window page its table maps through a
  *   4 KiB NPT leaf (paging off: the L2 GPA itself), a read of an unmapped
  *   window page is #VMEXIT(NPF) at that L2 GPA with bit 32, and an access
  *   of L2's own walk to a page table the NPT does not map is one with bit
@@ -94,10 +103,13 @@
  * every shadow page of L1's NPT has role.guest_mode=1 and 8-byte gptes,
  * also those made while L2 runs 32-bit code with 4-byte gptes;
  * the root of each NPT is a page for nCR3's gfn at KVM's TDP level (4, or
- * 5 on a 5-level host, then with role.passthrough=1 over a level-4 page
- * for the same gfn); switching among 3 NPTs after a warm-up reuses the
- * cached roots (fast_pgd_switch(), KVM_MMU_NUM_PREV_ROOTS = 3) and creates
- * or zaps no shadow NPT page; and VM teardown zaps every one of them.
+ * 5 on a 5-level host, then over a 4-level NPT with role.passthrough=1
+ * over a level-4 page for the same gfn), and at each level below the
+ * root's, L1's table of that level on the way to the window has a shadow
+ * page (a 4-level root over a 5-level NPT: from level 3 down, see above);
+ * switching among 3 NPTs after a warm-up reuses the cached roots
+ * (fast_pgd_switch(), KVM_MMU_NUM_PREV_ROOTS = 3) and creates or zaps no
+ * shadow NPT page; and VM teardown zaps every one of them.
  *
  * With npt=0 (the shadow configuration) the nested paging cases and the
  * introspection report SKIP with that reason; the others run.
@@ -123,6 +135,7 @@
 #include "kvm_role_btf.h"
 #include "kvm_trace.h"
 #include "nested_npt.h"
+#include "vm_tables.h"
 
 /*
  * L2 GPAs of the test window.  L1 has no memslot there; only L2 reaches
@@ -131,7 +144,14 @@
 #define WIN_GPA		0x80000000ULL		/* PDPT index 2 */
 #define HOLE_GPA	0xc0000000ULL		/* PDPT index 3: never mapped */
 #define WIN_PAGE(i)	(WIN_GPA + (i) * PAGE_SIZE)
-/* L1 (and so L2) virtual addresses of the window: PML4 slot 1. */
+/*
+ * L1 (and so L2) virtual addresses of the window: under PML4E 1, which
+ * the framework leaves free (its addresses are far below 2^39) at either
+ * paging depth: with 5-level paging PML4E 1 is in the PML4 of PML5E 0,
+ * which also maps the framework's pages, but the tables from the PDPT
+ * down are the window's own, as case_npf_guest_page_walk() needs of
+ * l1_pt_gpa (main() asserts that PML4E 1 was free).
+ */
 #define WIN_VA		(1ULL << 39)
 #define HOLE_VA		(WIN_VA + 64 * PAGE_SIZE)
 /* A 1 GiB NPT leaf maps L2 GPA GB_GPA.. to L1 GPA 0.. */
@@ -358,7 +378,7 @@ static bool __expect(const char *what, uint64_t line, uint64_t seen, uint64_t wa
 		cur->line = line;
 		cur->seen = seen;
 		cur->want = want;
-		cur->exit_code = ctl->exit_code;
+		cur->exit_code = vmcb_exit_code(ctl);
 		cur->info1 = ctl->exit_info_1;
 		cur->info2 = ctl->exit_info_2;
 	}
@@ -1139,7 +1159,7 @@ static void case_np_enable_without_npt(void)
 	svm->vmcb->control.misc_ctl |= SVM_MISC_ENABLE_NP;
 	svm->vmcb->control.nested_cr3 = ncr3_a();
 	exit = nnpt_run(svm, nnpt_l2_load, args.data_gva[0], 0, 0);
-	EXPECT("#VMEXIT code (VMEXIT_INVALID)", exit, (uint32_t)SVM_EXIT_ERR);
+	EXPECT("#VMEXIT code (VMEXIT_INVALID)", exit, SVM_EXIT_ERR);
 }
 
 /* nCR3 must be a legal GPA (__nested_vmcb_check_controls(), svm/nested.c). */
@@ -1158,7 +1178,7 @@ static void case_illegal_ncr3(void)
 	svm->vmcb->control.misc_ctl |= SVM_MISC_ENABLE_NP;
 	nnpt_set_ncr3(svm, args.illegal_gpa);
 	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_DATA), 0, 0);
-	EXPECT("#VMEXIT code (VMEXIT_INVALID)", exit, (uint32_t)SVM_EXIT_ERR);
+	EXPECT("#VMEXIT code (VMEXIT_INVALID)", exit, SVM_EXIT_ERR);
 	nnpt_set_ncr3(svm, ncr3_a());
 	l2_load(VA(PG_DATA), TAG(0), 0);
 }
@@ -1191,7 +1211,7 @@ static void case_accessed_dirty(void)
 		return;
 	leaf = npt_get_entry(pool, ncr3_a(), WIN_PAGE(PG_AD), NPT_LEVEL_4K);
 	EXPECT("leaf after an L2 read: A, D", leaf & (NPT_A | NPT_D), NPT_A);
-	for (level = NPT_LEVELS; level > NPT_LEVEL_4K; level--)
+	for (level = pool->levels; level > NPT_LEVEL_4K; level--)
 		EXPECT("table entries above the leaf after an L2 read: A",
 		       npt_get_entry(pool, ncr3_a(), WIN_PAGE(PG_AD), level) & NPT_A, NPT_A);
 	if (!l2_store(VA(PG_AD) + OFF_W, STORE_VAL, 0))
@@ -1223,7 +1243,7 @@ static void l1_guest_code(void)
 			svm->vmcb->control.misc_ctl = 0;
 		cases[i].fn();
 		if (!cur->failed) {
-			cur->exit_code = svm->vmcb->control.exit_code;
+			cur->exit_code = vmcb_exit_code(&svm->vmcb->control);
 			cur->info1 = svm->vmcb->control.exit_info_1;
 			cur->info2 = svm->vmcb->control.exit_info_2;
 		}
@@ -1252,17 +1272,10 @@ static void write_code(uint8_t *p)
 /* L1 GPA of L1's page table (level 1) that maps @va. */
 static uint64_t l1_page_table(struct kvm_vm *vm, uint64_t va)
 {
-	uint64_t table = vm_mmu_pgd(vm);
-	int level;
+	uint64_t e = *vm_guest_entry(vm, va, 2);
 
-	for (level = 4; level > 1; level--) {
-		uint64_t e = ((uint64_t *)addr_gpa2hva(vm, table))[(va >> (12 + 9 * (level - 1))) & 511];
-
-		TEST_ASSERT((e & GP_P) && !(e & GP_PS),
-			    "L1's level-%d entry for 0x%lx: 0x%lx", level, va, e);
-		table = e & NPT_ADDR_MASK;
-	}
-	return table;
+	TEST_ASSERT((e & GP_P) && !(e & GP_PS), "L1's PDE for 0x%lx: 0x%lx", va, e);
+	return e & NPT_ADDR_MASK;
 }
 
 /* NPT @n: L1 memory at L2 GPA == L1 GPA, and the window. */
@@ -1498,8 +1511,22 @@ static bool is_npt_page(uint32_t word)
 	return role(word, "guest_mode") == 1 && !role(word, "direct");
 }
 
-/* Every shadow page of L1's NPT has guest_mode=1 and 8-byte gptes. */
-static bool check_roles(struct kvm_mmu_page_summary *pages, size_t n)
+/*
+ * The root of a shadow NPT has role.passthrough iff it is a level-5 root
+ * over a 4-level NPT (kvm_init_shadow_npt_mmu(): root_role.level is the
+ * TDP level, the NPT's is L1's, npt_pool.levels).
+ */
+static bool root_passthrough(const struct npt_pool *p)
+{
+	return cfg.host_paging_levels == 5 && p->levels == 4;
+}
+
+/*
+ * Every shadow page of L1's NPT has guest_mode=1 and 8-byte gptes, a level
+ * from 1 up to the root's, KVM's TDP level (the host's paging depth on
+ * AMD), and passthrough only at the root (root_passthrough()).
+ */
+static bool check_roles(struct kvm_mmu_page_summary *pages, size_t n, const struct npt_pool *p)
 {
 	int tdp_level = cfg.host_paging_levels;
 	size_t i, npt = 0, by_level[6] = { 0 }, passthrough_pages = 0;
@@ -1517,10 +1544,10 @@ static bool check_roles(struct kvm_mmu_page_summary *pages, size_t n)
 		passthrough_pages += passthrough;
 		if (role(w, "has_4_byte_gpte") ||
 		    level < 1 || level > tdp_level ||
-		    passthrough != (level == 5 && tdp_level == 5)) {
-			ksft_print_msg("shadow NPT page gfn 0x%lx role 0x%x: level %d, has_4_byte_gpte %d, passthrough %d; expected 8-byte gptes, level 1..%d, passthrough only at level 5 over a 4-level NPT\n",
+		    passthrough != (level == tdp_level && root_passthrough(p))) {
+			ksft_print_msg("shadow NPT page gfn 0x%lx role 0x%x: level %d, has_4_byte_gpte %d, passthrough %d; expected 8-byte gptes, level 1..%d, passthrough only at level 5 over a 4-level NPT (this one: %d-level)\n",
 				       pages[i].gfn, w, level, role(w, "has_4_byte_gpte"),
-				       passthrough, tdp_level);
+				       passthrough, tdp_level, p->levels);
 			ok = false;
 		}
 	}
@@ -1552,31 +1579,35 @@ static bool has_page(struct kvm_mmu_page_summary *pages, size_t n, uint64_t gfn,
 /*
  * Each NPT's root is a shadow page for nCR3's gfn at KVM's TDP level
  * (kvm_mmu_get_tdp_level(): 5 iff the host runs LA57, svm.c
- * get_npt_level()), passthrough over a 4-level NPT on a 5-level host, and
- * each of L1's tables on the way to the window has its shadow page.
+ * get_npt_level()), passthrough over a 4-level NPT on a 5-level host
+ * (root_passthrough()), and below the root, at each level, L1's table of
+ * that level on the way to the window has its shadow page (FNAME(fetch),
+ * paging_tmpl.h): the passthrough root's child is the page of nCR3's
+ * table itself, and a 4-level root over a 5-level NPT skips L1's level-4
+ * table (see the top of this file).
  */
 static bool check_tables(struct kvm_mmu_page_summary *pages, size_t n, struct npt_pool *p)
 {
 	int tdp_level = cfg.host_paging_levels;
+	bool passthrough = root_passthrough(p);
 	bool ok = true;
 	int i, level;
 
 	for (i = 0; i < NR_SWITCH_NPTS; i++) {
 		uint64_t ncr3 = args.ncr3[i];
 
-		if (!has_page(pages, n, ncr3 >> PAGE_SHIFT, tdp_level, tdp_level == 5)) {
-			ksft_print_msg("NPT %d (nCR3 0x%lx): no level-%d root shadow page%s for its gfn\n",
-				       i, ncr3, tdp_level, tdp_level == 5 ? " with passthrough=1" : "");
+		if (!has_page(pages, n, ncr3 >> PAGE_SHIFT, tdp_level, passthrough)) {
+			ksft_print_msg("NPT %d (nCR3 0x%lx, %d-level): no level-%d root shadow page%s for its gfn\n",
+				       i, ncr3, p->levels, tdp_level,
+				       passthrough ? " with passthrough=1" : "");
 			ok = false;
 		}
-		for (level = NPT_LEVELS; level >= NPT_LEVEL_4K; level--) {
+		for (level = tdp_level - 1; level >= NPT_LEVEL_4K; level--) {
 			uint64_t table = ncr3;
 
-			if (level < NPT_LEVELS)
+			if (level < p->levels)
 				table = *npt_entry(p, ncr3, WIN_GPA, level + 1, false);
 			table = (table & NPT_ADDR_MASK) >> PAGE_SHIFT;
-			if (level == tdp_level)
-				continue;	/* the root, above */
 			if (!has_page(pages, n, table, level, 0)) {
 				ksft_print_msg("NPT %d: no level-%d shadow page (passthrough=0) for L1's table at gfn 0x%lx\n",
 					       i, level, table);
@@ -1611,13 +1642,15 @@ static bool check_no_rebuild(int ph)
  * guest_mode = is_guest_mode() (kvm_calc_cpu_role(); for TDP
  * kvm_calc_tdp_mmu_root_page_role(), mmu.c).  With TDP, L2 gets a direct
  * root at the TDP level; with shadow paging, a root for L2's CR3 (here
- * L1's page tables) at level 4.
+ * L1's page tables) at L2's paging depth, which is L1's, as L2 runs on
+ * L1's CR4 (generic_svm_setup() copies it): role.base.level is 5 iff
+ * CR4.LA57 (kvm_calc_cpu_role()).
  */
 static bool check_l2_root(struct kvm_vm *vm)
 {
 	struct kvm_mmu_model *m = kvm_trace_model(trace);
 	int ph = kvm_mmu_model_phase(m, "l2_without_nested_paging");
-	int level = cfg.tdp ? cfg.host_paging_levels : 4;
+	int level = cfg.tdp ? cfg.host_paging_levels : vm_mmu_levels(vm);
 	size_t i, found = 0;
 
 	for (i = 0; i < m->nr_events; i++) {
@@ -1705,6 +1738,8 @@ int main(int argc, char *argv[])
 	args.gbpages = kvm_cpu_has(X86_FEATURE_GBPAGES);
 	if (vm->pa_bits < 52)
 		args.illegal_gpa = 1ULL << vm->pa_bits;
+	TEST_ASSERT(!*vm_guest_entry(vm, WIN_VA, 4),
+		    "the framework uses PML4E 1, where the window goes");
 	for (i = 0; i < NR_WIN_PAGES; i++)
 		virt_pg_map(vm, VA(i), WIN_PAGE(i));
 	virt_pg_map(vm, HOLE_VA, HOLE_GPA);
@@ -1723,8 +1758,8 @@ int main(int argc, char *argv[])
 	       npt_table(p, npt_get_entry(p, args.ncr3[0], WIN_GPA, NPT_LEVEL_2M) & NPT_ADDR_MASK),
 	       PAGE_SIZE);
 	npt_table(p, args.alt_pt_gpa)[0] = args.data_gpa[3] | NPT_RW;
-	ksft_print_msg("NPTs at nCR3 0x%lx 0x%lx 0x%lx (%u pool pages); L2 GPA window 0x%llx, hole 0x%llx\n",
-		       args.ncr3[0], args.ncr3[1], args.ncr3[2], p->nr_used,
+	ksft_print_msg("%d-level NPTs at nCR3 0x%lx 0x%lx 0x%lx (%u pool pages); L2 GPA window 0x%llx, hole 0x%llx\n",
+		       p->levels, args.ncr3[0], args.ncr3[1], args.ncr3[2], p->nr_used,
 		       WIN_GPA, HOLE_GPA);
 	sync_global_to_guest(vm, args);
 
@@ -1850,7 +1885,7 @@ int main(int argc, char *argv[])
 	}
 
 	n = npt_pages(pages);
-	ksft_test_result(check_roles(pages, n), "shadow_npt_page_roles_%s\n",
+	ksft_test_result(check_roles(pages, n, p), "shadow_npt_page_roles_%s\n",
 			 kvm_mmu_config_name(&cfg));
 	ksft_test_result(check_tables(pages, n, p), "shadow_npt_root_and_tables_per_ncr3_%s\n",
 			 kvm_mmu_config_name(&cfg));

@@ -621,7 +621,13 @@ static uint64_t combo(int index, int nr_bits)
 	return flags;
 }
 
-/* Where the combinations of an upper level live: one entry each. */
+/*
+ * Where the combinations of an upper level live: one entry each.  Like
+ * PKEY_BASE and VA_1G_MATRIX, these are addresses of the engine's own
+ * tables, whose depth is the case's paging mode; the framework's guest,
+ * whose depth its tree chooses, is at most the engine's L1 and maps none
+ * of them.
+ */
 static uint64_t matrix_base(int upper)
 {
 	switch (upper) {

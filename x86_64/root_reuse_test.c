@@ -2,11 +2,12 @@
 /*
  * root_reuse_test: shadow roots across MOV CR3 in a 64-bit guest.
  *
- * The guest has NR address spaces (PML4s) that map one virtual address,
- * TEST_VA, to a different data page each, and switches among them in
- * several orders.  What any correct KVM must do:
+ * The guest has NR address spaces (top-level tables: PML4s, or PML5s with
+ * 5-level paging) that map one virtual address, test_va, to a different
+ * data page each, and switches among them in several orders.  What any
+ * correct KVM must do:
  *
- * - Every access through TEST_VA returns the data of the address space
+ * - Every access through test_va returns the data of the address space
  *   CR3 points to (SDM 4.5: the translation uses the paging structures
  *   CR3 references; MOV CR3 with CR4.PCIDE=0 flushes non-global TLB
  *   entries, SDM 4.10.4.1).  A root reused for the wrong CR3 breaks this.
@@ -21,7 +22,12 @@
  *   So even beyond the cache, a pass recreates nothing: no rebuild storm.
  *   Read back through kvmmmu events: within the cache no root is even
  *   looked up in the hash (fast_pgd_switch() hits), beyond it evicted
- *   roots are looked up and found, never created.
+ *   roots are looked up and found, never created.  A root is the shadow
+ *   page at the guest's paging depth, which the framework chooses
+ *   (include/x86_64/vm_tables.h): level 4, or 5 with CR4.LA57
+ *   (kvm_calc_cpu_role() -> role.base.level, kept as root_role.level by
+ *   kvm_init_shadow_mmu(); mmu_alloc_shadow_roots() allocates the root
+ *   at root_role.level).
  *
  * - Permissions follow the paging mode in force after a role change, with
  *   roots cached from before it: a supervisor write to a read-only page
@@ -51,13 +57,11 @@
 #include "kvm_mmu_config.h"
 #include "kvm_run.h"
 #include "kvm_trace.h"
+#include "vm_tables.h"
 
 #define MAX_SPACES	8
 #define STRESS_SPACES	64
 #define ROOT_CACHE	4	/* the current root + KVM_MMU_NUM_PREV_ROOTS */
-/* PML4 slot 1: the framework maps everything it needs in slot 0. */
-#define TEST_VA		(1ULL << 39)
-#define RO_VA		(TEST_VA + PAGE_SIZE)
 #define PASSES		4
 #define TAG(i)		(0x5a5a000000000000ULL | (i))
 /*
@@ -65,10 +69,12 @@
  * their own: slot 0 is sized for the test binary and the framework's
  * tables (vm_nr_pages_required() in kvm_util.c counts extra pages only
  * for the page tables that would map them), and this binary is large.
+ * Per address space up to 5 tables and a data page, and one read-only
+ * page for all.
  */
 #define TEST_SLOT	1
 #define TEST_SLOT_GPA	0x10000000ULL
-#define TEST_PAGES(n)	((n) * 5 + 1)
+#define TEST_PAGES(n)	((n) * 6 + 1)
 /* Enough shadow pages that KVM never needs to zap for room. */
 #define NR_MMU_PAGES	1024
 
@@ -77,15 +83,22 @@ enum order { ROUND_ROBIN, PING_PONG, REVERSE };
 static uint64_t cr3s[STRESS_SPACES];
 static int nr_spaces;
 static uint64_t stress_switches;
+/*
+ * Entry 1 of the top-level table, the first one the framework leaves
+ * free (it maps everything it needs under entry 0): 1 << 39 with 4-level
+ * paging, 1 << 48 with 5-level (create_vm()).  RO_VA is the next page.
+ */
+static uint64_t test_va;
+#define RO_VA		(test_va + PAGE_SIZE)
 
 static void switch_and_check(int i)
 {
 	uint64_t val;
 
 	set_cr3(cr3s[i]);
-	val = *(volatile uint64_t *)TEST_VA;
-	__GUEST_ASSERT(val == TAG(i), "address space %d: read 0x%lx at 0x%llx, expected 0x%llx",
-		       i, val, TEST_VA, TAG(i));
+	val = *(volatile uint64_t *)test_va;
+	__GUEST_ASSERT(val == TAG(i), "address space %d: read 0x%lx at 0x%lx, expected 0x%llx",
+		       i, val, test_va, TAG(i));
 }
 
 static int order_index(enum order order, int step)
@@ -166,30 +179,30 @@ static gpa_t alloc_test_page(struct kvm_vm *vm)
 }
 
 /*
- * A copy of the framework's PML4 (so code, stack and ucall stay mapped)
- * with its own PDPT -> PD -> PT in slot 1 mapping TEST_VA to @data and
- * RO_VA, read-only, to @ro.
+ * A copy of the framework's top-level table (so code, stack and ucall
+ * stay mapped) with its own tables down to a PT under entry 1, mapping
+ * test_va to @data and RO_VA, read-only, to @ro.
  */
 static uint64_t make_address_space(struct kvm_vm *vm, gpa_t data, gpa_t ro)
 {
-	gpa_t pml4 = alloc_test_page(vm);
-	gpa_t pdpt = alloc_test_page(vm);
-	gpa_t pd = alloc_test_page(vm);
-	gpa_t pt = alloc_test_page(vm);
-	const uint64_t table = GP_P | GP_RW;
-	uint64_t *p;
+	const uint64_t flags = GP_P | GP_RW;
+	gpa_t top = alloc_test_page(vm), table = top;
+	uint64_t *p = addr_gpa2hva(vm, top);
+	int level;
 
-	memcpy(addr_gpa2hva(vm, pml4), addr_gpa2hva(vm, vm_mmu_pgd(vm)), PAGE_SIZE);
-	p = addr_gpa2hva(vm, pml4);
-	p[1] = pdpt | table;
-	p = addr_gpa2hva(vm, pdpt);
-	p[0] = pd | table;
-	p = addr_gpa2hva(vm, pd);
-	p[0] = pt | table;
-	p = addr_gpa2hva(vm, pt);
-	p[0] = data | table;
-	p[1] = ro | GP_P;
-	return pml4;
+	memcpy(p, addr_gpa2hva(vm, vm_mmu_pgd(vm)), PAGE_SIZE);
+	TEST_ASSERT(!p[1], "entry 1 of the framework's top-level table is in use: 0x%lx", p[1]);
+	for (level = vm_mmu_levels(vm); level > 1; level--) {
+		gpa_t next = alloc_test_page(vm);
+
+		p = addr_gpa2hva(vm, table);
+		p[(test_va >> VM_LEVEL_SHIFT(level)) & 511] = next | flags;
+		table = next;
+	}
+	p = addr_gpa2hva(vm, table);
+	p[(test_va >> PAGE_SHIFT) & 511] = data | flags;
+	p[(RO_VA >> PAGE_SHIFT) & 511] = ro | GP_P;
+	return top;
 }
 
 /*
@@ -198,13 +211,14 @@ static uint64_t make_address_space(struct kvm_vm *vm, gpa_t data, gpa_t ro)
  * no kvm_mmu_get_page event for a root after warm-up.  Beyond the cache
  * every switch to an evicted root looks it up (and finds it: created=0).
  */
-static void check_root_lookups(struct kvm_trace *trace, int n)
+static void check_root_lookups(struct kvm_trace *trace, int n, int root_level)
 {
 	struct kvm_mmu_model *m = kvm_trace_model(trace);
 	size_t lookups = kvm_mmu_model_count(m, KVM_MMU_QUERY(.type = KVM_MMU_GET_PAGE,
-								 .level = 4));
+								 .level = root_level));
 	size_t created = kvm_mmu_model_count(m, KVM_MMU_QUERY(.type = KVM_MMU_GET_PAGE,
-								 .level = 4, .created = 1));
+								 .level = root_level,
+								 .created = 1));
 
 	ksft_print_msg("%d address spaces: %zu root lookups in the hash, %zu root pages created\n",
 		       n, lookups, created);
@@ -226,6 +240,7 @@ static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, int n, void *guest)
 	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, TEST_SLOT_GPA, TEST_SLOT,
 				    TEST_PAGES(n), 0);
 	vm_ioctl(vm, KVM_SET_NR_MMU_PAGES, (void *)NR_MMU_PAGES);
+	test_va = 1ULL << VM_LEVEL_SHIFT(vm_mmu_levels(vm));
 	ro = alloc_test_page(vm);
 	for (i = 0; i < n; i++) {
 		gpa_t data = alloc_test_page(vm);
@@ -237,6 +252,7 @@ static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, int n, void *guest)
 	sync_global_to_guest(vm, cr3s);
 	sync_global_to_guest(vm, nr_spaces);
 	sync_global_to_guest(vm, stress_switches);
+	sync_global_to_guest(vm, test_va);
 	return vm;
 }
 
@@ -307,7 +323,7 @@ static void test_spaces(const struct kvm_mmu_config *cfg, int n)
 		ksft_test_result(after == warm,
 				 "no_shadow_pages_after_warmup_%d_spaces%s\n", n,
 				 n > ROOT_CACHE ? "_beyond_root_cache" : "");
-		check_root_lookups(trace, n);
+		check_root_lookups(trace, n, vm_mmu_levels(vm));
 		kvm_trace_destroy(trace);
 	} else {
 		ksft_test_result_skip("no_shadow_pages_after_warmup_%d_spaces: TDP is on, guest CR3 switches build no shadow roots\n", n);

@@ -88,6 +88,7 @@
 
 #include "kvm_compat.h"
 #include "kvm_mmu_config.h"
+#include "vm_tables.h"
 
 #define ITERATIONS	50	/* default; -n */
 #define READER		0
@@ -323,21 +324,6 @@ static void *vcpu_thread(void *arg)
 	}
 }
 
-/* The 4K leaf PTE of @va in the framework's page tables, from the host. */
-static uint64_t *leaf_pte(struct kvm_vm *vm, uint64_t va)
-{
-	uint64_t *table = addr_gpa2hva(vm, vm_mmu_pgd(vm)), e;
-	int level;
-
-	for (level = vm_mmu_levels(vm) - 1; level > 0; level--) {
-		e = table[(va >> (PAGE_SHIFT + 9 * level)) & 511];
-		TEST_ASSERT((e & GP_P) && !(e & GP_PS),
-			    "0x%lx: no page table at level %d", va, level + 1);
-		table = addr_gpa2hva(vm, e & PHYSICAL_PAGE_MASK);
-	}
-	return &table[(va >> PAGE_SHIFT) & 511];
-}
-
 static void set_cr4_pge(struct kvm_vcpu *vcpu)
 {
 	struct kvm_sregs sregs;
@@ -425,7 +411,7 @@ static void run_case(enum flush_kind kind)
 	 * a sync drops the SPTE of a gpte with A=0 (FNAME(prefetch_invalid_
 	 * gpte)), which would hide a missed sync behind a fresh page fault.
 	 */
-	pte = leaf_pte(vm, sh.tva);
+	pte = vm_guest_entry(vm, sh.tva, 1);
 	*pte |= GP_A;
 	if (kind == FLUSH_INVLPG || kind == FLUSH_CR4_PGE)
 		*pte |= GP_G;

@@ -3,12 +3,13 @@
  * Nested SVM with nested paging (NPT) for a 64-bit L1.
  *
  * L1 is ordinary framework guest code (64-bit, long mode).  Its NPT tables
- * (the long-mode 4-level format, AMD APM vol. 2, 15.25.5) live in a pool of
- * L1 pages that the host allocates; the host builds the initial tables and
- * L1 changes them between VMRUNs with the same functions.  Every npt_*()
- * function below runs on the host and in L1: pass the pool pointer of the
- * side you are on (the host's pointer from npt_pool_create(), or in L1 the
- * guest virtual address it returned).
+ * (the long-mode format, AMD APM vol. 2, 15.25.5, with as many levels as
+ * L1's own paging: see struct npt_pool) live in a pool of L1 pages that
+ * the host allocates; the host builds the initial tables and L1 changes
+ * them between VMRUNs with the same functions.  Every npt_*() function
+ * below runs on the host and in L1: pass the pool pointer of the side you
+ * are on (the host's pointer from npt_pool_create(), or in L1 the guest
+ * virtual address it returned).
  *
  * L1 runs L2 on top of the framework's SVM helpers (vcpu_alloc_svm(),
  * generic_svm_setup(), run_guest()).  L2 runs 64-bit code of this binary on
@@ -51,7 +52,6 @@
 #define NPT_LEVEL_4K	1
 #define NPT_LEVEL_2M	2
 #define NPT_LEVEL_1G	3
-#define NPT_LEVELS	4
 
 /*
  * #VMEXIT(NPF) (exit code SVM_EXIT_NPF): EXITINFO1 holds a #PF-style error
@@ -71,6 +71,20 @@
  * A pool of contiguous L1 pages for NPT tables, itself in L1 memory.  The
  * header is at the start of its own page; table pages are handed out in
  * order and never freed.
+ *
+ * The NPTs have as many levels as L1's own paging: nested tables have the
+ * format of the host's paging, here L1's (APM vol. 2, 15.25.5), so an L1
+ * with CR4.LA57 has 5-level NPTs ("When the 5-level page table is enabled
+ * on host OS, the nested page table for guest VMs must use 5-level as
+ * well": commit 43e540cc9f2c, "KVM: SVM: Add 5-level page table support
+ * for SVM").  KVM walks L1's NPT so: nested_svm_init_mmu_context()
+ * (svm/nested.c) hands vmcb01's CR4 and EFER to kvm_init_shadow_npt_mmu()
+ * (mmu/mmu.c), whose kvm_calc_cpu_role() gives the walk 5 levels iff
+ * L1's CR4.LA57, in 6.12 and 7.3; upstream's own NPT builder does the
+ * same (7.x vm_enable_npt(): tdp_mmu_init(vm, vm->mmu.pgtable_levels,
+ * ...), lib/x86/svm.c).  L1 is the framework's guest, whose depth the
+ * framework chooses (include/x86_64/vm_tables.h): npt_pool_create() takes
+ * it from the VM.
  */
 struct npt_pool {
 	uint64_t gpa;		/* L1 GPA of the first table page */
@@ -79,19 +93,24 @@ struct npt_pool {
 	uint64_t self_hva;	/* host address of this header */
 	uint32_t nr_pages;
 	uint32_t nr_used;
+	int levels;		/* NPT levels: L1's, 4 or 5 */
 };
 
-/* Host: a pool of @nr_pages table pages; *@pool_gva is the header for L1. */
+/*
+ * Host: a pool of @nr_pages table pages for NPTs of @vm's L1, with
+ * vm_mmu_levels(@vm) levels; *@pool_gva is the header for L1.
+ */
 struct npt_pool *npt_pool_create(struct kvm_vm *vm, unsigned int nr_pages,
 				 gva_t *pool_gva);
 
-/* A new, empty NPT (a zeroed PML4); returns its L1 GPA, an nCR3 value. */
+/* A new, empty NPT (a zeroed top-level table); returns its L1 GPA, an nCR3 value. */
 uint64_t npt_new(struct npt_pool *pool);
 
 /*
- * The entry at @level (4 = PML4E ... 1 = PTE) that translates @l2_gpa in
- * the NPT at @ncr3, or NULL when a table above it is not present or is a
- * large leaf.  With @alloc, missing tables are allocated (P|W|U entries).
+ * The entry at @level (1 = PTE ... pool->levels = the top-level entry)
+ * that translates @l2_gpa in the NPT at @ncr3, or NULL when a table above
+ * it is not present or is a large leaf.  With @alloc, missing tables are
+ * allocated (P|W|U entries).
  */
 uint64_t *npt_entry(struct npt_pool *pool, uint64_t ncr3, uint64_t l2_gpa,
 		    int level, bool alloc);
@@ -278,7 +297,7 @@ static inline struct nnpt_npf nnpt_npf(struct svm_test_data *svm)
 	struct vmcb_control_area *ctl = &svm->vmcb->control;
 
 	return (struct nnpt_npf) {
-		.npf = ctl->exit_code == SVM_EXIT_NPF,
+		.npf = vmcb_exit_code(ctl) == SVM_EXIT_NPF,
 		.info1 = ctl->exit_info_1,
 		.gpa = ctl->exit_info_2,
 	};

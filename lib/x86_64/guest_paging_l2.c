@@ -94,7 +94,7 @@ static void paging_l1_guest_code(struct paging_l1_args *args)
 
 	for (;;) {
 		run_guest(vmcb, svm->vmcb_gpa);
-		GUEST_SYNC_ARGS(PAGING_L1_VMEXIT, ctl->exit_code, ctl->exit_info_1,
+		GUEST_SYNC_ARGS(PAGING_L1_VMEXIT, vmcb_exit_code(ctl), ctl->exit_info_1,
 				ctl->exit_info_2, vmcb->save.rip);
 	}
 }
@@ -114,15 +114,24 @@ bool paging_vm_l2_npt(struct paging_vm *pvm)
 	return (pvm->l1 && pvm->l1->args->ncr3) || pvm->pae_l1;
 }
 
-/* An NPT that maps the engine's memslot at L2 GPA == L1 GPA, read/write. */
+/*
+ * An NPT that maps the engine's memslot at L2 GPA == L1 GPA, read/write,
+ * with as many levels as L1's paging (struct npt_pool): L1 is the
+ * framework's guest, 5-level on 7.x trees when KVM reports 57-bit
+ * virtual addresses, and a 4-level NPT under a 5-level L1 is walked with
+ * 5 levels (an NPF at the engine's first fetch).
+ */
 static uint64_t engine_slot_npt(struct kvm_vm *vm)
 {
 	struct npt_pool *pool;
 	gva_t pool_gva;
 	uint64_t ncr3;
 
-	/* PML4, PDPT and one PD of 2 MiB leaves cover the 64 MiB slot. */
-	pool = npt_pool_create(vm, 4, &pool_gva);
+	/*
+	 * A table per level from the top down to one PD, whose 2 MiB leaves
+	 * cover the 64 MiB slot.
+	 */
+	pool = npt_pool_create(vm, vm_mmu_levels(vm) - 1, &pool_gva);
 	ncr3 = npt_new(pool);
 	npt_map_range(pool, ncr3, GSTEP_SLOT_GPA, GSTEP_SLOT_GPA, GSTEP_SLOT_SIZE, NPT_RW);
 	return ncr3;

@@ -16,9 +16,9 @@
 /*
  * The same code runs on the host and in L1: the pool header records the
  * host's address of itself, which is never a valid L1 address (the
- * framework's guest virtual addresses are below 2^47 and start low, host
- * user addresses of mmap()ed memory are far from them; npt_pool_create()
- * checks it).
+ * framework hands out guest virtual addresses from the bottom up, at
+ * either paging depth, so they stay far below host user addresses of
+ * mmap()ed memory; npt_pool_create() checks it).
  */
 static bool npt_on_host(const struct npt_pool *pool)
 {
@@ -71,6 +71,10 @@ struct npt_pool *npt_pool_create(struct kvm_vm *vm, unsigned int nr_pages,
 	pool->self_hva = (uint64_t)pool;
 	pool->nr_pages = nr_pages;
 	pool->nr_used = 0;
+	/* L1's paging depth: see struct npt_pool. */
+	pool->levels = vm_mmu_levels(vm);
+	TEST_ASSERT(pool->levels == 4 || pool->levels == 5,
+		    "nested_npt: L1 has %d-level paging, not IA-32e", pool->levels);
 	/* One contiguous range in all three address spaces. */
 	for (i = 0; i < nr_pages; i++) {
 		TEST_ASSERT(addr_gva2gpa(vm, gva + i * PAGE_SIZE) ==
@@ -101,8 +105,8 @@ uint64_t *npt_entry(struct npt_pool *pool, uint64_t ncr3, uint64_t l2_gpa,
 	uint64_t *table = npt_table(pool, ncr3 & NPT_ADDR_MASK);
 	int l;
 
-	NPT_ASSERT(pool, level >= 1 && level <= NPT_LEVELS);
-	for (l = NPT_LEVELS; l > level; l--) {
+	NPT_ASSERT(pool, level >= 1 && level <= pool->levels);
+	for (l = pool->levels; l > level; l--) {
 		uint64_t *e = &table[npt_index(l2_gpa, l)];
 
 		if (!(*e & NPT_P)) {
@@ -272,7 +276,7 @@ static uint64_t nnpt_vmrun(struct svm_test_data *svm, uint8_t tlb_ctl)
 	vmcb->control.tlb_ctl = tlb_ctl;
 	run_guest(vmcb, svm->vmcb_gpa);
 	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
-	return vmcb->control.exit_code;
+	return vmcb_exit_code(&vmcb->control);
 }
 
 uint64_t nnpt_run(struct svm_test_data *svm, nnpt_l2_fn_t fn, uint64_t arg0,

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The framework guest's own page tables, as the host reads and changes
+ * them.
+ *
+ * vm_create*() starts its 64-bit guest in IA-32e paging on tables at
+ * vm_mmu_pgd(vm) with vm_mmu_levels(vm) levels (include/kvm_compat.h).
+ * The depth depends on the tree: the 6.1 and 6.12 frameworks create
+ * VM_MODE_PXXV48_4K VMs, always 4-level; 7.x's VM_MODE_PXXVYY_4K gives
+ * 5-level paging whenever KVM reports a 57-bit virtual address width
+ * (the VM_MODE_PXXVYY_4K case of the mode switch in ____vm_create(),
+ * lib/kvm_util.c), and vcpu_init_sregs() (lib/x86/processor.c) then sets
+ * CR4.LA57.  A test that walks those tables must take the depth from the
+ * VM, never assume one.
+ */
+#ifndef SELFTEST_KVM_VM_TABLES_H
+#define SELFTEST_KVM_VM_TABLES_H
+
+#include <stdint.h>
+
+#include "kvm_compat.h"
+#include "kvm_util.h"
+
+/*
+ * The lowest linear-address bit an entry at @level (1 = PTE ... 5 = PML5E)
+ * selects: each level resolves 9 bits above the 12-bit page offset (SDM
+ * vol. 3A 4.5, Figures 4-8 to 4-11).  1ULL << VM_LEVEL_SHIFT(level) is the
+ * span of one such entry.
+ */
+#define VM_LEVEL_SHIFT(level)	(12 + 9 * ((level) - 1))
+
+/*
+ * Host pointer to the entry at @level (1 = PTE, 2 = PDE, 3 = PDPTE,
+ * 4 = PML4E, 5 = PML5E; at most vm_mmu_levels(@vm)) of the framework
+ * guest's page tables that translates @gva.  The entries above it must be
+ * present and point to tables, not map large pages (asserted); the entry
+ * itself may be anything, also not present.
+ */
+uint64_t *vm_guest_entry(struct kvm_vm *vm, uint64_t gva, int level);
+
+#endif /* SELFTEST_KVM_VM_TABLES_H */

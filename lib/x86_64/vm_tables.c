@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The framework guest's own page tables at any depth: see
+ * include/x86_64/vm_tables.h.
+ */
+#include "kvm_util.h"
+#include "processor.h"
+
+#include "paging_bits.h"
+#include "vm_tables.h"
+
+/* Bits 51:12 of an entry that points to a table (SDM Tables 4-14 to 4-19). */
+#define VM_TABLE_ADDR	GENMASK_ULL(51, 12)
+
+uint64_t *vm_guest_entry(struct kvm_vm *vm, uint64_t gva, int level)
+{
+	int levels = vm_mmu_levels(vm), l;
+	uint64_t *table = addr_gpa2hva(vm, vm_mmu_pgd(vm)), e;
+
+	TEST_ASSERT(level >= 1 && level <= levels,
+		    "level %d of the guest's %d-level page tables", level, levels);
+	for (l = levels; l > level; l--) {
+		e = table[(gva >> VM_LEVEL_SHIFT(l)) & 511];
+		TEST_ASSERT((e & GP_P) && !(e & GP_PS),
+			    "gva 0x%lx: the guest's level-%d entry 0x%lx is no table pointer (%d-level paging)",
+			    gva, l, e, levels);
+		table = addr_gpa2hva(vm, e & VM_TABLE_ADDR);
+	}
+	return &table[(gva >> VM_LEVEL_SHIFT(level)) & 511];
+}
