@@ -32,19 +32,7 @@ KVM_LIB_STRING_OBJ := $(patsubst $(KVM_SELFTESTS)/%.c,$(OUTPUT)/ksrc/%.o,$(KVM_L
 LIB_OBJS := $(SMMU_LIB_OBJS) $(KVM_LIB_OBJS) $(KVM_LIB_STRING_OBJ)
 include $(SMMU_DIR)/guest32.mk
 
-# Compatibility switches, probed in the tree rather than by version number
-# because distributions backport selftests changes.  See include/kvm_compat.h.
-kvm_has = $(shell grep -rqs -- '$(1)' $(KVM_SELFTESTS)/include && echo 1)
-COMPAT_FLAGS :=
-COMPAT_FLAGS += $(if $(call kvm_has,define TEST_ASSERT_EQ),,-DKVM_COMPAT_NO_TEST_ASSERT_EQ)
-COMPAT_FLAGS += $(if $(call kvm_has,define TEST_ASSERT_KVM_EXIT_REASON),,-DKVM_COMPAT_NO_TEST_ASSERT_KVM_EXIT_REASON)
-COMPAT_FLAGS += $(if $(call kvm_has,typedef [a-z0-9_]* gva_t;),,-DKVM_COMPAT_VM_VADDR_T)
-COMPAT_FLAGS += $(if $(call kvm_has,gva_t vm_alloc_page),,-DKVM_COMPAT_VM_VADDR_ALLOC)
-COMPAT_FLAGS += $(if $(call kvm_has,struct kvm_mmu mmu),,-DKVM_COMPAT_VM_PGD)
-COMPAT_FLAGS += $(if $(call kvm_has,SVM_MISC_ENABLE_NP),,-DKVM_COMPAT_NESTED_CTL)
-COMPAT_FLAGS += $(if $(call kvm_has,void \*guest_rsp),-DKVM_COMPAT_SVM_SETUP_RSP)
-COMPAT_FLAGS += $(if $(call kvm_has,void set_cr0),,-DKVM_COMPAT_NO_SET_CR0)
-COMPAT_FLAGS += $(if $(call kvm_has,void __vm_get_stat),-DKVM_COMPAT_VM_GET_STAT_STRING)
+include $(SMMU_DIR)/compat.mk
 COMPAT_FLAGS += $(if $(call kvm_has,u32 exit_code_hi;),-DKVM_COMPAT_VMCB_EXIT_CODE_HI)
 
 # The same flags as tools/testing/selftests/kvm/Makefile, plus our headers.
@@ -108,5 +96,3 @@ $(KVM_LIB_STRING_OBJ): $(KVM_LIB_STRING)
 
 EXTRA_CLEAN += $(TEST_GEN_OBJ) $(LIB_OBJS) $(patsubst %.o,%.d,$(TEST_GEN_OBJ) $(LIB_OBJS)) \
 	       $(OUTPUT)/ksrc
-compat-flags:
-	@echo $(COMPAT_FLAGS)

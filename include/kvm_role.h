@@ -54,8 +54,27 @@ struct kvm_mmu_role {
 	int ad_disabled;
 	int guest_mode;
 	int passthrough;
+	int is_mirror;
+	int cr4_smep;
 	int smm;
+	/* role.access as rights (KVM_ROLE_ACC_*), whatever the kernel's encoding; or -1. */
+	int rights;
 };
+
+/*
+ * The rights role.access grants, in the suite's own encoding: the kernel's
+ * ACC_* bits changed (6.x: ACC_EXEC_MASK 1, ACC_WRITE_MASK 2, ACC_USER_MASK 4,
+ * read implied, 3-bit field; 7.x: ACC_READ_MASK 1, WRITE 2, USER 4, EXEC 8,
+ * 4-bit field, arch/x86/kvm/mmu.h).
+ */
+#define KVM_ROLE_ACC_R	1
+#define KVM_ROLE_ACC_W	2
+#define KVM_ROLE_ACC_U	4
+#define KVM_ROLE_ACC_X	8
+#define KVM_ROLE_ACC_ALL	15
+
+/* The rights of a raw role.access value under @layout, or -1 if unknown. */
+int kvm_role_access_rights(const struct kvm_role_layout *layout, int access);
 
 /* Empty @layout, with its source named. */
 void kvm_role_layout_init(struct kvm_role_layout *layout, const char *source);

@@ -92,6 +92,19 @@ static const struct { const char *name; unsigned int width; } layout_6_1_to_6_12
 	{ "guest_mode", 1 }, { "passthrough", 1 }, { NULL, 5 }, { "smm", 8 },
 };
 
+/*
+ * union kvm_mmu_page_role of linux 7.3.4 (Debian's linux-source-7.3):
+ * access widened to 4 bits (ACC_READ_MASK added, ACC_EXEC_MASK moved to
+ * 8), smep_andnot_wp replaced by cr4_smep at bit 20, is_mirror at bit 19.
+ */
+static const struct { const char *name; unsigned int width; } layout_7_3[] = {
+	{ "level", 4 }, { "has_4_byte_gpte", 1 }, { "quadrant", 2 }, { "direct", 1 },
+	{ "access", 4 }, { "invalid", 1 }, { "efer_nx", 1 }, { "cr0_wp", 1 },
+	{ "smap_andnot_wp", 1 }, { "ad_disabled", 1 }, { "guest_mode", 1 },
+	{ "passthrough", 1 }, { "is_mirror", 1 }, { "cr4_smep", 1 }, { NULL, 3 },
+	{ "smm", 8 },
+};
+
 /* "6.12.117+deb12-amd64" -> 6, 12.  Returns -ENOENT for anything else. */
 static int parse_release(const char *release, unsigned long *major, unsigned long *minor)
 {
@@ -117,11 +130,21 @@ int kvm_role_layout_builtin(const char *release, struct kvm_role_layout *layout)
 
 	if (parse_release(release, &major, &minor))
 		return -ENOENT;
-	if (major != 6 || (minor != 1 && minor != 12))
+	if (!(major == 6 && (minor == 1 || minor == 12)) && !(major == 7 && minor == 3))
 		return -ENOENT;
 
 	snprintf(source, sizeof(source), "built-in table for %lu.%lu", major, minor);
 	kvm_role_layout_init(layout, source);
+	if (major == 7) {
+		for (i = 0; i < sizeof(layout_7_3) / sizeof(layout_7_3[0]); i++) {
+			if (layout_7_3[i].name &&
+			    kvm_role_layout_add(layout, layout_7_3[i].name, offset,
+						layout_7_3[i].width))
+				return -EINVAL;
+			offset += layout_7_3[i].width;
+		}
+		return 0;
+	}
 	for (i = 0; i < sizeof(layout_6_1_to_6_12) / sizeof(layout_6_1_to_6_12[0]); i++) {
 		if (layout_6_1_to_6_12[i].name &&
 		    kvm_role_layout_add(layout, layout_6_1_to_6_12[i].name, offset,
@@ -179,7 +202,34 @@ void kvm_role_decode(const struct kvm_role_layout *layout, uint32_t word,
 	r->ad_disabled = kvm_role_get(layout, word, "ad_disabled");
 	r->guest_mode = kvm_role_get(layout, word, "guest_mode");
 	r->passthrough = kvm_role_get(layout, word, "passthrough");
+	r->is_mirror = kvm_role_get(layout, word, "is_mirror");
+	r->cr4_smep = kvm_role_get(layout, word, "cr4_smep");
 	r->smm = kvm_role_get(layout, word, "smm");
+	r->rights = kvm_role_access_rights(layout, r->access);
+}
+
+int kvm_role_access_rights(const struct kvm_role_layout *layout, int access)
+{
+	const struct kvm_role_field *f = kvm_role_layout_find(layout, "access");
+	int rights = 0;
+
+	if (!f || access < 0)
+		return -1;
+	switch (f->width) {
+	case 3:		/* ACC_EXEC_MASK 1, ACC_WRITE_MASK 2, ACC_USER_MASK 4 */
+		rights = KVM_ROLE_ACC_R;
+		if (access & 1)
+			rights |= KVM_ROLE_ACC_X;
+		if (access & 2)
+			rights |= KVM_ROLE_ACC_W;
+		if (access & 4)
+			rights |= KVM_ROLE_ACC_U;
+		return rights;
+	case 4:		/* ACC_READ_MASK 1, WRITE 2, USER 4, ACC_EXEC_MASK 8 */
+		return access;
+	default:
+		return -1;
+	}
 }
 
 /* Append one flag: "name" when set, "!name" when clear, nothing when absent. */
@@ -196,18 +246,21 @@ static size_t put_flag(char *buf, size_t size, size_t len, int val, const char *
 char *kvm_role_format(const struct kvm_mmu_role *r, char *buf, size_t size)
 {
 	/* The same access notation as KVM_MMU_PAGE_PRINTK() in mmutrace.h. */
-	static const char * const access_str[] = {
-		"---", "--x", "w--", "w-x", "-u-", "-ux", "wu-", "wux",
-	};
+	char acc[5] = "????";
 	size_t len;
 	int n;
 
 	if (!size)
 		return buf;
+	if (r->rights >= 0) {
+		acc[0] = r->rights & KVM_ROLE_ACC_R ? 'r' : '-';
+		acc[1] = r->rights & KVM_ROLE_ACC_W ? 'w' : '-';
+		acc[2] = r->rights & KVM_ROLE_ACC_U ? 'u' : '-';
+		acc[3] = r->rights & KVM_ROLE_ACC_X ? 'x' : '-';
+	}
 	n = snprintf(buf, size, "l%d %sb q%d %s", r->level,
 		     r->has_4_byte_gpte == KVM_ROLE_ABSENT ? "?" :
-		     r->has_4_byte_gpte ? "4" : "8", r->quadrant,
-		     r->access >= 0 && r->access < 8 ? access_str[r->access] : "?");
+		     r->has_4_byte_gpte ? "4" : "8", r->quadrant, acc);
 	len = n < 0 ? 0 : (size_t)n;
 	len = put_flag(buf, size, len, r->direct, "direct");
 	len = put_flag(buf, size, len, r->cr0_wp, "wp");
@@ -219,6 +272,10 @@ char *kvm_role_format(const struct kvm_mmu_role *r, char *buf, size_t size)
 		len = put_flag(buf, size, len, 1, "invalid");
 	if (r->smep_andnot_wp > 0)
 		len = put_flag(buf, size, len, 1, "smep_andnot_wp");
+	if (r->cr4_smep > 0)
+		len = put_flag(buf, size, len, 1, "smep");
+	if (r->is_mirror > 0)
+		len = put_flag(buf, size, len, 1, "mirror");
 	if (r->smap_andnot_wp > 0)
 		len = put_flag(buf, size, len, 1, "smap_andnot_wp");
 	if (r->guest_mode > 0)

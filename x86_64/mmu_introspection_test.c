@@ -110,8 +110,8 @@
 #define PT_ALIAS	0xc0000000UL
 #define GPTE_ADDR_MASK	0x000ffffffffff000ULL
 
-#define ACC_EXEC	1
-#define ACC_WRITE	2
+/* Rights of the framework's guest entries above a page table: present, writable, supervisor. */
+#define TABLE_RIGHTS	(KVM_ROLE_ACC_R | KVM_ROLE_ACC_W | KVM_ROLE_ACC_X)
 
 /* The phases run_phases() runs; PHASE_OVERFLOW runs on its own, with a second capture. */
 enum { PHASE_BOOT, PHASE_TOUCH_A, PHASE_WP_ON, PHASE_TOUCH_B, PHASE_UNSYNC, NR_RUN_PHASES,
@@ -222,6 +222,23 @@ static bool expect_field(const char *what, const char *field, int seen, int expe
 	return false;
 }
 
+/* kvm_amd gmet / kvm_intel mbec (7.x): the TDP root role's cr4_smep. */
+static int tdp_smep(void)
+{
+	char path[128], c = 'N';
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", cfg.vendor_module,
+		 strcmp(cfg.vendor_module, "kvm_amd") ? "mbec" : "gmet");
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%c", &c) != 1)
+			c = 'N';
+		fclose(f);
+	}
+	return c == 'Y' || c == '1';
+}
+
 /*
  * The role every shadow page of this 64-bit, non-nested, non-SMM guest
  * has.  @direct pages are TDP pages (kvm_calc_tdp_mmu_root_page_role():
@@ -241,11 +258,17 @@ static bool expect_role(const char *what, uint32_t word, int level, int direct, 
 	ok &= expect_field(what, "has_4_byte_gpte", r.has_4_byte_gpte, 0);
 	ok &= expect_field(what, "quadrant", r.quadrant, 0);
 	ok &= expect_field(what, "direct", r.direct, direct);
-	ok &= expect_field(what, "access", r.access, access);
+	ok &= expect_field(what, "access (as rights r1 w2 u4 x8)", r.rights, access);
 	ok &= expect_field(what, "invalid", r.invalid, 0);
 	ok &= expect_field(what, "efer_nx", r.efer_nx, 1);
 	ok &= expect_field(what, "cr0_wp", r.cr0_wp, cr0_wp);
-	ok &= expect_field(what, "smep_andnot_wp", r.smep_andnot_wp, 0);
+	if (r.smep_andnot_wp != KVM_ROLE_ABSENT)
+		ok &= expect_field(what, "smep_andnot_wp", r.smep_andnot_wp, 0);
+	/* CR4.SMEP (0 in this guest); TDP: GMET/MBEC in use (kvm_calc_tdp_mmu_root_page_role()). */
+	if (r.cr4_smep != KVM_ROLE_ABSENT)
+		ok &= expect_field(what, "cr4_smep", r.cr4_smep, direct ? tdp_smep() : 0);
+	if (r.is_mirror != KVM_ROLE_ABSENT)
+		ok &= expect_field(what, "is_mirror", r.is_mirror, 0);
 	ok &= expect_field(what, "smap_andnot_wp", r.smap_andnot_wp, 0);
 	/* Shadow paging: kvm_calc_cpu_role() leaves it 0; NPT has A/D bits. */
 	if (!direct || !strcmp(cfg.vendor_module, "kvm_amd"))
@@ -318,7 +341,9 @@ static bool check_root(void)
 	return count(KVM_MMU_QUERY(.phase = PHASE_BOOT, .type = KVM_MMU_GET_PAGE,
 				   .created = 1, .level = level)) == 1 &&
 	       created_once(PHASE_BOOT, gfn, level, "root", &role) &&
-	       expect_role("root", role, level, cfg.tdp, 7, cfg.tdp);
+	       expect_role("root", role, level, cfg.tdp,
+			   cfg.tdp && tdp_smep() && !strcmp(cfg.vendor_module, "kvm_amd") ?
+			   KVM_ROLE_ACC_ALL & ~KVM_ROLE_ACC_U : KVM_ROLE_ACC_ALL, cfg.tdp);
 }
 
 /*
@@ -350,9 +375,9 @@ static bool check_touch_a(void)
 	bool ok;
 
 	ok = created_once(PHASE_TOUCH_A, pt_a_gfn, 1, "range A page table", &pt_role) &&
-	     expect_role("range A page table", pt_role, 1, 0, ACC_WRITE | ACC_EXEC, 0);
+	     expect_role("range A page table", pt_role, 1, 0, TABLE_RIGHTS, 0);
 	ok &= created_once(PHASE_TOUCH_A, pd_a_gfn, 2, "range A page directory", &pd_role) &&
-	      expect_role("range A page directory", pd_role, 2, 0, ACC_WRITE | ACC_EXEC, 0);
+	      expect_role("range A page directory", pd_role, 2, 0, TABLE_RIGHTS, 0);
 	/*
 	 * No CR3 or role change: the root and the shadow pages of the tables
 	 * between it and the fresh PD (the code's) are reused.
@@ -394,10 +419,10 @@ static bool check_wp_change(void)
 
 	ok = created_once(PHASE_WP_ON, top_gfn, guest_levels, "root after CR0.WP=1",
 			  &root_role) &&
-	     expect_role("root after CR0.WP=1", root_role, guest_levels, 0, 7, 1);
+	     expect_role("root after CR0.WP=1", root_role, guest_levels, 0, KVM_ROLE_ACC_ALL, 1);
 	ok &= all_get_page_with_wp(PHASE_TOUCH_B, 1);
 	ok &= created_once(PHASE_TOUCH_B, pt_b_gfn, 1, "range B page table", &pt_role) &&
-	      expect_role("range B page table", pt_role, 1, 0, ACC_WRITE | ACC_EXEC, 1);
+	      expect_role("range B page table", pt_role, 1, 0, TABLE_RIGHTS, 1);
 	return ok;
 }
 

@@ -257,7 +257,7 @@ static void run_tours_as_l2(enum scene_guest as)
 		}
 	/* A PAE L1 that QEMU's PDPTE bit 5 killed at a #VMEXIT (see there). */
 	if (bad)
-		pdpte = paging_vm_l2_pdpte_bit5(s.pvm);
+		pdpte = paging_vm_l2_pdpte_bit5_in(s.pvm, s.as[M_PAE]);
 	paging_vm_free(s.pvm);
 	if (pdpte)
 		ksft_test_result_xfail("%s_%s: " KVM_MMU_PDPTE_GAP_L2_XFAIL "\n",

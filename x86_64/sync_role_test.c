@@ -410,6 +410,7 @@ static int role_wants(enum guest_paging_mode mode, const struct ctx *c, struct r
 	w[n++] = (struct role_want){ "efer_nx", 1 };	/* forced for shadow paging */
 	w[n++] = (struct role_want){ "cr0_wp", c->wp };
 	w[n++] = (struct role_want){ "smep_andnot_wp", c->smep && !c->wp };
+	w[n++] = (struct role_want){ "cr4_smep", c->smep };	/* 7.x: in the base role */
 	w[n++] = (struct role_want){ "smap_andnot_wp", c->smap && !c->wp };
 	return n;
 }

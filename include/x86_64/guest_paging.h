@@ -269,6 +269,8 @@ bool paging_vm_l2_npt(struct paging_vm *pvm);
  * (KVM_MMU_PDPTE_GAP_L2_XFAIL).
  */
 uint64_t paging_vm_l2_pdpte_bit5(struct paging_vm *pvm);
+/* The same, also looking at the PAE address space @pae_as an L2 switched to. */
+uint64_t paging_vm_l2_pdpte_bit5_in(struct paging_vm *pvm, struct guest_as *pae_as);
 /*
  * With TDP off (@tdp false), 6.12's KVM BUG()s at an INVLPG by a 2-level
  * or PAE L2 of a 64-bit L1 (docs/defects/kvm-nested-invlpg-prev-root-bug.md).

@@ -233,6 +233,16 @@ uint64_t paging_vm_l2_pdpte_bit5(struct paging_vm *pvm)
 	return pdpte_with_bit5(pvm->initial_as);
 }
 
+uint64_t paging_vm_l2_pdpte_bit5_in(struct paging_vm *pvm, struct guest_as *pae_as)
+{
+	uint64_t pdpte = paging_vm_l2_pdpte_bit5(pvm);
+
+	if (pdpte || !pae_as || !paging_vm_l2_npt(pvm) ||
+	    !kvm_mmu_config_pdpte_accessed_bit_gap(true))
+		return pdpte;
+	return pdpte_with_bit5(pae_as);
+}
+
 const char *paging_vm_l2_invlpg_crashes_host(enum guest_paging_mode mode, bool tdp)
 {
 	if (tdp || mode == GUEST_PAGING_OFF || guest_paging_mode_is_64bit(mode) ||

@@ -460,10 +460,25 @@ static void report_stop(struct paging_vm *pvm, uint32_t nr, const char *why)
 }
 
 /* Run the vCPU until the engine reports DONE; false if it died. */
+/* KVM_EXIT_INTERNAL_ERROR's suberror and data: they name KVM's reason. */
+static void append_internal_error(const struct kvm_run *run, char *buf, size_t size)
+{
+	size_t len = strlen(buf);
+	unsigned int i;
+
+	len += snprintf(buf + len, size - len, " [suberror %u, data",
+			run->internal.suberror);
+	for (i = 0; i < run->internal.ndata && i < ARRAY_SIZE(run->internal.data) &&
+	     len < size; i++)
+		len += snprintf(buf + len, size - len, " 0x%llx", run->internal.data[i]);
+	if (len < size)
+		snprintf(buf + len, size - len, "]");
+}
+
 static bool run_until_done(struct paging_vm *pvm, uint32_t nr)
 {
 	struct kvm_run *run = pvm->vcpu->run;
-	char why[160];
+	char why[512];
 	struct ucall uc;
 
 	for (;;) {
@@ -495,6 +510,8 @@ static bool run_until_done(struct paging_vm *pvm, uint32_t nr)
 			snprintf(why, sizeof(why), "the guest stopped with exit reason %s%s",
 				 exit_reason_str(run->exit_reason),
 				 run->exit_reason == KVM_EXIT_SHUTDOWN ? " (triple fault)" : "");
+		if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
+			append_internal_error(run, why, sizeof(why));
 		report_stop(pvm, nr, why);
 		pvm->dead = true;
 		return false;

@@ -22,9 +22,12 @@
 static const struct {
 	const char *series;
 	const char *release;
+	unsigned int nr_fields;	/* named: "word" and padding are none */
 } kernels[] = {
-	{ "6.1", "6.1.0-56-amd64" },
-	{ "6.12", "6.12.117+deb12-amd64" },
+	{ "6.1", "6.1.0-56-amd64", 14 },
+	{ "6.12", "6.12.117+deb12-amd64", 14 },
+	/* access 4 bits, smep_andnot_wp gone, is_mirror and cr4_smep new */
+	{ "7.3", "7.3.4+deb13-amd64", 15 },
 };
 
 /* The recorded fixture, read as the library reads /sys/kernel/btf/vmlinux. */
@@ -155,8 +158,7 @@ TEST(recorded_btf_agrees_with_the_builtin_tables)
 		btf__free(btf);
 		EXPECT_STREQ("BTF of the kvm module", from_btf.source);
 		ASSERT_EQ(0, kvm_role_layout_builtin(kernels[i].release, &table));
-		/* 14 named fields; "word" and the 5 bits of padding are none. */
-		EXPECT_EQ(14U, from_btf.nr_fields);
+		EXPECT_EQ(kernels[i].nr_fields, from_btf.nr_fields);
 		expect_same_layout(_metadata, &from_btf, &table);
 	}
 }
@@ -166,31 +168,70 @@ TEST(recorded_btf_agrees_with_the_builtin_tables)
  * events-*.txt) and a few with the rarer bits, decoded with each
  * recorded layout: the values below, and the same as the built-in table.
  */
+struct known_word {
+	uint32_t word;
+	struct kvm_mmu_role r;
+};
+
+/* Fields of 6.x's layout that 7.3's lacks, and the other way round. */
+#define ABSENT_IN_6	.is_mirror = KVM_ROLE_ABSENT, .cr4_smep = KVM_ROLE_ABSENT
+#define ABSENT_IN_7	.smep_andnot_wp = KVM_ROLE_ABSENT
+#define RWUX		(KVM_ROLE_ACC_R | KVM_ROLE_ACC_W | KVM_ROLE_ACC_U | KVM_ROLE_ACC_X)
+#define RW_X		(KVM_ROLE_ACC_R | KVM_ROLE_ACC_W | KVM_ROLE_ACC_X)
+
+/* 6.1 and 6.12: access is 3 bits, ACC_EXEC 1, ACC_WRITE 2, ACC_USER 4. */
+static const struct known_word words_6[] = {
+	/* a 64-bit guest's root under shadow paging: l4 wux nx */
+	{ 0x1704, { .level = 4, .access = 7, .rights = RWUX, .efer_nx = 1, ABSENT_IN_6 } },
+	/* a leaf table of it, after CR0.WP=1: l1 w-x nx wp */
+	{ 0x3301, { .level = 1, .access = 3, .rights = RW_X, .efer_nx = 1, .cr0_wp = 1,
+		    ABSENT_IN_6 } },
+	/* TDP: a direct level-1 page */
+	{ 0x3781, { .level = 1, .direct = 1, .access = 7, .rights = RWUX, .efer_nx = 1,
+		    .cr0_wp = 1, ABSENT_IN_6 } },
+	/* a zapped TDP root: invalid */
+	{ 0x3f84, { .level = 4, .direct = 1, .access = 7, .rights = RWUX, .invalid = 1,
+		    .efer_nx = 1, .cr0_wp = 1, ABSENT_IN_6 } },
+	/* a 2-level guest's directory in quadrant 3, passthrough, in SMM */
+	{ 0x01040072, { .level = 2, .has_4_byte_gpte = 1, .quadrant = 3,
+			.rights = KVM_ROLE_ACC_R, .passthrough = 1, .smm = 1, ABSENT_IN_6 } },
+	/* nested NPT: guest_mode, ad_disabled, smep/smap_andnot_wp */
+	{ 0x0003c703, { .level = 3, .access = 7, .rights = RWUX, .smep_andnot_wp = 1,
+			.smap_andnot_wp = 1, .ad_disabled = 1, .guest_mode = 1, ABSENT_IN_6 } },
+};
+
+/*
+ * 7.3: access is 4 bits, ACC_READ 1, WRITE 2, USER 4, EXEC 8; the words
+ * kvmmmu showed in the test VM on Debian's 7.3.4 (and two with the new
+ * bits).
+ */
+static const struct known_word words_7_3[] = {
+	/* a 64-bit guest's root under shadow paging: l4 rwux nx */
+	{ 0x2f04, { .level = 4, .access = 15, .rights = RWUX, .efer_nx = 1, ABSENT_IN_7 } },
+	/* a leaf table of it: l1 rw-x nx */
+	{ 0x2b01, { .level = 1, .access = 11, .rights = RW_X, .efer_nx = 1, ABSENT_IN_7 } },
+	/* the TDP root */
+	{ 0x6f84, { .level = 4, .direct = 1, .access = 15, .rights = RWUX, .efer_nx = 1,
+		    .cr0_wp = 1, ABSENT_IN_7 } },
+	/* a mirror TDP root */
+	{ 0x86f84, { .level = 4, .direct = 1, .access = 15, .rights = RWUX, .efer_nx = 1,
+		     .cr0_wp = 1, .is_mirror = 1, ABSENT_IN_7 } },
+	/* nested NPT under CR4.SMEP: guest_mode, ad_disabled, smap_andnot_wp, cr4_smep */
+	{ 0x138f03, { .level = 3, .access = 15, .rights = RWUX, .smap_andnot_wp = 1,
+		      .ad_disabled = 1, .guest_mode = 1, .cr4_smep = 1, ABSENT_IN_7 } },
+};
+
+/*
+ * Role words of kvm_mmu_get_page events in the test VM (unit/fixtures/
+ * events-*.txt) and a few with the rarer bits, decoded with each
+ * recorded layout: the values above, and the same as the built-in table.
+ */
 TEST(recorded_btf_decodes_known_role_words)
 {
-	static const struct {
-		uint32_t word;
-		struct kvm_mmu_role r;
-	} words[] = {
-		/* a 64-bit guest's root under shadow paging: l4 wux nx */
-		{ 0x1704, { .level = 4, .access = 7, .efer_nx = 1 } },
-		/* a leaf table of it, after CR0.WP=1: l1 w-x nx wp */
-		{ 0x3301, { .level = 1, .access = 3, .efer_nx = 1, .cr0_wp = 1 } },
-		/* TDP: a direct level-1 page */
-		{ 0x3781, { .level = 1, .direct = 1, .access = 7, .efer_nx = 1, .cr0_wp = 1 } },
-		/* a zapped TDP root: invalid */
-		{ 0x3f84, { .level = 4, .direct = 1, .access = 7, .invalid = 1, .efer_nx = 1,
-			    .cr0_wp = 1 } },
-		/* a 2-level guest's directory in quadrant 3, passthrough, in SMM */
-		{ 0x01040072, { .level = 2, .has_4_byte_gpte = 1, .quadrant = 3,
-				.passthrough = 1, .smm = 1 } },
-		/* nested NPT: guest_mode, ad_disabled, smep/smap_andnot_wp */
-		{ 0x0003c703, { .level = 3, .access = 7, .smep_andnot_wp = 1,
-				.smap_andnot_wp = 1, .ad_disabled = 1, .guest_mode = 1 } },
-	};
 	struct kvm_role_layout from_btf, table;
+	const struct known_word *words;
 	struct kvm_mmu_role r, t;
-	unsigned int i, j;
+	unsigned int i, j, n;
 
 	for (i = 0; i < sizeof(kernels) / sizeof(kernels[0]); i++) {
 		struct btf *btf = fixture(kernels[i].series);
@@ -200,7 +241,14 @@ TEST(recorded_btf_decodes_known_role_words)
 		btf__free(btf);
 		ASSERT_EQ(0, kvm_role_layout_builtin(kernels[i].release, &table));
 
-		for (j = 0; j < sizeof(words) / sizeof(words[0]); j++) {
+		if (kernels[i].series[0] == '7') {
+			words = words_7_3;
+			n = sizeof(words_7_3) / sizeof(words_7_3[0]);
+		} else {
+			words = words_6;
+			n = sizeof(words_6) / sizeof(words_6[0]);
+		}
+		for (j = 0; j < n; j++) {
 			struct kvm_mmu_role want = words[j].r;
 
 			want.word = words[j].word;
@@ -222,7 +270,7 @@ TEST(builtin_layouts_only_for_checked_releases)
 {
 	const char *unknown[] = {
 		"6.10.0", "6.11.2", "6.13", "5.15.0-1-amd64", "6.120.1", "6", "6.", "",
-		"x6.12", "6.1x", "7.1.0",
+		"x6.12", "6.1x", "7.1.0", "7.2.13", "7.4",
 	};
 	struct kvm_role_layout l;
 	unsigned int i;
@@ -234,6 +282,7 @@ TEST(builtin_layouts_only_for_checked_releases)
 	}
 	EXPECT_EQ(0, kvm_role_layout_builtin("6.12", &l));
 	EXPECT_EQ(0, kvm_role_layout_builtin("6.1.192", &l));
+	EXPECT_EQ(0, kvm_role_layout_builtin("7.3.4+deb13-amd64", &l));
 }
 
 /* Values the trace of a 64-bit shadow-paged guest shows (mmutrace.h). */
@@ -254,7 +303,8 @@ TEST(decode_a_leaf_and_a_root)
 	EXPECT_EQ(1, r.efer_nx);
 	EXPECT_EQ(1, r.cr0_wp);
 	EXPECT_EQ(0, r.smm);
-	EXPECT_STREQ("l1 8b q0 wux !direct wp nx ad", kvm_role_format(&r, buf, sizeof(buf)));
+	EXPECT_EQ(RWUX, r.rights);
+	EXPECT_STREQ("l1 8b q0 rwux !direct wp nx ad", kvm_role_format(&r, buf, sizeof(buf)));
 
 	kvm_role_decode(&l, 2 | 1 << 4 | 3 << 5 | 1 << 18 | 1u << 24, &r);
 	EXPECT_EQ(2, r.level);
@@ -262,7 +312,7 @@ TEST(decode_a_leaf_and_a_root)
 	EXPECT_EQ(3, r.quadrant);
 	EXPECT_EQ(1, r.passthrough);
 	EXPECT_EQ(1, r.smm);
-	EXPECT_STREQ("l2 4b q3 --- !direct !wp !nx ad passthrough smm1",
+	EXPECT_STREQ("l2 4b q3 r--- !direct !wp !nx ad passthrough smm1",
 		     kvm_role_format(&r, buf, sizeof(buf)));
 }
 
