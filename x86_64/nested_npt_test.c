@@ -131,6 +131,7 @@
 #include "kselftest.h"
 
 #include "kvm_compat.h"
+#include "known_defects.h"
 #include "kvm_mmu_config.h"
 #include "kvm_role_btf.h"
 #include "kvm_trace.h"
@@ -259,9 +260,9 @@ struct case_result {
 	uint64_t stale, fresh;
 	uint64_t flush;		/* TLB_CONTROL of the owed flush being checked */
 	const char *unchecked;	/* what part of the case could not run */
-	const char *xfail;	/* a known KVM deviation from the APM, seen */
+	int xfail;		/* 1 + the known KVM defect seen (known_defects.h) */
 	uint64_t xfail_info1;	/* its EXITINFO1 (seen: its EXITINFO2) */
-	const char *emulator_gap;	/* a known emulated-CPU defect, seen */
+	bool emulator_gap;	/* the emulated CPU's PDPTE bit 5 seen */
 	uint64_t gap_pdpte;	/* L2's PDPTE 0 that shows it */
 };
 
@@ -736,7 +737,7 @@ static bool pae_pdpte_gap(enum emu_l2 m, uint64_t exit)
 	if (m != EMU_L2_32_PAE || !args.pdpte_gap ||
 	    exit != SVM_EXIT_EXCP_BASE + PF_VECTOR || !(pdpte & PDPTE_BIT5))
 		return false;
-	cur->emulator_gap = "KNOWN EMULATOR DEFECT: the emulated CPU set reserved bit 5 of L2's PDPTE 0 before the I/O intercept, KVM's load_pdptrs() refused it and the emulator's fetch took #PF (docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md)";
+	cur->emulator_gap = true;
 	cur->gap_pdpte = pdpte;
 	return true;
 }
@@ -857,7 +858,7 @@ static bool npf_emu_outsb(enum emu_l2 m, uint64_t absent)
 		cur->seen = f.gpa;
 		cur->want = gpa;
 		cur->xfail_info1 = f.info1;
-		cur->xfail = "KNOWN KVM DEVIATION: EXITINFO2 of an NPF KVM's emulator reflects to L1 is the page of the L2 GPA, without its offset (FNAME(walk_addr_generic) passes gfn_to_gpa(gfn) to translate_nested_gpa(); nested_svm_inject_npf_exit() copies fault->address); the APM's is the faulting GPA, as for the CPU's NPFs (docs/defects/kvm-nested-emulated-npf-exitinfo2-page-aligned.md)";
+		cur->xfail = 1 + DEFECT_NESTED_EMULATED_NPF_EXITINFO2;
 		return true;
 	}
 	return EXPECT("EXITINFO2 (the L2 GPA of the OUTSB's operand)", f.gpa, gpa);
@@ -894,7 +895,7 @@ static void case_npf_emu_page_walk(void)
 	if ((f.info1 & (NPF_FINAL | NPF_GPT)) == NPF_FINAL) {
 		cur->seen = cur->want = f.gpa;
 		cur->xfail_info1 = f.info1;
-		cur->xfail = "KNOWN KVM LIMITATION: an NPF KVM's emulator reflects to L1 for an access of L2's page walk has EXITINFO1 bit 32 (final translation), not bit 33 (struct x86_exception has no room for PFERR_GUEST_PAGE_MASK; the FIXME in FNAME(walk_addr_generic), the TODO in nested_svm_inject_npf_exit(); docs/defects/kvm-nested-emulated-npf-exitinfo2-page-aligned.md)";
+		cur->xfail = 1 + DEFECT_NESTED_EMULATED_NPF_WALK_BIT;
 		return;
 	}
 	EXPECT("EXITINFO1[33:32] (an access of L2's page walk)", f.info1 & (NPF_FINAL | NPF_GPT),
@@ -1364,9 +1365,11 @@ static const char *tlb_control_name(uint64_t tlb_ctl)
 
 static const char *pdpte_text(uint64_t pdpte)
 {
-	static char buf[64];
+	static char buf[160];
 
-	snprintf(buf, sizeof(buf), ", PDPTE 0 0x%lx", pdpte);
+	snprintf(buf, sizeof(buf),
+		 "L2's PDPTE 0 0x%lx had reserved bit 5 set at the I/O intercept, so the emulator's fetch took #PF: ",
+		 pdpte);
 	return buf;
 }
 
@@ -1864,10 +1867,12 @@ int main(int argc, char *argv[])
 			ksft_test_result_skip("%s: %s\n", cases[i].name, r->skipped);
 		else if (ok && (r->xfail || r->emulator_gap))
 			ksft_test_result_xfail("%s_%s: %s%s%s%s\n", cases[i].name,
-					       kvm_mmu_config_name(&cfg), r->xfail ?: "",
+					       kvm_mmu_config_name(&cfg),
+					       r->xfail ? known_defect(r->xfail - 1) : "",
 					       r->xfail && r->emulator_gap ? "; " : "",
-					       r->emulator_gap ?: "",
-					       r->emulator_gap ? pdpte_text(r->gap_pdpte) : "");
+					       r->emulator_gap ? pdpte_text(r->gap_pdpte) : "",
+					       r->emulator_gap ?
+					       known_defect(DEFECT_QEMU_TCG_NPT_PAE_PDPTE_RESERVED_BITS) : "");
 		else
 			ksft_test_result(ok, "%s_%s\n", cases[i].name,
 					 kvm_mmu_config_name(&cfg));

@@ -80,6 +80,7 @@
 #include "svm_util.h"
 #include "kselftest.h"
 
+#include "known_defects.h"
 #include "kvm_mmu_config.h"
 #include "kvm_role.h"
 #include "kvm_role_btf.h"
@@ -88,7 +89,6 @@
 #include "nested_pae.h"
 
 #define GB			(1ull << 30)
-#define DEFECT_DOC		"docs/defects/qemu-tcg-pae-pdpte-accessed-bit.md"
 
 #define NPF_U			(1ull << 2)
 #define NPF_W			(1ull << 1)
@@ -186,8 +186,8 @@ static void judge_l1_death(struct pae_l1 *l1, const uint64_t *before, const char
 {
 	if (kvm_mmu_config_emulated_cpu() && cfg.tdp && pdpte_gained_accessed_bit(l1, before)) {
 		snprintf(o->why, sizeof(o->why),
-			 "KNOWN EMULATOR DEFECT: %s; %s: the emulated CPU set the reserved bit 5 of a PDPTE while L1 ran, and KVM's load_pdptrs() in nested_svm_vmexit() rejects it (%s)",
-			 what, died, DEFECT_DOC);
+			 "%s; %s: the emulated CPU set the reserved bit 5 of a PDPTE while L1 ran, and KVM's load_pdptrs() in nested_svm_vmexit() rejects it: %s",
+			 what, died, known_defect(DEFECT_QEMU_TCG_PAE_PDPTE_ACCESSED_BIT));
 		o->v = V_XFAIL;
 		return;
 	}
@@ -355,8 +355,8 @@ static void case_pdptes_not_written_by_walks(struct outcome *o)
 		if (kvm_mmu_config_emulated_cpu() && cfg.tdp &&
 		    pdpte_gained_accessed_bit(l1, before)) {
 			snprintf(o->why + n, sizeof(o->why) - n,
-				 ": KNOWN EMULATOR DEFECT: the emulated CPU's walk set reserved bit 5 (%s)",
-				 DEFECT_DOC);
+				 ": the emulated CPU's walk set reserved bit 5: %s",
+				 known_defect(DEFECT_QEMU_TCG_PAE_PDPTE_ACCESSED_BIT));
 			o->v = V_XFAIL;
 		} else {
 			o->v = V_FAIL;
@@ -525,15 +525,16 @@ static void case_npf_pdpte_reserved_bit(struct outcome *o)
 	const uint64_t l2_gpa = 3 * GB + 0x2000;
 	struct pae_l1 *l1;
 	uint64_t ncr3, *pdpte;
+	const char *not_run;
 
 	/*
-	 * 6.12 checks nothing there and WARNs in FNAME(fetch) (a WARN is a
-	 * crash with panic_on_warn, and fails this whole program in the
-	 * runner): run only on request.
+	 * 6.12 and 7.3 check nothing there and WARN in FNAME(fetch) (a WARN
+	 * is a crash with panic_on_warn, and fails this whole program in the
+	 * runner): not run where that is known.
 	 */
-	if (!getenv("SMMU_HOST_CRASHERS")) {
-		snprintf(o->why, sizeof(o->why),
-			 "NOT RUN, KNOWN KVM BUG that WARNs in the kernel under test: the reserved bits of a PAE nCR3's PDPTEs are not checked and a shadow root is built from the unmasked PDPTE (docs/defects/kvm-nested-pae-ncr3-pdpte-reserved-bits.md); SMMU_HOST_CRASHERS=1 runs it");
+	not_run = known_defect_not_run(DEFECT_NESTED_PAE_NCR3_PDPTE_RESERVED_BITS);
+	if (not_run) {
+		snprintf(o->why, sizeof(o->why), "%s", not_run);
 		o->v = V_XFAIL;
 		return;
 	}

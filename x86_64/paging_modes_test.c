@@ -60,6 +60,7 @@
 #include "kselftest.h"
 
 #include "kvm_compat.h"
+#include "known_defects.h"
 #include "kvm_mmu_config.h"
 #include "guest_paging.h"
 #include "paging_model.h"
@@ -1216,8 +1217,8 @@ static void report_nxe_cleared(const struct mode_case *c, const struct kvm_mmu_c
 		       c->name, nx_bad);
 	/* Only when everything else in the matrix held: else a real failure. */
 	if (nx_bad && !cfg->tdp && matrix_ok)
-		ksft_test_result_xfail("%s_nxe_cleared_xd_reserved_%s: KNOWN KVM DEVIATION: shadow pages keep role.efer_nx=1 whatever the guest EFER.NXE (mmu.c kvm_init_shadow_mmu()), so SPTEs made under NXE=1 are reused (docs/defects/kvm-shadow-efer-nxe-stale-sptes.md)\n",
-				       c->name, name);
+		ksft_test_result_xfail("%s_nxe_cleared_xd_reserved_%s: %s\n", c->name, name,
+				       known_defect(DEFECT_SHADOW_EFER_NXE_STALE_SPTES));
 	else
 		case_result(c, nx_bad, "_nxe_cleared_xd_reserved", name);
 }

@@ -72,6 +72,7 @@
 
 #include "kvm_compat.h"
 #include "kvm_debugfs.h"
+#include "known_defects.h"
 #include "kvm_mmu_config.h"
 #include "kvm_trace.h"
 #include "guest_paging.h"
@@ -607,8 +608,8 @@ static void test_xd_reads(struct scene *s, struct kvm_trace *t, bool rest_ok)
 	xd_read_steps(s);
 	bad = run_traced(s, t, "XD reads");
 	if (bad && !cfg.tdp && rest_ok)
-		ksft_test_result_xfail("%s_xd_reserved_after_nxe_cleared_on_cached_roots: KNOWN KVM DEVIATION: shadow pages keep role.efer_nx=1 whatever the guest EFER.NXE (mmu.c kvm_init_shadow_mmu()), so SPTEs made under NXE=1 are reused (docs/defects/kvm-shadow-efer-nxe-stale-sptes.md)\n",
-				       name);
+		ksft_test_result_xfail("%s_xd_reserved_after_nxe_cleared_on_cached_roots: %s\n",
+				       name, known_defect(DEFECT_SHADOW_EFER_NXE_STALE_SPTES));
 	else
 		report_steps(s, bad, "xd_reserved_after_nxe_cleared_on_cached_roots");
 }
@@ -689,8 +690,8 @@ static void test_pse(struct scene *s, struct kvm_trace *t, bool rest_ok)
 	pse_steps(s);
 	bad = run_traced(s, t, "PSE");
 	if (bad && !cfg.tdp && rest_ok)
-		ksft_test_result_xfail("%s_pse_toggled_with_cached_roots: KNOWN KVM BUG: the shadow page role has no CR4.PSE, so shadow pages of a 2-level page directory built under the other PSE value are reused (docs/defects/kvm-shadow-cr4-pse-stale-sptes.md)\n",
-				       name);
+		ksft_test_result_xfail("%s_pse_toggled_with_cached_roots: %s\n",
+				       name, known_defect(DEFECT_SHADOW_CR4_PSE_STALE_SPTES));
 	else
 		report_steps(s, bad, "pse_toggled_with_cached_roots");
 }

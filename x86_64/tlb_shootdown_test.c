@@ -87,6 +87,7 @@
 #include "kselftest.h"
 
 #include "kvm_compat.h"
+#include "known_defects.h"
 #include "kvm_mmu_config.h"
 #include "vm_tables.h"
 
@@ -460,8 +461,9 @@ static void run_case(enum flush_kind kind)
 		ksft_print_msg("%s: hypercall failed, status 0x%lx\n",
 			       kind_name[kind], res->hv_status);
 	if (known_svm_hv_flush_defect(kind, res))
-		ksft_test_result_xfail("%s: KNOWN KVM BUG: %lu of %lu iterations stale: with NPT off, svm_flush_tlb_asid() purges the pending Hyper-V flush request, so the shadow pages are not synced (docs/defects/kvm-svm-shadow-hv-flush-purged.md)\n",
-				       kind_name[kind], res->stale, sh.iterations);
+		ksft_test_result_xfail("%s: %lu of %lu iterations stale: %s\n",
+				       kind_name[kind], res->stale, sh.iterations,
+				       known_defect(DEFECT_SVM_SHADOW_HV_FLUSH_PURGED));
 	else
 		ksft_test_result(!res->stale && !res->bad_before && !res->hv_status,
 				 "%s: %lu of %lu iterations stale after the flush\n",

@@ -32,6 +32,7 @@
 #include "guest_paging.h"
 #include "nested_npt.h"
 #include "nested_pae.h"
+#include "known_defects.h"
 #include "kvm_mmu_config.h"
 
 /* GUEST_SYNC_ARGS stage of L1's report of a #VMEXIT: "L1VX". */
@@ -245,10 +246,9 @@ uint64_t paging_vm_l2_pdpte_bit5_in(struct paging_vm *pvm, struct guest_as *pae_
 
 const char *paging_vm_l2_invlpg_crashes_host(enum guest_paging_mode mode, bool tdp)
 {
-	if (tdp || mode == GUEST_PAGING_OFF || guest_paging_mode_is_64bit(mode) ||
-	    getenv("SMMU_HOST_CRASHERS"))
+	if (tdp || mode == GUEST_PAGING_OFF || guest_paging_mode_is_64bit(mode))
 		return NULL;
-	return "NOT RUN, KNOWN KVM BUG that crashes the kernel under test: with TDP off, an INVLPG by a 2-level or PAE L2 walks L1's cached 64-bit root as a PAE root and hits the BUG_ON in shadow_walk_init_using_root() (docs/defects/kvm-nested-invlpg-prev-root-bug.md); SMMU_HOST_CRASHERS=1 runs it";
+	return known_defect_not_run(DEFECT_NESTED_INVLPG_PREV_ROOT_BUG);
 }
 
 bool paging_vm_l1_stopped(struct paging_vm *pvm, char *why, size_t len)

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The table of known defects (include/known_defects.h).  "seen_on" lists
+ * the kernel series on which a run of the suite showed the defect, and
+ * "absent_on" those on which a run showed it absent (fixed, or never
+ * there): docs/defects/README.md has the same statuses, with the runs.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "test_util.h"
+
+#include "known_defects.h"
+
+enum defect_kind { KVM_BUG, KVM_DEVIATION, KVM_LIMITATION, EMULATOR_DEFECT };
+
+enum defect_harm { HARMLESS, CRASHES_HOST, WARNS_HOST };
+
+struct defect {
+	const char *doc;	/* docs/defects/<doc>.md */
+	enum defect_kind kind;
+	enum defect_harm harm;
+	const char *what;
+	const char *seen_on;	/* kernel series, space separated */
+	const char *absent_on;
+};
+
+static const struct defect defects[NR_KNOWN_DEFECTS] = {
+	[DEFECT_SHADOW_EFER_NXE_STALE_SPTES] = {
+		"kvm-shadow-efer-nxe-stale-sptes", KVM_DEVIATION, HARMLESS,
+		"shadow pages keep role.efer_nx=1 whatever the guest EFER.NXE (mmu.c kvm_init_shadow_mmu()), so SPTEs made under NXE=1 are reused",
+		"6.12 7.3", "",
+	},
+	[DEFECT_SHADOW_CR4_PSE_STALE_SPTES] = {
+		"kvm-shadow-cr4-pse-stale-sptes", KVM_BUG, HARMLESS,
+		"the shadow page role has no CR4.PSE, so shadow pages of a 2-level page directory built under the other PSE value are reused",
+		"6.12 7.3", "",
+	},
+	[DEFECT_NESTED_INVLPG_PREV_ROOT_BUG] = {
+		"kvm-nested-invlpg-prev-root-bug", KVM_BUG, CRASHES_HOST,
+		"with TDP off, an INVLPG by a 2-level or PAE L2 walks L1's cached 64-bit root as a PAE root and hits the BUG_ON in shadow_walk_init_using_root()",
+		"6.12 7.3", "",
+	},
+	[DEFECT_NESTED_PAE_NCR3_PDPTE_RESERVED_BITS] = {
+		"kvm-nested-pae-ncr3-pdpte-reserved-bits", KVM_BUG, WARNS_HOST,
+		"the reserved bits of a PAE nCR3's PDPTEs are not checked and a shadow root is built from the unmasked PDPTE",
+		"6.12 7.3", "",
+	},
+	[DEFECT_SVM_SHADOW_HV_FLUSH_PURGED] = {
+		"kvm-svm-shadow-hv-flush-purged", KVM_BUG, HARMLESS,
+		"with NPT off, svm_flush_tlb_asid() purges the pending Hyper-V flush request, so the shadow pages are not synced",
+		"6.12 7.3", "",
+	},
+	[DEFECT_NESTED_EMULATED_NPF_EXITINFO2] = {
+		"kvm-nested-emulated-npf-exitinfo2-page-aligned", KVM_BUG, HARMLESS,
+		"EXITINFO2 of an NPF KVM's emulator reflects to L1 is the page of the L2 GPA, without its offset (FNAME(walk_addr_generic) passes gfn_to_gpa(gfn) to translate_nested_gpa(); nested_svm_inject_npf_exit() copies fault->address); the APM's is the faulting GPA, as for the CPU's NPFs",
+		"6.12 7.3", "",
+	},
+	[DEFECT_NESTED_EMULATED_NPF_WALK_BIT] = {
+		"kvm-nested-emulated-npf-exitinfo2-page-aligned", KVM_LIMITATION, HARMLESS,
+		"an NPF KVM's emulator reflects to L1 for an access of L2's page walk has EXITINFO1 bit 32 (final translation), not bit 33 (struct x86_exception has no room for it: FIXME in FNAME(walk_addr_generic))",
+		"6.12 7.3", "",
+	},
+	[DEFECT_SVM_VECTORING_IGNORES_EXITINTINFO_V] = {
+		"kvm-svm-vectoring-ignores-exitintinfo-v", KVM_BUG, HARMLESS,
+		"svm_check_emulate_instruction() takes EXITINTINFO's type bits for an event being delivered without looking at its V bit; after a delivered injected #PF the emulated CPU leaves them with V=0, and KVM refuses to emulate a write to a shadowed page table (unprotects and retries it, or exits with KVM_INTERNAL_ERROR_DELIVERY_EV in guest mode)",
+		"7.3", "6.12",
+	},
+	[DEFECT_QEMU_TCG_PAE_PDPTE_ACCESSED_BIT] = {
+		"qemu-tcg-pae-pdpte-accessed-bit", EMULATOR_DEFECT, HARMLESS,
+		"QEMU TCG's page walker sets bit 5 (reserved) of PAE PDPTEs, which KVM's load_pdptrs() rejects",
+		"6.12 7.3", "",
+	},
+	[DEFECT_QEMU_TCG_NPT_PAE_PDPTE_RESERVED_BITS] = {
+		"qemu-tcg-npt-pae-pdpte-reserved-bits", EMULATOR_DEFECT, HARMLESS,
+		"under nested paging QEMU TCG sets reserved bit 5 of a PAE guest's PDPTEs, which KVM's load_pdptrs() refuses",
+		"6.12 7.3", "",
+	},
+};
+
+static const char *const kind_names[] = {
+	[KVM_BUG] = "KNOWN KVM BUG",
+	[KVM_DEVIATION] = "KNOWN KVM DEVIATION",
+	[KVM_LIMITATION] = "KNOWN KVM LIMITATION",
+	[EMULATOR_DEFECT] = "KNOWN EMULATOR DEFECT",
+};
+
+static const struct defect *lookup(enum known_defect d)
+{
+	TEST_ASSERT(d >= 0 && d < NR_KNOWN_DEFECTS && defects[d].doc,
+		    "known_defects: no defect %d", d);
+	return &defects[d];
+}
+
+const char *known_defect(enum known_defect d)
+{
+	static char reasons[NR_KNOWN_DEFECTS][512];
+	const struct defect *k = lookup(d);
+
+	if (!reasons[d][0])
+		snprintf(reasons[d], sizeof(reasons[d]), "%s: %s (docs/defects/%s.md)",
+			 kind_names[k->kind], k->what, k->doc);
+	return reasons[d];
+}
+
+/* "6.12.117+deb12-amd64" -> "6.12"; "" when uname fails. */
+static const char *kernel_series(void)
+{
+	static char series[sizeof(((struct utsname *)0)->release)];
+	struct utsname u;
+	char *dot;
+
+	if (series[0] || uname(&u))
+		return series;
+	snprintf(series, sizeof(series), "%s", u.release);
+	dot = strchr(series, '.');
+	if (dot)
+		dot = strchr(dot + 1, '.');
+	if (dot)
+		*dot = '\0';
+	series[strcspn(series, "-+")] = '\0';
+	return series;
+}
+
+static bool series_in(const char *list, const char *series)
+{
+	size_t n = strlen(series);
+	const char *p;
+
+	if (!n)
+		return false;
+	for (p = strstr(list, series); p; p = strstr(p + 1, series))
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return true;
+	return false;
+}
+
+bool known_defect_seen_on_this_kernel(enum known_defect d)
+{
+	return series_in(lookup(d)->seen_on, kernel_series());
+}
+
+const char *known_defect_not_run(enum known_defect d)
+{
+	static char why[NR_KNOWN_DEFECTS][640];
+	const struct defect *k = lookup(d);
+
+	if (k->harm == HARMLESS || getenv("SMMU_HOST_CRASHERS") ||
+	    series_in(k->absent_on, kernel_series()))
+		return NULL;
+	if (!why[d][0])
+		snprintf(why[d], sizeof(why[d]),
+			 "NOT RUN, %s that %s the kernel under test (%s %s): %s (docs/defects/%s.md); SMMU_HOST_CRASHERS=1 runs it",
+			 kind_names[k->kind], k->harm == CRASHES_HOST ? "crashes" : "WARNs in",
+			 series_in(k->seen_on, kernel_series()) ? "seen on" : "status unknown on",
+			 kernel_series(), k->what, k->doc);
+	return why[d];
+}
