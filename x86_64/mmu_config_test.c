@@ -44,7 +44,12 @@
 #define RANGE_B		0x80000000UL
 #define GUEST_PT_PAGES	2
 
-static void guest_code(void)
+/*
+ * On a page of its own, so that the code phase B runs was all run in
+ * phase A (with TDP, a code page first run in phase B would be a third
+ * new 4K SPTE, depending on where the linker put the second loop).
+ */
+static void __aligned(4096) guest_code(void)
 {
 	uint64_t i;
 
