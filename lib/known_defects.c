@@ -62,7 +62,7 @@ static const struct defect defects[NR_KNOWN_DEFECTS] = {
 	[DEFECT_NESTED_EMULATED_NPF_WALK_BIT] = {
 		"kvm-nested-emulated-npf-exitinfo2-page-aligned", KVM_LIMITATION, HARMLESS,
 		"an NPF KVM's emulator reflects to L1 for an access of L2's page walk has EXITINFO1 bit 32 (final translation), not bit 33 (struct x86_exception has no room for it: FIXME in FNAME(walk_addr_generic))",
-		"6.12 7.3", "",
+		"6.12", "7.3",
 	},
 	[DEFECT_SVM_VECTORING_IGNORES_EXITINTINFO_V] = {
 		"kvm-svm-vectoring-ignores-exitintinfo-v", KVM_BUG, HARMLESS,
