@@ -97,11 +97,11 @@ static bool is_tap_line(const char *line)
 	       line[0] == '#' || line[0] == ' ';
 }
 
-/* How QEMU ended, from CONFIG/status written by vm/vmtest. */
+/* How QEMU (or Bochs) ended, from CONFIG/status written by vm/vmtest. */
 static void read_status(struct config_result *c, const char *results, char *how, size_t size)
 {
 	long qemu_exit = -1, host_timeout = 0;
-	char line[256];
+	char line[256], emulator[32] = "QEMU", said[200] = "";
 	FILE *f = open_in(results, c->name, "status");
 
 	c->boot_ms = c->total_ms = -1;
@@ -111,17 +111,24 @@ static void read_status(struct config_result *c, const char *results, char *how,
 	while (fgets(line, sizeof(line), f)) {
 		sscanf(line, "qemu_exit=%ld", &qemu_exit);
 		sscanf(line, "host_timeout=%ld", &host_timeout);
+		if (sscanf(line, "emulator=%31s", emulator) == 1 && !strcmp(emulator, "bochs"))
+			strcpy(emulator, "Bochs");
+		else if (!strcmp(emulator, "qemu"))
+			strcpy(emulator, "QEMU");
+		sscanf(line, "how=%199[^\n]", said);
 		sscanf(line, "boot_ms=%ld", &c->boot_ms);
 		sscanf(line, "total_ms=%ld", &c->total_ms);
 	}
 	fclose(f);
 
 	if (host_timeout)
-		snprintf(how, size, "the host stopped QEMU after %ld s", host_timeout);
+		snprintf(how, size, "the host stopped %s after %ld s", emulator, host_timeout);
+	else if (said[0])
+		snprintf(how, size, "%s", said);
 	else if (qemu_exit > 128)
-		snprintf(how, size, "QEMU was killed by signal %ld", qemu_exit - 128);
+		snprintf(how, size, "%s was killed by signal %ld", emulator, qemu_exit - 128);
 	else
-		snprintf(how, size, "QEMU exited with %ld", qemu_exit);
+		snprintf(how, size, "%s exited with %ld", emulator, qemu_exit);
 }
 
 /*
