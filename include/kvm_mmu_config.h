@@ -31,29 +31,18 @@ void kvm_mmu_config_print(const struct kvm_mmu_config *cfg);
 const char *kvm_mmu_config_name(const struct kvm_mmu_config *cfg);
 
 /*
- * The configuration the VM runner booted for (vm/vmtest exports it as
- * SMMU_CONFIG), or NULL when not run by the runner.
+ * The MMU of the configuration the VM runner booted for, in
+ * kvm_mmu_config_name()'s terms (vm/vmtest exports it as SMMU_MMU, and
+ * the configuration's own name as SMMU_CONFIG), or NULL when not run by
+ * the runner.
  */
 const char *kvm_mmu_config_expected(void);
 
 /*
- * True when the VM runner says this kernel runs on an emulated CPU (QEMU
- * TCG, SMMU_ACCEL=tcg): with TDP on, paging behaviour that the hardware
- * implements (NPT walks of the guest's tables) is then QEMU's, not KVM's.
+ * The XFAIL reason for an L2 result that QEMU's PDPTE bit 5 broke
+ * (emulator_sets_pdpte_bit5()); takes the PDPTE (paging_vm_l2_pdpte_bit5()).
  */
-bool kvm_mmu_config_emulated_cpu(void);
-
-/*
- * QEMU 7.2's TCG walker sets bit 5 (A), reserved in a PAE PDPTE, in the
- * PDPTEs of a PAE guest it walks under NPT; KVM's PDPTE reload at a later
- * MOV to CR0/CR4 (load_pdptrs(), X86_CR4_PDPTR_BITS) then injects #GP.
- * True where that applies: @tdp (TDP on), an emulated CPU, and SMMU_EMULATOR_GAPS
- * not set (set it to run the affected cases anyway).  The one place that
- * decides it; KVM_MMU_PDPTE_GAP_DOC is the defect's write-up.
- */
-bool kvm_mmu_config_pdpte_accessed_bit_gap(bool tdp);
 #define KVM_MMU_PDPTE_GAP_DOC	"docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md"
-/* The XFAIL reason for an L2 result it broke; takes the PDPTE (paging_vm_l2_pdpte_bit5()). */
 #define KVM_MMU_PDPTE_GAP_L2_XFAIL						\
 	"KNOWN EMULATOR DEFECT: the emulated CPU set reserved bit 5 of a PAE PDPTE "	\
 	"(0x%lx: L2's, or L1's when L1 triple-faulted at #VMEXIT) and KVM refuses it "	\

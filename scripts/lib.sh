@@ -23,6 +23,31 @@ SMMU_KERNEL=${SMMU_KERNEL:-${SMMU_KERNELS_DEFAULT%% *}}
 
 SMMU_DEBS=$SMMU_CACHE/debs
 
+# The configurations: the emulator (QEMU, or Bochs: vm/bochs), the CPU
+# vendor it emulates ("qemu": AMD under TCG, the host's under KVM), and
+# KVM's MMU (module parameters: vm/vmtest config_module_params()).
+# Differences between emulators are decided here and in vm/vmtest for the
+# runner, and in lib/emulator.c for the tests.
+#   name              emulator  vendor  MMU
+CONFIG_TABLE="
+shadow              qemu      qemu    shadow
+tdp                 qemu      qemu    tdp
+tdp-legacy          qemu      qemu    tdp-legacy
+tdp-5level          qemu      qemu    tdp-5level
+intel-shadow        bochs     intel   shadow
+intel-ept           bochs     intel   tdp
+intel-ept-legacy    bochs     intel   tdp-legacy
+bochs-amd-shadow    bochs     amd     shadow
+bochs-amd-npt       bochs     amd     tdp
+"
+# shellcheck disable=SC2034 # for the scripts that source this file
+ALL_CONFIGS=$(awk 'NF { print $1 }' <<< "$CONFIG_TABLE" | paste -sd,)
+# shellcheck disable=SC2034
+DEFAULT_CONFIGS="shadow,tdp,tdp-legacy,tdp-5level,intel-shadow"
+config_field() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' <<< "$CONFIG_TABLE"; }
+config_emulator() { config_field "$1" 2; }
+config_mmu() { config_field "$1" 4; }
+
 msg()  { printf '>>> %s\n' "$*" >&2; }
 warn() { printf '%s: warning: %s\n' "${0##*/}" "$*" >&2; }
 # Scripts whose exit 1 means "a test failed" set DIE_STATUS to tell errors apart.

@@ -139,7 +139,7 @@ static void check_runner_config(const struct kvm_mmu_config *cfg)
 		ksft_print_msg("the runner booted configuration %s, but KVM runs as %s (TDP %s, TDP MMU %s, %d-level host paging)\n",
 			       expected, seen, cfg->tdp ? "on" : "off",
 			       cfg->tdp_mmu ? "on" : "off", cfg->host_paging_levels);
-	ksft_test_result(!strcmp(expected, seen), "configuration_matches_runner_%s\n", expected);
+	ksft_test_result(!strcmp(expected, seen), "configuration_matches_runner_%s\n", seen);
 }
 
 int main(int argc, char *argv[])

@@ -46,6 +46,7 @@
 #include "kselftest.h"
 
 #include "kvm_compat.h"
+#include "emulator.h"
 #include "kvm_mmu_config.h"
 #include "kvm_trace.h"
 #include "guest_paging.h"
@@ -72,7 +73,7 @@ struct scene {
 	enum tour_mode cur;
 	uint64_t pdpte[4];			/* the PAE address space's */
 	/*
-	 * Under kvm_mmu_config_pdpte_accessed_bit_gap(), and only there,
+	 * Under emulator_sets_pdpte_bit5(), and only there,
 	 * the guest writes its PDPTEs again while paging is off before each
 	 * entry into PAE paging, which on a correct CPU changes nothing.
 	 */
@@ -127,7 +128,7 @@ static void build_scene(struct scene *s, enum scene_guest as)
 	pvm->initial_as = s->as[M_2LEVEL];
 	for (m = 0; m < 4; m++)
 		s->pdpte[m] = guest_as_read_entry(s->as[M_PAE], (uint64_t)m << 30, 3);
-	s->rewrite_pdptes = kvm_mmu_config_pdpte_accessed_bit_gap(cfg.tdp);
+	s->rewrite_pdptes = emulator_sets_pdpte_bit5(cfg.tdp);
 	if (s->rewrite_pdptes && as == AS_GUEST)
 		ksft_print_msg("emulator gap: PDPTEs rewritten before each entry into PAE paging (%s)\n",
 			       KVM_MMU_PDPTE_GAP_DOC);

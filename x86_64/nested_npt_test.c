@@ -132,6 +132,7 @@
 
 #include "kvm_compat.h"
 #include "known_defects.h"
+#include "emulator.h"
 #include "kvm_mmu_config.h"
 #include "kvm_role_btf.h"
 #include "kvm_trace.h"
@@ -726,7 +727,7 @@ static void intercept_io_but_emu_port(void)
  * svm_cache_reg() -> load_pdptrs(), x86.c, which refuses a present PDPTE
  * with a reserved bit and keeps the old ones), and its instruction fetch
  * takes a #PF that L1 intercepts.  No CPU sets that bit.  Where the runner
- * says the CPU is QEMU's (kvm_mmu_config_pdpte_accessed_bit_gap()), L1
+ * says the CPU is QEMU's (emulator_sets_pdpte_bit5()), L1
  * clears the bit before each PAE run, and that #PF with the bit set again
  * is reported as XFAIL, with the PDPTE.
  */
@@ -1749,7 +1750,7 @@ int main(int argc, char *argv[])
 			*(uint8_t *)addr_gva2hva(vm, args.data_gva[i] + OFF_OUTS) = EMU_TAG(i);
 	}
 	args.iopm_gpa = make_iopm(vm);
-	args.pdpte_gap = kvm_mmu_config_pdpte_accessed_bit_gap(cfg.tdp);
+	args.pdpte_gap = emulator_sets_pdpte_bit5(cfg.tdp);
 	write_code(addr_gva2hva(vm, args.data_gva[CODE_PAGE]));
 	/* Bits MAXPHYADDR..51 of NPT entries are reserved (APM 5.3.1, 15.25.5). */
 	if (vm->pa_bits < 52)

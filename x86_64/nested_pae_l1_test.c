@@ -81,6 +81,7 @@
 #include "kselftest.h"
 
 #include "known_defects.h"
+#include "emulator.h"
 #include "kvm_mmu_config.h"
 #include "kvm_role.h"
 #include "kvm_role_btf.h"
@@ -184,7 +185,7 @@ typedef bool (*l2_check_fn)(struct pae_l1 *l1, char *why, size_t len);
 static void judge_l1_death(struct pae_l1 *l1, const uint64_t *before, const char *what,
 			   const char *died, struct outcome *o)
 {
-	if (kvm_mmu_config_emulated_cpu() && cfg.tdp && pdpte_gained_accessed_bit(l1, before)) {
+	if (emulator_sets_pdpte_bit5(cfg.tdp) && pdpte_gained_accessed_bit(l1, before)) {
 		snprintf(o->why, sizeof(o->why),
 			 "%s; %s: the emulated CPU set the reserved bit 5 of a PDPTE while L1 ran, and KVM's load_pdptrs() in nested_svm_vmexit() rejects it: %s",
 			 what, died, known_defect(DEFECT_QEMU_TCG_PAE_PDPTE_ACCESSED_BIT));
@@ -289,7 +290,7 @@ static struct pae_l1 *new_l1(void)
 {
 	struct pae_l1 *l1 = pae_l1_create(case_name);
 
-	l1->clear_pdpte_a = kvm_mmu_config_emulated_cpu();
+	l1->clear_pdpte_a = emulator_sets_pdpte_bit5(cfg.tdp);
 	return l1;
 }
 
@@ -352,8 +353,7 @@ static void case_pdptes_not_written_by_walks(struct outcome *o)
 		for (i = 0; i < 4; i++)
 			n += snprintf(o->why + n, sizeof(o->why) - n, " 0x%lx/0x%lx",
 				      before[i], after[i]);
-		if (kvm_mmu_config_emulated_cpu() && cfg.tdp &&
-		    pdpte_gained_accessed_bit(l1, before)) {
+		if (emulator_sets_pdpte_bit5(cfg.tdp) && pdpte_gained_accessed_bit(l1, before)) {
 			snprintf(o->why + n, sizeof(o->why) - n,
 				 ": the emulated CPU's walk set reserved bit 5: %s",
 				 known_defect(DEFECT_QEMU_TCG_PAE_PDPTE_ACCESSED_BIT));

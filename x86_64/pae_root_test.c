@@ -76,6 +76,7 @@
 #include "kselftest.h"
 
 #include "kvm_compat.h"
+#include "emulator.h"
 #include "kvm_mmu_config.h"
 #include "kvm_trace.h"
 #include "guest_paging.h"
@@ -94,10 +95,16 @@
 
 static struct kvm_mmu_config cfg;
 
-/* Whether PDPTEs are KVM's emulated registers (TDP off) or SVM+NPT's. */
+/*
+ * Whether the PDPTEs are registers loaded at MOV CR3 (SDM 4.4.1): KVM's
+ * emulated ones with TDP off, and the CPU's under VMX with EPT (SDM
+ * 28.3.1: the guest's PDPTEs are loaded at MOV CR3 and from the VMCS at
+ * VM entry, vmx.c ept_load_pdptrs()); only SVM with nested paging walks
+ * them on use (APM 15.25.10).
+ */
 static bool pdptes_cached(void)
 {
-	return !cfg.tdp;
+	return !cfg.tdp || strcmp(cfg.vendor_module, "kvm_amd");
 }
 
 static uint64_t data_page(struct paging_vm *pvm, uint32_t tag)
@@ -207,10 +214,10 @@ static void test_reserved_pdpte_bits_on_use(void)
 	unsigned int i;
 
 	if (pdptes_cached()) {
-		ksft_test_result_skip("reserved_pdpte_bits_on_use: TDP is off, KVM checks PDPTEs at MOV CR3\n");
+		ksft_test_result_skip("reserved_pdpte_bits_on_use: PDPTEs are registers loaded at MOV CR3 here (TDP off, or VMX), checked there\n");
 		return;
 	}
-	if (kvm_mmu_config_emulated_cpu() && !getenv("SMMU_EMULATOR_GAPS")) {
+	if (emulator_skips_pdpte_reserved_bits()) {
 		ksft_test_result_skip("reserved_pdpte_bits_on_use: with NPT this is the CPU's check, and QEMU TCG does not implement it (docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md)\n");
 		return;
 	}

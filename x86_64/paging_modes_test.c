@@ -63,6 +63,7 @@
 
 #include "kvm_compat.h"
 #include "known_defects.h"
+#include "emulator.h"
 #include "kvm_mmu_config.h"
 #include "guest_paging.h"
 #include "paging_model.h"
@@ -467,7 +468,7 @@ static void build_steps(struct paging_vm *pvm, struct guest_as *as1, struct gues
 	 * global ones included (SDM 4.10.4.1), so a global mapping changed
 	 * without INVLPG must be seen after PGE is cleared.
 	 */
-	if (pvm->mode == GUEST_PAGING_PAE && kvm_mmu_config_pdpte_accessed_bit_gap(tdp)) {
+	if (pvm->mode == GUEST_PAGING_PAE && emulator_sets_pdpte_bit5(tdp)) {
 		/*
 		 * A CR4.PGE change in PAE paging reloads the PDPTEs and #GPs
 		 * if one has a reserved bit set (SDM 4.4.1; kvm_set_cr4()),

@@ -73,6 +73,7 @@
 #include "kvm_compat.h"
 #include "kvm_debugfs.h"
 #include "known_defects.h"
+#include "emulator.h"
 #include "kvm_mmu_config.h"
 #include "kvm_trace.h"
 #include "guest_paging.h"
@@ -568,7 +569,7 @@ static bool toggle_applies(struct scene *s, const struct toggle *t)
  */
 static const char *pdpte_accessed_bit_gap(struct scene *s)
 {
-	if (s->pvm->mode != GUEST_PAGING_PAE || !kvm_mmu_config_pdpte_accessed_bit_gap(cfg.tdp))
+	if (s->pvm->mode != GUEST_PAGING_PAE || !emulator_sets_pdpte_bit5(cfg.tdp))
 		return NULL;
 	return "emulator gap: QEMU TCG sets the reserved bit 5 of PAE PDPTEs under NPT, so KVM's PDPTE reload at MOV CR4 injects #GP (" KVM_MMU_PDPTE_GAP_DOC ")";
 }

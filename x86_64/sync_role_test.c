@@ -89,6 +89,7 @@
 #include "kselftest.h"
 
 #include "kvm_compat.h"
+#include "emulator.h"
 #include "kvm_mmu_config.h"
 #include "kvm_trace.h"
 #include "guest_paging.h"
@@ -564,7 +565,7 @@ static void run_role_case(const struct role_case *rc, enum guest_paging_mode mod
 	 * walker set (docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md).
 	 */
 	if (rc->needs_smep && mode == GUEST_PAGING_PAE &&
-	    kvm_mmu_config_pdpte_accessed_bit_gap(cfg.tdp)) {
+	    emulator_sets_pdpte_bit5(cfg.tdp)) {
 		ksft_test_result_skip("%s_%s: CR4.SMEP reloads PAE PDPTEs, whose bit 5 the emulator's NPT walker sets (%s)\n",
 				      rc->name, mname, KVM_MMU_PDPTE_GAP_DOC);
 		return;

@@ -232,8 +232,15 @@ static void reader_code(void)
 			GUEST_SYNC(i);
 		} else {
 			WRITE_ONCE(sh.reader_ready, i);
-			while (READ_ONCE(sh.writer_done) != i)
-				READ_ONCE(*tva);	/* any value: not flushed yet */
+			/*
+			 * Any value: not flushed yet.  PAUSE, as any spin-wait
+			 * should: an emulated CPU with one core (Bochs) runs
+			 * the writer's vCPU only when this one yields.
+			 */
+			while (READ_ONCE(sh.writer_done) != i) {
+				READ_ONCE(*tva);
+				cpu_relax();
+			}
 		}
 		reader_flush(sh.kind);
 		val = READ_ONCE(*tva);

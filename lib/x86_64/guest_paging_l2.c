@@ -33,6 +33,7 @@
 #include "nested_npt.h"
 #include "nested_pae.h"
 #include "known_defects.h"
+#include "emulator.h"
 #include "kvm_mmu_config.h"
 
 /* GUEST_SYNC_ARGS stage of L1's report of a #VMEXIT: "L1VX". */
@@ -225,7 +226,7 @@ static uint64_t pdpte_with_bit5(struct guest_as *as)
 uint64_t paging_vm_l2_pdpte_bit5(struct paging_vm *pvm)
 {
 	/* Nested paging for L2 means TDP on for L1. */
-	if (!paging_vm_l2_npt(pvm) || !kvm_mmu_config_pdpte_accessed_bit_gap(true))
+	if (!paging_vm_l2_npt(pvm) || !emulator_sets_pdpte_bit5(true))
 		return 0;
 	if (pvm->l1_pdpte_bit5)
 		return pvm->l1_pdpte_bit5;
@@ -239,7 +240,7 @@ uint64_t paging_vm_l2_pdpte_bit5_in(struct paging_vm *pvm, struct guest_as *pae_
 	uint64_t pdpte = paging_vm_l2_pdpte_bit5(pvm);
 
 	if (pdpte || !pae_as || !paging_vm_l2_npt(pvm) ||
-	    !kvm_mmu_config_pdpte_accessed_bit_gap(true))
+	    !emulator_sets_pdpte_bit5(true))
 		return pdpte;
 	return pdpte_with_bit5(pae_as);
 }
@@ -304,7 +305,7 @@ struct paging_vm *paging_vm_create_l2_pae(enum guest_paging_mode mode)
 	/* The engine takes its own faults; its I/O is not intercepted anyway. */
 	l1->vmcb->control.intercept_exceptions = 0;
 	/* See struct pae_l1: needed under QEMU TCG, a no-op on a CPU. */
-	l1->clear_pdpte_a = kvm_mmu_config_pdpte_accessed_bit_gap(true);
+	l1->clear_pdpte_a = emulator_sets_pdpte_bit5(true);
 	return pvm;
 }
 

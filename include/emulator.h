@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What runs the kernel under test, and where that emulator differs from
+ * the hardware it emulates: the one place that decides it, from what the
+ * VM runner says it booted (SMMU_EMULATOR and SMMU_ACCEL, set by
+ * vm/guest/run-tests; vm/vmtest's configuration table).  Each difference
+ * is a defect of the emulator documented in docs/defects/ and named in
+ * lib/known_defects.c; a test asks for the difference, never for an
+ * emulator or a KVM setting that happens to go with it.
+ *
+ * SMMU_EMULATOR_GAPS=1 in the environment makes every answer "as the
+ * hardware", to run the affected cases on an emulator with a fix.
+ */
+#ifndef SELFTEST_KVM_EMULATOR_H
+#define SELFTEST_KVM_EMULATOR_H
+
+#include <stdbool.h>
+
+enum emulator {
+	EMULATOR_NONE,		/* hardware: QEMU with KVM, or not in the runner */
+	EMULATOR_QEMU_TCG,	/* QEMU's TCG: AMD SVM with NPT */
+	EMULATOR_BOCHS,		/* Bochs: Intel VMX with EPT, or AMD SVM with NPT */
+};
+
+enum emulator emulator(void);
+const char *emulator_name(void);
+
+/*
+ * QEMU TCG's page walker sets bit 5 (A), reserved in PAE PDPTEs, in the
+ * PDPTEs of a PAE guest whose tables it walks, i.e. under nested paging
+ * (@npt: KVM runs the guest with NPT; with shadow paging the CPU walks
+ * KVM's PAE root instead): DEFECT_QEMU_TCG_PAE_PDPTE_ACCESSED_BIT and
+ * DEFECT_QEMU_TCG_NPT_PAE_PDPTE_RESERVED_BITS.
+ */
+bool emulator_sets_pdpte_bit5(bool npt);
+
+/*
+ * QEMU TCG does not check the reserved bits of a PAE PDPTE it uses under
+ * nested paging, and its RSVD #PF lacks P
+ * (DEFECT_QEMU_TCG_NPT_PAE_PDPTE_RESERVED_BITS).
+ */
+bool emulator_skips_pdpte_reserved_bits(void);
+
+#endif /* SELFTEST_KVM_EMULATOR_H */
