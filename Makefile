@@ -29,12 +29,14 @@ endif
 all:
 
 # Targets of the standalone workflow; they need no kernel tree up front.
-STANDALONE_GOALS := run check unit fuzz runner-check intree-check compat-check \
+STANDALONE_GOALS := run run-bochs check unit fuzz runner-check intree-check compat-check \
 		    bench mutants deps help
 .PHONY: $(STANDALONE_GOALS)
 
 run:
 	@$(SMMU_DIR)/scripts/run-suite
+run-bochs:
+	@$(SMMU_DIR)/scripts/run-suite --bochs
 check:
 	@$(SMMU_DIR)/scripts/check
 unit fuzz:
