@@ -6,8 +6,11 @@
 #ifndef SELFTEST_KVM_RUN_H
 #define SELFTEST_KVM_RUN_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+struct kvm_run;
 struct kvm_vcpu;
 
 /*
@@ -18,5 +21,37 @@ void vcpu_run_to_sync(struct kvm_vcpu *vcpu, uint64_t stage);
 
 /* Run @vcpu until its next ucall, which must be GUEST_DONE(). */
 void vcpu_run_to_done(struct kvm_vcpu *vcpu);
+
+/*
+ * KVM_EXIT_INTERNAL_ERROR's report (struct kvm_run's "internal"), kept for
+ * a verdict made after the vCPU has run again or is gone.
+ */
+struct kvm_internal_error {
+	uint32_t suberror;
+	uint32_t ndata;
+	uint64_t data[16];
+};
+
+void kvm_internal_error_save(const struct kvm_run *run, struct kvm_internal_error *e);
+
+/*
+ * Whether @e is KVM_INTERNAL_ERROR_DELIVERY_EV at an SVM #PF intercept of
+ * a write (@write) or read whose faulting address lies in [@addr, @addr +
+ * @len).  KVM exits so when an intercept it would have to emulate came
+ * while the guest was delivering an event; kvm_prepare_event_vectoring_exit()
+ * (7.3 arch/x86/kvm/x86.c) reports EXITINFO2 (here the #PF address), the
+ * exit code, EXITINFO1 (the #PF error code) and the address it would
+ * have emulated at, in data[0..3].  Event delivery accesses the IDT, the
+ * descriptor tables, the TSS and the stack (APM vol. 2, 15.7.2: "e.g.,
+ * #PF because the VMM has paged out the guest's exception stack"), never
+ * an instruction's own memory operand: for such an operand, which the
+ * caller vouches for, no event was being delivered and the exit is
+ * wrong.  The 7.3 instance is DEFECT_SVM_VECTORING_IGNORES_EXITINTINFO_V.
+ */
+bool kvm_internal_error_is_svm_pf_delivery_ev(const struct kvm_internal_error *e,
+					      uint64_t addr, uint64_t len, bool write);
+
+/* "[suberror N, data 0x.. 0x..]" appended to @buf. */
+void kvm_internal_error_format(const struct kvm_internal_error *e, char *buf, size_t size);
 
 #endif /* SELFTEST_KVM_RUN_H */

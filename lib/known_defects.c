@@ -66,7 +66,7 @@ static const struct defect defects[NR_KNOWN_DEFECTS] = {
 	},
 	[DEFECT_SVM_VECTORING_IGNORES_EXITINTINFO_V] = {
 		"kvm-svm-vectoring-ignores-exitintinfo-v", KVM_BUG, HARMLESS,
-		"svm_check_emulate_instruction() takes EXITINTINFO's type bits for an event being delivered without looking at its V bit; after a delivered injected #PF the emulated CPU leaves them with V=0, and KVM refuses to emulate a write to a shadowed page table (unprotects and retries it, or exits with KVM_INTERNAL_ERROR_DELIVERY_EV in guest mode)",
+		"svm_check_emulate_instruction() takes EXITINTINFO's type bits for an event in delivery without looking at its V bit; QEMU TCG leaves them set, V clear, after delivering an event (here a #PF KVM injected), and KVM then refuses to emulate a write to a write-tracked guest page table (unprotects and retries it, or, in guest mode, exits with KVM_INTERNAL_ERROR_DELIVERY_EV)",
 		"7.3", "6.12",
 	},
 	[DEFECT_QEMU_TCG_PAE_PDPTE_ACCESSED_BIT] = {

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Running a 64-bit framework guest from one ucall to the next.
+ * Running a 64-bit framework guest from one ucall to the next, and
+ * KVM_EXIT_INTERNAL_ERROR's report.
  */
+#include <string.h>
+
 #include "kvm_util.h"
 #include "processor.h"
 #include "ucall_common.h"
@@ -9,6 +12,9 @@
 
 #include "kvm_compat.h"
 #include "kvm_run.h"
+
+/* W in a #PF error code (SDM vol. 3A 4.7; APM vol. 2 8.4.2). */
+#define PF_ERROR_W	BIT(1)
 
 static void run_to_ucall(struct kvm_vcpu *vcpu, uint64_t cmd, uint64_t stage)
 {
@@ -42,4 +48,34 @@ void vcpu_run_to_sync(struct kvm_vcpu *vcpu, uint64_t stage)
 void vcpu_run_to_done(struct kvm_vcpu *vcpu)
 {
 	run_to_ucall(vcpu, UCALL_DONE, 0);
+}
+
+void kvm_internal_error_save(const struct kvm_run *run, struct kvm_internal_error *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->suberror = run->internal.suberror;
+	e->ndata = min_t(uint32_t, run->internal.ndata, ARRAY_SIZE(e->data));
+	memcpy(e->data, run->internal.data, e->ndata * sizeof(e->data[0]));
+}
+
+bool kvm_internal_error_is_svm_pf_delivery_ev(const struct kvm_internal_error *e,
+					      uint64_t addr, uint64_t len, bool write)
+{
+	/* data[]: EXITINFO2, exit code, EXITINFO1, GPA or linear address. */
+	return e->suberror == KVM_INTERNAL_ERROR_DELIVERY_EV && e->ndata >= 4 &&
+	       e->data[1] == SVM_EXIT_EXCP_BASE + PF_VECTOR &&
+	       e->data[0] >= addr && e->data[0] - addr < len &&
+	       !!(e->data[2] & PF_ERROR_W) == write;
+}
+
+void kvm_internal_error_format(const struct kvm_internal_error *e, char *buf, size_t size)
+{
+	size_t len = strlen(buf);
+	unsigned int i;
+
+	len += snprintf(buf + len, size - len, " [suberror %u, data", e->suberror);
+	for (i = 0; i < e->ndata && len < size; i++)
+		len += snprintf(buf + len, size - len, " 0x%lx", e->data[i]);
+	if (len < size)
+		snprintf(buf + len, size - len, "]");
 }

@@ -29,7 +29,9 @@
  *  <mode>_l2...            all of the above again with the step engine as
  *                          L2 of a 64-bit L1 (paging_vm_create_l2()), with
  *                          nested paging where KVM offers L1 NPT; the
- *                          matrix only for the level-2 entry
+ *                          matrix only for the level-2 entry (XFAIL on
+ *                          kvm_amd 7.3 when L2 dies of a known KVM bug:
+ *                          case_vm_free())
  *  <mode>_l2_pae_l1...     and as L2 of a 32-bit PAE L1 that is itself the
  *                          step engine (paging_vm_create_l2_pae()), on a
  *                          PAE-format NPT: only where KVM offers L1 NPT,
@@ -148,9 +150,34 @@ static struct paging_vm *case_vm_create(const struct mode_case *c)
  */
 static uint64_t l2_pdpte_bit5;
 
+/*
+ * KVM 7.3 on kvm_amd takes EXITINTINFO's type bits, which QEMU TCG leaves
+ * set after delivering an event, for an event being delivered, and then
+ * refuses to emulate a guest write to a shadowed page table: for an L2
+ * without nested paging, KVM_EXIT_INTERNAL_ERROR with
+ * KVM_INTERNAL_ERROR_DELIVERY_EV at a plain store to one of L2's page
+ * tables (DEFECT_SVM_VECTORING_IGNORES_EXITINTINFO_V; the 64-bit L2
+ * scenarios that rewrite a PDPTE or PDE).  After the last VM of a case is
+ * freed: whether it died so (paging_vm_died_of_delivery_ev()) on kvm_amd,
+ * on a kernel where the defect is known, and the evidence; elsewhere the
+ * evidence is printed and the case fails.
+ */
+#define VECTORING_DEFECT	DEFECT_SVM_VECTORING_IGNORES_EXITINTINFO_V
+static bool svm_host;
+static bool vectoring_stop;
+static char vectoring_evidence[320];
+
 static void case_vm_free(struct paging_vm *pvm)
 {
 	l2_pdpte_bit5 = paging_vm_l2_pdpte_bit5(pvm);
+	vectoring_stop = svm_host &&
+			 paging_vm_died_of_delivery_ev(pvm, vectoring_evidence,
+						       sizeof(vectoring_evidence));
+	if (vectoring_stop && !known_defect_seen_on_this_kernel(VECTORING_DEFECT)) {
+		ksft_print_msg("%s: %s: the signature of %s, on a kernel where it is not known\n",
+			       pvm->name, vectoring_evidence, known_defect(VECTORING_DEFECT));
+		vectoring_stop = false;
+	}
 	paging_vm_free(pvm);
 }
 
@@ -161,6 +188,9 @@ static void case_result(const struct mode_case *c, int bad, const char *what,
 	if (bad && l2_pdpte_bit5)
 		ksft_test_result_xfail("%s%s_%s: " KVM_MMU_PDPTE_GAP_L2_XFAIL "\n",
 				       c->name, what, cfg_name, l2_pdpte_bit5);
+	else if (bad && vectoring_stop)
+		ksft_test_result_xfail("%s%s_%s: %s; %s\n", c->name, what, cfg_name,
+				       known_defect(VECTORING_DEFECT), vectoring_evidence);
 	else
 		ksft_test_result(!bad, "%s%s_%s\n", c->name, what, cfg_name);
 }
@@ -1281,7 +1311,7 @@ static void report_ia32e(const struct mode_case *c, const struct kvm_mmu_config 
 		ksft_print_msg("%s: CR4.PKE=0, keys in leaves%s: %d checks, %d mismatches\n",
 			       c->name, kvm_cpu_has(X86_FEATURE_PKU) ? ", PKRU=~0" : "",
 			       nr, bad);
-		ksft_test_result(!bad, "%s_pkey_field_ignored_without_pke_%s\n", c->name, name);
+		case_result(c, bad, "_pkey_field_ignored_without_pke", name);
 	}
 	if (no_pku) {
 		ksft_test_result_skip("%s_pkeys: %s\n", c->name, no_pku);
@@ -1289,7 +1319,7 @@ static void report_ia32e(const struct mode_case *c, const struct kvm_mmu_config 
 		bad = run_pkeys(c, cfg->tdp, true, &nr);
 		mode_checks += nr;
 		ksft_print_msg("%s: protection keys: %d checks, %d mismatches\n", c->name, nr, bad);
-		ksft_test_result(!bad, "%s_pkeys_%s\n", c->name, name);
+		case_result(c, bad, "_pkeys", name);
 	}
 	if (!why && !kvm_cpu_has(X86_FEATURE_GBPAGES))
 		why = "KVM offers no 1-GByte pages to guests (CPUID.80000001H:EDX.Page1GB)";
@@ -1299,7 +1329,7 @@ static void report_ia32e(const struct mode_case *c, const struct kvm_mmu_config 
 		bad = run_1g(c, cfg->tdp, &nr);
 		mode_checks += nr;
 		ksft_print_msg("%s: 1G pages: %d checks, %d mismatches\n", c->name, nr, bad);
-		ksft_test_result(!bad, "%s_1g_pages_%s\n", c->name, name);
+		case_result(c, bad, "_1g_pages", name);
 	}
 }
 
@@ -1401,6 +1431,7 @@ int main(int argc, char *argv[])
 	kvm_mmu_config_read(&cfg);
 	kvm_mmu_config_print(&cfg);
 	kvm_mmu_config_require_standard(&cfg);
+	svm_host = !strcmp(cfg.vendor_module, "kvm_amd");
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct mode_case l2 = l2_case(&cases[i], AS_L2, name, sizeof(name));
 		struct mode_case l2_pae = l2_case(&cases[i], AS_L2_OF_PAE_L1, name, sizeof(name));

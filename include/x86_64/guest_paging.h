@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "kvm_compat.h"
+#include "kvm_run.h"
 #include "kvm_util.h"
 #include "ucall_common.h"
 #include "guest_steps.h"
@@ -129,6 +130,19 @@ struct paging_vm {
 	bool started;
 	/* The vCPU stopped for good (triple fault, stray exit). */
 	bool dead;
+	/*
+	 * How it stopped: the exit reason, the step the engine was in (a
+	 * copy: the table is rebuilt after) and, for KVM_EXIT_INTERNAL_ERROR,
+	 * KVM's report.  And the mismatches of the steps that did run,
+	 * summed over every run of the VM: 0 when only the stop went wrong.
+	 */
+	struct paging_vm_stop {
+		uint32_t exit_reason;
+		bool in_step;
+		struct gstep step;
+		struct kvm_internal_error internal;
+	} stop;
+	int ran_mismatches;
 
 	/* Where the engine image keeps its user-mode code. */
 	struct gstep_header header;
@@ -271,6 +285,17 @@ bool paging_vm_l2_npt(struct paging_vm *pvm);
 uint64_t paging_vm_l2_pdpte_bit5(struct paging_vm *pvm);
 /* The same, also looking at the PAE address space @pae_as an L2 switched to. */
 uint64_t paging_vm_l2_pdpte_bit5_in(struct paging_vm *pvm, struct guest_as *pae_as);
+/*
+ * Whether @pvm died of KVM_INTERNAL_ERROR_DELIVERY_EV at an SVM #PF
+ * intercept of the operand of the load or store step it was in, every
+ * step that ran before having given its expected outcome: KVM refused
+ * to emulate that access as if an event were being delivered, when none
+ * was (kvm_internal_error_is_svm_pf_delivery_ev(); step operands are
+ * never in the engine region, which holds its IDT, GDT, TSS and stacks).
+ * The signature of DEFECT_SVM_VECTORING_IGNORES_EXITINTINFO_V, which a
+ * test reports as such with the evidence written to @buf.
+ */
+bool paging_vm_died_of_delivery_ev(struct paging_vm *pvm, char *buf, size_t size);
 /*
  * With TDP off (@tdp false), 6.12's KVM BUG()s at an INVLPG by a 2-level
  * or PAE L2 of a 64-bit L1 (docs/defects/kvm-nested-invlpg-prev-root-bug.md).

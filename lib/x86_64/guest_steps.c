@@ -392,6 +392,7 @@ static int compare_results(struct paging_vm *pvm, uint32_t nr)
 		}
 		if (outcome_matches(&pvm->expect[i], &pvm->results[i]))
 			continue;
+		pvm->ran_mismatches++;
 		if (++mismatches > 20)
 			continue;
 		describe_step(what, sizeof(what), &pvm->steps[i]);
@@ -446,35 +447,35 @@ static bool l2_engine_ucall(struct paging_vm *l2)
 	return true;
 }
 
-/* Where the engine was when the vCPU stopped, for the message. */
-static void report_stop(struct paging_vm *pvm, uint32_t nr, const char *why)
+/*
+ * The vCPU stopped for good: keep how (pvm->stop) and print where the
+ * engine was.  KVM_EXIT_INTERNAL_ERROR's suberror and data name KVM's
+ * reason.
+ */
+static void report_stop(struct paging_vm *pvm, uint32_t nr, char *why, size_t size)
 {
 	struct gstep_mailbox *mb = paging_vm_hva(pvm, GSTEP_MAILBOX_GPA);
+	struct kvm_run *run = pvm->vcpu->run;
+	struct paging_vm_stop *stop = &pvm->stop;
 	char what[128] = "-";
 
-	if (mb->started && mb->cur_step < nr)
-		describe_step(what, sizeof(what), &pvm->steps[mb->cur_step]);
+	memset(stop, 0, sizeof(*stop));
+	stop->exit_reason = run->exit_reason;
+	if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR) {
+		kvm_internal_error_save(run, &stop->internal);
+		kvm_internal_error_format(&stop->internal, why, size);
+	}
+	stop->in_step = mb->started && mb->cur_step < nr;
+	if (stop->in_step) {
+		stop->step = pvm->steps[mb->cur_step];
+		describe_step(what, sizeof(what), &stop->step);
+	}
 	ksft_print_msg("%s: %s %s %u (%s)\n", pvm->name, why,
 		       mb->started ? "at step" : "before the engine loaded its IDT, step",
 		       mb->cur_step, what);
 }
 
 /* Run the vCPU until the engine reports DONE; false if it died. */
-/* KVM_EXIT_INTERNAL_ERROR's suberror and data: they name KVM's reason. */
-static void append_internal_error(const struct kvm_run *run, char *buf, size_t size)
-{
-	size_t len = strlen(buf);
-	unsigned int i;
-
-	len += snprintf(buf + len, size - len, " [suberror %u, data",
-			run->internal.suberror);
-	for (i = 0; i < run->internal.ndata && i < ARRAY_SIZE(run->internal.data) &&
-	     len < size; i++)
-		len += snprintf(buf + len, size - len, " 0x%llx", run->internal.data[i]);
-	if (len < size)
-		snprintf(buf + len, size - len, "]");
-}
-
 static bool run_until_done(struct paging_vm *pvm, uint32_t nr)
 {
 	struct kvm_run *run = pvm->vcpu->run;
@@ -510,9 +511,7 @@ static bool run_until_done(struct paging_vm *pvm, uint32_t nr)
 			snprintf(why, sizeof(why), "the guest stopped with exit reason %s%s",
 				 exit_reason_str(run->exit_reason),
 				 run->exit_reason == KVM_EXIT_SHUTDOWN ? " (triple fault)" : "");
-		if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
-			append_internal_error(run, why, sizeof(why));
-		report_stop(pvm, nr, why);
+		report_stop(pvm, nr, why, sizeof(why));
 		pvm->dead = true;
 		return false;
 	}
@@ -557,6 +556,27 @@ int paging_vm_run_steps(struct paging_vm *pvm)
 	if (!pvm->dead)
 		alive = run_until_done(pvm, nr);
 	return paging_vm_check_steps(pvm, nr, alive);
+}
+
+bool paging_vm_died_of_delivery_ev(struct paging_vm *pvm, char *buf, size_t size)
+{
+	const struct paging_vm_stop *stop = &pvm->stop;
+	const struct gstep *step = &stop->step;
+	bool write = step->op == GSTEP_STORE;
+	char what[128];
+
+	if (!pvm->dead || pvm->ran_mismatches || stop->exit_reason != KVM_EXIT_INTERNAL_ERROR ||
+	    !stop->in_step || (step->op != GSTEP_LOAD && !write) ||
+	    (step->addr < GSTEP_SLOT_GPA + GSTEP_ENGINE_SIZE &&
+	     step->addr + step->size > GSTEP_SLOT_GPA) ||
+	    !kvm_internal_error_is_svm_pf_delivery_ev(&stop->internal, step->addr, step->size,
+						      write))
+		return false;
+	describe_step(what, sizeof(what), step);
+	snprintf(buf, size,
+		 "KVM_INTERNAL_ERROR_DELIVERY_EV at a #PF intercept (EXITINFO1 0x%lx) of the %s's own operand 0x%lx, in step %s, all earlier steps right: no event was being delivered",
+		 stop->internal.data[2], write ? "store" : "load", stop->internal.data[0], what);
+	return true;
 }
 
 const struct gstep_result *paging_vm_result(struct paging_vm *pvm, int step)
