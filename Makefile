@@ -30,7 +30,7 @@ all:
 
 # Targets of the standalone workflow; they need no kernel tree up front.
 STANDALONE_GOALS := run run-bochs check unit fuzz runner-check intree-check compat-check \
-		    bench mutants deps help
+		    bench mutants verify-fixes deps help
 .PHONY: $(STANDALONE_GOALS)
 
 run:
@@ -52,6 +52,9 @@ bench:
 # make mutants [MUTANTS="name... or patch files"] [SMOKE=1] [KERNEL=7.3]
 mutants:
 	@$(SMMU_DIR)/scripts/mutants $(if $(SMOKE),--smoke) $(if $(KERNEL),--kernel $(KERNEL)) $(MUTANTS)
+# make verify-fixes [DEFECTS="doc ..."] [KERNEL=7.3]
+verify-fixes:
+	@$(SMMU_DIR)/scripts/verify-fixes $(if $(KERNEL),--kernel $(KERNEL)) $(DEFECTS)
 deps:
 	@$(SMMU_DIR)/scripts/install-deps
 help:
