@@ -16,6 +16,7 @@ COMPAT_FLAGS += $(if $(call kvm_has,struct kvm_mmu mmu),,-DKVM_COMPAT_VM_PGD)
 COMPAT_FLAGS += $(if $(call kvm_has,SVM_MISC_ENABLE_NP),,-DKVM_COMPAT_NESTED_CTL)
 COMPAT_FLAGS += $(if $(call kvm_has,void \*guest_rsp),-DKVM_COMPAT_SVM_SETUP_RSP)
 COMPAT_FLAGS += $(if $(call kvm_has,void set_cr0),,-DKVM_COMPAT_NO_SET_CR0)
+COMPAT_FLAGS += $(if $(call kvm_has,define PFERR_PRESENT_MASK),,-DKVM_COMPAT_NO_PFERR)
 COMPAT_FLAGS += $(if $(call kvm_has,void __vm_get_stat),-DKVM_COMPAT_VM_GET_STAT_STRING)
 
 compat-flags:

@@ -414,7 +414,7 @@ static bool expect_npf(uint64_t exit, uint64_t gpa, uint64_t error_code)
 	       EXPECT("EXITINFO1[31:0] (error code: P, W, U, RSV, ID, ...)",
 		      f.info1 & NPF_ERROR_CODE, error_code) &&
 	       EXPECT("EXITINFO1[33:32] (final translation, not a guest page-table walk)",
-		      f.info1 & (NPF_FINAL | NPF_GPT), NPF_FINAL);
+		      f.info1 & NPF_WHERE, PFERR_GUEST_FINAL_MASK);
 }
 
 static uint64_t ncr3_a(void)
@@ -447,21 +447,21 @@ static void case_npf_absent_pte_read(void)
 {
 	uint64_t exit = nnpt_run(svm, nnpt_l2_load, VA(PG_ABSENT) + OFF_R, 0, 0);
 
-	expect_npf(exit, WIN_PAGE(PG_ABSENT) + OFF_R, NPF_U);
+	expect_npf(exit, WIN_PAGE(PG_ABSENT) + OFF_R, PFERR_USER_MASK);
 }
 
 static void case_npf_absent_pte_write(void)
 {
 	uint64_t exit = nnpt_run(svm, nnpt_l2_store, VA(PG_ABSENT) + OFF_W, 1, 0);
 
-	expect_npf(exit, WIN_PAGE(PG_ABSENT) + OFF_W, NPF_W | NPF_U);
+	expect_npf(exit, WIN_PAGE(PG_ABSENT) + OFF_W, PFERR_WRITE_MASK | PFERR_USER_MASK);
 }
 
 static void case_npf_absent_pdpte_read(void)
 {
 	uint64_t exit = nnpt_run(svm, nnpt_l2_load, HOLE_VA + OFF_R, 0, 0);
 
-	expect_npf(exit, HOLE_GPA + OFF_R, NPF_U);
+	expect_npf(exit, HOLE_GPA + OFF_R, PFERR_USER_MASK);
 }
 
 static void case_npf_write_read_only_leaf(void)
@@ -470,7 +470,8 @@ static void case_npf_write_read_only_leaf(void)
 
 	l2_load(VA(PG_RO), TAG(5), 0);
 	exit = nnpt_run(svm, nnpt_l2_store, VA(PG_RO) + OFF_W, STORE_VAL, 0);
-	expect_npf(exit, WIN_PAGE(PG_RO) + OFF_W, NPF_P | NPF_W | NPF_U);
+	expect_npf(exit, WIN_PAGE(PG_RO) + OFF_W, PFERR_PRESENT_MASK | PFERR_WRITE_MASK |
+		   PFERR_USER_MASK);
 	EXPECT("read-only page after the faulting write", data(5), TAG(5));
 	l2_load(VA(PG_RO), TAG(5), 0);
 }
@@ -519,7 +520,8 @@ static void case_leaf_write_protect_flush(void)
 		     args.data_gpa[1] | NPT_RO);
 	l2_load(VA(PG_STORE), 1, TLB_CONTROL_FLUSH_ALL_ASID);
 	exit = nnpt_run(svm, nnpt_l2_store, VA(PG_STORE) + OFF_W, 2, 0);
-	expect_npf(exit, WIN_PAGE(PG_STORE) + OFF_W, NPF_P | NPF_W | NPF_U);
+	expect_npf(exit, WIN_PAGE(PG_STORE) + OFF_W, PFERR_PRESENT_MASK | PFERR_WRITE_MASK |
+		   PFERR_USER_MASK);
 	EXPECT("write-protected page after the faulting write",
 	       *(volatile uint64_t *)(args.data_gva[1] + OFF_W), STORE_VAL);
 
@@ -538,7 +540,7 @@ static void case_leaf_unmap_flush(void)
 	old = npt_set_entry(pool, ncr3_a(), WIN_PAGE(PG_DATA), NPT_LEVEL_4K, 0);
 	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_DATA) + OFF_R, 0,
 			TLB_CONTROL_FLUSH_ALL_ASID);
-	expect_npf(exit, WIN_PAGE(PG_DATA) + OFF_R, NPF_U);
+	expect_npf(exit, WIN_PAGE(PG_DATA) + OFF_R, PFERR_USER_MASK);
 	npt_set_entry(pool, ncr3_a(), WIN_PAGE(PG_DATA), NPT_LEVEL_4K, old);
 	l2_load(VA(PG_DATA), TAG(0), TLB_CONTROL_FLUSH_ALL_ASID);
 }
@@ -548,14 +550,14 @@ static void case_leaf_map_flush(void)
 	uint64_t exit;
 
 	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_ABSENT), 0, 0);
-	if (!expect_npf(exit, WIN_PAGE(PG_ABSENT), NPF_U))
+	if (!expect_npf(exit, WIN_PAGE(PG_ABSENT), PFERR_USER_MASK))
 		return;
 	npt_set_entry(pool, ncr3_a(), WIN_PAGE(PG_ABSENT), NPT_LEVEL_4K,
 		     args.data_gpa[4] | NPT_RW);
 	l2_load(VA(PG_ABSENT), TAG(4), TLB_CONTROL_FLUSH_ALL_ASID);
 	npt_set_entry(pool, ncr3_a(), WIN_PAGE(PG_ABSENT), NPT_LEVEL_4K, 0);
 	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_ABSENT), 0, TLB_CONTROL_FLUSH_ALL_ASID);
-	expect_npf(exit, WIN_PAGE(PG_ABSENT), NPF_U);
+	expect_npf(exit, WIN_PAGE(PG_ABSENT), PFERR_USER_MASK);
 }
 
 static void case_npf_reserved_bit(void)
@@ -567,7 +569,8 @@ static void case_npf_reserved_bit(void)
 		return;
 	}
 	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_RSVD) + OFF_R, 0, 0);
-	expect_npf(exit, WIN_PAGE(PG_RSVD) + OFF_R, NPF_P | NPF_RSV | NPF_U);
+	expect_npf(exit, WIN_PAGE(PG_RSVD) + OFF_R, PFERR_PRESENT_MASK | PFERR_RSVD_MASK |
+		   PFERR_USER_MASK);
 }
 
 static void case_npf_fetch_nx(void)
@@ -580,7 +583,7 @@ static void case_npf_fetch_nx(void)
 		   SVM_EXIT_VMMCALL))
 		EXPECT("value the code returns", nnpt_l2_result(svm), CODE_VAL);
 	exit = nnpt_run(svm, (nnpt_l2_fn_t)VA(PG_NX), 0, 0, 0);
-	expect_npf(exit, WIN_PAGE(PG_NX), NPF_P | NPF_ID | NPF_U);
+	expect_npf(exit, WIN_PAGE(PG_NX), PFERR_PRESENT_MASK | PFERR_FETCH_MASK | PFERR_USER_MASK);
 }
 
 /*
@@ -599,11 +602,12 @@ static void case_npf_guest_page_walk(void)
 	f = nnpt_npf(svm);
 	(void)(EXPECT("#VMEXIT code (NPF)", exit, SVM_EXIT_NPF) &&
 	EXPECT("EXITINFO1[33:32] (guest page-table walk, not final translation)",
-	       f.info1 & (NPF_FINAL | NPF_GPT), NPF_GPT) &&
+	       f.info1 & NPF_WHERE, PFERR_GUEST_PAGE_MASK) &&
 	EXPECT("EXITINFO2 page (L1's page table for the VA)", f.gpa & ~(PAGE_SIZE - 1),
 	       args.l1_pt_gpa) &&
 	EXPECT("EXITINFO1 P, U, RSV, ID (not present, user)",
-	       f.info1 & (NPF_P | NPF_U | NPF_RSV | NPF_ID), NPF_U));
+	       f.info1 & (PFERR_PRESENT_MASK | PFERR_USER_MASK | PFERR_RSVD_MASK |
+			  PFERR_FETCH_MASK), PFERR_USER_MASK));
 	nnpt_set_ncr3(svm, ncr3_a());
 }
 
@@ -633,7 +637,7 @@ static void l2_32_reads(enum nnpt_l2_32_mode mode, uint32_t data, uint32_t absen
 	if (!l2_32_load(mode, data, (uint32_t)TAG(0)))
 		return;
 	exit = nnpt_run_32(svm, &l2_32.l2, mode, absent + OFF_R, TLB_CONTROL_FLUSH_ALL_ASID);
-	expect_npf(exit, WIN_PAGE(PG_ABSENT) + OFF_R, NPF_U);
+	expect_npf(exit, WIN_PAGE(PG_ABSENT) + OFF_R, PFERR_USER_MASK);
 }
 
 /* Paging off: L2's addresses are L2 GPAs. */
@@ -671,10 +675,11 @@ static void l2_32_page_walk_npf(enum nnpt_l2_32_mode mode)
 	f = nnpt_npf(svm);
 	(void)(EXPECT("#VMEXIT code (NPF)", exit, SVM_EXIT_NPF) &&
 	EXPECT("EXITINFO1[33:32] (guest page-table walk, not final translation)",
-	       f.info1 & (NPF_FINAL | NPF_GPT), NPF_GPT) &&
+	       f.info1 & NPF_WHERE, PFERR_GUEST_PAGE_MASK) &&
 	EXPECT("EXITINFO2 page (L2's page table for the VA)", f.gpa & ~(PAGE_SIZE - 1), pt) &&
 	EXPECT("EXITINFO1 P, U, RSV, ID (not present, user)",
-	       f.info1 & (NPF_P | NPF_U | NPF_RSV | NPF_ID), NPF_U));
+	       f.info1 & (PFERR_PRESENT_MASK | PFERR_USER_MASK | PFERR_RSVD_MASK |
+			  PFERR_FETCH_MASK), PFERR_USER_MASK));
 	npt_set_entry(pool, ncr3_a(), pt, NPT_LEVEL_4K, old_pte);
 	npt_set_entry(pool, ncr3_a(), pt, NPT_LEVEL_2M, old_pde);
 	l2_32_load(mode, L2_32_VA_DATA, (uint32_t)TAG(0));
@@ -846,9 +851,9 @@ static bool npf_emu_outsb(enum emu_l2 m, uint64_t absent)
 	if (!EXPECT("emulated OUTSB from an L2 GPA without NPT leaf: #VMEXIT code (NPF)",
 		    exit, SVM_EXIT_NPF) ||
 	    !EXPECT("EXITINFO1[33:32] (final translation, not a guest page-table walk)",
-		    f.info1 & (NPF_FINAL | NPF_GPT), NPF_FINAL) ||
+		    f.info1 & NPF_WHERE, PFERR_GUEST_FINAL_MASK) ||
 	    !EXPECT("EXITINFO1[31:0] (error code: U, a not-present read)",
-		    f.info1 & NPF_ERROR_CODE, NPF_U) ||
+		    f.info1 & NPF_ERROR_CODE, PFERR_USER_MASK) ||
 	    !EXPECT("EXITINFO2 page (the L2 GPA of the OUTSB's operand)",
 		    f.gpa & ~(PAGE_SIZE - 1), WIN_PAGE(PG_ABSENT)))
 		return false;
@@ -897,16 +902,17 @@ static void case_npf_emu_page_walk(void)
 	    !EXPECT("EXITINFO2 page (L1's page table for the VA)", f.gpa & ~(PAGE_SIZE - 1),
 		    args.l1_pt_gpa) ||
 	    !EXPECT("EXITINFO1 P, U, RSV, ID (not present, user)",
-		    f.info1 & (NPF_P | NPF_U | NPF_RSV | NPF_ID), NPF_U))
+		    f.info1 & (PFERR_PRESENT_MASK | PFERR_USER_MASK | PFERR_RSVD_MASK |
+			       PFERR_FETCH_MASK), PFERR_USER_MASK))
 		return;
-	if ((f.info1 & (NPF_FINAL | NPF_GPT)) == NPF_FINAL) {
+	if ((f.info1 & NPF_WHERE) == PFERR_GUEST_FINAL_MASK) {
 		cur->seen = cur->want = f.gpa;
 		cur->xfail_info1 = f.info1;
 		cur->xfail = 1 + DEFECT_NESTED_EMULATED_NPF_WALK_BIT;
 		return;
 	}
 	if (!EXPECT("EXITINFO1[33:32] (an access of L2's page walk)",
-		    f.info1 & (NPF_FINAL | NPF_GPT), NPF_GPT))
+		    f.info1 & NPF_WHERE, PFERR_GUEST_PAGE_MASK))
 		return;
 	if (f.gpa == args.l1_pt_gpa && pte_gpa != args.l1_pt_gpa) {
 		cur->seen = f.gpa;
@@ -1088,13 +1094,14 @@ static bool write_protect_round(uint8_t flush)
 			return false;
 	} else {
 		cur->fresh++;
-		if (!expect_npf(exit, OWED_GPA, NPF_P | NPF_W | NPF_U) ||
+		if (!expect_npf(exit, OWED_GPA, PFERR_PRESENT_MASK | PFERR_WRITE_MASK |
+				PFERR_USER_MASK) ||
 		    !EXPECT("page after a store that faulted", owed_word(), 1))
 			return false;
 	}
 	before = owed_word();
 	exit = nnpt_run(svm, nnpt_l2_store, OWED_VA, 3, flush);
-	if (!expect_npf(exit, OWED_GPA, NPF_P | NPF_W | NPF_U) ||
+	if (!expect_npf(exit, OWED_GPA, PFERR_PRESENT_MASK | PFERR_WRITE_MASK | PFERR_USER_MASK) ||
 	    !EXPECT("page after a store that faulted", owed_word(), before))
 		return false;
 	set_store_leaf(args.data_gpa[1] | NPT_RW);
@@ -1123,18 +1130,18 @@ static bool unmap_and_map_round(uint8_t flush)
 			return false;
 	} else {
 		cur->fresh++;
-		if (!expect_npf(exit, WIN_PAGE(PG_DATA), NPF_U))
+		if (!expect_npf(exit, WIN_PAGE(PG_DATA), PFERR_USER_MASK))
 			return false;
 	}
 	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_DATA), 0, flush);
-	if (!expect_npf(exit, WIN_PAGE(PG_DATA), NPF_U))
+	if (!expect_npf(exit, WIN_PAGE(PG_DATA), PFERR_USER_MASK))
 		return false;
 	/* Mapped again: the NPF (old) or the page (new), then the page. */
 	set_data_leaf(args.data_gpa[0] | NPT_RW);
 	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_DATA), 0, TLB_CONTROL_DO_NOTHING);
 	if (exit == SVM_EXIT_NPF) {
 		cur->stale++;
-		if (!expect_npf(exit, WIN_PAGE(PG_DATA), NPF_U))
+		if (!expect_npf(exit, WIN_PAGE(PG_DATA), PFERR_USER_MASK))
 			return false;
 	} else {
 		cur->fresh++;

@@ -91,14 +91,6 @@
 
 #define GB			(1ull << 30)
 
-#define NPF_U			(1ull << 2)
-#define NPF_W			(1ull << 1)
-#define NPF_P			(1ull << 0)
-#define NPF_RSV			(1ull << 3)
-#define NPF_ID			(1ull << 4)
-#define NPF_FINAL		(1ull << 32)
-#define NPF_GPT			(1ull << 33)
-
 static struct kvm_mmu_config cfg;
 /* The running case's name, for its L1's diagnostics. */
 static const char *case_name;
@@ -462,7 +454,7 @@ static void case_npf_pte_not_present(struct outcome *o)
 	pnpt_map(l1->pvm, ncr3, l2_gpa + 0x1000, data_page(l1, 1), PNPT_LEVEL_4K, PNPT_RW);
 	pae_l1_set_ncr3(l1, ncr3);
 	pae_l1_l2_load(l1, l2_gpa + 0x18);
-	expect_npf(NPF_U | NPF_FINAL, l2_gpa + 0x18);
+	expect_npf(PFERR_USER_MASK | PFERR_GUEST_FINAL_MASK, l2_gpa + 0x18);
 	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_NPF));
 	run_and_judge(l1, check_vmcb, o);
 	pae_l1_free(l1);
@@ -479,7 +471,8 @@ static void case_npf_write_read_only(struct outcome *o)
 	pnpt_map(l1->pvm, ncr3, l2_gpa, page, PNPT_LEVEL_4K, PNPT_RO);
 	pae_l1_set_ncr3(l1, ncr3);
 	pae_l1_l2_store(l1, l2_gpa + 4, 0xbad);
-	expect_npf(NPF_P | NPF_W | NPF_U | NPF_FINAL, l2_gpa + 4);
+	expect_npf(PFERR_PRESENT_MASK | PFERR_WRITE_MASK | PFERR_USER_MASK | PFERR_GUEST_FINAL_MASK,
+		   l2_gpa + 4);
 	exp_mem_gpa = page + 4;
 	exp_mem = 0;
 	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_NPF));
@@ -505,7 +498,7 @@ static void case_npf_pdpte_not_present(struct outcome *o)
 		    "NPT PDPTE 3 should be empty");
 	pae_l1_set_ncr3(l1, ncr3);
 	pae_l1_l2_load(l1, l2_gpa + 0x40);
-	expect_npf(NPF_U | NPF_FINAL, l2_gpa + 0x40);
+	expect_npf(PFERR_USER_MASK | PFERR_GUEST_FINAL_MASK, l2_gpa + 0x40);
 	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_NPF));
 	run_and_judge(l1, check_vmcb, o);
 	pae_l1_free(l1);
@@ -547,7 +540,8 @@ static void npf_pdpte_reserved(struct outcome *o, uint64_t bits)
 	*pdpte |= bits;
 	pae_l1_set_ncr3(l1, ncr3);
 	pae_l1_l2_load(l1, l2_gpa + 0x40);
-	expect_npf(NPF_P | NPF_RSV | NPF_U | NPF_FINAL, l2_gpa + 0x40);
+	expect_npf(PFERR_PRESENT_MASK | PFERR_RSVD_MASK | PFERR_USER_MASK | PFERR_GUEST_FINAL_MASK,
+		   l2_gpa + 0x40);
 	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_NPF));
 	run_and_judge(l1, check_vmcb, o);
 	pae_l1_free(l1);
@@ -589,7 +583,8 @@ static void npf_reserved_bit_at(struct outcome *o, int level)
 	*e |= 1ull << 62;
 	pae_l1_set_ncr3(l1, ncr3);
 	pae_l1_l2_load(l1, l2_gpa + 0x40);
-	expect_npf(NPF_P | NPF_RSV | NPF_U | NPF_FINAL, l2_gpa + 0x40);
+	expect_npf(PFERR_PRESENT_MASK | PFERR_RSVD_MASK | PFERR_USER_MASK | PFERR_GUEST_FINAL_MASK,
+		   l2_gpa + 0x40);
 	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_NPF));
 	run_and_judge(l1, check_vmcb, o);
 	pae_l1_free(l1);
@@ -636,12 +631,14 @@ static void npf_fetch_from_xd_leaf(struct outcome *o, bool l1_nxe)
 	/* A PAE paging VM starts with EFER.NXE if the CPU has NX (guest_paging.c). */
 	if (l1_nxe) {
 		gstep_phase(l1->pvm, "L1 sets EFER.NXE");
-		gstep_efer(l1->pvm, GP_EFER_NX, 0);
-		expect_npf(NPF_P | NPF_ID | NPF_U | NPF_FINAL, PAE_L1_L2_CODE_GPA);
+		gstep_efer(l1->pvm, EFER_NX, 0);
+		expect_npf(PFERR_PRESENT_MASK | PFERR_FETCH_MASK | PFERR_USER_MASK |
+			   PFERR_GUEST_FINAL_MASK, PAE_L1_L2_CODE_GPA);
 	} else {
 		gstep_phase(l1->pvm, "L1 clears EFER.NXE");
-		gstep_efer(l1->pvm, 0, GP_EFER_NX);
-		expect_npf(NPF_P | NPF_RSV | NPF_U | NPF_FINAL, PAE_L1_L2_CODE_GPA);
+		gstep_efer(l1->pvm, 0, EFER_NX);
+		expect_npf(PFERR_PRESENT_MASK | PFERR_RSVD_MASK | PFERR_USER_MASK |
+			   PFERR_GUEST_FINAL_MASK, PAE_L1_L2_CODE_GPA);
 	}
 	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_NPF));
 	run_and_judge(l1, check_vmcb, o);
@@ -929,7 +926,7 @@ static void l2_tables_2level(struct pae_l1 *l1, struct l2_paging *p, bool pse)
 	if (pse) {
 		/* CR4.PSE: a PDE with PS maps 4 MiB, bits 31:22 (SDM Table 4-4). */
 		pde[L2_VA_4M >> 22] = L2_GPA_4M | GP_PS | GP_P | GP_RW;
-		p->cr4 = GP_CR4_PSE;
+		p->cr4 = X86_CR4_PSE;
 		p->data_va = L2_VA_4M + 0x6000;
 		p->data_gpa = L2_GPA_4M + 0x6000;
 	}
@@ -955,7 +952,7 @@ static void l2_tables_pae(struct pae_l1 *l1, struct l2_paging *p)
 
 	((uint64_t *)l1_hva(l1, pdpt))[L2_VA_CODE >> 30] = l2_pd_8byte(l1, p) | GP_P;
 	p->cr3 = pdpt;
-	p->cr4 = GP_CR4_PAE;
+	p->cr4 = X86_CR4_PAE;
 }
 
 /* IA-32e paging: CR3 -> PML4 -> PDPT -> PD -> PT (SDM 4.5, 4-level). */
@@ -967,8 +964,8 @@ static void l2_tables_ia32e(struct pae_l1 *l1, struct l2_paging *p)
 	((uint64_t *)l1_hva(l1, pdpt))[(L2_VA_CODE >> 30) & 511] =
 		l2_pd_8byte(l1, p) | L2_TABLE_RW;
 	p->cr3 = pml4;
-	p->cr4 = GP_CR4_PAE;
-	p->efer |= GP_EFER_LME | GP_EFER_LMA;
+	p->cr4 = X86_CR4_PAE;
+	p->efer |= EFER_LME | EFER_LMA;
 }
 
 static void l2_paging(struct outcome *o, enum l2_mode mode,
@@ -1014,13 +1011,15 @@ static void l2_paging(struct outcome *o, enum l2_mode mode,
 	pae_l1_set_ncr3(l1, ncr3);
 	pae_l1_l2_load(l1, p.data_va + 0x10);
 	save->rip = L2_VA_CODE;
-	save->cr0 |= GP_CR0_PG;
+	save->cr0 |= X86_CR0_PG;
 	save->cr4 = p.cr4;
 	save->efer = p.efer;
 	save->cr3 = p.cr3;
 	if (unmapped_pt) {
-		expect_npf(NPF_GPT | NPF_U, p.pt);
-		exp_info1_mask = NPF_FINAL | NPF_GPT | NPF_P | NPF_U | NPF_RSV | NPF_ID;
+		expect_npf(PFERR_GUEST_PAGE_MASK | PFERR_USER_MASK, p.pt);
+		exp_info1_mask = PFERR_GUEST_FINAL_MASK | PFERR_GUEST_PAGE_MASK |
+				 PFERR_PRESENT_MASK | PFERR_USER_MASK |
+				 PFERR_RSVD_MASK | PFERR_FETCH_MASK;
 		exp_info2_mask = ~0xfffull;
 		pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_NPF));
 	} else {
@@ -1113,7 +1112,7 @@ static void case_l1_changes_npt_between_vmruns(struct outcome *o)
 	gstep_store(pvm, ncr3_a + 8, 8, 0, EXPECT_OK());
 	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_NPF));
 	gstep_load(pvm, vmcb + offsetof(struct vmcb, control.exit_info_1), 8,
-		   EXPECT_VALUE(NPF_U | NPF_FINAL));
+		   EXPECT_VALUE(PFERR_USER_MASK | PFERR_GUEST_FINAL_MASK));
 	gstep_load(pvm, vmcb + offsetof(struct vmcb, control.exit_info_2), 8, EXPECT_VALUE(x));
 	gstep_phase(pvm, "L1 switches nCR3");
 	gstep_store(pvm, vmcb + offsetof(struct vmcb, control.nested_cr3), 8, ncr3_c,

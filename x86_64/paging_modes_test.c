@@ -234,7 +234,7 @@ static struct layout setup_layout(struct paging_vm *pvm, int level)
 
 static bool mode_has_nx(struct paging_vm *pvm)
 {
-	return pvm->mode != GUEST_PAGING_32BIT && (pvm->efer & GP_EFER_NX);
+	return pvm->mode != GUEST_PAGING_32BIT && (pvm->efer & EFER_NX);
 }
 
 #define SYNC_REPLY_OFF	0x40
@@ -280,7 +280,7 @@ static void pdpte_steps(struct paging_vm *pvm, struct guest_as *as1, struct gues
 	gstep_phase(pvm, "pae: not-present pdpte with junk");
 	gstep_switch_as(pvm, as1);
 	gstep_load(pvm, VA_PDPTE3, 4, EXPECT_PF(0, VA_PDPTE3));
-	gstep_store(pvm, VA_PDPTE3 + 8, 4, 1, EXPECT_PF(GP_PFEC_W, VA_PDPTE3 + 8));
+	gstep_store(pvm, VA_PDPTE3 + 8, 4, 1, EXPECT_PF(PFERR_WRITE_MASK, VA_PDPTE3 + 8));
 
 	gstep_phase(pvm, "pae: pdpte made present, then mov cr3");
 	gstep_write_entry(pvm, as1, VA_PDPTE3, 3, guest_as_read_entry(to_c, VA_PDPTE3, 3));
@@ -343,7 +343,7 @@ static void shared_steps(struct paging_vm *pvm, struct guest_as *as1, struct gue
 static void build_steps(struct paging_vm *pvm, struct guest_as *as1, struct guest_as *as2,
 			const struct layout *l, int level, bool tdp)
 {
-	const uint64_t tcg_rsvd_without_p = tdp ? GP_PFEC_P : 0;
+	const uint64_t tcg_rsvd_without_p = tdp ? PFERR_PRESENT_MASK : 0;
 	const uint64_t rw = GP_P | GP_RW;
 
 	gstep_phase(pvm, "access");
@@ -373,7 +373,7 @@ static void build_steps(struct paging_vm *pvm, struct guest_as *as1, struct gues
 	 */
 	gstep_phase(pvm, "not present");
 	gstep_load(pvm, l->va_np, 4, EXPECT_PF(0, l->va_np));
-	gstep_store(pvm, l->va_np + 8, 4, 1, EXPECT_PF(GP_PFEC_W, l->va_np + 8));
+	gstep_store(pvm, l->va_np + 8, 4, 1, EXPECT_PF(PFERR_WRITE_MASK, l->va_np + 8));
 
 	/*
 	 * P 0 -> 1 needs no invalidation: no TLB or paging-structure-cache
@@ -401,12 +401,14 @@ static void build_steps(struct paging_vm *pvm, struct guest_as *as1, struct gues
 	 */
 	gstep_phase(pvm, "cr0.wp");
 	gstep_load(pvm, l->va_ro, 4, EXPECT_VALUE(TAG_A));
-	gstep_store(pvm, l->va_ro + 8, 4, 1, EXPECT_PF(GP_PFEC_P | GP_PFEC_W, l->va_ro + 8));
-	gstep_cr0(pvm, 0, GP_CR0_WP);
+	gstep_store(pvm, l->va_ro + 8, 4, 1, EXPECT_PF(PFERR_PRESENT_MASK | PFERR_WRITE_MASK,
+						       l->va_ro + 8));
+	gstep_cr0(pvm, 0, X86_CR0_WP);
 	gstep_store(pvm, l->va_ro + 12, 4, 0x77, EXPECT_OK());
 	gstep_load(pvm, l->va_ro + 12, 4, EXPECT_VALUE(0x77));
-	gstep_cr0(pvm, GP_CR0_WP, 0);
-	gstep_store(pvm, l->va_ro + 16, 4, 1, EXPECT_PF(GP_PFEC_P | GP_PFEC_W, l->va_ro + 16));
+	gstep_cr0(pvm, X86_CR0_WP, 0);
+	gstep_store(pvm, l->va_ro + 16, 4, 1, EXPECT_PF(PFERR_PRESENT_MASK | PFERR_WRITE_MASK,
+							l->va_ro + 16));
 
 	/*
 	 * CPL 3: user accesses need U/S=1 at every level, writes R/W=1 at
@@ -419,18 +421,21 @@ static void build_steps(struct paging_vm *pvm, struct guest_as *as1, struct gues
 	gstep_load_user(pvm, l->va_user, 4, EXPECT_VALUE(TAG_A));
 	gstep_store_user(pvm, l->va_user + 20, 4, 0x99, EXPECT_OK());
 	gstep_load_user(pvm, l->va_user + 20, 4, EXPECT_VALUE(0x99));
-	gstep_load_user(pvm, l->va_x, 4, EXPECT_PF(GP_PFEC_P | GP_PFEC_U, l->va_x));
+	gstep_load_user(pvm, l->va_x, 4, EXPECT_PF(PFERR_PRESENT_MASK | PFERR_USER_MASK, l->va_x));
 	gstep_store_user(pvm, l->va_ro + 4, 4, 1,
-			 EXPECT_PF(GP_PFEC_P | GP_PFEC_W | GP_PFEC_U, l->va_ro + 4));
+			 EXPECT_PF(PFERR_PRESENT_MASK | PFERR_WRITE_MASK | PFERR_USER_MASK,
+				   l->va_ro + 4));
 	gstep_exec_user(pvm, l->va_uexec, EXPECT_OK());
 	gstep_exec_user(pvm, l->va_exec,
-			EXPECT_PF(GP_PFEC_P | GP_PFEC_U | (mode_has_nx(pvm) ? GP_PFEC_I : 0),
+			EXPECT_PF(PFERR_PRESENT_MASK | PFERR_USER_MASK |
+				  (mode_has_nx(pvm) ? PFERR_FETCH_MASK : 0),
 				  l->va_exec));
 	gstep_load_user(pvm, l->va_uro, 4, EXPECT_VALUE(TAG_A));
-	gstep_cr0(pvm, 0, GP_CR0_WP);
+	gstep_cr0(pvm, 0, X86_CR0_WP);
 	gstep_store_user(pvm, l->va_uro + 24, 4, 1,
-			 EXPECT_PF(GP_PFEC_P | GP_PFEC_W | GP_PFEC_U, l->va_uro + 24));
-	gstep_cr0(pvm, GP_CR0_WP, 0);
+			 EXPECT_PF(PFERR_PRESENT_MASK | PFERR_WRITE_MASK | PFERR_USER_MASK,
+				   l->va_uro + 24));
+	gstep_cr0(pvm, X86_CR0_WP, 0);
 
 	/*
 	 * Instruction fetch from an XD=1 page with EFER.NXE = 1 faults with
@@ -439,7 +444,8 @@ static void build_steps(struct paging_vm *pvm, struct guest_as *as1, struct gues
 	gstep_phase(pvm, "execute");
 	gstep_exec(pvm, l->va_exec, EXPECT_OK());
 	if (mode_has_nx(pvm)) {
-		gstep_exec(pvm, l->va_nx, EXPECT_PF(GP_PFEC_P | GP_PFEC_I, l->va_nx));
+		gstep_exec(pvm, l->va_nx, EXPECT_PF(PFERR_PRESENT_MASK | PFERR_FETCH_MASK,
+						    l->va_nx));
 
 		/*
 		 * With EFER.NXE = 0, XD (bit 63) of a present entry is
@@ -454,12 +460,13 @@ static void build_steps(struct paging_vm *pvm, struct guest_as *as1, struct gues
 		 * there.
 		 */
 		gstep_phase(pvm, "efer.nxe");
-		gstep_efer(pvm, 0, GP_EFER_NX);
+		gstep_efer(pvm, 0, EFER_NX);
 		gstep_invlpg(pvm, l->va_nx);
 		gstep_load(pvm, l->va_nx, 1,
-			   EXPECT_PF_IGNORING(GP_PFEC_P | GP_PFEC_RSVD, tcg_rsvd_without_p,
+			   EXPECT_PF_IGNORING(PFERR_PRESENT_MASK | PFERR_RSVD_MASK,
+					      tcg_rsvd_without_p,
 					      l->va_nx));
-		gstep_efer(pvm, GP_EFER_NX, 0);
+		gstep_efer(pvm, EFER_NX, 0);
 		gstep_load(pvm, l->va_nx, 1, EXPECT_VALUE(RET_INSN));
 	}
 
@@ -479,11 +486,11 @@ static void build_steps(struct paging_vm *pvm, struct guest_as *as1, struct gues
 		return;
 	}
 	gstep_phase(pvm, "cr4.pge");
-	gstep_cr4(pvm, GP_CR4_PGE, 0);
+	gstep_cr4(pvm, X86_CR4_PGE, 0);
 	load_tags(pvm, l, l->va_g, TAG_A);
 	gstep_write_entry(pvm, as1, l->va_g, level,
 			  l->b | rw | GP_G | (level > 1 ? GP_PS : 0));
-	gstep_cr4(pvm, 0, GP_CR4_PGE);
+	gstep_cr4(pvm, 0, X86_CR4_PGE);
 	load_tags(pvm, l, l->va_g, TAG_B);
 }
 
@@ -722,11 +729,11 @@ static bool setting_applies(const struct matrix *m, const struct setting *st)
 /* Enter a setting, then MOV CR3: no TLB entry from another setting survives. */
 static void matrix_enter(struct matrix *m, const struct setting *st)
 {
-	gstep_cr0(m->pvm, st->wp ? GP_CR0_WP : 0, st->wp ? 0 : GP_CR0_WP);
+	gstep_cr0(m->pvm, st->wp ? X86_CR0_WP : 0, st->wp ? 0 : X86_CR0_WP);
 	if (m->nr_bits == 3)
-		gstep_efer(m->pvm, st->nxe ? GP_EFER_NX : 0, st->nxe ? 0 : GP_EFER_NX);
-	gstep_cr4(m->pvm, (st->smep ? GP_CR4_SMEP : 0) | (st->smap ? GP_CR4_SMAP : 0),
-		  (st->smep ? 0 : GP_CR4_SMEP) | (st->smap ? 0 : GP_CR4_SMAP));
+		gstep_efer(m->pvm, st->nxe ? EFER_NX : 0, st->nxe ? 0 : EFER_NX);
+	gstep_cr4(m->pvm, (st->smep ? X86_CR4_SMEP : 0) | (st->smap ? X86_CR4_SMAP : 0),
+		  (st->smep ? 0 : X86_CR4_SMEP) | (st->smap ? 0 : X86_CR4_SMAP));
 	gstep_switch_as(m->pvm, m->as);
 }
 
@@ -750,8 +757,8 @@ static int model_accesses(struct paging_vm *pvm, struct guest_as *as, const stru
 		user = a >= 3 && a < 6;
 		x = pm_expect(env, entries, n, a % 3, user, va, RET_INSN);
 		/* QEMU's TCG walker: RSVD without P (see "efer.nxe"). */
-		if (tdp && (x.value & GP_PFEC_RSVD))
-			x.ec_ignore = GP_PFEC_P;
+		if (tdp && (x.value & PFERR_RSVD_MASK))
+			x.ec_ignore = PFERR_PRESENT_MASK;
 		if (a >= 6 && x.kind == GSTEP_EXPECT_VALUE)
 			x = EXPECT_OK();
 		if (a == 6)
@@ -772,7 +779,7 @@ static int matrix_steps(struct matrix *m, const struct setting *st, int upper)
 {
 	struct pm_env env = {
 		.mode = m->pvm->mode, .maxphyaddr = m->maxphyaddr, .wp = st->wp,
-		.pse = m->pvm->cr4 & GP_CR4_PSE, .smep = st->smep, .smap = st->smap,
+		.pse = m->pvm->cr4 & X86_CR4_PSE, .smep = st->smep, .smap = st->smap,
 		.nxe = st->nxe,
 	};
 	int nr = 1 << m->nr_bits, u, k, checks = 0;
@@ -817,7 +824,7 @@ static void nxe_cleared_steps(struct matrix *m, int nr_upper)
 				n = guest_as_walk(m->as, va, entries);
 				e = pm_expect(&env, entries, n, PM_READ, false, va, RET_INSN);
 				if (m->tdp)
-					e.ec_ignore = GP_PFEC_P;
+					e.ec_ignore = PFERR_PRESENT_MASK;
 				gstep_load(m->pvm, va, 1, e);
 			}
 		}
@@ -922,7 +929,7 @@ static int rsvd_cases(struct paging_vm *pvm, int maxphyaddr, struct rsvd_case *r
 
 	if (pvm->mode == GUEST_PAGING_32BIT) {
 		/* Table 4-4: bit 21 of a 4-MByte PDE; 4K entries have none. */
-		if (pvm->cr4 & GP_CR4_PSE)
+		if (pvm->cr4 & X86_CR4_PSE)
 			rc[n++] = (struct rsvd_case){ "4M PDE bit 21", 2, 2, 1ull << 21 };
 		return n;
 	}
@@ -954,8 +961,8 @@ static int run_reserved(const struct mode_case *c, bool tdp, int *nr_checks)
 
 	pvm = case_vm_create(c);
 	as = guest_as_create(pvm);
-	env.pse = pvm->cr4 & GP_CR4_PSE;
-	env.nxe = pvm->efer & GP_EFER_NX;
+	env.pse = pvm->cr4 & X86_CR4_PSE;
+	env.nxe = pvm->efer & EFER_NX;
 	nr = rsvd_cases(pvm, env.maxphyaddr, rc);
 	span = guest_paging_level_size(c->mode, guest_paging_levels(c->mode));
 	*nr_checks = 0;
@@ -1049,7 +1056,7 @@ static int run_pkeys(const struct mode_case *c, bool tdp, bool pke, int *nr_chec
 				     GP_P | pkey_leaf_rights[r] | GP_PKEY(pkeys[k]));
 	guest_as_write_entry(as, GSTEP_USER_STACK_GPA, 1,
 			     guest_as_read_entry(as, GSTEP_USER_STACK_GPA, 1) | GP_PKEY(PKEY_STACK));
-	env.nxe = pvm->efer & GP_EFER_NX;
+	env.nxe = pvm->efer & EFER_NX;
 	*nr_checks = 0;
 
 	if (!pke) {
@@ -1057,9 +1064,9 @@ static int run_pkeys(const struct mode_case *c, bool tdp, bool pke, int *nr_chec
 		env.wp = true;
 		if (has_pku) {
 			/* Every key denied in PKRU, then CR4.PKE = 0 (4.6.2). */
-			gstep_cr4(pvm, GP_CR4_PKE, 0);
+			gstep_cr4(pvm, X86_CR4_PKE, 0);
 			gstep_wrpkru(pvm, ~0u);
-			gstep_cr4(pvm, 0, GP_CR4_PKE);
+			gstep_cr4(pvm, 0, X86_CR4_PKE);
 			env.pkru = ~0u;
 		}
 		gstep_switch_as(pvm, as);
@@ -1071,9 +1078,9 @@ static int run_pkeys(const struct mode_case *c, bool tdp, bool pke, int *nr_chec
 		if (st->smap && !kvm_cpu_has(X86_FEATURE_SMAP))
 			continue;
 		gstep_phase(pvm, st->name);
-		gstep_cr0(pvm, st->wp ? GP_CR0_WP : 0, st->wp ? 0 : GP_CR0_WP);
-		gstep_cr4(pvm, GP_CR4_PKE | (st->smap ? GP_CR4_SMAP : 0),
-			  st->smap ? 0 : GP_CR4_SMAP);
+		gstep_cr0(pvm, st->wp ? X86_CR0_WP : 0, st->wp ? 0 : X86_CR0_WP);
+		gstep_cr4(pvm, X86_CR4_PKE | (st->smap ? X86_CR4_SMAP : 0),
+			  st->smap ? 0 : X86_CR4_SMAP);
 		gstep_switch_as(pvm, as);
 		env.wp = st->wp;
 		env.smap = st->smap;
@@ -1185,10 +1192,10 @@ static int run_1g(const struct mode_case *c, bool tdp, int *nr_checks)
 			guest_as_write_entry(as, va, 3, guest_as_read_entry(as, va, 3) |
 					     1ull << rsvd[i]);
 	}
-	env.nxe = pvm->efer & GP_EFER_NX;
+	env.nxe = pvm->efer & EFER_NX;
 	for (wp = 0; wp < 2; wp++) {
 		gstep_phase(pvm, wp ? "1g: rights, wp=1" : "1g: rights, wp=0");
-		gstep_cr0(pvm, wp ? GP_CR0_WP : 0, wp ? 0 : GP_CR0_WP);
+		gstep_cr0(pvm, wp ? X86_CR0_WP : 0, wp ? 0 : X86_CR0_WP);
 		gstep_switch_as(pvm, as);
 		env.wp = wp;
 		for (k = 0; k < 8 + ARRAY_SIZE(rsvd); k++)

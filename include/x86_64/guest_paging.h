@@ -47,34 +47,6 @@ enum guest_paging_mode {
 	GUEST_PAGING_NR_MODES,
 };
 
-/* Control-register and EFER bits the library and the steps use. */
-#define GP_CR0_PE	(1ul << 0)
-#define GP_CR0_ET	(1ul << 4)
-#define GP_CR0_NE	(1ul << 5)
-#define GP_CR0_WP	(1ul << 16)
-#define GP_CR0_PG	(1ul << 31)
-#define GP_CR4_PSE	(1ul << 4)
-#define GP_CR4_PAE	(1ul << 5)
-#define GP_CR4_PGE	(1ul << 7)
-#define GP_CR4_LA57	(1ul << 12)
-#define GP_CR4_SMEP	(1ul << 20)
-#define GP_CR4_SMAP	(1ul << 21)
-#define GP_CR4_PKE	(1ul << 22)
-#define GP_EFER_LME	(1ull << 8)
-#define GP_EFER_LMA	(1ull << 10)
-#define GP_EFER_NX	(1ull << 11)
-
-/* #PF error code bits (SDM Vol. 3A 4.7). */
-#define GP_PFEC_P	(1u << 0)
-#define GP_PFEC_W	(1u << 1)
-#define GP_PFEC_U	(1u << 2)
-#define GP_PFEC_RSVD	(1u << 3)
-#define GP_PFEC_I	(1u << 4)
-#define GP_PFEC_PK	(1u << 5)
-
-#define GP_VEC_GP	13
-#define GP_VEC_PF	14
-
 enum gstep_expect_kind {
 	GSTEP_EXPECT_ANY,	/* anything, even a fault */
 	GSTEP_EXPECT_OK,	/* no exception, value not checked */
@@ -97,11 +69,11 @@ struct gstep_expect {
 #define EXPECT_FAULT(vec, ec)	((struct gstep_expect){ .kind = GSTEP_EXPECT_FAULT, \
 							.vector = (vec), .value = (ec) })
 #define EXPECT_PF(ec, addr)	((struct gstep_expect){ .kind = GSTEP_EXPECT_PF, \
-							.vector = GP_VEC_PF, .value = (ec), \
+							.vector = PF_VECTOR, .value = (ec), \
 							.cr2 = (addr) })
 /* Only for documented deviations of a CPU or emulator; say which. */
 #define EXPECT_PF_IGNORING(ec, ignore, addr)					\
-	((struct gstep_expect){ .kind = GSTEP_EXPECT_PF, .vector = GP_VEC_PF,	\
+	((struct gstep_expect){ .kind = GSTEP_EXPECT_PF, .vector = PF_VECTOR,	\
 				.value = (ec), .cr2 = (addr), .ec_ignore = (ignore) })
 
 struct guest_as;

@@ -15,7 +15,6 @@
 #include "nested_pae.h"
 
 #define GSTEP_SLOT		10
-#define GP_PAGE_SIZE		4096ull
 /* CPUID.01H:EDX.PSE[bit 3], spelled out: 6.1's processor.h has no name for it. */
 #define GP_FEATURE_PSE		KVM_X86_CPU_FEATURE(0x1, 0, EDX, 3)
 
@@ -78,7 +77,7 @@ uint64_t paging_vm_alloc(struct paging_vm *pvm, uint64_t size, uint64_t align)
 uint64_t paging_vm_alloc_table(struct paging_vm *pvm)
 {
 	return bump_alloc(&pvm->pt_next, GSTEP_PT_POOL_GPA + GSTEP_PT_POOL_SIZE,
-			  GP_PAGE_SIZE, GP_PAGE_SIZE, "page-table pool");
+			  PAGE_SIZE, PAGE_SIZE, "page-table pool");
 }
 
 /* Descriptor for base 0, limit 4 GiB (G=1), present, S=1 (SDM 3.4.5). */
@@ -140,7 +139,7 @@ static struct paging_vm *paging_vm_init(struct kvm_vm *vm, struct kvm_vcpu *vcpu
 	pvm->vcpu = vcpu;
 	pvm->slot_gpa = slot_gpa;
 	vm_userspace_mem_region_add(pvm->vm, VM_MEM_SRC_ANONYMOUS, slot_gpa, slot,
-				    GSTEP_SLOT_SIZE / GP_PAGE_SIZE, 0);
+				    GSTEP_SLOT_SIZE / PAGE_SIZE, 0);
 	pvm->pt_next = GSTEP_PT_POOL_GPA;
 	pvm->data_next = GSTEP_DATA_GPA;
 
@@ -163,19 +162,19 @@ static struct paging_vm *paging_vm_init(struct kvm_vm *vm, struct kvm_vcpu *vcpu
 	TEST_ASSERT(pvm->steps && pvm->expect && pvm->phase && pvm->results,
 		    "out of memory");
 
-	pvm->cr0 = GP_CR0_PE | GP_CR0_ET | GP_CR0_NE;
+	pvm->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
 	if (mode != GUEST_PAGING_OFF)
-		pvm->cr0 |= GP_CR0_PG | GP_CR0_WP;
+		pvm->cr0 |= X86_CR0_PG | X86_CR0_WP;
 	if (mode == GUEST_PAGING_32BIT && kvm_cpu_has(GP_FEATURE_PSE))
-		pvm->cr4 |= GP_CR4_PSE;
+		pvm->cr4 |= X86_CR4_PSE;
 	if (mode == GUEST_PAGING_PAE || guest_paging_mode_is_64bit(mode))
-		pvm->cr4 |= GP_CR4_PAE;
+		pvm->cr4 |= X86_CR4_PAE;
 	if (mode == GUEST_PAGING_5LEVEL)
-		pvm->cr4 |= GP_CR4_LA57;
+		pvm->cr4 |= X86_CR4_LA57;
 	if ((mode == GUEST_PAGING_PAE || guest_paging_mode_is_64bit(mode)) && kvm_cpu_has(X86_FEATURE_NX))
-		pvm->efer |= GP_EFER_NX;
+		pvm->efer |= EFER_NX;
 	if (guest_paging_mode_is_64bit(mode))
-		pvm->efer |= GP_EFER_LME | GP_EFER_LMA;
+		pvm->efer |= EFER_LME | EFER_LMA;
 	return pvm;
 }
 
@@ -289,7 +288,7 @@ int guest_as_walk(struct guest_as *as, uint64_t va, uint64_t *entries)
 		e = read_entry_at(as, table + guest_paging_level_index(as->mode, l, va) * size);
 		entries[n++] = e;
 		leaf = l == 1 || ((e & GP_PS) && guest_paging_has_large_pages(as->mode, l) &&
-				  (as->mode != GUEST_PAGING_32BIT || (pvm->cr4 & GP_CR4_PSE)));
+				  (as->mode != GUEST_PAGING_32BIT || (pvm->cr4 & X86_CR4_PSE)));
 		if (!(e & GP_P) || leaf)
 			break;
 		table = guest_paging_table_addr(as->mode, e);
@@ -351,7 +350,7 @@ static void map_range(struct guest_as *as, uint64_t va, uint64_t gpa, uint64_t s
 {
 	uint64_t off;
 
-	for (off = 0; off < size; off += GP_PAGE_SIZE)
+	for (off = 0; off < size; off += PAGE_SIZE)
 		guest_as_map(as, va + off, gpa + off, 1, flags);
 }
 
@@ -359,7 +358,7 @@ struct guest_as *guest_as_create_mode_at(struct paging_vm *pvm, enum guest_pagin
 					 uint64_t root)
 {
 	struct guest_as *as = calloc(1, sizeof(*as));
-	uint64_t align = mode == GUEST_PAGING_PAE ? 32 : GP_PAGE_SIZE;
+	uint64_t align = mode == GUEST_PAGING_PAE ? 32 : PAGE_SIZE;
 
 	TEST_ASSERT(mode != GUEST_PAGING_OFF, "no address spaces without paging");
 	/* The engine's code, 32- or 64-bit, must run in the address space. */

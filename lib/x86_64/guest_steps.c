@@ -332,7 +332,7 @@ static int describe_result(char *buf, size_t len, const struct gstep_result *r)
 		return snprintf(buf, len, "not run");
 	if (r->vector == GSTEP_NO_FAULT)
 		return snprintf(buf, len, "value 0x%lx", r->value);
-	if (r->vector == GP_VEC_PF)
+	if (r->vector == PF_VECTOR)
 		return snprintf(buf, len, "#PF error code 0x%lx CR2 0x%lx", r->error_code, r->cr2);
 	return snprintf(buf, len, "vector %u error code 0x%lx", r->vector, r->error_code);
 }
@@ -371,7 +371,7 @@ static bool outcome_matches(const struct gstep_expect *e, const struct gstep_res
 	case GSTEP_EXPECT_VALUE:
 		return r->vector == GSTEP_NO_FAULT && r->value == e->value;
 	case GSTEP_EXPECT_PF:
-		return r->vector == GP_VEC_PF && !((r->error_code ^ e->value) & ~e->ec_ignore) &&
+		return r->vector == PF_VECTOR && !((r->error_code ^ e->value) & ~e->ec_ignore) &&
 		       r->cr2 == e->cr2;
 	case GSTEP_EXPECT_FAULT:
 		return r->vector == e->vector && !((r->error_code ^ e->value) & ~e->ec_ignore);

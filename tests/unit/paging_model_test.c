@@ -24,7 +24,7 @@ TEST(cr0_wp)
 	env.wp = true;
 	o = pm_access(&env, e, 4, PM_WRITE, false);
 	EXPECT_TRUE(o.fault);
-	EXPECT_EQ(GP_PFEC_P | GP_PFEC_W, o.error_code);
+	EXPECT_EQ(PFERR_PRESENT_MASK | PFERR_WRITE_MASK, o.error_code);
 }
 
 /* SDM 4.4.1, Table 4-8: PAE PDPTE bits 2:1, 8:5 and 63:MAXPHYADDR are reserved. */
@@ -49,13 +49,13 @@ TEST(xd_without_nxe)
 	struct pm_outcome o = pm_access(&env, e, 4, PM_READ, false);
 
 	EXPECT_TRUE(o.fault);
-	EXPECT_EQ(GP_PFEC_P | GP_PFEC_RSVD, o.error_code);
+	EXPECT_EQ(PFERR_PRESENT_MASK | PFERR_RSVD_MASK, o.error_code);
 	env.nxe = true;
 	o = pm_access(&env, e, 4, PM_READ, false);
 	EXPECT_FALSE(o.fault);
 	o = pm_access(&env, e, 4, PM_FETCH, false);
 	EXPECT_TRUE(o.fault);
-	EXPECT_EQ(GP_PFEC_P | GP_PFEC_I, o.error_code);
+	EXPECT_EQ(PFERR_PRESENT_MASK | PFERR_FETCH_MASK, o.error_code);
 }
 
 TEST_HARNESS_MAIN
