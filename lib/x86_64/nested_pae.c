@@ -11,6 +11,7 @@
 #include "processor.h"
 #include "svm_util.h"
 
+#include "guest_paging_int.h"
 #include "nested_pae.h"
 
 /* APM vol. 2, 15.11: the IOPM is 12 KiB, the MSRPM 8 KiB. */
@@ -182,7 +183,7 @@ int pae_l1_vmrun_tlb_ctl(struct pae_l1 *l1, uint8_t tlb_ctl, struct gstep_expect
 {
 	struct paging_vm *pvm = l1->pvm;
 
-	if (l1->vmrun_step < 0 && !pvm->started) {
+	if (l1->vmrun_step < 0 && !pvm->priv->started) {
 		gstep_phase(pvm, "EFER.SVME");
 		gstep_efer(pvm, EFER_SVME, 0);
 	}
