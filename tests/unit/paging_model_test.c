@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of the reference page-walk model (lib/x86_64/paging_model.c)
- * that paging_modes_test compares the guest's outcomes with: its own
+ * that the paging_*_test programs compare the guest's outcomes with: its own
  * hand-written SDM cases, plus a few more stated here.  No /dev/kvm.
  */
 #include "kselftest_harness.h"
