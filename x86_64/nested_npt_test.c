@@ -347,6 +347,8 @@ static const struct {
 };
 
 #define NR_CASES	ARRAY_SIZE(cases)
+/* Results of report_introspection(), after the cases'. */
+#define NR_INTROSPECTION	5
 /* GUEST_SYNC(i) starts case i; this one ends the nCR3 switch warm-up. */
 #define SYNC_NCR3_WARM	100
 /*
@@ -1725,32 +1727,14 @@ static size_t live_npt_pages(void)
 	return live;
 }
 
-int main(int argc, char *argv[])
+/* The VM, L1's arguments, the window, L2's 32-bit tables and the NPTs. */
+static struct kvm_vm *setup_vm(struct kvm_vcpu **vcpu_out, struct npt_pool **pool_out)
 {
-	struct kvm_mmu_page_summary pages[MAX_PAGES];
-	const char *no_trace;
 	struct kvm_vcpu *vcpu;
 	struct npt_pool *p;
 	gva_t svm_gva, pool_gva;
 	struct kvm_vm *vm;
-	struct ucall uc;
-	unsigned int i, cur_case = 0;
-	size_t n;
-	bool done = false, hung = false;
-
-	ksft_print_header();
-	kvm_mmu_config_read(&cfg);
-	kvm_mmu_config_print(&cfg);
-	kvm_mmu_config_require_standard(&cfg);
-	kvm_mmu_config_require_nested_svm(&cfg);
-	args.npt = kvm_cpu_has(X86_FEATURE_NPT);
-	if (!args.npt)
-		ksft_print_msg("KVM offers L1 no nested paging (NPT not in KVM's supported CPUID; npt=%d: svm_set_cpu_caps() sets it only with npt_enabled): the nested paging cases skip\n",
-			       cfg.tdp);
-	no_trace = kvm_trace_unavailable();
-	if (!no_trace)
-		trace = kvm_trace_create();
-	ksft_set_plan(NR_CASES + 5);
+	unsigned int i;
 
 	vm = __vm_create_with_one_vcpu(&vcpu, EXTRA_PAGES, l1_guest_code);
 	/*
@@ -1804,6 +1788,20 @@ int main(int argc, char *argv[])
 		       p->levels, args.ncr3[0], args.ncr3[1], args.ncr3[2], p->nr_used,
 		       WIN_GPA, HOLE_GPA);
 	sync_global_to_guest(vm, args);
+	*vcpu_out = vcpu;
+	*pool_out = p;
+	return vm;
+}
+
+/*
+ * Run L1 through every case, serving its syncs, L2's emulated I/O and
+ * stray MMIO; false if a case hung, with *@cur_case the one that did.
+ */
+static bool run_cases(struct kvm_vcpu *vcpu, unsigned int *cur_case_out)
+{
+	unsigned int cur_case = 0;
+	bool done = false, hung = false;
+	struct ucall uc;
 
 	while (!done) {
 		if (!run_vcpu(vcpu)) {
@@ -1851,8 +1849,15 @@ int main(int argc, char *argv[])
 		}
 	}
 	phase(NULL);
+	*cur_case_out = cur_case;
+	return !hung;
+}
 
-	sync_global_from_guest(vm, results);
+/* Each case's TAP result, and what L1 and the host saw of it. */
+static void report_cases(bool hung, unsigned int cur_case)
+{
+	unsigned int i;
+
 	for (i = 0; i < NR_CASES; i++) {
 		struct case_result *r = &results[i];
 		bool ok = r->ran && !r->failed && !mmio_exits[i] && !emu_bad[i];
@@ -1900,6 +1905,17 @@ int main(int argc, char *argv[])
 			ksft_test_result(ok, "%s_%s\n", cases[i].name,
 					 kvm_mmu_config_name(&cfg));
 	}
+}
+
+/*
+ * The results of the shadow NPT's introspection (NR_INTROSPECTION of
+ * them); frees the VM (its teardown is one of them) and ends the test.
+ */
+static void report_introspection(struct kvm_vm *vm, struct npt_pool *p, bool hung,
+				 const char *no_trace)
+{
+	struct kvm_mmu_page_summary pages[MAX_PAGES];
+	size_t n;
 
 	if (hung)
 		no_trace = "a case hung";
@@ -1950,4 +1966,35 @@ int main(int argc, char *argv[])
 		kvm_trace_print(trace);
 	kvm_trace_destroy(trace);
 	ksft_finished();
+}
+
+int main(int argc, char *argv[])
+{
+	const char *no_trace;
+	struct kvm_vcpu *vcpu;
+	unsigned int cur_case;
+	struct npt_pool *p;
+	struct kvm_vm *vm;
+	bool hung;
+
+	ksft_print_header();
+	kvm_mmu_config_read(&cfg);
+	kvm_mmu_config_print(&cfg);
+	kvm_mmu_config_require_standard(&cfg);
+	kvm_mmu_config_require_nested_svm(&cfg);
+	args.npt = kvm_cpu_has(X86_FEATURE_NPT);
+	if (!args.npt)
+		ksft_print_msg(
+			"KVM offers L1 no nested paging (NPT not in KVM's supported CPUID; npt=%d: svm_set_cpu_caps() sets it only with npt_enabled): the nested paging cases skip\n",
+			cfg.tdp);
+	no_trace = kvm_trace_unavailable();
+	if (!no_trace)
+		trace = kvm_trace_create();
+	ksft_set_plan(NR_CASES + NR_INTROSPECTION);
+
+	vm = setup_vm(&vcpu, &p);
+	hung = !run_cases(vcpu, &cur_case);
+	sync_global_from_guest(vm, results);
+	report_cases(hung, cur_case);
+	report_introspection(vm, p, hung, no_trace);
 }
