@@ -129,17 +129,9 @@ static int nr_results(const struct mode_case *c)
 
 static void run(const struct mode_case *c, const struct kvm_mmu_config *cfg, const char *why)
 {
-	int bad, nr;
-
 	if (!why && !kvm_cpu_has(X86_FEATURE_GBPAGES))
 		why = "KVM offers no 1-GByte pages to guests (CPUID.80000001H:EDX.Page1GB)";
-	if (why) {
-		ksft_test_result_skip("%s_1g_pages: %s\n", c->name, why);
-		return;
-	}
-	bad = run_1g(c, cfg->tdp, &nr);
-	ksft_print_msg("%s: 1G pages: %d checks, %d mismatches\n", c->name, nr, bad);
-	mode_case_result(c, bad, "_1g_pages", kvm_mmu_config_name(cfg));
+	mode_case_part(c, cfg, why, "_1g_pages", "1G pages", run_1g);
 }
 
 int main(int argc, char *argv[])

@@ -101,15 +101,7 @@ static int nr_results(const struct mode_case *c)
 
 static void run(const struct mode_case *c, const struct kvm_mmu_config *cfg, const char *why)
 {
-	int bad, nr_checks;
-
-	if (why) {
-		ksft_test_result_skip("%s_reserved_bits: %s\n", c->name, why);
-		return;
-	}
-	bad = run_reserved(c, cfg->tdp, &nr_checks);
-	ksft_print_msg("%s: reserved bits: %d checks, %d mismatches\n", c->name, nr_checks, bad);
-	mode_case_result(c, bad, "_reserved_bits", kvm_mmu_config_name(cfg));
+	mode_case_part(c, cfg, why, "_reserved_bits", "reserved bits", run_reserved);
 }
 
 int main(int argc, char *argv[])

@@ -82,6 +82,14 @@ void mode_case_vm_free(struct paging_vm *pvm);
 void mode_case_result(const struct mode_case *c, int bad, const char *what,
 		      const char *cfg_name);
 
+/*
+ * A part of a case with one result, "<case><what>_<configuration>":
+ * skipped with @why, else run; @label names its count of checks.
+ */
+void mode_case_part(const struct mode_case *c, const struct kvm_mmu_config *cfg,
+		    const char *why, const char *what, const char *label,
+		    int (*run)(const struct mode_case *c, bool tdp, int *nr_checks));
+
 /* Tag the first and the last dword of a mapping, so both must map. */
 void mode_case_fill(struct paging_vm *pvm, uint64_t gpa, uint64_t size, uint32_t tag);
 

@@ -98,6 +98,21 @@ void mode_case_result(const struct mode_case *c, int bad, const char *what,
 		ksft_test_result(!bad, "%s%s_%s\n", c->name, what, cfg_name);
 }
 
+void mode_case_part(const struct mode_case *c, const struct kvm_mmu_config *cfg,
+		    const char *why, const char *what, const char *label,
+		    int (*run)(const struct mode_case *c, bool tdp, int *nr_checks))
+{
+	int bad, nr_checks;
+
+	if (why) {
+		ksft_test_result_skip("%s%s: %s\n", c->name, what, why);
+		return;
+	}
+	bad = run(c, cfg->tdp, &nr_checks);
+	ksft_print_msg("%s: %s: %d checks, %d mismatches\n", c->name, label, nr_checks, bad);
+	mode_case_result(c, bad, what, kvm_mmu_config_name(cfg));
+}
+
 void mode_case_fill(struct paging_vm *pvm, uint64_t gpa, uint64_t size, uint32_t tag)
 {
 	*(uint32_t *)paging_vm_hva(pvm, gpa) = tag;
