@@ -90,7 +90,7 @@
  * (FNAME(update_accessed_dirty_bits)).  With TDP off the CPU walks KVM's
  * pae_root, not the guest's PDPT.
  */
-static void case_pdptes_not_written_by_walks(struct outcome *o)
+static void case_pdptes_not_written_by_walks(struct outcome *o, const struct pae_l1_case *c)
 {
 	struct pae_l1 *l1 = pae_l1_create(pae_case_name);
 	uint64_t before[4], after[4];
@@ -127,9 +127,16 @@ static void case_pdptes_not_written_by_walks(struct outcome *o)
 	pae_l1_free(l1);
 }
 
-/* No nested paging: L2's code runs at its L1 GPA and reads a tagged page. */
-static void run_l2_without_np(struct pae_l1 *l1, uint32_t tag, struct outcome *o)
+/*
+ * No nested paging: L2's code runs at its L1 GPA and reads a tagged page
+ * (@c->arg).  With @c->flag, without the emulator workaround: L1 runs as
+ * it would on a CPU, and the #VMEXIT must return to it (APM 15.6).  Under
+ * QEMU TCG with npt=1 it does not (XFAIL, see run_and_judge()).
+ */
+static void l2_without_np(struct outcome *o, const struct pae_l1_case *c)
 {
+	struct pae_l1 *l1 = c->flag ? pae_l1_create(pae_case_name) : new_l1();
+	const uint32_t tag = c->arg;
 	uint64_t data = data_page(l1, tag);
 
 	pae_l1_l2_load(l1, data);
@@ -140,22 +147,7 @@ static void run_l2_without_np(struct pae_l1 *l1, uint32_t tag, struct outcome *o
 	pae_l1_free(l1);
 }
 
-static void case_l2_without_np(struct outcome *o)
-{
-	run_l2_without_np(new_l1(), 0x12c0de01, o);
-}
-
-/*
- * The same without the emulator workaround: L1 runs as it would on a
- * CPU, and the #VMEXIT must return to it (APM 15.6).  Under QEMU TCG with
- * npt=1 it does not (XFAIL, see run_and_judge()).
- */
-static void case_vmexit_to_l1_after_cpu_walks(struct outcome *o)
-{
-	run_l2_without_np(pae_l1_create(pae_case_name), 0x12c0de02, o);
-}
-
-static void case_np_read_4k(struct outcome *o)
+static void case_np_read_4k(struct outcome *o, const struct pae_l1_case *c)
 {
 	struct pae_l1 *l1 = new_l1();
 	uint64_t ncr3 = npt_with_code(l1, 0);
@@ -179,7 +171,7 @@ static void case_np_read_4k(struct outcome *o)
  * host's CR3 format, APM 15.25.4).  KVM reads the PDPTEs at nCR3 bits
  * 11:5 of the page (nested_svm_get_tdp_pdptr(), svm/nested.c).
  */
-static void case_np_read_2m(struct outcome *o)
+static void case_np_read_2m(struct outcome *o, const struct pae_l1_case *c)
 {
 	struct pae_l1 *l1 = new_l1();
 	uint64_t ncr3 = npt_with_code(l1, 0x60) | GP_PWT | GP_PCD;
@@ -196,7 +188,7 @@ static void case_np_read_2m(struct outcome *o)
 	pae_l1_free(l1);
 }
 
-static void case_np_write(struct outcome *o)
+static void case_np_write(struct outcome *o, const struct pae_l1_case *c)
 {
 	struct pae_l1 *l1 = new_l1();
 	uint64_t ncr3 = npt_with_code(l1, 0);
@@ -237,8 +229,10 @@ static bool check_accessed_dirty(struct pae_l1 *l1, char *why, size_t len)
 	return false;
 }
 
-static void npt_accessed_dirty(struct outcome *o, bool write)
+/* @c->flag: L2 writes (else reads). */
+static void npt_accessed_dirty(struct outcome *o, const struct pae_l1_case *c)
 {
+	const bool write = c->flag;
 	struct pae_l1 *l1 = new_l1();
 	uint64_t ncr3 = npt_with_code(l1, 0);
 	const uint64_t l2_gpa = 2 * GB + 0x8000;
@@ -265,16 +259,6 @@ static void npt_accessed_dirty(struct outcome *o, bool write)
 	pae_l1_free(l1);
 }
 
-static void case_npt_accessed_on_read(struct outcome *o)
-{
-	npt_accessed_dirty(o, false);
-}
-
-static void case_npt_dirty_on_write(struct outcome *o)
-{
-	npt_accessed_dirty(o, true);
-}
-
 /*
  * L1 changes its NPT and nCR3 between VMRUNs, itself: stores through an
  * identity mapping of its NPT pages and of the VMCB, every VMRUN with
@@ -294,7 +278,7 @@ static void case_npt_dirty_on_write(struct outcome *o)
  * PDPTEs").  A series that turns the PAE root into a reusable shadow page
  * (shared/seed) must still see L1's new PDPTEs here.
  */
-static void case_l1_changes_npt_between_vmruns(struct outcome *o)
+static void case_l1_changes_npt_between_vmruns(struct outcome *o, const struct pae_l1_case *c)
 {
 	struct pae_l1 *l1 = new_l1();
 	struct paging_vm *pvm = l1->pvm;
@@ -379,7 +363,7 @@ static bool check_unflushed_loads(struct pae_l1 *l1, char *why, size_t len)
 	return check_vmcb(l1, why, len);
 }
 
-static void case_leaf_frame_change_owed_flush(struct outcome *o)
+static void case_leaf_frame_change_owed_flush(struct outcome *o, const struct pae_l1_case *c)
 {
 	struct pae_l1 *l1 = new_l1();
 	struct paging_vm *pvm = l1->pvm;
@@ -416,13 +400,13 @@ static void case_leaf_frame_change_owed_flush(struct outcome *o)
 
 static const struct pae_l1_case cases[] = {
 	{ "pdptes_not_written_by_walks", case_pdptes_not_written_by_walks, false },
-	{ "vmexit_to_l1_after_cpu_walks", case_vmexit_to_l1_after_cpu_walks, false },
-	{ "l2_without_np", case_l2_without_np, false },
+	{ "vmexit_to_l1_after_cpu_walks", l2_without_np, false, .arg = 0x12c0de02, .flag = true },
+	{ "l2_without_np", l2_without_np, false, .arg = 0x12c0de01 },
 	{ "np_read_4k", case_np_read_4k, true },
 	{ "np_read_2m_pdpt_offset", case_np_read_2m, true },
 	{ "np_write_4k", case_np_write, true },
-	{ "npt_accessed_on_read", case_npt_accessed_on_read, true },
-	{ "npt_dirty_on_write", case_npt_dirty_on_write, true },
+	{ "npt_accessed_on_read", npt_accessed_dirty, true, .flag = false },
+	{ "npt_dirty_on_write", npt_accessed_dirty, true, .flag = true },
 	{ "l1_changes_npt_between_vmruns", case_l1_changes_npt_between_vmruns, true },
 	{ "leaf_frame_change_without_then_with_flush", case_leaf_frame_change_owed_flush, true },
 };

@@ -150,9 +150,11 @@ static void l2_tables_ia32e(struct pae_l1 *l1, struct l2_paging *p)
 	p->efer |= EFER_LME | EFER_LMA;
 }
 
-static void l2_paging(struct outcome *o, enum l2_mode mode,
-		      bool unmapped_pt)
+/* @c->arg: L2's paging mode; @c->flag: its page table left unmapped. */
+static void l2_paging(struct outcome *o, const struct pae_l1_case *c)
 {
+	const enum l2_mode mode = c->arg;
+	const bool unmapped_pt = c->flag;
 	static const uint32_t tags[] = {
 		[L2_2LEVEL] = 0x9c0de32, [L2_2LEVEL_PSE] = 0x9c0de4a,
 		[L2_PAE] = 0x9c0de09, [L2_IA32E] = 0x9c0de64,
@@ -212,49 +214,14 @@ static void l2_paging(struct outcome *o, enum l2_mode mode,
 	pae_l1_free(l1);
 }
 
-static void case_l2_2level_paging_read(struct outcome *o)
-{
-	l2_paging(o, L2_2LEVEL, false);
-}
-
-static void case_l2_2level_pse_4m_read(struct outcome *o)
-{
-	l2_paging(o, L2_2LEVEL_PSE, false);
-}
-
-static void case_npf_on_l2_2level_page_walk(struct outcome *o)
-{
-	l2_paging(o, L2_2LEVEL, true);
-}
-
-static void case_l2_pae_paging_read(struct outcome *o)
-{
-	l2_paging(o, L2_PAE, false);
-}
-
-static void case_npf_on_l2_page_walk(struct outcome *o)
-{
-	l2_paging(o, L2_PAE, true);
-}
-
-static void case_l2_ia32e_paging_read(struct outcome *o)
-{
-	l2_paging(o, L2_IA32E, false);
-}
-
-static void case_npf_on_l2_ia32e_page_walk(struct outcome *o)
-{
-	l2_paging(o, L2_IA32E, true);
-}
-
 static const struct pae_l1_case cases[] = {
-	{ "l2_2level_paging_read", case_l2_2level_paging_read, true },
-	{ "l2_2level_pse_4m_read", case_l2_2level_pse_4m_read, true },
-	{ "npf_on_l2_2level_page_walk", case_npf_on_l2_2level_page_walk, true },
-	{ "l2_pae_paging_read", case_l2_pae_paging_read, true },
-	{ "npf_on_l2_page_walk", case_npf_on_l2_page_walk, true },
-	{ "l2_ia32e_paging_read", case_l2_ia32e_paging_read, true },
-	{ "npf_on_l2_ia32e_page_walk", case_npf_on_l2_ia32e_page_walk, true },
+	{ "l2_2level_paging_read", l2_paging, true, .arg = L2_2LEVEL, .flag = false },
+	{ "l2_2level_pse_4m_read", l2_paging, true, .arg = L2_2LEVEL_PSE, .flag = false },
+	{ "npf_on_l2_2level_page_walk", l2_paging, true, .arg = L2_2LEVEL, .flag = true },
+	{ "l2_pae_paging_read", l2_paging, true, .arg = L2_PAE, .flag = false },
+	{ "npf_on_l2_page_walk", l2_paging, true, .arg = L2_PAE, .flag = true },
+	{ "l2_ia32e_paging_read", l2_paging, true, .arg = L2_IA32E, .flag = false },
+	{ "npf_on_l2_ia32e_page_walk", l2_paging, true, .arg = L2_IA32E, .flag = true },
 };
 
 int main(int argc, char *argv[])

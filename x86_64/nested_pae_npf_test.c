@@ -22,7 +22,7 @@
 #include "pae_l1_cases.h"
 
 /* A not-present NPT PTE under a present PDE: NPF, P=0, U, final. */
-static void case_npf_pte_not_present(struct outcome *o)
+static void case_npf_pte_not_present(struct outcome *o, const struct pae_l1_case *c)
 {
 	struct pae_l1 *l1 = new_l1();
 	uint64_t ncr3 = npt_with_code(l1, 0);
@@ -38,7 +38,7 @@ static void case_npf_pte_not_present(struct outcome *o)
 }
 
 /* A write through a read-only NPT leaf: NPF, P, W, U, final. */
-static void case_npf_write_read_only(struct outcome *o)
+static void case_npf_write_read_only(struct outcome *o, const struct pae_l1_case *c)
 {
 	struct pae_l1 *l1 = new_l1();
 	uint64_t ncr3 = npt_with_code(l1, 0);
@@ -63,7 +63,7 @@ static void case_npf_write_read_only(struct outcome *o)
  * 15.25.10 for PAE PDPTEs under nested paging; KVM reads nCR3's PDPTEs
  * on each walk, nested_svm_get_tdp_pdptr()).
  */
-static void case_npf_pdpte_not_present(struct outcome *o)
+static void case_npf_pdpte_not_present(struct outcome *o, const struct pae_l1_case *c)
 {
 	struct pae_l1 *l1 = new_l1();
 	uint64_t ncr3 = npt_with_code(l1, 0);
@@ -89,9 +89,11 @@ static void case_npf_pdpte_not_present(struct outcome *o)
  * reserved (SDM Table 4-8, APM Figure 5-10).  KVM walks L1's NPT itself
  * here (FNAME(walk_addr_generic) on the guest_mmu, arch/x86/kvm/mmu/
  * paging_tmpl.h), reading the PDPTE with nested_svm_get_tdp_pdptr().
+ * @c->arg: the bits.
  */
-static void npf_pdpte_reserved(struct outcome *o, uint64_t bits)
+static void npf_pdpte_reserved(struct outcome *o, const struct pae_l1_case *c)
 {
+	const uint64_t bits = c->arg;
 	const uint64_t l2_gpa = 3 * GB + 0x2000;
 	struct pae_l1 *l1;
 	uint64_t ncr3, *pdpte;
@@ -124,31 +126,17 @@ static void npf_pdpte_reserved(struct outcome *o, uint64_t bits)
 	pae_l1_free(l1);
 }
 
-/* Bit 62: above MAXPHYADDR and not XD. */
-static void case_npf_pdpte_reserved_bit(struct outcome *o)
-{
-	npf_pdpte_reserved(o, 1ull << 62);
-}
-
-/*
- * PS (bit 7, itself reserved in a PDPTE) and bit 62: a walker that picks
- * its reserved-bit mask by bit 7, as KVM's is_rsvd_bits_set() does, needs
- * a mask for PS=1 at the PDPTE level too.
- */
-static void case_npf_pdpte_reserved_bit_ps(struct outcome *o)
-{
-	npf_pdpte_reserved(o, GP_PS | 1ull << 62);
-}
-
 /*
  * A reserved bit (62, above MAXPHYADDR and not XD) in a present NPT PDE or
  * PTE of a PAE nCR3: #NPF with P and RSV at the point of use (APM
  * 15.25.10 and 15.25.6; SDM Tables 4-9 to 4-11 for the PAE formats).
  * KVM checks these in FNAME(walk_addr_generic) (is_rsvd_bits_set(), with
- * the masks of __reset_rsvds_bits_mask() for L1's PAE NPT).
+ * the masks of __reset_rsvds_bits_mask() for L1's PAE NPT).  @c->arg: the
+ * level of the entry.
  */
-static void npf_reserved_bit_at(struct outcome *o, int level)
+static void npf_reserved_bit_at(struct outcome *o, const struct pae_l1_case *c)
 {
+	const int level = c->arg;
 	struct pae_l1 *l1 = new_l1();
 	uint64_t ncr3 = npt_with_code(l1, 0);
 	const uint64_t l2_gpa = 2 * GB + 0x4000;
@@ -167,16 +155,6 @@ static void npf_reserved_bit_at(struct outcome *o, int level)
 	pae_l1_free(l1);
 }
 
-static void case_npf_pde_reserved_bit(struct outcome *o)
-{
-	npf_reserved_bit_at(o, PNPT_LEVEL_2M);
-}
-
-static void case_npf_pte_reserved_bit(struct outcome *o)
-{
-	npf_reserved_bit_at(o, PNPT_LEVEL_4K);
-}
-
 /*
  * L2 fetches its code through an NPT leaf with XD (bit 63) set.  Nested
  * walks use L1's paging format and EFER.NXE (APM 15.25.5; KVM computes
@@ -186,10 +164,11 @@ static void case_npf_pte_reserved_bit(struct outcome *o)
  * in PAE entries (SDM Table 4-10 note; APM Figure 5-18): P, RSV, U and no
  * ID, which a #PF error code has only with NX or SMEP on (SDM 4.7;
  * paging_tmpl.h FNAME(walk_addr_generic) likewise).  EXITINFO2 is L2's
- * RIP, a GPA as L2 runs without paging.
+ * RIP, a GPA as L2 runs without paging.  @c->flag: L1 has EFER.NXE.
  */
-static void npf_fetch_from_xd_leaf(struct outcome *o, bool l1_nxe)
+static void npf_fetch_from_xd_leaf(struct outcome *o, const struct pae_l1_case *c)
 {
+	const bool l1_nxe = c->flag;
 	struct pae_l1 *l1 = new_l1();
 	uint64_t ncr3 = pnpt_create(l1->pvm, 0);
 
@@ -214,26 +193,22 @@ static void npf_fetch_from_xd_leaf(struct outcome *o, bool l1_nxe)
 	pae_l1_free(l1);
 }
 
-static void case_npf_fetch_from_xd_leaf(struct outcome *o)
-{
-	npf_fetch_from_xd_leaf(o, true);
-}
-
-static void case_npf_xd_bit_reserved_without_nxe(struct outcome *o)
-{
-	npf_fetch_from_xd_leaf(o, false);
-}
-
 static const struct pae_l1_case cases[] = {
 	{ "npf_pte_not_present", case_npf_pte_not_present, true },
 	{ "npf_write_read_only", case_npf_write_read_only, true },
 	{ "npf_pdpte_not_present", case_npf_pdpte_not_present, true },
-	{ "npf_pdpte_reserved_bit", case_npf_pdpte_reserved_bit, true },
-	{ "npf_pdpte_reserved_bit_ps", case_npf_pdpte_reserved_bit_ps, true },
-	{ "npf_pde_reserved_bit", case_npf_pde_reserved_bit, true },
-	{ "npf_pte_reserved_bit", case_npf_pte_reserved_bit, true },
-	{ "npf_fetch_from_xd_leaf", case_npf_fetch_from_xd_leaf, true },
-	{ "npf_xd_bit_reserved_without_nxe", case_npf_xd_bit_reserved_without_nxe, true },
+	/* Bit 62: above MAXPHYADDR and not XD. */
+	{ "npf_pdpte_reserved_bit", npf_pdpte_reserved, true, .arg = 1ull << 62 },
+	/*
+	 * PS (bit 7, itself reserved in a PDPTE) and bit 62: a walker that
+	 * picks its reserved-bit mask by bit 7, as KVM's is_rsvd_bits_set()
+	 * does, needs a mask for PS=1 at the PDPTE level too.
+	 */
+	{ "npf_pdpte_reserved_bit_ps", npf_pdpte_reserved, true, .arg = GP_PS | 1ull << 62 },
+	{ "npf_pde_reserved_bit", npf_reserved_bit_at, true, .arg = PNPT_LEVEL_2M },
+	{ "npf_pte_reserved_bit", npf_reserved_bit_at, true, .arg = PNPT_LEVEL_4K },
+	{ "npf_fetch_from_xd_leaf", npf_fetch_from_xd_leaf, true, .flag = true },
+	{ "npf_xd_bit_reserved_without_nxe", npf_fetch_from_xd_leaf, true, .flag = false },
 };
 
 int main(int argc, char *argv[])

@@ -151,7 +151,7 @@ static void check_shadow_npt_pages(struct outcome *o)
 }
 
 /* The trace is set up before the case's VM, and ends with it. */
-static void case_shadow_npt_pages(struct outcome *o)
+static void case_shadow_npt_pages(struct outcome *o, const struct pae_l1_case *c)
 {
 	trace = kvm_trace_create();
 	check_shadow_npt_pages(o);

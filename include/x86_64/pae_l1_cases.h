@@ -41,8 +41,11 @@ struct outcome {
 
 struct pae_l1_case {
 	const char *name;
-	void (*fn)(struct outcome *o);
+	void (*fn)(struct outcome *o, const struct pae_l1_case *c);
 	bool np;	/* needs nested paging offered to L1 */
+	/* Its arguments, for a function that several cases share. */
+	uint64_t arg;
+	bool flag;
 	bool trace;	/* needs kvmmmu tracing (kvm_trace_unavailable()) */
 };
 

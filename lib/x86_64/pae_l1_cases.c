@@ -273,7 +273,7 @@ int pae_l1_cases_main(const struct pae_l1_case *cases, size_t nr)
 			continue;
 		}
 		pae_case_name = cases[i].name;
-		cases[i].fn(&o);
+		cases[i].fn(&o, &cases[i]);
 		switch (o.v) {
 		case V_PASS:
 			ksft_test_result_pass("%s_%s\n", cases[i].name, cfg_name);
