@@ -271,8 +271,8 @@ static void report_nxe_cleared(const struct mode_case *c, const struct kvm_mmu_c
 		       c->name, nx_bad);
 	/* Only when everything else in the matrix held: else a real failure. */
 	if (nx_bad && !cfg->tdp && matrix_ok)
-		ksft_test_result_xfail("%s_nxe_cleared_xd_reserved_%s: %s\n", c->name, name,
-				       known_defect(DEFECT_SHADOW_EFER_NXE_STALE_SPTES));
+		mode_case_xfail(c, "_nxe_cleared_xd_reserved", name,
+				known_defect(DEFECT_SHADOW_EFER_NXE_STALE_SPTES));
 	else
 		mode_case_result(c, nx_bad, "_nxe_cleared_xd_reserved", name);
 }
@@ -295,13 +295,14 @@ static void run(const struct mode_case *c, const struct kvm_mmu_config *cfg, con
 		matrix_ok &= why || !bad[i];
 	if (has_nxe_result(c)) {
 		if (why)
-			ksft_test_result_skip("%s_nxe_cleared_xd_reserved: %s\n", c->name, why);
+			mode_case_skip(c, "_nxe_cleared_xd_reserved", why);
 		else
 			report_nxe_cleared(c, cfg, nx_bad, matrix_ok);
 	}
 	for (i = 0; i < n; i++) {
 		if (why) {
-			ksft_test_result_skip("%s_matrix_level%d: %s\n", c->name, i + 2, why);
+			snprintf(what, sizeof(what), "_matrix_level%d", i + 2);
+			mode_case_skip(c, what, why);
 			continue;
 		}
 		ksft_print_msg("%s: access matrix, level-%d entry bits: %d checks, %d mismatches\n",

@@ -488,9 +488,9 @@ static void run(const struct mode_case *c, const struct kvm_mmu_config *cfg, con
 	int bad, nr_steps;
 
 	if (why) {
-		ksft_test_result_skip("%s: %s\n", c->name, why);
+		mode_case_skip(c, "", why);
 	} else if (crash) {
-		ksft_test_result_xfail("%s_%s: %s\n", c->name, kvm_mmu_config_name(cfg), crash);
+		mode_case_xfail(c, "", kvm_mmu_config_name(cfg), crash);
 	} else {
 		bad = run_case(c, cfg->tdp, &nr_steps);
 		ksft_print_msg("%s: %d steps, %d mismatches\n", c->name, nr_steps, bad);

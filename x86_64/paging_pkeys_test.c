@@ -174,7 +174,7 @@ static void run(const struct mode_case *c, const struct kvm_mmu_config *cfg, con
 	int bad, nr;
 
 	if (why) {
-		ksft_test_result_skip("%s_pkey_field_ignored_without_pke: %s\n", c->name, why);
+		mode_case_skip(c, "_pkey_field_ignored_without_pke", why);
 	} else {
 		bad = run_pkeys(c, cfg->tdp, false, &nr);
 		ksft_print_msg("%s: CR4.PKE=0, keys in leaves%s: %d checks, %d mismatches\n",
@@ -183,7 +183,7 @@ static void run(const struct mode_case *c, const struct kvm_mmu_config *cfg, con
 		mode_case_result(c, bad, "_pkey_field_ignored_without_pke", name);
 	}
 	if (no_pku) {
-		ksft_test_result_skip("%s_pkeys: %s\n", c->name, no_pku);
+		mode_case_skip(c, "_pkeys", no_pku);
 	} else {
 		bad = run_pkeys(c, cfg->tdp, true, &nr);
 		ksft_print_msg("%s: protection keys: %d checks, %d mismatches\n", c->name, nr, bad);

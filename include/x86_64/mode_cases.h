@@ -83,6 +83,16 @@ void mode_case_result(const struct mode_case *c, int bad, const char *what,
 		      const char *cfg_name);
 
 /*
+ * The same result skipped with @why, or XFAIL with @why (a known defect,
+ * and its evidence).  kselftest.h keeps its counts per source file: every
+ * result of a program goes through this file, whose mode_cases_main()
+ * checks them against the plan.
+ */
+void mode_case_skip(const struct mode_case *c, const char *what, const char *why);
+void mode_case_xfail(const struct mode_case *c, const char *what, const char *cfg_name,
+		     const char *why);
+
+/*
  * A part of a case with one result, "<case><what>_<configuration>":
  * skipped with @why, else run; @label names its count of checks.
  */

@@ -98,6 +98,17 @@ void mode_case_result(const struct mode_case *c, int bad, const char *what,
 		ksft_test_result(!bad, "%s%s_%s\n", c->name, what, cfg_name);
 }
 
+void mode_case_skip(const struct mode_case *c, const char *what, const char *why)
+{
+	ksft_test_result_skip("%s%s: %s\n", c->name, what, why);
+}
+
+void mode_case_xfail(const struct mode_case *c, const char *what, const char *cfg_name,
+		     const char *why)
+{
+	ksft_test_result_xfail("%s%s_%s: %s\n", c->name, what, cfg_name, why);
+}
+
 void mode_case_part(const struct mode_case *c, const struct kvm_mmu_config *cfg,
 		    const char *why, const char *what, const char *label,
 		    int (*run)(const struct mode_case *c, bool tdp, int *nr_checks))
@@ -105,7 +116,7 @@ void mode_case_part(const struct mode_case *c, const struct kvm_mmu_config *cfg,
 	int bad, nr_checks;
 
 	if (why) {
-		ksft_test_result_skip("%s%s: %s\n", c->name, what, why);
+		mode_case_skip(c, what, why);
 		return;
 	}
 	bad = run(c, cfg->tdp, &nr_checks);
