@@ -4,6 +4,10 @@
  * for the instance, enablement and filters, and libtraceevent for parsing
  * the binary records (fields by name, as the event's format file declares
  * them, so no layout of the ring buffer is assumed here).
+ *
+ * Built with -DKVM_MMU_NO_TRACEFS (a kernel tree's kvm target without the
+ * two libraries: pkg-config decides), every capture skips with the reason
+ * and only the role layout remains (the end of this file).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,15 +20,31 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event-parse.h>
-#include <tracefs.h>
-
 #include "kvm_util.h"
 #include "test_util.h"
 #include "kselftest.h"
 
 #include "kvm_role_btf.h"
 #include "kvm_trace.h"
+
+void kvm_role_layout_require(struct kvm_role_layout *layout)
+{
+	static struct kvm_role_layout cached;
+	static bool have_cached;
+	char why[256];
+
+	if (!have_cached) {
+		if (kvm_role_layout_load(&cached, why, sizeof(why)))
+			ksft_exit_skip("cannot decode shadow page roles: %s\n", why);
+		have_cached = true;
+	}
+	*layout = cached;
+}
+
+#ifndef KVM_MMU_NO_TRACEFS
+
+#include <event-parse.h>
+#include <tracefs.h>
 
 #define MAX_TRACES	8
 #define MAX_THREADS	16
@@ -194,6 +214,11 @@ static int reap_one(const char *name, void *ctx)
 	return 0;
 }
 
+bool kvm_trace_instance_exists(const char *name)
+{
+	return tracefs_instance_exists(name);
+}
+
 int kvm_trace_reap_stale_instances(void)
 {
 	int reaped = 0;
@@ -225,20 +250,6 @@ const char *kvm_trace_unavailable(void)
 	if (kvm_role_layout_load(&layout, why, sizeof(why)))
 		return why;
 	return NULL;
-}
-
-void kvm_role_layout_require(struct kvm_role_layout *layout)
-{
-	static struct kvm_role_layout cached;
-	static bool have_cached;
-	char why[256];
-
-	if (!have_cached) {
-		if (kvm_role_layout_load(&cached, why, sizeof(why)))
-			ksft_exit_skip("cannot decode shadow page roles: %s\n", why);
-		have_cached = true;
-	}
-	*layout = cached;
 }
 
 static void require_tracefs(void)
@@ -642,3 +653,96 @@ void kvm_trace_destroy(struct kvm_trace *t)
 	live[slot].trace = NULL;
 	cost.ns[COST_DESTROY] += now_ns() - t0;
 }
+
+#else /* KVM_MMU_NO_TRACEFS */
+
+#define NO_TRACEFS "built without libtracefs and libtraceevent (pkg-config found none)"
+
+const char *kvm_trace_unavailable(void)
+{
+	return NO_TRACEFS;
+}
+
+struct kvm_trace *kvm_trace_create(void)
+{
+	ksft_exit_skip("kvmmmu trace capture: %s\n", NO_TRACEFS);
+	return NULL;
+}
+
+bool kvm_trace_instance_exists(const char *name)
+{
+	return false;
+}
+
+int kvm_trace_reap_stale_instances(void)
+{
+	return 0;
+}
+
+void kvm_trace_reuse_instances(bool keep)
+{
+}
+
+/* No capture can exist: kvm_trace_create() never returns one. */
+#define NO_CAPTURE(t) TEST_FAIL("kvm_trace %p without a capture: %s", (t), NO_TRACEFS)
+
+void kvm_trace_add_event(struct kvm_trace *t, const char *event)
+{
+	NO_CAPTURE(t);
+}
+
+void kvm_trace_set_buffer_kb(struct kvm_trace *t, size_t kb)
+{
+	NO_CAPTURE(t);
+}
+
+void kvm_trace_add_thread(struct kvm_trace *t, pid_t tid)
+{
+	NO_CAPTURE(t);
+}
+
+void kvm_trace_start(struct kvm_trace *t, const char *phase)
+{
+	NO_CAPTURE(t);
+}
+
+void kvm_trace_stop(struct kvm_trace *t)
+{
+	NO_CAPTURE(t);
+}
+
+long long kvm_trace_stop_lossy(struct kvm_trace *t)
+{
+	NO_CAPTURE(t);
+	return 0;
+}
+
+struct kvm_mmu_model *kvm_trace_model(struct kvm_trace *t)
+{
+	NO_CAPTURE(t);
+	return NULL;
+}
+
+int kvm_trace_phase(struct kvm_trace *t)
+{
+	NO_CAPTURE(t);
+	return -1;
+}
+
+const char *kvm_trace_instance_name(struct kvm_trace *t)
+{
+	NO_CAPTURE(t);
+	return NULL;
+}
+
+void kvm_trace_print(struct kvm_trace *t)
+{
+	NO_CAPTURE(t);
+}
+
+void kvm_trace_destroy(struct kvm_trace *t)
+{
+	NO_CAPTURE(t);
+}
+
+#endif /* KVM_MMU_NO_TRACEFS */

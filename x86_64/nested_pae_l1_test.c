@@ -73,8 +73,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <tracefs.h>
-
 #include "kvm_util.h"
 #include "processor.h"
 #include "svm_util.h"
