@@ -190,7 +190,7 @@ static void install_cleanup_handlers(void)
 	cost.owner = getpid();
 	atexit(print_cost);
 	atexit(remove_all_at_exit);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(sigs); i++) {
 		if (!sigaction(sigs[i], NULL, &old) && old.sa_handler == SIG_DFL &&
 		    !(old.sa_flags & SA_SIGINFO))
 			sigaction(sigs[i], &sa, NULL);
@@ -379,7 +379,7 @@ struct kvm_trace *kvm_trace_create(void)
 	/* syscall(): glibc declares gettid() only with _GNU_SOURCE, unset in 6.1's build. */
 	t->tids[t->nr_tids++] = syscall(SYS_gettid);
 	t->phase = -1;
-	for (i = 0; i < sizeof(default_events) / sizeof(default_events[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(default_events); i++)
 		kvm_trace_add_event(t, default_events[i]);
 	kvm_mmu_model_init(&t->model, &layout);
 	if (parked.t && parked.owner == getpid())
@@ -395,19 +395,19 @@ void kvm_trace_add_event(struct kvm_trace *t, const char *event)
 {
 	int i;
 
-	TEST_ASSERT(!t->armed, "kvm_trace_add_event(%s) after kvm_trace_start()", event);
+	TEST_ASSERT(!t->armed, "%s(%s) after kvm_trace_start()", __func__, event);
 	for (i = 0; i < t->nr_events; i++) {
 		if (!strcmp(t->events[i], event))
 			return;
 	}
 	TEST_ASSERT(t->nr_events < MAX_EVENTS && strlen(event) < KVM_MMU_EVENT_NAME_LEN,
-		    "kvm_trace_add_event(%s): too many or too long", event);
+		    "%s(%s): too many or too long", __func__, event);
 	strcpy(t->events[t->nr_events++], event);
 }
 
 void kvm_trace_set_buffer_kb(struct kvm_trace *t, size_t kb)
 {
-	TEST_ASSERT(!t->running, "kvm_trace_set_buffer_kb() while tracing");
+	TEST_ASSERT(!t->running, "%s() while tracing", __func__);
 	t->resized = true;
 	TEST_ASSERT(!tracefs_instance_set_buffer_size(t->inst, kb, -1),
 		    "buffer_size_kb=%zu in %s: %s", kb, t->name, strerror(errno));
@@ -415,7 +415,7 @@ void kvm_trace_set_buffer_kb(struct kvm_trace *t, size_t kb)
 
 void kvm_trace_add_thread(struct kvm_trace *t, pid_t tid)
 {
-	TEST_ASSERT(!t->armed, "kvm_trace_add_thread() after kvm_trace_start()");
+	TEST_ASSERT(!t->armed, "%s() after kvm_trace_start()", __func__);
 	TEST_ASSERT(t->nr_tids < MAX_THREADS, "too many threads to trace");
 	t->tids[t->nr_tids++] = tid;
 }
@@ -520,7 +520,7 @@ void kvm_trace_start(struct kvm_trace *t, const char *phase)
 
 	if (!t->armed)
 		arm(t);
-	TEST_ASSERT(!t->running, "kvm_trace_start(%s) while phase '%s' runs", phase,
+	TEST_ASSERT(!t->running, "%s(%s) while phase '%s' runs", __func__, phase,
 		    t->model.phase_names[t->phase]);
 	t->phase = kvm_mmu_model_begin_phase(&t->model, phase);
 	TEST_ASSERT(t->phase >= 0, "too many trace phases (%d)", KVM_MMU_MAX_PHASES);
@@ -529,7 +529,7 @@ void kvm_trace_start(struct kvm_trace *t, const char *phase)
 	cost.ns[COST_START] += now_ns() - t0;
 }
 
-static unsigned long long field(struct tep_event *event, struct tep_record *record,
+static unsigned long long event_field(struct tep_event *event, struct tep_record *record,
 				const char *name)
 {
 	unsigned long long val = 0;
@@ -555,14 +555,14 @@ static int on_record(struct tep_event *event, struct tep_record *record, int cpu
 	ev.type = kvm_mmu_event_type_of(event->name);
 	snprintf(ev.name, sizeof(ev.name), "%s", event->name);
 	if (ev.type != KVM_MMU_OTHER) {
-		ev.gfn = field(event, record, "gfn");
-		ev.role = field(event, record, "role");
-		ev.root_count = field(event, record, "root_count");
-		ev.unsync = field(event, record, "unsync");
-		ev.mmu_valid_gen = field(event, record, "mmu_valid_gen");
+		ev.gfn = event_field(event, record, "gfn");
+		ev.role = event_field(event, record, "role");
+		ev.root_count = event_field(event, record, "root_count");
+		ev.unsync = event_field(event, record, "unsync");
+		ev.mmu_valid_gen = event_field(event, record, "mmu_valid_gen");
 	}
 	if (ev.type == KVM_MMU_GET_PAGE)
-		ev.created = field(event, record, "created");
+		ev.created = event_field(event, record, "created");
 	TEST_ASSERT(!kvm_mmu_model_add(&t->model, &ev), "out of memory");
 	return 0;
 }
