@@ -119,6 +119,7 @@ static inline uint64_t vm_stat_by_name(struct kvm_vm *vm, const char *name)
 #endif
 	return data;
 }
+
 #undef vm_get_stat
 #undef vcpu_get_stat
 #pragma GCC poison vm_get_stat vcpu_get_stat

@@ -121,8 +121,6 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 
-#include <tracefs.h>
-
 #include "kvm_util.h"
 #include "paging_bits.h"
 #include "processor.h"

@@ -192,7 +192,10 @@ void paging_vm_initial_sregs(struct paging_vm *pvm, struct kvm_sregs *sregs)
 
 	sregs->cs = flat_segment(GSTEP_SEL_CODE, 0xb, is64);
 	sregs->ds = flat_segment(GSTEP_SEL_DATA, 0x3, false);
-	sregs->es = sregs->fs = sregs->gs = sregs->ss = sregs->ds;
+	sregs->es = sregs->ds;
+	sregs->fs = sregs->ds;
+	sregs->gs = sregs->ds;
+	sregs->ss = sregs->ds;
 	/*
 	 * A busy TSS, as VMX entry checks demand; the engine then reloads TR
 	 * with LTR (see gstep_main()).

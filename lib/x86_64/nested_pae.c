@@ -77,7 +77,8 @@ struct pae_l1 *pae_l1_create(const char *name)
 	save = &l1->vmcb->save;
 	vmcb_seg(&save->cs, 0x08, VMCB_ATTR_CODE32);
 	vmcb_seg(&save->ds, 0x10, VMCB_ATTR_DATA32);
-	save->es = save->ss = save->ds;
+	save->es = save->ds;
+	save->ss = save->ds;
 	save->gdtr.limit = 0;
 	save->idtr.limit = 0;
 	save->efer = EFER_SVME;
