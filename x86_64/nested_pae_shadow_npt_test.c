@@ -7,7 +7,6 @@
  * and 8-byte gptes, none above KVM's TDP level; teardown zaps them all.
  * Skips with npt=0 or without kvmmmu tracing, saying which.
  */
-#include <tracefs.h>
 
 #include "kvm_util.h"
 #include "processor.h"
