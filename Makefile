@@ -30,12 +30,14 @@ endif
 all:
 
 # Targets of the standalone workflow; they need no kernel tree up front.
-STANDALONE_GOALS := run check unit fuzz runner-check intree-check compat-check \
-		    bench mutants deps help bochs-patched
+STANDALONE_GOALS := run run-bochs check unit fuzz runner-check intree-check compat-check \
+		    bench mutants verify-fixes deps help bochs-patched
 .PHONY: $(STANDALONE_GOALS)
 
 run:
 	@$(SMMU_DIR)/scripts/run-suite
+run-bochs:
+	@$(SMMU_DIR)/scripts/run-suite --bochs
 check:
 	@$(SMMU_DIR)/scripts/check
 unit fuzz:
@@ -51,6 +53,9 @@ bench:
 # make mutants [MUTANTS="name... or patch files"] [SMOKE=1] [KERNEL=7.3]
 mutants:
 	@$(SMMU_DIR)/scripts/mutants $(if $(SMOKE),--smoke) $(if $(KERNEL),--kernel $(KERNEL)) $(MUTANTS)
+# make verify-fixes [DEFECTS="doc ..."] [KERNEL=7.3]
+verify-fixes:
+	@$(SMMU_DIR)/scripts/verify-fixes $(if $(KERNEL),--kernel $(KERNEL)) $(DEFECTS)
 deps:
 	@$(SMMU_DIR)/scripts/install-deps
 # Bochs with the fixes of docs/defects/patches/bochs-*.patch (about 10

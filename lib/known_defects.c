@@ -56,7 +56,7 @@ static const struct defect defects[NR_KNOWN_DEFECTS] = {
 	},
 	[DEFECT_NESTED_EMULATED_NPF_EXITINFO2] = {
 		"kvm-nested-emulated-npf-exitinfo2-page-aligned", KVM_BUG, HARMLESS,
-		"EXITINFO2 of an NPF KVM's emulator reflects to L1 is the page of the L2 GPA, without its offset (FNAME(walk_addr_generic) passes gfn_to_gpa(gfn) to translate_nested_gpa(); nested_svm_inject_npf_exit() copies fault->address); the APM's is the faulting GPA, as for the CPU's NPFs",
+		"EXITINFO2 of an NPF KVM's emulator reflects to L1 is the page of the L2 GPA, without its offset (FNAME(walk_addr_generic) passes gfn_to_gpa(gfn), or gfn_to_gpa(table_gfn) on L2's page walk, to translate_nested_gpa(); nested_svm_inject_npf_exit() copies fault->address); the APM's is the faulting GPA, as for the CPU's NPFs",
 		"6.12 7.3", "",
 	},
 	[DEFECT_NESTED_EMULATED_NPF_WALK_BIT] = {

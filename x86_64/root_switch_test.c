@@ -681,7 +681,7 @@ static void test_global(struct scene *s, struct kvm_trace *t)
  * PSE value are found again under the other, with their SPTEs for PS=1
  * entries.  Reported as XFAIL there when everything else held; a pass
  * means KVM changed (docs/defects/kvm-shadow-cr4-pse-stale-sptes.md has
- * the fix, docs/defects/patches/kvm-shadow-cr4-pse-role.patch).
+ * the fix, docs/defects/patches/6.12/kvm-shadow-cr4-pse-stale-sptes.patch).
  */
 static void test_pse(struct scene *s, struct kvm_trace *t, bool rest_ok)
 {

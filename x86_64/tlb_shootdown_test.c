@@ -352,7 +352,7 @@ static void set_cr4_pge(struct kvm_vcpu *vcpu)
  * old page; anything else, and every other configuration, is reported as
  * it is.
  * docs/defects/kvm-svm-shadow-hv-flush-purged.md has the fix
- * (docs/defects/patches/kvm-svm-shadow-hv-flush-purged.patch).
+ * (docs/defects/patches/6.12/kvm-svm-shadow-hv-flush-purged.patch).
  */
 static bool known_svm_hv_flush_defect(enum flush_kind kind,
 				      const struct shared *res)
