@@ -58,9 +58,10 @@ verify-fixes:
 	@$(SMMU_DIR)/scripts/verify-fixes $(if $(KERNEL),--kernel $(KERNEL)) $(DEFECTS)
 deps:
 	@$(SMMU_DIR)/scripts/install-deps
-# Bochs with the fixes of docs/defects/patches/bochs-*.patch (about 10
-# minutes once, then cached; not part of run or check): prints
-# SMMU_BOCHS=..., which vm/bochs then runs instead of Debian's Bochs.
+# Bochs with the fixes of docs/defects/patches/bochs-*.patch (about 7
+# minutes once, then cached; not part of run or check); "make run-bochs
+# BOCHS=patched" runs the Bochs configurations on it (scripts/lib.sh,
+# SMMU_BOCHS), and builds it itself if it has to.
 bochs-patched:
 	@$(SMMU_DIR)/scripts/build-bochs
 help:

@@ -55,6 +55,49 @@ config_field() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' <<< "$CONFIG_TAB
 config_emulator() { config_field "$1" 2; }
 config_mmu() { config_field "$1" 4; }
 
+# Which Bochs the Bochs configurations run: SMMU_BOCHS (make ... BOCHS=):
+#   debian    Debian 13's package (scripts/trixie-root): emulator "bochs"
+#   patched   scripts/build-bochs: Debian's source with the fixes of
+#             docs/defects/patches/bochs-*.patch: emulator "bochs-patched"
+#   pristine  scripts/build-bochs --pristine: the same build without them
+#             (the control for "patched"): emulator "bochs-pristine"
+# This is the one place that decides it.  The emulator's name goes to the
+# tests (smmu.emulator=, lib/emulator.c), to each configuration's status
+# and run.conf, and picks the binary (bochs_binary); vm/bochs keeps a CPU
+# feature that a Bochs defect breaks only in a build that carries its fix.
+SMMU_BOCHS=${SMMU_BOCHS:-debian}
+
+# config_emulator_name CONFIG: the emulator that runs CONFIG: qemu, or
+# that of SMMU_BOCHS for a Bochs configuration.
+config_emulator_name()
+{
+	local e
+
+	e=$(config_emulator "$1")
+	if [ "$e" != bochs ]; then echo "$e"; return; fi
+	case $SMMU_BOCHS in
+	debian) echo bochs ;;
+	patched|pristine) echo "bochs-$SMMU_BOCHS" ;;
+	*) die "SMMU_BOCHS must be debian, patched or pristine (not '$SMMU_BOCHS')" ;;
+	esac
+}
+
+# bochs_binary EMULATOR: the bin/bochs that runs a bochs-* emulator of
+# config_emulator_name (built, once, if it is not yet); nothing for
+# Debian's "bochs", which vm/bochs finds in the trixie root.
+bochs_binary()
+{
+	local build
+	build=$(dirname "${BASH_SOURCE[0]}")/build-bochs
+
+	case $1 in
+	bochs) ;;
+	bochs-patched) "$build" ;;
+	bochs-pristine) "$build" --pristine ;;
+	*) die "bochs_binary: '$1' is not a Bochs emulator" ;;
+	esac
+}
+
 msg()  { printf '>>> %s\n' "$*" >&2; }
 warn() { printf '%s: warning: %s\n' "${0##*/}" "$*" >&2; }
 # Scripts whose exit 1 means "a test failed" set DIE_STATUS to tell errors apart.
