@@ -46,12 +46,13 @@ bool emulator_skips_pdpte_reserved_bits(void);
 /*
  * Bochs 3.0's defects (DEFECT_BOCHS_*, docs/defects/bochs-*.md) need no
  * question here.  vm/bochs keeps the CPU features two of them break (PKU,
- * LA57) out of a Bochs without their fixes; tlb_shootdown_test's
- * spin-waits use PAUSE; and the two that make AMD's #PF results Bochs's
- * (a stale CR2, a stale EXITINTINFO) leave no evidence a test could check
- * case by case, so the bochs-amd-* configurations are to be read on
- * SMMU_EMULATOR=bochs-patched (scripts/build-bochs fixes all five), and
- * vm/vmtest says so when they run on another Bochs.
+ * LA57) out of every Bochs (the patches do not yet cover what the crashes
+ * hid); tlb_shootdown_test's spin-waits use PAUSE; and the two that make
+ * AMD's #PF results Bochs's (a stale CR2, a stale EXITINTINFO) leave no
+ * evidence a test could check case by case, so the bochs-amd-*
+ * configurations are to be read on SMMU_EMULATOR=bochs-patched
+ * (scripts/build-bochs), and vm/vmtest says so when they run on another
+ * Bochs.
  */
 
 #endif /* SELFTEST_KVM_EMULATOR_H */
