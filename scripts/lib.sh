@@ -63,8 +63,7 @@ config_mmu() { config_field "$1" 4; }
 #             (the control for "patched"): emulator "bochs-pristine"
 # This is the one place that decides it.  The emulator's name goes to the
 # tests (smmu.emulator=, lib/emulator.c), to each configuration's status
-# and run.conf, and picks the binary (bochs_binary); vm/bochs keeps a CPU
-# feature that a Bochs defect breaks only in a build that carries its fix.
+# and run.conf, and picks the binary (bochs_binary).
 SMMU_BOCHS=${SMMU_BOCHS:-debian}
 
 # config_emulator_name CONFIG: the emulator that runs CONFIG: qemu, or
