@@ -19,7 +19,9 @@
 enum emulator {
 	EMULATOR_NONE,		/* hardware: QEMU with KVM, or not in the runner */
 	EMULATOR_QEMU_TCG,	/* QEMU's TCG: AMD SVM with NPT */
-	EMULATOR_BOCHS,		/* Bochs: Intel VMX with EPT, or AMD SVM with NPT */
+	EMULATOR_BOCHS,		/* Bochs: Intel VMX with EPT, or AMD SVM with NPT;
+				 * SMMU_EMULATOR bochs (Debian's), bochs-patched
+				 * or bochs-pristine (scripts/build-bochs) */
 };
 
 enum emulator emulator(void);
@@ -40,5 +42,17 @@ bool emulator_sets_pdpte_bit5(bool npt);
  * (DEFECT_QEMU_TCG_NPT_PAE_PDPTE_RESERVED_BITS).
  */
 bool emulator_skips_pdpte_reserved_bits(void);
+
+/*
+ * Bochs 3.0's defects (DEFECT_BOCHS_*, docs/defects/bochs-*.md) need no
+ * question here.  vm/bochs keeps the CPU features two of them break (PKU,
+ * LA57) out of every Bochs (the patches do not yet cover what the crashes
+ * hid); tlb_shootdown_test's spin-waits use PAUSE; and the two that make
+ * AMD's #PF results Bochs's (a stale CR2, a stale EXITINTINFO) leave no
+ * evidence a test could check case by case, so the bochs-amd-*
+ * configurations are to be read on SMMU_EMULATOR=bochs-patched
+ * (scripts/build-bochs), and vm/vmtest says so when they run on another
+ * Bochs.
+ */
 
 #endif /* SELFTEST_KVM_EMULATOR_H */

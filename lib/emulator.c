@@ -12,7 +12,9 @@ enum emulator emulator(void)
 {
 	const char *emu = getenv("SMMU_EMULATOR"), *accel = getenv("SMMU_ACCEL");
 
-	if (emu && !strcmp(emu, "bochs"))
+	/* Debian's Bochs, or a build of scripts/build-bochs. */
+	if (emu && (!strcmp(emu, "bochs") || !strcmp(emu, "bochs-patched") ||
+		    !strcmp(emu, "bochs-pristine")))
 		return EMULATOR_BOCHS;
 	/* SMMU_ACCEL=tcg alone: a runner from before SMMU_EMULATOR. */
 	if (accel && !strcmp(accel, "tcg"))
@@ -27,7 +29,12 @@ const char *emulator_name(void)
 		[EMULATOR_QEMU_TCG] = "QEMU TCG",
 		[EMULATOR_BOCHS] = "Bochs",
 	};
+	const char *emu = getenv("SMMU_EMULATOR");
 
+	if (emulator() == EMULATOR_BOCHS && !strcmp(emu, "bochs-patched"))
+		return "Bochs (patched: docs/defects/bochs-*.md)";
+	if (emulator() == EMULATOR_BOCHS && !strcmp(emu, "bochs-pristine"))
+		return "Bochs (built from Debian's source, unpatched)";
 	return names[emulator()];
 }
 

@@ -55,6 +55,73 @@ config_field() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' <<< "$CONFIG_TAB
 config_emulator() { config_field "$1" 2; }
 config_mmu() { config_field "$1" 4; }
 
+# Which Bochs the Bochs configurations run: SMMU_BOCHS (make ... BOCHS=):
+#   debian    Debian 13's package (scripts/trixie-root): emulator "bochs"
+#   patched   scripts/build-bochs: Debian's source with the fixes of
+#             docs/defects/patches/bochs-*.patch: emulator "bochs-patched"
+#   pristine  scripts/build-bochs --pristine: the same build without them
+#             (the control for "patched"): emulator "bochs-pristine"
+# This is the one place that decides it.  The emulator's name goes to the
+# tests (smmu.emulator=, lib/emulator.c), to each configuration's status
+# and run.conf, and picks the binary (bochs_binary).
+SMMU_BOCHS=${SMMU_BOCHS:-debian}
+
+# config_emulator_name CONFIG: the emulator that runs CONFIG: qemu, or
+# that of SMMU_BOCHS for a Bochs configuration.
+config_emulator_name()
+{
+	local e
+
+	e=$(config_emulator "$1")
+	if [ "$e" != bochs ]; then echo "$e"; return; fi
+	case $SMMU_BOCHS in
+	debian) echo bochs ;;
+	patched|pristine) echo "bochs-$SMMU_BOCHS" ;;
+	*) die "SMMU_BOCHS must be debian, patched or pristine (not '$SMMU_BOCHS')" ;;
+	esac
+}
+
+# bochs_binary EMULATOR: the bin/bochs that runs a bochs-* emulator of
+# config_emulator_name (built, once, if it is not yet); nothing for
+# Debian's "bochs", which vm/bochs finds in the trixie root.
+# SMMU_BOCHS_BUILD=DIR: an existing build of scripts/build-bochs (another
+# version of the script, or another cache) instead, if its build-info
+# shows the source and patches that EMULATOR names: Debian's source of
+# the same version, and every docs/defects/patches/bochs-*.patch with the
+# same SHA-256 (bochs-patched) or none (bochs-pristine).
+bochs_binary()
+{
+	local build want have p dir=${SMMU_BOCHS_BUILD:-}
+	build=$(dirname "${BASH_SOURCE[0]}")/build-bochs
+
+	case $1 in
+	bochs) return 0 ;;
+	bochs-patched|bochs-pristine) ;;
+	*) die "bochs_binary: '$1' is not a Bochs emulator" ;;
+	esac
+	if [ -z "$dir" ]; then
+		if [ "$1" = bochs-patched ]; then "$build"; else "$build" --pristine; fi
+		return
+	fi
+	if [ ! -x "$dir/bin/bochs" ] || [ ! -r "$dir/build-info" ]; then
+		die "SMMU_BOCHS_BUILD=$dir: no bin/bochs and build-info (not a build of scripts/build-bochs)"
+	fi
+	want="bochs=$(sed -n 's/^BOCHS_DEB_VERSION=//p' "$build") (Debian source)"
+	grep -q "^$want" "$dir/build-info" ||
+		die "SMMU_BOCHS_BUILD=$dir: not built from $want"
+	if [ "$1" = bochs-pristine ]; then
+		want="patch=none"
+	else
+		want=$(for p in "$(dirname "${BASH_SOURCE[0]}")"/../docs/defects/patches/bochs-*.patch; do
+			echo "patch=${p##*/} $(sha256sum "$p" | cut -d' ' -f1)"
+		done)
+	fi
+	have=$(grep '^patch=' "$dir/build-info" | sort)
+	[ "$have" = "$(sort <<< "$want")" ] ||
+		die "SMMU_BOCHS_BUILD=$dir: its patches are not those of $1 (build-info: ${have//$'\n'/, })"
+	echo "$dir/bin/bochs"
+}
+
 msg()  { printf '>>> %s\n' "$*" >&2; }
 warn() { printf '%s: warning: %s\n' "${0##*/}" "$*" >&2; }
 # Scripts whose exit 1 means "a test failed" set DIE_STATUS to tell errors apart.
