@@ -343,7 +343,7 @@ static void shared_steps(struct paging_vm *pvm, struct guest_as *as1, struct gue
 static void build_steps(struct paging_vm *pvm, struct guest_as *as1, struct guest_as *as2,
 			const struct layout *l, int level, bool tdp)
 {
-	const uint64_t tcg_rsvd_without_p = tdp ? GP_PFEC_P : 0;
+	const uint64_t tcg_rsvd_without_p = emulator_rsvd_pf_without_p(tdp) ? GP_PFEC_P : 0;
 	const uint64_t rw = GP_P | GP_RW;
 
 	gstep_phase(pvm, "access");
@@ -451,7 +451,7 @@ static void build_steps(struct paging_vm *pvm, struct guest_as *as1, struct gues
 		 * project's VM is QEMU's TCG: its mmu_translate() reports
 		 * reserved-bit faults with RSVD but without P (do_fault_rsvd in
 		 * target/i386/tcg/sysemu/excp_helper.c), so P is not compared
-		 * there.
+		 * there (emulator_rsvd_pf_without_p(): not on a fixed QEMU).
 		 */
 		gstep_phase(pvm, "efer.nxe");
 		gstep_efer(pvm, 0, GP_EFER_NX);
@@ -750,7 +750,7 @@ static int model_accesses(struct paging_vm *pvm, struct guest_as *as, const stru
 		user = a >= 3 && a < 6;
 		x = pm_expect(env, entries, n, a % 3, user, va, RET_INSN);
 		/* QEMU's TCG walker: RSVD without P (see "efer.nxe"). */
-		if (tdp && (x.value & GP_PFEC_RSVD))
+		if (emulator_rsvd_pf_without_p(tdp) && (x.value & GP_PFEC_RSVD))
 			x.ec_ignore = GP_PFEC_P;
 		if (a >= 6 && x.kind == GSTEP_EXPECT_VALUE)
 			x = EXPECT_OK();

@@ -274,7 +274,8 @@ static void check_smap(struct scene *s, bool on)
  * reserved bit (4.4.2, 4.5.4), so the fetch faults with RSVD and without
  * I/D (4.7: I/D needs NXE or SMEP).  Reads are in check_xd_reads().
  * QEMU 7.2 TCG leaves P out of RSVD faults of its own walks, so the TDP
- * configurations ignore it (docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md).
+ * configurations ignore it there (emulator_rsvd_pf_without_p(),
+ * docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md).
  */
 static void check_nx(struct scene *s, bool on)
 {
@@ -284,7 +285,8 @@ static void check_nx(struct scene *s, bool on)
 		gstep_exec(s->pvm, va, EXPECT_PF(GP_PFEC_P | GP_PFEC_I, va));
 	else
 		gstep_exec(s->pvm, va, EXPECT_PF_IGNORING(GP_PFEC_P | GP_PFEC_RSVD,
-							  cfg.tdp ? GP_PFEC_P : 0, va));
+							  emulator_rsvd_pf_without_p(cfg.tdp) ?
+							  GP_PFEC_P : 0, va));
 }
 
 static const struct toggle toggles[] = {
@@ -378,7 +380,8 @@ static void xd_read_steps(struct scene *s)
 		gstep_switch_as(s->pvm, s->as[i]);
 		gstep_load(s->pvm, VA_XD, 4,
 			   EXPECT_PF_IGNORING(GP_PFEC_P | GP_PFEC_RSVD,
-					      cfg.tdp ? GP_PFEC_P : 0, VA_XD));
+					      emulator_rsvd_pf_without_p(cfg.tdp) ?
+					      GP_PFEC_P : 0, VA_XD));
 	}
 	gstep_efer(s->pvm, GP_EFER_NX, 0);
 }

@@ -309,7 +309,7 @@ static void check_leaves(struct scene *s)
 			e = pm_expect(&env, entries, n, order[j].access, order[j].user, va,
 				      tag(d));
 			/* QEMU's TCG walker under NPT: RSVD without P (paging_modes_test). */
-			if (cfg.tdp && (e.value & GP_PFEC_RSVD))
+			if (emulator_rsvd_pf_without_p(cfg.tdp) && (e.value & GP_PFEC_RSVD))
 				e.ec_ignore = GP_PFEC_P;
 			switch (order[j].access) {
 			case PM_READ:
