@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kselftest.h"
+
 #include "emulator.h"
 
 /*
@@ -38,7 +40,7 @@ static const struct qemu_build *qemu_build(void)
 
 	if (!accel || strcmp(accel, "tcg") || (emu && !strcmp(emu, "bochs")))
 		return NULL;
-	for (i = 0; emu && i < sizeof(qemu_builds) / sizeof(qemu_builds[0]); i++)
+	for (i = 0; emu && i < ARRAY_SIZE(qemu_builds); i++)
 		if (!strcmp(emu, qemu_builds[i].name))
 			return &qemu_builds[i];
 	return &qemu_builds[0];
