@@ -29,7 +29,7 @@ endif
 all:
 
 # Targets of the standalone workflow; they need no kernel tree up front.
-STANDALONE_GOALS := run run-bochs check unit fuzz runner-check intree-check compat-check \
+STANDALONE_GOALS := run run-bochs check unit fuzz runner-check intree-check series-check compat-check \
 		    bench mutants verify-fixes qemu-patched deps help
 .PHONY: $(STANDALONE_GOALS)
 
@@ -45,6 +45,8 @@ runner-check:
 	@$(SMMU_DIR)/tests/runner/run-checks
 intree-check:
 	@$(SMMU_DIR)/scripts/intree-check
+series-check:
+	@$(SMMU_DIR)/scripts/series-check
 compat-check:
 	@$(SMMU_DIR)/scripts/compat-check
 bench:

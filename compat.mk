@@ -2,7 +2,8 @@
 #
 # The KVM_COMPAT_* switches of include/kvm_compat.h for the selftests
 # tree at $(KVM_SELFTESTS), in COMPAT_FLAGS.  Included by suite.mk and
-# tests/Makefile; "make compat-flags" prints them.
+# tests/Makefile, and by scripts/export-series, which resolves them for
+# the tree it exports to; "make -f compat.mk compat-flags" prints them.
 
 # Compatibility switches, probed in the tree rather than by version number
 # because distributions backport selftests changes.  See include/kvm_compat.h.
@@ -16,7 +17,9 @@ COMPAT_FLAGS += $(if $(call kvm_has,struct kvm_mmu mmu),,-DKVM_COMPAT_VM_PGD)
 COMPAT_FLAGS += $(if $(call kvm_has,SVM_MISC_ENABLE_NP),,-DKVM_COMPAT_NESTED_CTL)
 COMPAT_FLAGS += $(if $(call kvm_has,void \*guest_rsp),-DKVM_COMPAT_SVM_SETUP_RSP)
 COMPAT_FLAGS += $(if $(call kvm_has,void set_cr0),,-DKVM_COMPAT_NO_SET_CR0)
+COMPAT_FLAGS += $(if $(call kvm_has,define PFERR_PRESENT_MASK),,-DKVM_COMPAT_NO_PFERR)
 COMPAT_FLAGS += $(if $(call kvm_has,void __vm_get_stat),-DKVM_COMPAT_VM_GET_STAT_STRING)
+COMPAT_FLAGS += $(if $(call kvm_has,u32 exit_code_hi;),-DKVM_COMPAT_VMCB_EXIT_CODE_HI)
 
 compat-flags:
 	@echo $(COMPAT_FLAGS)

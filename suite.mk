@@ -33,7 +33,6 @@ LIB_OBJS := $(SMMU_LIB_OBJS) $(KVM_LIB_OBJS) $(KVM_LIB_STRING_OBJ)
 include $(SMMU_DIR)/guest32.mk
 
 include $(SMMU_DIR)/compat.mk
-COMPAT_FLAGS += $(if $(call kvm_has,u32 exit_code_hi;),-DKVM_COMPAT_VMCB_EXIT_CODE_HI)
 
 # The same flags as tools/testing/selftests/kvm/Makefile, plus our headers.
 CFLAGS += -Wall -Wstrict-prototypes -Wuninitialized -O2 -g -std=gnu99 \

@@ -78,6 +78,17 @@ static inline uint64_t vmcb_exit_code(const struct vmcb_control_area *ctl)
 #endif
 }
 
+#ifdef KVM_COMPAT_NO_PFERR		/* #PF error-code bits: in 6.12's processor.h, not 6.1's */
+#define PFERR_PRESENT_MASK	BIT(0)
+#define PFERR_WRITE_MASK	BIT(1)
+#define PFERR_USER_MASK		BIT(2)
+#define PFERR_RSVD_MASK		BIT(3)
+#define PFERR_FETCH_MASK	BIT(4)
+#define PFERR_PK_MASK		BIT(5)
+#define PFERR_GUEST_FINAL_MASK	BIT_ULL(32)
+#define PFERR_GUEST_PAGE_MASK	BIT_ULL(33)
+#endif
+
 #ifdef KVM_COMPAT_NO_SET_CR0		/* set_cr0() and set_cr3() since 7.x */
 static inline void set_cr0(uint64_t val)
 {
@@ -108,6 +119,7 @@ static inline uint64_t vm_stat_by_name(struct kvm_vm *vm, const char *name)
 #endif
 	return data;
 }
+
 #undef vm_get_stat
 #undef vcpu_get_stat
 #pragma GCC poison vm_get_stat vcpu_get_stat

@@ -105,9 +105,13 @@ void kvm_trace_reuse_instances(bool keep);
  */
 int kvm_trace_reap_stale_instances(void);
 
+/* Whether tracefs instance @name exists (for checks of the cleanup). */
+bool kvm_trace_instance_exists(const char *name);
+
 /*
  * Why kvmmmu events cannot be captured here (tracefs not mounted and not
- * mountable, no kvmmmu events, no known role layout), or NULL: for tests
+ * mountable, no kvmmmu events, no known role layout, a build without
+ * libtracefs), or NULL: for tests
  * that report their introspection cases as skips instead of skipping the
  * whole program as kvm_trace_create() does.
  */

@@ -3,18 +3,24 @@
  * Reading union kvm_mmu_page_role from BTF with libbpf, so that the role
  * words of kvmmmu trace events decode right on whatever kernel runs,
  * including one with a patch that moves role bits around.
+ *
+ * Built with -DKVM_MMU_NO_LIBBPF (a kernel tree's kvm target without
+ * libbpf: pkg-config decides), there is no BTF, only the built-in table.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
 
-#include <bpf/btf.h>
-
 #include "kvm_role.h"
 #include "kvm_role_btf.h"
 
 #define ROLE_UNION	"kvm_mmu_page_role"
+
+#ifndef KVM_MMU_NO_LIBBPF
+
+#include <bpf/btf.h>
+
 /* Anonymous structs nest at most this deep in any sane declaration. */
 #define MAX_NESTING	4
 
@@ -102,6 +108,15 @@ int kvm_role_layout_from_btf(const struct btf *btf, struct kvm_role_layout *layo
 	return kvm_role_layout_usable(layout) ? 0 : -EINVAL;
 }
 
+#else /* KVM_MMU_NO_LIBBPF */
+
+int kvm_role_layout_from_btf(const struct btf *btf, struct kvm_role_layout *layout)
+{
+	return -EOPNOTSUPP;
+}
+
+#endif /* KVM_MMU_NO_LIBBPF */
+
 int kvm_role_layout_choose(const struct btf *btf, const char *btf_name,
 			   const char *release, struct kvm_role_layout *layout,
 			   char *why, size_t size)
@@ -137,6 +152,8 @@ int kvm_role_layout_choose(const struct btf *btf, const char *btf_name,
 	return -ENOENT;
 }
 
+#ifndef KVM_MMU_NO_LIBBPF
+
 /* KVM as a module has split BTF on vmlinux's; built in, it is in vmlinux. */
 int kvm_role_layout_load(struct kvm_role_layout *layout, char *why, size_t size)
 {
@@ -163,3 +180,17 @@ int kvm_role_layout_load(struct kvm_role_layout *layout, char *why, size_t size)
 	btf__free(vmlinux);
 	return r;
 }
+
+#else /* KVM_MMU_NO_LIBBPF */
+
+int kvm_role_layout_load(struct kvm_role_layout *layout, char *why, size_t size)
+{
+	struct utsname u;
+
+	if (uname(&u))
+		snprintf(u.release, sizeof(u.release), "(unknown: uname: %s)", strerror(errno));
+	return kvm_role_layout_choose(NULL, "built without libbpf (pkg-config found none)",
+				      u.release, layout, why, size);
+}
+
+#endif /* KVM_MMU_NO_LIBBPF */

@@ -4,6 +4,10 @@
  * for the instance, enablement and filters, and libtraceevent for parsing
  * the binary records (fields by name, as the event's format file declares
  * them, so no layout of the ring buffer is assumed here).
+ *
+ * Built with -DKVM_MMU_NO_TRACEFS (a kernel tree's kvm target without the
+ * two libraries: pkg-config decides), every capture skips with the reason
+ * and only the role layout remains (the end of this file).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,15 +20,31 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event-parse.h>
-#include <tracefs.h>
-
 #include "kvm_util.h"
 #include "test_util.h"
 #include "kselftest.h"
 
 #include "kvm_role_btf.h"
 #include "kvm_trace.h"
+
+void kvm_role_layout_require(struct kvm_role_layout *layout)
+{
+	static struct kvm_role_layout cached;
+	static bool have_cached;
+	char why[256];
+
+	if (!have_cached) {
+		if (kvm_role_layout_load(&cached, why, sizeof(why)))
+			ksft_exit_skip("cannot decode shadow page roles: %s\n", why);
+		have_cached = true;
+	}
+	*layout = cached;
+}
+
+#ifndef KVM_MMU_NO_TRACEFS
+
+#include <event-parse.h>
+#include <tracefs.h>
 
 #define MAX_TRACES	8
 #define MAX_THREADS	16
@@ -170,7 +190,7 @@ static void install_cleanup_handlers(void)
 	cost.owner = getpid();
 	atexit(print_cost);
 	atexit(remove_all_at_exit);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(sigs); i++) {
 		if (!sigaction(sigs[i], NULL, &old) && old.sa_handler == SIG_DFL &&
 		    !(old.sa_flags & SA_SIGINFO))
 			sigaction(sigs[i], &sa, NULL);
@@ -192,6 +212,11 @@ static int reap_one(const char *name, void *ctx)
 	if (!rmdir(path))
 		(*reaped)++;
 	return 0;
+}
+
+bool kvm_trace_instance_exists(const char *name)
+{
+	return tracefs_instance_exists(name);
 }
 
 int kvm_trace_reap_stale_instances(void)
@@ -225,20 +250,6 @@ const char *kvm_trace_unavailable(void)
 	if (kvm_role_layout_load(&layout, why, sizeof(why)))
 		return why;
 	return NULL;
-}
-
-void kvm_role_layout_require(struct kvm_role_layout *layout)
-{
-	static struct kvm_role_layout cached;
-	static bool have_cached;
-	char why[256];
-
-	if (!have_cached) {
-		if (kvm_role_layout_load(&cached, why, sizeof(why)))
-			ksft_exit_skip("cannot decode shadow page roles: %s\n", why);
-		have_cached = true;
-	}
-	*layout = cached;
 }
 
 static void require_tracefs(void)
@@ -368,7 +379,7 @@ struct kvm_trace *kvm_trace_create(void)
 	/* syscall(): glibc declares gettid() only with _GNU_SOURCE, unset in 6.1's build. */
 	t->tids[t->nr_tids++] = syscall(SYS_gettid);
 	t->phase = -1;
-	for (i = 0; i < sizeof(default_events) / sizeof(default_events[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(default_events); i++)
 		kvm_trace_add_event(t, default_events[i]);
 	kvm_mmu_model_init(&t->model, &layout);
 	if (parked.t && parked.owner == getpid())
@@ -384,19 +395,19 @@ void kvm_trace_add_event(struct kvm_trace *t, const char *event)
 {
 	int i;
 
-	TEST_ASSERT(!t->armed, "kvm_trace_add_event(%s) after kvm_trace_start()", event);
+	TEST_ASSERT(!t->armed, "%s(%s) after kvm_trace_start()", __func__, event);
 	for (i = 0; i < t->nr_events; i++) {
 		if (!strcmp(t->events[i], event))
 			return;
 	}
 	TEST_ASSERT(t->nr_events < MAX_EVENTS && strlen(event) < KVM_MMU_EVENT_NAME_LEN,
-		    "kvm_trace_add_event(%s): too many or too long", event);
+		    "%s(%s): too many or too long", __func__, event);
 	strcpy(t->events[t->nr_events++], event);
 }
 
 void kvm_trace_set_buffer_kb(struct kvm_trace *t, size_t kb)
 {
-	TEST_ASSERT(!t->running, "kvm_trace_set_buffer_kb() while tracing");
+	TEST_ASSERT(!t->running, "%s() while tracing", __func__);
 	t->resized = true;
 	TEST_ASSERT(!tracefs_instance_set_buffer_size(t->inst, kb, -1),
 		    "buffer_size_kb=%zu in %s: %s", kb, t->name, strerror(errno));
@@ -404,7 +415,7 @@ void kvm_trace_set_buffer_kb(struct kvm_trace *t, size_t kb)
 
 void kvm_trace_add_thread(struct kvm_trace *t, pid_t tid)
 {
-	TEST_ASSERT(!t->armed, "kvm_trace_add_thread() after kvm_trace_start()");
+	TEST_ASSERT(!t->armed, "%s() after kvm_trace_start()", __func__);
 	TEST_ASSERT(t->nr_tids < MAX_THREADS, "too many threads to trace");
 	t->tids[t->nr_tids++] = tid;
 }
@@ -509,7 +520,7 @@ void kvm_trace_start(struct kvm_trace *t, const char *phase)
 
 	if (!t->armed)
 		arm(t);
-	TEST_ASSERT(!t->running, "kvm_trace_start(%s) while phase '%s' runs", phase,
+	TEST_ASSERT(!t->running, "%s(%s) while phase '%s' runs", __func__, phase,
 		    t->model.phase_names[t->phase]);
 	t->phase = kvm_mmu_model_begin_phase(&t->model, phase);
 	TEST_ASSERT(t->phase >= 0, "too many trace phases (%d)", KVM_MMU_MAX_PHASES);
@@ -518,7 +529,7 @@ void kvm_trace_start(struct kvm_trace *t, const char *phase)
 	cost.ns[COST_START] += now_ns() - t0;
 }
 
-static unsigned long long field(struct tep_event *event, struct tep_record *record,
+static unsigned long long event_field(struct tep_event *event, struct tep_record *record,
 				const char *name)
 {
 	unsigned long long val = 0;
@@ -544,14 +555,14 @@ static int on_record(struct tep_event *event, struct tep_record *record, int cpu
 	ev.type = kvm_mmu_event_type_of(event->name);
 	snprintf(ev.name, sizeof(ev.name), "%s", event->name);
 	if (ev.type != KVM_MMU_OTHER) {
-		ev.gfn = field(event, record, "gfn");
-		ev.role = field(event, record, "role");
-		ev.root_count = field(event, record, "root_count");
-		ev.unsync = field(event, record, "unsync");
-		ev.mmu_valid_gen = field(event, record, "mmu_valid_gen");
+		ev.gfn = event_field(event, record, "gfn");
+		ev.role = event_field(event, record, "role");
+		ev.root_count = event_field(event, record, "root_count");
+		ev.unsync = event_field(event, record, "unsync");
+		ev.mmu_valid_gen = event_field(event, record, "mmu_valid_gen");
 	}
 	if (ev.type == KVM_MMU_GET_PAGE)
-		ev.created = field(event, record, "created");
+		ev.created = event_field(event, record, "created");
 	TEST_ASSERT(!kvm_mmu_model_add(&t->model, &ev), "out of memory");
 	return 0;
 }
@@ -642,3 +653,96 @@ void kvm_trace_destroy(struct kvm_trace *t)
 	live[slot].trace = NULL;
 	cost.ns[COST_DESTROY] += now_ns() - t0;
 }
+
+#else /* KVM_MMU_NO_TRACEFS */
+
+#define NO_TRACEFS "built without libtracefs and libtraceevent (pkg-config found none)"
+
+const char *kvm_trace_unavailable(void)
+{
+	return NO_TRACEFS;
+}
+
+struct kvm_trace *kvm_trace_create(void)
+{
+	ksft_exit_skip("kvmmmu trace capture: %s\n", NO_TRACEFS);
+	return NULL;
+}
+
+bool kvm_trace_instance_exists(const char *name)
+{
+	return false;
+}
+
+int kvm_trace_reap_stale_instances(void)
+{
+	return 0;
+}
+
+void kvm_trace_reuse_instances(bool keep)
+{
+}
+
+/* No capture can exist: kvm_trace_create() never returns one. */
+#define NO_CAPTURE(t) TEST_FAIL("kvm_trace %p without a capture: %s", (t), NO_TRACEFS)
+
+void kvm_trace_add_event(struct kvm_trace *t, const char *event)
+{
+	NO_CAPTURE(t);
+}
+
+void kvm_trace_set_buffer_kb(struct kvm_trace *t, size_t kb)
+{
+	NO_CAPTURE(t);
+}
+
+void kvm_trace_add_thread(struct kvm_trace *t, pid_t tid)
+{
+	NO_CAPTURE(t);
+}
+
+void kvm_trace_start(struct kvm_trace *t, const char *phase)
+{
+	NO_CAPTURE(t);
+}
+
+void kvm_trace_stop(struct kvm_trace *t)
+{
+	NO_CAPTURE(t);
+}
+
+long long kvm_trace_stop_lossy(struct kvm_trace *t)
+{
+	NO_CAPTURE(t);
+	return 0;
+}
+
+struct kvm_mmu_model *kvm_trace_model(struct kvm_trace *t)
+{
+	NO_CAPTURE(t);
+	return NULL;
+}
+
+int kvm_trace_phase(struct kvm_trace *t)
+{
+	NO_CAPTURE(t);
+	return -1;
+}
+
+const char *kvm_trace_instance_name(struct kvm_trace *t)
+{
+	NO_CAPTURE(t);
+	return NULL;
+}
+
+void kvm_trace_print(struct kvm_trace *t)
+{
+	NO_CAPTURE(t);
+}
+
+void kvm_trace_destroy(struct kvm_trace *t)
+{
+	NO_CAPTURE(t);
+}
+
+#endif /* KVM_MMU_NO_TRACEFS */

@@ -28,7 +28,8 @@ void kvm_mmu_model_free(struct kvm_mmu_model *m)
 {
 	free(m->events);
 	m->events = NULL;
-	m->nr_events = m->capacity = 0;
+	m->nr_events = 0;
+	m->capacity = 0;
 }
 
 int kvm_mmu_model_begin_phase(struct kvm_mmu_model *m, const char *name)

@@ -81,8 +81,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <tracefs.h>
-
 #include "kvm_util.h"
 #include "processor.h"
 #include "ucall_common.h"
@@ -580,7 +578,7 @@ static size_t teardown(void)
 
 static bool instance_exists(const char *name)
 {
-	return tracefs_instance_exists(name);
+	return kvm_trace_instance_exists(name);
 }
 
 /*

@@ -133,8 +133,8 @@ static void build_scene(struct scene *s, enum scene_guest as)
 		ksft_print_msg("emulator gap: PDPTEs rewritten before each entry into PAE paging (%s)\n",
 			       KVM_MMU_PDPTE_GAP_DOC);
 	/* The tour sets these itself; start from plain 2-level paging. */
-	pvm->cr4 &= ~GP_CR4_PAE;
-	pvm->efer &= ~(GP_EFER_LME | GP_EFER_NX);
+	pvm->cr4 &= ~X86_CR4_PAE;
+	pvm->efer &= ~(EFER_LME | EFER_NX);
 }
 
 /* Paging is off: the PDPT's physical address is its address. */
@@ -154,22 +154,22 @@ static void transition_steps(struct scene *s, enum tour_mode to)
 
 	gstep_phase(pvm, tour_mode_name[to]);
 	if (s->cur != M_OFF)
-		gstep_cr0(pvm, 0, GP_CR0_PG);
+		gstep_cr0(pvm, 0, X86_CR0_PG);
 	if (s->cur == M_IA32E)
-		gstep_efer(pvm, 0, GP_EFER_LME);
+		gstep_efer(pvm, 0, EFER_LME);
 	if (to == M_OFF) {
-		gstep_cr4(pvm, 0, GP_CR4_PAE);
+		gstep_cr4(pvm, 0, X86_CR4_PAE);
 	} else {
 		if (to == M_2LEVEL)
-			gstep_cr4(pvm, 0, GP_CR4_PAE);
+			gstep_cr4(pvm, 0, X86_CR4_PAE);
 		else
-			gstep_cr4(pvm, GP_CR4_PAE, 0);
+			gstep_cr4(pvm, X86_CR4_PAE, 0);
 		if (to == M_IA32E)
-			gstep_efer(pvm, GP_EFER_LME, 0);
+			gstep_efer(pvm, EFER_LME, 0);
 		if (to == M_PAE && s->rewrite_pdptes)
 			rewrite_pdptes(s);
 		gstep_write_cr3(pvm, guest_as_cr3(s->as[to]), EXPECT_OK());
-		gstep_cr0(pvm, GP_CR0_PG, 0);
+		gstep_cr0(pvm, X86_CR0_PG, 0);
 	}
 	gstep_load(pvm, s->va_x, 4, EXPECT_VALUE(tag(to)));
 	s->cur = to;

@@ -121,8 +121,6 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 
-#include <tracefs.h>
-
 #include "kvm_util.h"
 #include "paging_bits.h"
 #include "processor.h"
@@ -347,6 +345,8 @@ static const struct {
 };
 
 #define NR_CASES	ARRAY_SIZE(cases)
+/* Results of report_introspection(), after the cases'. */
+#define NR_INTROSPECTION	5
 /* GUEST_SYNC(i) starts case i; this one ends the nCR3 switch warm-up. */
 #define SYNC_NCR3_WARM	100
 /*
@@ -414,7 +414,7 @@ static bool expect_npf(uint64_t exit, uint64_t gpa, uint64_t error_code)
 	       EXPECT("EXITINFO1[31:0] (error code: P, W, U, RSV, ID, ...)",
 		      f.info1 & NPF_ERROR_CODE, error_code) &&
 	       EXPECT("EXITINFO1[33:32] (final translation, not a guest page-table walk)",
-		      f.info1 & (NPF_FINAL | NPF_GPT), NPF_FINAL);
+		      f.info1 & NPF_WHERE, PFERR_GUEST_FINAL_MASK);
 }
 
 static uint64_t ncr3_a(void)
@@ -447,21 +447,21 @@ static void case_npf_absent_pte_read(void)
 {
 	uint64_t exit = nnpt_run(svm, nnpt_l2_load, VA(PG_ABSENT) + OFF_R, 0, 0);
 
-	expect_npf(exit, WIN_PAGE(PG_ABSENT) + OFF_R, NPF_U);
+	expect_npf(exit, WIN_PAGE(PG_ABSENT) + OFF_R, PFERR_USER_MASK);
 }
 
 static void case_npf_absent_pte_write(void)
 {
 	uint64_t exit = nnpt_run(svm, nnpt_l2_store, VA(PG_ABSENT) + OFF_W, 1, 0);
 
-	expect_npf(exit, WIN_PAGE(PG_ABSENT) + OFF_W, NPF_W | NPF_U);
+	expect_npf(exit, WIN_PAGE(PG_ABSENT) + OFF_W, PFERR_WRITE_MASK | PFERR_USER_MASK);
 }
 
 static void case_npf_absent_pdpte_read(void)
 {
 	uint64_t exit = nnpt_run(svm, nnpt_l2_load, HOLE_VA + OFF_R, 0, 0);
 
-	expect_npf(exit, HOLE_GPA + OFF_R, NPF_U);
+	expect_npf(exit, HOLE_GPA + OFF_R, PFERR_USER_MASK);
 }
 
 static void case_npf_write_read_only_leaf(void)
@@ -470,7 +470,8 @@ static void case_npf_write_read_only_leaf(void)
 
 	l2_load(VA(PG_RO), TAG(5), 0);
 	exit = nnpt_run(svm, nnpt_l2_store, VA(PG_RO) + OFF_W, STORE_VAL, 0);
-	expect_npf(exit, WIN_PAGE(PG_RO) + OFF_W, NPF_P | NPF_W | NPF_U);
+	expect_npf(exit, WIN_PAGE(PG_RO) + OFF_W, PFERR_PRESENT_MASK | PFERR_WRITE_MASK |
+		   PFERR_USER_MASK);
 	EXPECT("read-only page after the faulting write", data(5), TAG(5));
 	l2_load(VA(PG_RO), TAG(5), 0);
 }
@@ -519,7 +520,8 @@ static void case_leaf_write_protect_flush(void)
 		     args.data_gpa[1] | NPT_RO);
 	l2_load(VA(PG_STORE), 1, TLB_CONTROL_FLUSH_ALL_ASID);
 	exit = nnpt_run(svm, nnpt_l2_store, VA(PG_STORE) + OFF_W, 2, 0);
-	expect_npf(exit, WIN_PAGE(PG_STORE) + OFF_W, NPF_P | NPF_W | NPF_U);
+	expect_npf(exit, WIN_PAGE(PG_STORE) + OFF_W, PFERR_PRESENT_MASK | PFERR_WRITE_MASK |
+		   PFERR_USER_MASK);
 	EXPECT("write-protected page after the faulting write",
 	       *(volatile uint64_t *)(args.data_gva[1] + OFF_W), STORE_VAL);
 
@@ -538,7 +540,7 @@ static void case_leaf_unmap_flush(void)
 	old = npt_set_entry(pool, ncr3_a(), WIN_PAGE(PG_DATA), NPT_LEVEL_4K, 0);
 	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_DATA) + OFF_R, 0,
 			TLB_CONTROL_FLUSH_ALL_ASID);
-	expect_npf(exit, WIN_PAGE(PG_DATA) + OFF_R, NPF_U);
+	expect_npf(exit, WIN_PAGE(PG_DATA) + OFF_R, PFERR_USER_MASK);
 	npt_set_entry(pool, ncr3_a(), WIN_PAGE(PG_DATA), NPT_LEVEL_4K, old);
 	l2_load(VA(PG_DATA), TAG(0), TLB_CONTROL_FLUSH_ALL_ASID);
 }
@@ -548,14 +550,14 @@ static void case_leaf_map_flush(void)
 	uint64_t exit;
 
 	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_ABSENT), 0, 0);
-	if (!expect_npf(exit, WIN_PAGE(PG_ABSENT), NPF_U))
+	if (!expect_npf(exit, WIN_PAGE(PG_ABSENT), PFERR_USER_MASK))
 		return;
 	npt_set_entry(pool, ncr3_a(), WIN_PAGE(PG_ABSENT), NPT_LEVEL_4K,
 		     args.data_gpa[4] | NPT_RW);
 	l2_load(VA(PG_ABSENT), TAG(4), TLB_CONTROL_FLUSH_ALL_ASID);
 	npt_set_entry(pool, ncr3_a(), WIN_PAGE(PG_ABSENT), NPT_LEVEL_4K, 0);
 	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_ABSENT), 0, TLB_CONTROL_FLUSH_ALL_ASID);
-	expect_npf(exit, WIN_PAGE(PG_ABSENT), NPF_U);
+	expect_npf(exit, WIN_PAGE(PG_ABSENT), PFERR_USER_MASK);
 }
 
 static void case_npf_reserved_bit(void)
@@ -567,7 +569,8 @@ static void case_npf_reserved_bit(void)
 		return;
 	}
 	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_RSVD) + OFF_R, 0, 0);
-	expect_npf(exit, WIN_PAGE(PG_RSVD) + OFF_R, NPF_P | NPF_RSV | NPF_U);
+	expect_npf(exit, WIN_PAGE(PG_RSVD) + OFF_R, PFERR_PRESENT_MASK | PFERR_RSVD_MASK |
+		   PFERR_USER_MASK);
 }
 
 static void case_npf_fetch_nx(void)
@@ -580,7 +583,7 @@ static void case_npf_fetch_nx(void)
 		   SVM_EXIT_VMMCALL))
 		EXPECT("value the code returns", nnpt_l2_result(svm), CODE_VAL);
 	exit = nnpt_run(svm, (nnpt_l2_fn_t)VA(PG_NX), 0, 0, 0);
-	expect_npf(exit, WIN_PAGE(PG_NX), NPF_P | NPF_ID | NPF_U);
+	expect_npf(exit, WIN_PAGE(PG_NX), PFERR_PRESENT_MASK | PFERR_FETCH_MASK | PFERR_USER_MASK);
 }
 
 /*
@@ -599,11 +602,12 @@ static void case_npf_guest_page_walk(void)
 	f = nnpt_npf(svm);
 	(void)(EXPECT("#VMEXIT code (NPF)", exit, SVM_EXIT_NPF) &&
 	EXPECT("EXITINFO1[33:32] (guest page-table walk, not final translation)",
-	       f.info1 & (NPF_FINAL | NPF_GPT), NPF_GPT) &&
+	       f.info1 & NPF_WHERE, PFERR_GUEST_PAGE_MASK) &&
 	EXPECT("EXITINFO2 page (L1's page table for the VA)", f.gpa & ~(PAGE_SIZE - 1),
 	       args.l1_pt_gpa) &&
 	EXPECT("EXITINFO1 P, U, RSV, ID (not present, user)",
-	       f.info1 & (NPF_P | NPF_U | NPF_RSV | NPF_ID), NPF_U));
+	       f.info1 & (PFERR_PRESENT_MASK | PFERR_USER_MASK | PFERR_RSVD_MASK |
+			  PFERR_FETCH_MASK), PFERR_USER_MASK));
 	nnpt_set_ncr3(svm, ncr3_a());
 }
 
@@ -633,7 +637,7 @@ static void l2_32_reads(enum nnpt_l2_32_mode mode, uint32_t data, uint32_t absen
 	if (!l2_32_load(mode, data, (uint32_t)TAG(0)))
 		return;
 	exit = nnpt_run_32(svm, &l2_32.l2, mode, absent + OFF_R, TLB_CONTROL_FLUSH_ALL_ASID);
-	expect_npf(exit, WIN_PAGE(PG_ABSENT) + OFF_R, NPF_U);
+	expect_npf(exit, WIN_PAGE(PG_ABSENT) + OFF_R, PFERR_USER_MASK);
 }
 
 /* Paging off: L2's addresses are L2 GPAs. */
@@ -671,10 +675,11 @@ static void l2_32_page_walk_npf(enum nnpt_l2_32_mode mode)
 	f = nnpt_npf(svm);
 	(void)(EXPECT("#VMEXIT code (NPF)", exit, SVM_EXIT_NPF) &&
 	EXPECT("EXITINFO1[33:32] (guest page-table walk, not final translation)",
-	       f.info1 & (NPF_FINAL | NPF_GPT), NPF_GPT) &&
+	       f.info1 & NPF_WHERE, PFERR_GUEST_PAGE_MASK) &&
 	EXPECT("EXITINFO2 page (L2's page table for the VA)", f.gpa & ~(PAGE_SIZE - 1), pt) &&
 	EXPECT("EXITINFO1 P, U, RSV, ID (not present, user)",
-	       f.info1 & (NPF_P | NPF_U | NPF_RSV | NPF_ID), NPF_U));
+	       f.info1 & (PFERR_PRESENT_MASK | PFERR_USER_MASK | PFERR_RSVD_MASK |
+			  PFERR_FETCH_MASK), PFERR_USER_MASK));
 	npt_set_entry(pool, ncr3_a(), pt, NPT_LEVEL_4K, old_pte);
 	npt_set_entry(pool, ncr3_a(), pt, NPT_LEVEL_2M, old_pde);
 	l2_32_load(mode, L2_32_VA_DATA, (uint32_t)TAG(0));
@@ -846,9 +851,9 @@ static bool npf_emu_outsb(enum emu_l2 m, uint64_t absent)
 	if (!EXPECT("emulated OUTSB from an L2 GPA without NPT leaf: #VMEXIT code (NPF)",
 		    exit, SVM_EXIT_NPF) ||
 	    !EXPECT("EXITINFO1[33:32] (final translation, not a guest page-table walk)",
-		    f.info1 & (NPF_FINAL | NPF_GPT), NPF_FINAL) ||
+		    f.info1 & NPF_WHERE, PFERR_GUEST_FINAL_MASK) ||
 	    !EXPECT("EXITINFO1[31:0] (error code: U, a not-present read)",
-		    f.info1 & NPF_ERROR_CODE, NPF_U) ||
+		    f.info1 & NPF_ERROR_CODE, PFERR_USER_MASK) ||
 	    !EXPECT("EXITINFO2 page (the L2 GPA of the OUTSB's operand)",
 		    f.gpa & ~(PAGE_SIZE - 1), WIN_PAGE(PG_ABSENT)))
 		return false;
@@ -897,16 +902,17 @@ static void case_npf_emu_page_walk(void)
 	    !EXPECT("EXITINFO2 page (L1's page table for the VA)", f.gpa & ~(PAGE_SIZE - 1),
 		    args.l1_pt_gpa) ||
 	    !EXPECT("EXITINFO1 P, U, RSV, ID (not present, user)",
-		    f.info1 & (NPF_P | NPF_U | NPF_RSV | NPF_ID), NPF_U))
+		    f.info1 & (PFERR_PRESENT_MASK | PFERR_USER_MASK | PFERR_RSVD_MASK |
+			       PFERR_FETCH_MASK), PFERR_USER_MASK))
 		return;
-	if ((f.info1 & (NPF_FINAL | NPF_GPT)) == NPF_FINAL) {
+	if ((f.info1 & NPF_WHERE) == PFERR_GUEST_FINAL_MASK) {
 		cur->seen = cur->want = f.gpa;
 		cur->xfail_info1 = f.info1;
 		cur->xfail = 1 + DEFECT_NESTED_EMULATED_NPF_WALK_BIT;
 		return;
 	}
 	if (!EXPECT("EXITINFO1[33:32] (an access of L2's page walk)",
-		    f.info1 & (NPF_FINAL | NPF_GPT), NPF_GPT))
+		    f.info1 & NPF_WHERE, PFERR_GUEST_PAGE_MASK))
 		return;
 	if (f.gpa == args.l1_pt_gpa && pte_gpa != args.l1_pt_gpa) {
 		cur->seen = f.gpa;
@@ -1088,13 +1094,14 @@ static bool write_protect_round(uint8_t flush)
 			return false;
 	} else {
 		cur->fresh++;
-		if (!expect_npf(exit, OWED_GPA, NPF_P | NPF_W | NPF_U) ||
+		if (!expect_npf(exit, OWED_GPA, PFERR_PRESENT_MASK | PFERR_WRITE_MASK |
+				PFERR_USER_MASK) ||
 		    !EXPECT("page after a store that faulted", owed_word(), 1))
 			return false;
 	}
 	before = owed_word();
 	exit = nnpt_run(svm, nnpt_l2_store, OWED_VA, 3, flush);
-	if (!expect_npf(exit, OWED_GPA, NPF_P | NPF_W | NPF_U) ||
+	if (!expect_npf(exit, OWED_GPA, PFERR_PRESENT_MASK | PFERR_WRITE_MASK | PFERR_USER_MASK) ||
 	    !EXPECT("page after a store that faulted", owed_word(), before))
 		return false;
 	set_store_leaf(args.data_gpa[1] | NPT_RW);
@@ -1123,18 +1130,18 @@ static bool unmap_and_map_round(uint8_t flush)
 			return false;
 	} else {
 		cur->fresh++;
-		if (!expect_npf(exit, WIN_PAGE(PG_DATA), NPF_U))
+		if (!expect_npf(exit, WIN_PAGE(PG_DATA), PFERR_USER_MASK))
 			return false;
 	}
 	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_DATA), 0, flush);
-	if (!expect_npf(exit, WIN_PAGE(PG_DATA), NPF_U))
+	if (!expect_npf(exit, WIN_PAGE(PG_DATA), PFERR_USER_MASK))
 		return false;
 	/* Mapped again: the NPF (old) or the page (new), then the page. */
 	set_data_leaf(args.data_gpa[0] | NPT_RW);
 	exit = nnpt_run(svm, nnpt_l2_load, VA(PG_DATA), 0, TLB_CONTROL_DO_NOTHING);
 	if (exit == SVM_EXIT_NPF) {
 		cur->stale++;
-		if (!expect_npf(exit, WIN_PAGE(PG_DATA), NPF_U))
+		if (!expect_npf(exit, WIN_PAGE(PG_DATA), PFERR_USER_MASK))
 			return false;
 	} else {
 		cur->fresh++;
@@ -1718,32 +1725,14 @@ static size_t live_npt_pages(void)
 	return live;
 }
 
-int main(int argc, char *argv[])
+/* The VM, L1's arguments, the window, L2's 32-bit tables and the NPTs. */
+static struct kvm_vm *setup_vm(struct kvm_vcpu **vcpu_out, struct npt_pool **pool_out)
 {
-	struct kvm_mmu_page_summary pages[MAX_PAGES];
-	const char *no_trace;
 	struct kvm_vcpu *vcpu;
 	struct npt_pool *p;
 	gva_t svm_gva, pool_gva;
 	struct kvm_vm *vm;
-	struct ucall uc;
-	unsigned int i, cur_case = 0;
-	size_t n;
-	bool done = false, hung = false;
-
-	ksft_print_header();
-	kvm_mmu_config_read(&cfg);
-	kvm_mmu_config_print(&cfg);
-	kvm_mmu_config_require_standard(&cfg);
-	kvm_mmu_config_require_nested_svm(&cfg);
-	args.npt = kvm_cpu_has(X86_FEATURE_NPT);
-	if (!args.npt)
-		ksft_print_msg("KVM offers L1 no nested paging (NPT not in KVM's supported CPUID; npt=%d: svm_set_cpu_caps() sets it only with npt_enabled): the nested paging cases skip\n",
-			       cfg.tdp);
-	no_trace = kvm_trace_unavailable();
-	if (!no_trace)
-		trace = kvm_trace_create();
-	ksft_set_plan(NR_CASES + 5);
+	unsigned int i;
 
 	vm = __vm_create_with_one_vcpu(&vcpu, EXTRA_PAGES, l1_guest_code);
 	/*
@@ -1797,6 +1786,20 @@ int main(int argc, char *argv[])
 		       p->levels, args.ncr3[0], args.ncr3[1], args.ncr3[2], p->nr_used,
 		       WIN_GPA, HOLE_GPA);
 	sync_global_to_guest(vm, args);
+	*vcpu_out = vcpu;
+	*pool_out = p;
+	return vm;
+}
+
+/*
+ * Run L1 through every case, serving its syncs, L2's emulated I/O and
+ * stray MMIO; false if a case hung, with *@cur_case the one that did.
+ */
+static bool run_cases(struct kvm_vcpu *vcpu, unsigned int *cur_case_out)
+{
+	unsigned int cur_case = 0;
+	bool done = false, hung = false;
+	struct ucall uc;
 
 	while (!done) {
 		if (!run_vcpu(vcpu)) {
@@ -1844,8 +1847,15 @@ int main(int argc, char *argv[])
 		}
 	}
 	phase(NULL);
+	*cur_case_out = cur_case;
+	return !hung;
+}
 
-	sync_global_from_guest(vm, results);
+/* Each case's TAP result, and what L1 and the host saw of it. */
+static void report_cases(bool hung, unsigned int cur_case)
+{
+	unsigned int i;
+
 	for (i = 0; i < NR_CASES; i++) {
 		struct case_result *r = &results[i];
 		bool ok = r->ran && !r->failed && !mmio_exits[i] && !emu_bad[i];
@@ -1893,6 +1903,17 @@ int main(int argc, char *argv[])
 			ksft_test_result(ok, "%s_%s\n", cases[i].name,
 					 kvm_mmu_config_name(&cfg));
 	}
+}
+
+/*
+ * The results of the shadow NPT's introspection (NR_INTROSPECTION of
+ * them); frees the VM (its teardown is one of them) and ends the test.
+ */
+static void report_introspection(struct kvm_vm *vm, struct npt_pool *p, bool hung,
+				 const char *no_trace)
+{
+	struct kvm_mmu_page_summary pages[MAX_PAGES];
+	size_t n;
 
 	if (hung)
 		no_trace = "a case hung";
@@ -1943,4 +1964,35 @@ int main(int argc, char *argv[])
 		kvm_trace_print(trace);
 	kvm_trace_destroy(trace);
 	ksft_finished();
+}
+
+int main(int argc, char *argv[])
+{
+	const char *no_trace;
+	struct kvm_vcpu *vcpu;
+	unsigned int cur_case;
+	struct npt_pool *p;
+	struct kvm_vm *vm;
+	bool hung;
+
+	ksft_print_header();
+	kvm_mmu_config_read(&cfg);
+	kvm_mmu_config_print(&cfg);
+	kvm_mmu_config_require_standard(&cfg);
+	kvm_mmu_config_require_nested_svm(&cfg);
+	args.npt = kvm_cpu_has(X86_FEATURE_NPT);
+	if (!args.npt)
+		ksft_print_msg(
+			"KVM offers L1 no nested paging (NPT not in KVM's supported CPUID; npt=%d: svm_set_cpu_caps() sets it only with npt_enabled): the nested paging cases skip\n",
+			cfg.tdp);
+	no_trace = kvm_trace_unavailable();
+	if (!no_trace)
+		trace = kvm_trace_create();
+	ksft_set_plan(NR_CASES + NR_INTROSPECTION);
+
+	vm = setup_vm(&vcpu, &p);
+	hung = !run_cases(vcpu, &cur_case);
+	sync_global_from_guest(vm, results);
+	report_cases(hung, cur_case);
+	report_introspection(vm, p, hung, no_trace);
 }

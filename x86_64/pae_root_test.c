@@ -149,7 +149,7 @@ static void test_not_present_pdpte_bits_ignored(void)
 	gstep_phase(pvm, "load PDPTEs with P=0 and bits 63:1 set");
 	gstep_write_cr3(pvm, guest_as_cr3(other), EXPECT_OK());
 	gstep_load(pvm, VA_1 + 8, 4, EXPECT_PF(0, VA_1 + 8));
-	gstep_store(pvm, VA_2, 4, 1, EXPECT_PF(GP_PFEC_W, VA_2));
+	gstep_store(pvm, VA_2, 4, 1, EXPECT_PF(PFERR_WRITE_MASK, VA_2));
 	gstep_load(pvm, VA_3, 4, EXPECT_PF(0, VA_3));
 
 	gstep_phase(pvm, "back to a present PDPTE");
@@ -182,7 +182,7 @@ static void test_reserved_pdpte_bits(void)
 		gstep_write_entry(pvm, bad, VA_1, 3, pdpte | pdpte_reserved[i]);
 		if (pdptes_cached()) {
 			/* #GP(0) and no change of CR3: A is still mapped. */
-			gstep_write_cr3(pvm, guest_as_cr3(bad), EXPECT_FAULT(GP_VEC_GP, 0));
+			gstep_write_cr3(pvm, guest_as_cr3(bad), EXPECT_FAULT(GP_VECTOR, 0));
 			gstep_load(pvm, VA_1, 4, EXPECT_VALUE(TAG_A));
 		} else {
 			/* Not checked at MOV CR3 (APM 15.25.10). */
@@ -231,7 +231,7 @@ static void test_reserved_pdpte_bits_on_use(void)
 		gstep_phase(pvm, "a reserved bit in a present PDPTE, used");
 		gstep_write_entry(pvm, bad, VA_1, 3, pdpte | pdpte_reserved[i]);
 		gstep_write_cr3(pvm, guest_as_cr3(bad), EXPECT_OK());
-		gstep_load(pvm, VA_1, 4, EXPECT_PF(GP_PFEC_P | GP_PFEC_RSVD, VA_1));
+		gstep_load(pvm, VA_1, 4, EXPECT_PF(PFERR_PRESENT_MASK | PFERR_RSVD_MASK, VA_1));
 		gstep_switch_as(pvm, as);
 	}
 	finish(pvm, "reserved_pdpte_bits_on_use");

@@ -157,7 +157,7 @@ static void build_scene(struct scene *s, enum guest_paging_mode mode, bool l2)
 	}
 	s->pvm = pvm;
 	s->l2 = l2;
-	s->nx = pvm->efer & GP_EFER_NX;
+	s->nx = pvm->efer & EFER_NX;
 	vm_ioctl(pvm->vm, KVM_SET_NR_MMU_PAGES, (void *)NR_MMU_PAGES);
 	for (i = 0; i < NR_SPACES + 4; i++)
 		s->data[i] = alloc_page(pvm, tag(i));
@@ -237,7 +237,7 @@ struct toggle {
 static void check_wp(struct scene *s, bool on)
 {
 	gstep_store(s->pvm, VA_RO + 8, 4, 1,
-		    on ? EXPECT_PF(GP_PFEC_P | GP_PFEC_W, VA_RO + 8) : EXPECT_OK());
+		    on ? EXPECT_PF(PFERR_PRESENT_MASK | PFERR_WRITE_MASK, VA_RO + 8) : EXPECT_OK());
 }
 
 /*
@@ -249,10 +249,11 @@ static void check_wp(struct scene *s, bool on)
  */
 static void check_smep(struct scene *s, bool on)
 {
-	if (!(s->pvm->cr0 & GP_CR0_WP))
+	if (!(s->pvm->cr0 & X86_CR0_WP))
 		gstep_store(s->pvm, VA_USER + 8, 4, 1, EXPECT_OK());
 	gstep_exec(s->pvm, VA_USER + EXEC_OFF,
-		   on ? EXPECT_PF(GP_PFEC_P | GP_PFEC_I, VA_USER + EXEC_OFF) : EXPECT_OK());
+		   on ? EXPECT_PF(PFERR_PRESENT_MASK | PFERR_FETCH_MASK,
+				  VA_USER + EXEC_OFF) : EXPECT_OK());
 }
 
 /*
@@ -262,11 +263,12 @@ static void check_smep(struct scene *s, bool on)
  */
 static void check_smap(struct scene *s, bool on)
 {
-	if (!(s->pvm->cr0 & GP_CR0_WP))
+	if (!(s->pvm->cr0 & X86_CR0_WP))
 		gstep_store(s->pvm, VA_USER + 8, 4, 1,
-			    on ? EXPECT_PF(GP_PFEC_P | GP_PFEC_W, VA_USER + 8) : EXPECT_OK());
+			    on ? EXPECT_PF(PFERR_PRESENT_MASK | PFERR_WRITE_MASK,
+					   VA_USER + 8) : EXPECT_OK());
 	gstep_load(s->pvm, VA_USER, 4,
-		   on ? EXPECT_PF(GP_PFEC_P, VA_USER) : EXPECT_VALUE(tag(0x101)));
+		   on ? EXPECT_PF(PFERR_PRESENT_MASK, VA_USER) : EXPECT_VALUE(tag(0x101)));
 }
 
 /*
@@ -282,20 +284,20 @@ static void check_nx(struct scene *s, bool on)
 	uint64_t va = VA_XD + EXEC_OFF;
 
 	if (on)
-		gstep_exec(s->pvm, va, EXPECT_PF(GP_PFEC_P | GP_PFEC_I, va));
+		gstep_exec(s->pvm, va, EXPECT_PF(PFERR_PRESENT_MASK | PFERR_FETCH_MASK, va));
 	else
-		gstep_exec(s->pvm, va, EXPECT_PF_IGNORING(GP_PFEC_P | GP_PFEC_RSVD,
+		gstep_exec(s->pvm, va, EXPECT_PF_IGNORING(PFERR_PRESENT_MASK | PFERR_RSVD_MASK,
 							  emulator_rsvd_pf_without_p(cfg.tdp) ?
-							  GP_PFEC_P : 0, va));
+							  PFERR_PRESENT_MASK : 0, va));
 }
 
 static const struct toggle toggles[] = {
-	{ "cr0_wp", 0, GP_CR0_WP, 0, false, check_wp },
-	{ "cr4_smep", 4, GP_CR4_SMEP, 0, false, check_smep },
-	{ "cr4_smep_with_cr0_wp_clear", 4, GP_CR4_SMEP, GP_CR0_WP, false, check_smep },
-	{ "cr4_smap", 4, GP_CR4_SMAP, 0, false, check_smap },
-	{ "cr4_smap_with_cr0_wp_clear", 4, GP_CR4_SMAP, GP_CR0_WP, false, check_smap },
-	{ "efer_nxe", 8, GP_EFER_NX, 0, true, check_nx },
+	{ "cr0_wp", 0, X86_CR0_WP, 0, false, check_wp },
+	{ "cr4_smep", 4, X86_CR4_SMEP, 0, false, check_smep },
+	{ "cr4_smep_with_cr0_wp_clear", 4, X86_CR4_SMEP, X86_CR0_WP, false, check_smep },
+	{ "cr4_smap", 4, X86_CR4_SMAP, 0, false, check_smap },
+	{ "cr4_smap_with_cr0_wp_clear", 4, X86_CR4_SMAP, X86_CR0_WP, false, check_smap },
+	{ "efer_nxe", 8, EFER_NX, 0, true, check_nx },
 };
 
 static uint64_t *toggle_reg(struct paging_vm *pvm, const struct toggle *t)
@@ -375,15 +377,15 @@ static void xd_read_steps(struct scene *s)
 		gstep_switch_as(s->pvm, s->as[i]);
 		gstep_load(s->pvm, VA_XD, 4, EXPECT_VALUE(tag(0x102)));
 	}
-	gstep_efer(s->pvm, 0, GP_EFER_NX);
+	gstep_efer(s->pvm, 0, EFER_NX);
 	for (i = 0; i < NR_SPACES; i++) {
 		gstep_switch_as(s->pvm, s->as[i]);
 		gstep_load(s->pvm, VA_XD, 4,
-			   EXPECT_PF_IGNORING(GP_PFEC_P | GP_PFEC_RSVD,
+			   EXPECT_PF_IGNORING(PFERR_PRESENT_MASK | PFERR_RSVD_MASK,
 					      emulator_rsvd_pf_without_p(cfg.tdp) ?
-					      GP_PFEC_P : 0, VA_XD));
+					      PFERR_PRESENT_MASK : 0, VA_XD));
 	}
-	gstep_efer(s->pvm, GP_EFER_NX, 0);
+	gstep_efer(s->pvm, EFER_NX, 0);
 }
 
 static void write_data_pte(struct scene *s, int as, int data, uint64_t flags)
@@ -421,7 +423,7 @@ static void global_steps(struct scene *s)
 	int n = NR_SPACES;
 
 	gstep_phase(pvm, "global PTE of A rewritten on B, MOV CR3, INVLPG");
-	gstep_cr4(pvm, GP_CR4_PGE, 0);
+	gstep_cr4(pvm, X86_CR4_PGE, 0);
 	write_data_pte(s, 0, n + 1, global);
 	gstep_invlpg(pvm, VA_DATA);
 	gstep_load(pvm, VA_DATA, 4, EXPECT_VALUE(tag(n + 1)));
@@ -436,11 +438,11 @@ static void global_steps(struct scene *s)
 	gstep_phase(pvm, "global PTE of A rewritten on B, CR4.PGE toggled on B");
 	gstep_switch_as(pvm, s->as[1]);
 	write_data_pte(s, 0, n, global);
-	gstep_cr4(pvm, 0, GP_CR4_PGE);
-	gstep_cr4(pvm, GP_CR4_PGE, 0);
+	gstep_cr4(pvm, 0, X86_CR4_PGE);
+	gstep_cr4(pvm, X86_CR4_PGE, 0);
 	gstep_switch_as(pvm, s->as[0]);
 	gstep_load(pvm, VA_DATA, 4, EXPECT_VALUE(tag(n)));
-	gstep_cr4(pvm, 0, GP_CR4_PGE);
+	gstep_cr4(pvm, 0, X86_CR4_PGE);
 	restore_data_pte(s);
 }
 
@@ -459,10 +461,10 @@ static void pse_steps(struct scene *s)
 	gstep_phase(s->pvm, "CR4.PSE toggled with cached roots");
 	for (i = 0; i < NR_SPACES; i++) {
 		pse_check(s, i, true);
-		gstep_cr4(s->pvm, 0, GP_CR4_PSE);
+		gstep_cr4(s->pvm, 0, X86_CR4_PSE);
 		pse_check(s, next(i), false);
 		pse_check(s, i, false);
-		gstep_cr4(s->pvm, GP_CR4_PSE, 0);
+		gstep_cr4(s->pvm, X86_CR4_PSE, 0);
 		pse_check(s, next(i), true);
 	}
 }
@@ -583,7 +585,8 @@ static const char *pdpte_accessed_bit_gap(struct scene *s)
  */
 static void test_toggle(struct scene *s, const struct toggle *tg, struct kvm_trace *t)
 {
-	const char *gap = tg->reg == 4 && tg->bit == GP_CR4_SMEP ? pdpte_accessed_bit_gap(s) : NULL;
+	const char *gap = tg->reg == 4 && tg->bit == X86_CR4_SMEP ?
+			  pdpte_accessed_bit_gap(s) : NULL;
 	char result[96], first[64], what[64];
 	int bad;
 

@@ -211,10 +211,10 @@ static void build_scene(struct scene *s, enum guest_paging_mode mode, const stru
 	s->pt = guest_as_entry_gpa(s->as, VA_X, 1) & ~0xfffull;
 
 	/* Context A from the start. */
-	pvm->cr0 = (pvm->cr0 & ~GP_CR0_WP) | (a->wp ? GP_CR0_WP : 0);
-	pvm->cr4 |= (a->smep ? GP_CR4_SMEP : 0) | (a->smap ? GP_CR4_SMAP : 0);
+	pvm->cr0 = (pvm->cr0 & ~X86_CR0_WP) | (a->wp ? X86_CR0_WP : 0);
+	pvm->cr4 |= (a->smep ? X86_CR4_SMEP : 0) | (a->smap ? X86_CR4_SMAP : 0);
 	if (!a->nxe)
-		pvm->efer &= ~GP_EFER_NX;
+		pvm->efer &= ~EFER_NX;
 	s->cur = *a;
 	s->cur.nxe = a->nxe && has_nx(mode);
 }
@@ -236,13 +236,13 @@ static void enter_ctx(struct scene *s, const struct ctx *c)
 {
 	struct paging_vm *pvm = s->pvm;
 	const int pdptes = 4;
-	uint64_t cr4_set = (c->smep ? GP_CR4_SMEP : 0) | (c->smap ? GP_CR4_SMAP : 0);
-	uint64_t cr4_clear = (c->smep ? 0 : GP_CR4_SMEP) | (c->smap ? 0 : GP_CR4_SMAP);
+	uint64_t cr4_set = (c->smep ? X86_CR4_SMEP : 0) | (c->smap ? X86_CR4_SMAP : 0);
+	uint64_t cr4_clear = (c->smep ? 0 : X86_CR4_SMEP) | (c->smap ? 0 : X86_CR4_SMAP);
 	int i;
 
 	if (!c->pg) {
 		/* Clearing CR0.PG flushes every TLB entry (SDM 4.10.4.1). */
-		gstep_cr0(pvm, 0, GP_CR0_PG);
+		gstep_cr0(pvm, 0, X86_CR0_PG);
 		s->cur = *c;
 		return;
 	}
@@ -258,12 +258,12 @@ static void enter_ctx(struct scene *s, const struct ctx *c)
 				gstep_store(pvm, s->as->root + i * 8, 8,
 					    *(uint64_t *)paging_vm_hva(pvm, s->as->root + i * 8) &
 					    ~GP_A, EXPECT_OK());
-		gstep_cr0(pvm, GP_CR0_PG | (c->wp ? GP_CR0_WP : 0), c->wp ? 0 : GP_CR0_WP);
+		gstep_cr0(pvm, X86_CR0_PG | (c->wp ? X86_CR0_WP : 0), c->wp ? 0 : X86_CR0_WP);
 	} else {
-		gstep_cr0(pvm, c->wp ? GP_CR0_WP : 0, c->wp ? 0 : GP_CR0_WP);
+		gstep_cr0(pvm, c->wp ? X86_CR0_WP : 0, c->wp ? 0 : X86_CR0_WP);
 	}
 	if (has_nx(pvm->mode))
-		gstep_efer(pvm, c->nxe ? GP_EFER_NX : 0, c->nxe ? 0 : GP_EFER_NX);
+		gstep_efer(pvm, c->nxe ? EFER_NX : 0, c->nxe ? 0 : EFER_NX);
 	if (cr4_set || s->cur.smep || s->cur.smap)
 		gstep_cr4(pvm, cr4_set, cr4_clear);
 	s->cur = *c;
@@ -281,7 +281,7 @@ static void check_leaves(struct scene *s)
 {
 	struct pm_env env = {
 		.mode = s->pvm->mode, .maxphyaddr = guest_paging_maxphyaddr(),
-		.wp = s->cur.wp, .pse = s->pvm->cr4 & GP_CR4_PSE, .smep = s->cur.smep,
+		.wp = s->cur.wp, .pse = s->pvm->cr4 & X86_CR4_PSE, .smep = s->cur.smep,
 		.smap = s->cur.smap, .nxe = s->cur.nxe,
 	};
 	static const struct {
@@ -308,9 +308,9 @@ static void check_leaves(struct scene *s)
 			va = va_of(i) + order[j].off;
 			e = pm_expect(&env, entries, n, order[j].access, order[j].user, va,
 				      tag(d));
-			/* QEMU's TCG walker under NPT: RSVD without P (paging_modes_test). */
-			if (emulator_rsvd_pf_without_p(cfg.tdp) && (e.value & GP_PFEC_RSVD))
-				e.ec_ignore = GP_PFEC_P;
+			/* QEMU's TCG walker under NPT: RSVD without P (mode_cases.c). */
+			if (emulator_rsvd_pf_without_p(cfg.tdp) && (e.value & PFERR_RSVD_MASK))
+				e.ec_ignore = PFERR_PRESENT_MASK;
 			switch (order[j].access) {
 			case PM_READ:
 				(order[j].user ? gstep_load_user : gstep_load)(s->pvm, va, 4, e);
@@ -788,10 +788,10 @@ static void run_mode_switch(void)
 	gstep_sync(pvm);
 
 	gstep_phase(pvm, "PAE: PT as 8-byte entries");
-	gstep_cr0(pvm, 0, GP_CR0_PG);
-	gstep_cr4(pvm, GP_CR4_PAE, 0);
+	gstep_cr0(pvm, 0, X86_CR0_PG);
+	gstep_cr4(pvm, X86_CR4_PAE, 0);
 	gstep_write_cr3(pvm, pdpt, EXPECT_OK());
-	gstep_cr0(pvm, GP_CR0_PG, 0);
+	gstep_cr0(pvm, X86_CR0_PG, 0);
 	/* Clearing CR0.PG flushed every TLB entry (SDM 4.10.4.1). */
 	gstep_load(pvm, PAE_VA_X, 4, EXPECT_VALUE(tag(3)));
 	gstep_load(pvm, PAE_VA_X + PAGE_SIZE, 4, EXPECT_VALUE(tag(1)));
@@ -805,10 +805,10 @@ static void run_mode_switch(void)
 	gstep_sync(pvm);
 
 	gstep_phase(pvm, "2-level again");
-	gstep_cr0(pvm, 0, GP_CR0_PG);
-	gstep_cr4(pvm, 0, GP_CR4_PAE);
+	gstep_cr0(pvm, 0, X86_CR0_PG);
+	gstep_cr4(pvm, 0, X86_CR4_PAE);
 	gstep_write_cr3(pvm, two_cr3, EXPECT_OK());
-	gstep_cr0(pvm, GP_CR0_PG, 0);
+	gstep_cr0(pvm, X86_CR0_PG, 0);
 	gstep_load(pvm, pt_va(0), 4, EXPECT_VALUE(tag(3)));
 	gstep_load(pvm, pt_va(2), 4, EXPECT_VALUE(tag(4)));
 	gstep_load(pvm, pt_va(4), 4, EXPECT_VALUE(tag(2)));

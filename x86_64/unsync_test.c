@@ -137,8 +137,8 @@ static void check_both(struct scene *s, int idx, struct gstep_expect rw,
 static void build_steps(struct scene *s)
 {
 	struct paging_vm *pvm = s->pvm;
-	const uint64_t ro_write = GP_PFEC_P | GP_PFEC_W;
-	bool nx = pvm->mode != GUEST_PAGING_32BIT && (pvm->efer & GP_EFER_NX);
+	const uint64_t ro_write = PFERR_PRESENT_MASK | PFERR_WRITE_MASK;
+	bool nx = pvm->mode != GUEST_PAGING_32BIT && (pvm->efer & EFER_NX);
 
 	gstep_phase(pvm, "warm up both views");
 	check_both(s, 0, EXPECT_VALUE(tag(0)), EXPECT_VALUE(tag(0)));
@@ -175,13 +175,13 @@ static void build_steps(struct scene *s)
 	gstep_store(pvm, VA_RO + PAGE_SIZE, 4, 1, EXPECT_PF(ro_write, VA_RO + PAGE_SIZE));
 
 	gstep_phase(pvm, "U/S 0 -> 1");
-	gstep_load_user(pvm, VA_RW, 4, EXPECT_PF(GP_PFEC_P | GP_PFEC_U, VA_RW));
+	gstep_load_user(pvm, VA_RW, 4, EXPECT_PF(PFERR_PRESENT_MASK | PFERR_USER_MASK, VA_RW));
 	write_pte(s, 0, s->data[2] | GP_P | GP_RW | GP_US);
 	gstep_invlpg(pvm, VA_RW);
 	gstep_load_user(pvm, VA_RW, 4, EXPECT_VALUE(tag(2)));
 	gstep_switch_as(pvm, s->as);
 	gstep_load_user(pvm, VA_RO, 4, EXPECT_VALUE(tag(2)));
-	gstep_store_user(pvm, VA_RO, 4, 1, EXPECT_PF(ro_write | GP_PFEC_U, VA_RO));
+	gstep_store_user(pvm, VA_RO, 4, 1, EXPECT_PF(ro_write | PFERR_USER_MASK, VA_RO));
 
 	gstep_phase(pvm, "R/W 1 -> 0");
 	write_pte(s, 0, s->data[2] | GP_P | GP_US);
@@ -194,10 +194,10 @@ static void build_steps(struct scene *s)
 		write_pte(s, 0, s->data[2] | GP_P | GP_NX);
 		gstep_invlpg(pvm, VA_RW);
 		gstep_exec(pvm, VA_RW + EXEC_OFF,
-			   EXPECT_PF(GP_PFEC_P | GP_PFEC_I, VA_RW + EXEC_OFF));
+			   EXPECT_PF(PFERR_PRESENT_MASK | PFERR_FETCH_MASK, VA_RW + EXEC_OFF));
 		gstep_switch_as(pvm, s->as);
 		gstep_exec(pvm, VA_RO + EXEC_OFF,
-			   EXPECT_PF(GP_PFEC_P | GP_PFEC_I, VA_RO + EXEC_OFF));
+			   EXPECT_PF(PFERR_PRESENT_MASK | PFERR_FETCH_MASK, VA_RO + EXEC_OFF));
 		write_pte(s, 0, s->data[2] | GP_P);
 		gstep_invlpg(pvm, VA_RW);
 		gstep_exec(pvm, VA_RW + EXEC_OFF, EXPECT_OK());
@@ -289,19 +289,19 @@ static void build_pge_steps(struct scene *s)
 	gstep_phase(pvm, "frame changes, CR4.PGE cleared");
 	write_pte(s, 0, s->data[2] | GP_P | GP_RW | GP_G);
 	write_pte(s, 1, s->data[3] | GP_P | GP_RW);
-	gstep_cr4(pvm, 0, GP_CR4_PGE);
+	gstep_cr4(pvm, 0, X86_CR4_PGE);
 	gstep_load(pvm, g, 4, EXPECT_VALUE(tag(2)));
 	gstep_load(pvm, n, 4, EXPECT_VALUE(tag(3)));
 
 	gstep_phase(pvm, "frame changes, CR4.PGE set");
-	gstep_cr4(pvm, GP_CR4_PGE, 0);
+	gstep_cr4(pvm, X86_CR4_PGE, 0);
 	write_pte(s, 0, s->data[0] | GP_P | GP_RW | GP_G);
 	write_pte(s, 1, s->data[1] | GP_P | GP_RW);
 	/* The PGE change above was before the writes: load through them now. */
 	gstep_load(pvm, g, 4, EXPECT_ANY());
 	gstep_load(pvm, n, 4, EXPECT_ANY());
-	gstep_cr4(pvm, 0, GP_CR4_PGE);
-	gstep_cr4(pvm, GP_CR4_PGE, 0);
+	gstep_cr4(pvm, 0, X86_CR4_PGE);
+	gstep_cr4(pvm, X86_CR4_PGE, 0);
 	gstep_load(pvm, g, 4, EXPECT_VALUE(tag(0)));
 	gstep_load(pvm, n, 4, EXPECT_VALUE(tag(1)));
 
@@ -316,14 +316,14 @@ static void build_pge_steps(struct scene *s)
 	gstep_switch_as(pvm, s->as);
 	gstep_load(pvm, g, 4, EXPECT_ANY());
 	gstep_load(pvm, n, 4, EXPECT_PF(0, n));
-	gstep_cr4(pvm, 0, GP_CR4_PGE);
+	gstep_cr4(pvm, 0, X86_CR4_PGE);
 	gstep_load(pvm, g, 4, EXPECT_VALUE(tag(2)));
 
 	gstep_phase(pvm, "global entry made not present, CR4.PGE cleared");
-	gstep_cr4(pvm, GP_CR4_PGE, 0);
+	gstep_cr4(pvm, X86_CR4_PGE, 0);
 	gstep_load(pvm, g, 4, EXPECT_VALUE(tag(2)));
 	write_pte(s, 0, 0);
-	gstep_cr4(pvm, 0, GP_CR4_PGE);
+	gstep_cr4(pvm, 0, X86_CR4_PGE);
 	gstep_load(pvm, g, 4, EXPECT_PF(0, g));
 }
 
@@ -349,7 +349,7 @@ static void run_pge(enum guest_paging_mode mode)
 		return;
 	}
 	build_scene(&s, mode);
-	s.pvm->cr4 |= GP_CR4_PGE;
+	s.pvm->cr4 |= X86_CR4_PGE;
 	write_pte_host(&s, 0, s.data[0] | GP_P | GP_RW | GP_G);
 	build_pge_steps(&s);
 	if (!cfg.tdp) {
@@ -383,7 +383,8 @@ static void build_shared_steps(struct scene *s, struct guest_as **as)
 {
 	struct paging_vm *pvm = s->pvm;
 	const uint64_t a = VA_RW, b = VA_RW + PAGE_SIZE;
-	const uint32_t pf_u = GP_PFEC_P | GP_PFEC_U, pf_w = GP_PFEC_P | GP_PFEC_W;
+	const uint32_t pf_u = PFERR_PRESENT_MASK | PFERR_USER_MASK;
+	const uint32_t pf_w = PFERR_PRESENT_MASK | PFERR_WRITE_MASK;
 	int i;
 
 	gstep_phase(pvm, "warm up every address space");
@@ -406,7 +407,7 @@ static void build_shared_steps(struct scene *s, struct guest_as **as)
 	gstep_store_user(pvm, a + 8, 4, 1, EXPECT_OK());
 	gstep_switch_as(pvm, as[1]);
 	gstep_load_user(pvm, a, 4, EXPECT_VALUE(tag(2)));
-	gstep_store_user(pvm, a + 8, 4, 1, EXPECT_PF(pf_w | GP_PFEC_U, a + 8));
+	gstep_store_user(pvm, a + 8, 4, 1, EXPECT_PF(pf_w | PFERR_USER_MASK, a + 8));
 	gstep_store(pvm, a + 8, 4, 1, EXPECT_PF(pf_w, a + 8));
 	gstep_switch_as(pvm, as[2]);
 	gstep_load_user(pvm, a, 4, EXPECT_PF(pf_u, a));
@@ -546,7 +547,8 @@ static void build_upper_part(struct upper *u, enum upper_part part)
 			    (u->pde_rw & 0xffff) & ~GP_RW, EXPECT_OK());
 		gstep_invlpg(pvm, VA_RW);
 		gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(tag(0)));
-		gstep_store(pvm, VA_RW + 8, 4, 1, EXPECT_PF(GP_PFEC_P | GP_PFEC_W, VA_RW + 8));
+		gstep_store(pvm, VA_RW + 8, 4, 1, EXPECT_PF(PFERR_PRESENT_MASK | PFERR_WRITE_MASK,
+							    VA_RW + 8));
 		gstep_store(pvm, paging_vm_table_va(pvm, u->pde_gpa), 2, u->pde_rw & 0xffff,
 			    EXPECT_OK());
 		gstep_invlpg(pvm, VA_RW);

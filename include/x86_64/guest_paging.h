@@ -36,78 +36,12 @@
 #include "kvm_util.h"
 #include "ucall_common.h"
 #include "guest_steps.h"
-#include "paging_bits.h"
-
-enum guest_paging_mode {
-	GUEST_PAGING_OFF,	/* 32-bit protected mode, CR0.PG = 0 */
-	GUEST_PAGING_32BIT,	/* 2-level, 4-byte entries (SDM Vol. 3A 4.3) */
-	GUEST_PAGING_PAE,	/* PDPT + 2 levels, 8-byte entries (4.4) */
-	GUEST_PAGING_4LEVEL,	/* IA-32e, 4-level (4.5) */
-	GUEST_PAGING_5LEVEL,	/* IA-32e, 5-level, CR4.LA57 (4.5) */
-	GUEST_PAGING_NR_MODES,
-};
-
-/* Control-register and EFER bits the library and the steps use. */
-#define GP_CR0_PE	(1ul << 0)
-#define GP_CR0_ET	(1ul << 4)
-#define GP_CR0_NE	(1ul << 5)
-#define GP_CR0_WP	(1ul << 16)
-#define GP_CR0_PG	(1ul << 31)
-#define GP_CR4_PSE	(1ul << 4)
-#define GP_CR4_PAE	(1ul << 5)
-#define GP_CR4_PGE	(1ul << 7)
-#define GP_CR4_LA57	(1ul << 12)
-#define GP_CR4_SMEP	(1ul << 20)
-#define GP_CR4_SMAP	(1ul << 21)
-#define GP_CR4_PKE	(1ul << 22)
-#define GP_EFER_LME	(1ull << 8)
-#define GP_EFER_LMA	(1ull << 10)
-#define GP_EFER_NX	(1ull << 11)
-
-/* #PF error code bits (SDM Vol. 3A 4.7). */
-#define GP_PFEC_P	(1u << 0)
-#define GP_PFEC_W	(1u << 1)
-#define GP_PFEC_U	(1u << 2)
-#define GP_PFEC_RSVD	(1u << 3)
-#define GP_PFEC_I	(1u << 4)
-#define GP_PFEC_PK	(1u << 5)
-
-#define GP_VEC_GP	13
-#define GP_VEC_PF	14
-
-enum gstep_expect_kind {
-	GSTEP_EXPECT_ANY,	/* anything, even a fault */
-	GSTEP_EXPECT_OK,	/* no exception, value not checked */
-	GSTEP_EXPECT_VALUE,	/* no exception, this value */
-	GSTEP_EXPECT_FAULT,	/* this vector and error code */
-	GSTEP_EXPECT_PF,	/* #PF with this error code and CR2 */
-};
-
-struct gstep_expect {
-	enum gstep_expect_kind kind;
-	uint32_t vector;
-	uint64_t value;		/* VALUE: the value; FAULT/PF: the error code */
-	uint64_t cr2;
-	uint64_t ec_ignore;	/* FAULT/PF: error code bits not compared */
-};
-
-#define EXPECT_ANY()		((struct gstep_expect){ .kind = GSTEP_EXPECT_ANY })
-#define EXPECT_OK()		((struct gstep_expect){ .kind = GSTEP_EXPECT_OK })
-#define EXPECT_VALUE(v)		((struct gstep_expect){ .kind = GSTEP_EXPECT_VALUE, .value = (v) })
-#define EXPECT_FAULT(vec, ec)	((struct gstep_expect){ .kind = GSTEP_EXPECT_FAULT, \
-							.vector = (vec), .value = (ec) })
-#define EXPECT_PF(ec, addr)	((struct gstep_expect){ .kind = GSTEP_EXPECT_PF, \
-							.vector = GP_VEC_PF, .value = (ec), \
-							.cr2 = (addr) })
-/* Only for documented deviations of a CPU or emulator; say which. */
-#define EXPECT_PF_IGNORING(ec, ignore, addr)					\
-	((struct gstep_expect){ .kind = GSTEP_EXPECT_PF, .vector = GP_VEC_PF,	\
-				.value = (ec), .cr2 = (addr), .ec_ignore = (ignore) })
+#include "gstep_expect.h"
+#include "paging_geometry.h"
 
 struct guest_as;
 struct paging_vm;
-struct paging_vm_l1;
-struct pae_l1;
+struct paging_vm_priv;
 
 /* Called for each GSTEP_SYNC step while the vCPU is stopped there. */
 typedef void (*paging_vm_sync_fn)(struct paging_vm *pvm, uint32_t step, void *arg);
@@ -127,59 +61,16 @@ struct paging_vm {
 	uint64_t cr0, cr4, efer;
 	/* The address space CR3 points to at the first run. */
 	struct guest_as *initial_as;
-	bool started;
 	/* The vCPU stopped for good (triple fault, stray exit). */
 	bool dead;
-	/*
-	 * How it stopped: the exit reason, the step the engine was in (a
-	 * copy: the table is rebuilt after) and, for KVM_EXIT_INTERNAL_ERROR,
-	 * KVM's report.  And the mismatches of the steps that did run,
-	 * summed over every run of the VM: 0 when only the stop went wrong.
-	 */
-	struct paging_vm_stop {
-		uint32_t exit_reason;
-		bool in_step;
-		struct gstep step;
-		struct kvm_internal_error internal;
-	} stop;
-	int ran_mismatches;
-
-	/* Where the engine image keeps its user-mode code. */
-	struct gstep_header header;
-	/* Bump allocators in the page-table pool and the data area. */
-	uint64_t pt_next, data_next;
-	/* VA of the page-table pool in address spaces that alias it, or 0. */
-	uint64_t tables_va;
-
-	/* The step table being built, what each step expects, and labels. */
-	struct gstep *steps;
-	struct gstep_expect *expect;
-	const char **phase;
-	const char *cur_phase;
+	/* Steps in the table being built. */
 	uint32_t nr_steps;
-	struct gstep_result *results;	/* of the last run */
 
 	paging_vm_sync_fn sync_fn;
 	void *sync_arg;
-	char abort_msg[512];
 
-	/* Set when the engine runs as L2 of a 64-bit L1 (paging_vm_create_l2()). */
-	struct paging_vm_l1 *l1;
-	/*
-	 * As L2 of a PAE L1 engine (paging_vm_create_l2_pae()): that L1,
-	 * whose VM this one shares (and frees).  The L1 engine's @l2 points
-	 * back, so that it serves this one's ucalls.
-	 */
-	struct pae_l1 *pae_l1;
-	/* L1's PDPTE with bit 5 set when L1 died in its VMRUN step, or 0. */
-	uint64_t l1_pdpte_bit5;
-	struct paging_vm *l2;
-	/*
-	 * The L1 GPA of the engine's memslot: GSTEP_SLOT_GPA, but for an L2
-	 * engine of a PAE L1, which reaches it at GSTEP_SLOT_GPA through
-	 * L1's nested paging.  Every GPA here is the engine's own.
-	 */
-	uint64_t slot_gpa;
+	/* The library's own state (lib/x86_64/guest_paging_int.h). */
+	struct paging_vm_priv *priv;
 };
 
 struct guest_as {
@@ -189,46 +80,10 @@ struct guest_as {
 	uint64_t root;		/* GPA of the top table (PAE: the PDPT) */
 };
 
-const char *guest_paging_mode_name(enum guest_paging_mode mode);
-/* Paging levels of a mode (0 without paging), and the size of an entry. */
-int guest_paging_levels(enum guest_paging_mode mode);
-int guest_paging_entry_size(enum guest_paging_mode mode);
 /* Whether KVM can run this mode here; if not, why (for a skip message). */
 bool guest_paging_mode_supported(enum guest_paging_mode mode, const char **why);
 /* The vCPUs' MAXPHYADDR (CPUID.80000008H:EAX[7:0]; 36 without that leaf). */
 int guest_paging_maxphyaddr(void);
-/* Whether a mode maps pages of this level (2 = 4M/2M, 3 = 1G) with PS=1. */
-bool guest_paging_has_large_pages(enum guest_paging_mode mode, int level);
-/* Bytes mapped by one entry of this level. */
-uint64_t guest_paging_level_size(enum guest_paging_mode mode, int level);
-/* Bit position of the VA bits that index a table of this level. */
-int guest_paging_level_shift(enum guest_paging_mode mode, int level);
-bool guest_paging_mode_is_64bit(enum guest_paging_mode mode);
-/* Index of the entry for @va in its level-@level table. */
-int guest_paging_level_index(enum guest_paging_mode mode, int level, uint64_t va);
-
-/*
- * Entry encodings (SDM Vol. 3A Tables 4-4 to 4-20), pure functions that
- * the address-space helpers below use and tests/unit/ checks:
- *
- * guest_paging_table_entry(): a level-@level entry pointing to the table
- *   at @pa: P, R/W and U/S (the leaf decides), or only P in a PAE PDPTE
- *   (Table 4-8: bits 2:1 are reserved there).
- * guest_paging_leaf_entry(): a level-@level entry mapping the page at @pa
- *   with @flags; PS is added above level 1, and a 4-MByte PDE of 2-level
- *   paging holds PA bits 39:32 in its bits 20:13 (PSE-36, Table 4-4).
- * guest_paging_table_addr(): the table an entry that is not a leaf
- *   points to.
- * guest_paging_leaf_addr(): the page a level-@level leaf maps (the PAT
- *   bit of a large page and the other flags are not address bits).
- * guest_paging_pat_bit(): where a leaf of this level keeps PAT.
- */
-uint64_t guest_paging_table_entry(enum guest_paging_mode mode, int level, uint64_t pa);
-uint64_t guest_paging_leaf_entry(enum guest_paging_mode mode, int level, uint64_t pa,
-				 uint64_t flags);
-uint64_t guest_paging_table_addr(enum guest_paging_mode mode, uint64_t entry);
-uint64_t guest_paging_leaf_addr(enum guest_paging_mode mode, int level, uint64_t entry);
-uint64_t guest_paging_pat_bit(enum guest_paging_mode mode, int level);
 
 /*
  * A VM with one vCPU that will run the step engine in @mode.  The vCPU
@@ -428,21 +283,5 @@ const struct gstep_result *paging_vm_result(struct paging_vm *pvm, int step);
  * not one.  An ABORT can be reported with REPORT_GUEST_ASSERT(*uc).
  */
 uint64_t paging_vm_get_ucall(struct paging_vm *pvm, struct ucall *uc);
-
-/* Library internals shared by guest_paging.c, guest_steps.c and guest_paging_l2.c. */
-struct paging_vm *__paging_vm_create(enum guest_paging_mode mode, void *l1_code);
-/* The engine's initial segments, descriptor tables and control registers. */
-void paging_vm_initial_sregs(struct paging_vm *pvm, struct kvm_sregs *sregs);
-/* The engine in another memslot of @host's VM, at @slot_gpa; set ->pae_l1. */
-struct paging_vm *__paging_vm_create_in(struct paging_vm *host, enum guest_paging_mode mode,
-					uint64_t slot_gpa);
-/* paging_vm_run_steps() in two halves: load the table; compare @nr results. */
-void paging_vm_load_steps(struct paging_vm *pvm);
-int paging_vm_check_steps(struct paging_vm *pvm, uint32_t nr, bool alive);
-int paging_vm_run_steps_in_pae_l1(struct paging_vm *pvm);
-/* Give L1 the engine's initial state; it VMRUNs the engine at the next run. */
-void paging_vm_l2_start(struct paging_vm *pvm);
-/* After a stray exit: whether it was L1 reporting a #VMEXIT (then, in @why, which). */
-bool paging_vm_l1_stopped(struct paging_vm *pvm, char *why, size_t len);
 
 #endif /* SELFTEST_KVM_GUEST_PAGING_H */

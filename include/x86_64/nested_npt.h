@@ -56,16 +56,13 @@
 /*
  * #VMEXIT(NPF) (exit code SVM_EXIT_NPF): EXITINFO1 holds a #PF-style error
  * code in bits 31:0 plus where the fault happened in bits 33:32, EXITINFO2
- * the faulting guest-physical (L2) address (APM 15.25.6).
+ * the faulting guest-physical (L2) address (APM 15.25.6).  The bits have
+ * processor.h's names: PFERR_*_MASK, PFERR_GUEST_FINAL_MASK (translating
+ * the final guest-physical address), PFERR_GUEST_PAGE_MASK (translating a
+ * guest page-table access).
  */
-#define NPF_P		BIT_ULL(0)	/* the entry was present (permission fault) */
-#define NPF_W		BIT_ULL(1)	/* a write access */
-#define NPF_U		BIT_ULL(2)	/* a user access: always, for nested walks */
-#define NPF_RSV		BIT_ULL(3)	/* a reserved bit was set */
-#define NPF_ID		BIT_ULL(4)	/* an instruction fetch */
-#define NPF_FINAL	BIT_ULL(32)	/* translating the final guest-physical address */
-#define NPF_GPT		BIT_ULL(33)	/* translating a guest page-table access */
 #define NPF_ERROR_CODE	GENMASK_ULL(31, 0)
+#define NPF_WHERE	(PFERR_GUEST_FINAL_MASK | PFERR_GUEST_PAGE_MASK)	/* bits 33:32 */
 
 /*
  * A pool of contiguous L1 pages for NPT tables, itself in L1 memory.  The

@@ -40,8 +40,6 @@
 #define PNPT_LEVEL_2M	2
 #define PNPT_LEVEL_PDPTE 3
 
-#define EFER_SVME_BIT	(1ull << 12)
-
 /* Where the L2 code page sits in L2's guest-physical space. */
 #define PAE_L1_L2_CODE_GPA	0x00200000ull
 

@@ -19,7 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "guest_paging.h"
+#include "gstep_expect.h"
+#include "paging_geometry.h"
 
 enum pm_access {
 	PM_READ,

@@ -11,11 +11,9 @@
 #include "processor.h"
 #include "ucall_common.h"
 
-#include "guest_paging.h"
-#include "nested_pae.h"
+#include "guest_paging_int.h"
 
 #define GSTEP_SLOT		10
-#define GP_PAGE_SIZE		4096ull
 /* CPUID.01H:EDX.PSE[bit 3], spelled out: 6.1's processor.h has no name for it. */
 #define GP_FEATURE_PSE		KVM_X86_CPU_FEATURE(0x1, 0, EDX, 3)
 
@@ -55,7 +53,7 @@ void *paging_vm_hva(struct paging_vm *pvm, uint64_t gpa)
 {
 	TEST_ASSERT(gpa >= GSTEP_SLOT_GPA && gpa < GSTEP_SLOT_GPA + GSTEP_SLOT_SIZE,
 		    "GPA 0x%lx is outside the paging VM's memslot", gpa);
-	return addr_gpa2hva(pvm->vm, gpa - GSTEP_SLOT_GPA + pvm->slot_gpa);
+	return addr_gpa2hva(pvm->vm, gpa - GSTEP_SLOT_GPA + pvm->priv->slot_gpa);
 }
 
 static uint64_t bump_alloc(uint64_t *next, uint64_t end, uint64_t size,
@@ -71,14 +69,14 @@ static uint64_t bump_alloc(uint64_t *next, uint64_t end, uint64_t size,
 
 uint64_t paging_vm_alloc(struct paging_vm *pvm, uint64_t size, uint64_t align)
 {
-	return bump_alloc(&pvm->data_next, GSTEP_DATA_GPA + GSTEP_DATA_SIZE, size,
+	return bump_alloc(&pvm->priv->data_next, GSTEP_DATA_GPA + GSTEP_DATA_SIZE, size,
 			  align, "guest data memory");
 }
 
 uint64_t paging_vm_alloc_table(struct paging_vm *pvm)
 {
-	return bump_alloc(&pvm->pt_next, GSTEP_PT_POOL_GPA + GSTEP_PT_POOL_SIZE,
-			  GP_PAGE_SIZE, GP_PAGE_SIZE, "page-table pool");
+	return bump_alloc(&pvm->priv->pt_next, GSTEP_PT_POOL_GPA + GSTEP_PT_POOL_SIZE,
+			  PAGE_SIZE, PAGE_SIZE, "page-table pool");
 }
 
 /* Descriptor for base 0, limit 4 GiB (G=1), present, S=1 (SDM 3.4.5). */
@@ -134,48 +132,50 @@ static struct paging_vm *paging_vm_init(struct kvm_vm *vm, struct kvm_vcpu *vcpu
 	const char *start, *end;
 
 	TEST_ASSERT(pvm, "out of memory");
+	pvm->priv = calloc(1, sizeof(*pvm->priv));
+	TEST_ASSERT(pvm->priv, "out of memory");
 	pvm->mode = mode;
 	pvm->name = guest_paging_mode_name(mode);
 	pvm->vm = vm;
 	pvm->vcpu = vcpu;
-	pvm->slot_gpa = slot_gpa;
+	pvm->priv->slot_gpa = slot_gpa;
 	vm_userspace_mem_region_add(pvm->vm, VM_MEM_SRC_ANONYMOUS, slot_gpa, slot,
-				    GSTEP_SLOT_SIZE / GP_PAGE_SIZE, 0);
-	pvm->pt_next = GSTEP_PT_POOL_GPA;
-	pvm->data_next = GSTEP_DATA_GPA;
+				    GSTEP_SLOT_SIZE / PAGE_SIZE, 0);
+	pvm->priv->pt_next = GSTEP_PT_POOL_GPA;
+	pvm->priv->data_next = GSTEP_DATA_GPA;
 
 	start = guest_paging_mode_is_64bit(mode) ? gstep_engine64_start : gstep_engine32_start;
 	end = guest_paging_mode_is_64bit(mode) ? gstep_engine64_end : gstep_engine32_end;
 	TEST_ASSERT(end - start <= GSTEP_CODE_MAX, "step engine too large");
 	memcpy(paging_vm_hva(pvm, GSTEP_CODE_GPA), start, end - start);
-	memcpy(&pvm->header, paging_vm_hva(pvm, GSTEP_CODE_GPA + GSTEP_HEADER_OFFSET),
-	       sizeof(pvm->header));
-	TEST_ASSERT(pvm->header.magic == GSTEP_HEADER_MAGIC &&
-		    pvm->header.user_code_start >= GSTEP_CODE_GPA &&
-		    pvm->header.user_code_end <= GSTEP_CODE_GPA + GSTEP_CODE_MAX,
+	memcpy(&pvm->priv->header, paging_vm_hva(pvm, GSTEP_CODE_GPA + GSTEP_HEADER_OFFSET),
+	       sizeof(pvm->priv->header));
+	TEST_ASSERT(pvm->priv->header.magic == GSTEP_HEADER_MAGIC &&
+		    pvm->priv->header.user_code_start >= GSTEP_CODE_GPA &&
+		    pvm->priv->header.user_code_end <= GSTEP_CODE_GPA + GSTEP_CODE_MAX,
 		    "step engine image: bad header");
 	write_gdt_tss(pvm);
 
-	pvm->steps = calloc(GSTEP_MAX_STEPS, sizeof(*pvm->steps));
-	pvm->expect = calloc(GSTEP_MAX_STEPS, sizeof(*pvm->expect));
-	pvm->phase = calloc(GSTEP_MAX_STEPS, sizeof(*pvm->phase));
-	pvm->results = calloc(GSTEP_MAX_STEPS, sizeof(*pvm->results));
-	TEST_ASSERT(pvm->steps && pvm->expect && pvm->phase && pvm->results,
+	pvm->priv->steps = calloc(GSTEP_MAX_STEPS, sizeof(*pvm->priv->steps));
+	pvm->priv->expect = calloc(GSTEP_MAX_STEPS, sizeof(*pvm->priv->expect));
+	pvm->priv->phase = calloc(GSTEP_MAX_STEPS, sizeof(*pvm->priv->phase));
+	pvm->priv->results = calloc(GSTEP_MAX_STEPS, sizeof(*pvm->priv->results));
+	TEST_ASSERT(pvm->priv->steps && pvm->priv->expect && pvm->priv->phase && pvm->priv->results,
 		    "out of memory");
 
-	pvm->cr0 = GP_CR0_PE | GP_CR0_ET | GP_CR0_NE;
+	pvm->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
 	if (mode != GUEST_PAGING_OFF)
-		pvm->cr0 |= GP_CR0_PG | GP_CR0_WP;
+		pvm->cr0 |= X86_CR0_PG | X86_CR0_WP;
 	if (mode == GUEST_PAGING_32BIT && kvm_cpu_has(GP_FEATURE_PSE))
-		pvm->cr4 |= GP_CR4_PSE;
+		pvm->cr4 |= X86_CR4_PSE;
 	if (mode == GUEST_PAGING_PAE || guest_paging_mode_is_64bit(mode))
-		pvm->cr4 |= GP_CR4_PAE;
+		pvm->cr4 |= X86_CR4_PAE;
 	if (mode == GUEST_PAGING_5LEVEL)
-		pvm->cr4 |= GP_CR4_LA57;
+		pvm->cr4 |= X86_CR4_LA57;
 	if ((mode == GUEST_PAGING_PAE || guest_paging_mode_is_64bit(mode)) && kvm_cpu_has(X86_FEATURE_NX))
-		pvm->efer |= GP_EFER_NX;
+		pvm->efer |= EFER_NX;
 	if (guest_paging_mode_is_64bit(mode))
-		pvm->efer |= GP_EFER_LME | GP_EFER_LMA;
+		pvm->efer |= EFER_LME | EFER_LMA;
 	return pvm;
 }
 
@@ -193,24 +193,14 @@ struct paging_vm *__paging_vm_create_in(struct paging_vm *host, enum guest_pagin
 	return paging_vm_init(host->vm, host->vcpu, mode, GSTEP_SLOT + 1, slot_gpa);
 }
 
-struct paging_vm *paging_vm_create(enum guest_paging_mode mode)
-{
-	return __paging_vm_create(mode, NULL);
-}
-
 void paging_vm_free(struct paging_vm *pvm)
 {
-	/* An L2 engine of a PAE L1 shares the L1's VM, freed with the L1 below. */
-	if (!pvm->pae_l1)
-		kvm_vm_free(pvm->vm);
-	free(pvm->l1);
-	free(pvm->steps);
-	free(pvm->expect);
-	free(pvm->phase);
-	free(pvm->results);
-	/* An L2 engine frees the L1 whose VM it shared last. */
-	if (pvm->pae_l1)
-		pae_l1_free(pvm->pae_l1);
+	free(pvm->priv->steps);
+	free(pvm->priv->expect);
+	free(pvm->priv->phase);
+	free(pvm->priv->results);
+	pvm->priv->target->free(pvm);
+	free(pvm->priv);
 	free(pvm);
 }
 
@@ -289,7 +279,7 @@ int guest_as_walk(struct guest_as *as, uint64_t va, uint64_t *entries)
 		e = read_entry_at(as, table + guest_paging_level_index(as->mode, l, va) * size);
 		entries[n++] = e;
 		leaf = l == 1 || ((e & GP_PS) && guest_paging_has_large_pages(as->mode, l) &&
-				  (as->mode != GUEST_PAGING_32BIT || (pvm->cr4 & GP_CR4_PSE)));
+				  (as->mode != GUEST_PAGING_32BIT || (pvm->cr4 & X86_CR4_PSE)));
 		if (!(e & GP_P) || leaf)
 			break;
 		table = guest_paging_table_addr(as->mode, e);
@@ -351,15 +341,16 @@ static void map_range(struct guest_as *as, uint64_t va, uint64_t gpa, uint64_t s
 {
 	uint64_t off;
 
-	for (off = 0; off < size; off += GP_PAGE_SIZE)
+	for (off = 0; off < size; off += PAGE_SIZE)
 		guest_as_map(as, va + off, gpa + off, 1, flags);
 }
 
 struct guest_as *guest_as_create_mode_at(struct paging_vm *pvm, enum guest_paging_mode mode,
 					 uint64_t root)
 {
+	const struct gstep_header *hdr = &pvm->priv->header;
 	struct guest_as *as = calloc(1, sizeof(*as));
-	uint64_t align = mode == GUEST_PAGING_PAE ? 32 : GP_PAGE_SIZE;
+	uint64_t align = mode == GUEST_PAGING_PAE ? 32 : PAGE_SIZE;
 
 	TEST_ASSERT(mode != GUEST_PAGING_OFF, "no address spaces without paging");
 	/* The engine's code, 32- or 64-bit, must run in the address space. */
@@ -377,8 +368,8 @@ struct guest_as *guest_as_create_mode_at(struct paging_vm *pvm, enum guest_pagin
 	as->root = root;
 	map_range(as, GSTEP_SLOT_GPA, GSTEP_SLOT_GPA, GSTEP_ENGINE_SIZE, GP_P | GP_RW);
 	/* What user-mode steps run on: their code and their stack. */
-	map_range(as, pvm->header.user_code_start, pvm->header.user_code_start,
-		  pvm->header.user_code_end - pvm->header.user_code_start, GP_P | GP_US);
+	map_range(as, hdr->user_code_start, hdr->user_code_start,
+		  hdr->user_code_end - hdr->user_code_start, GP_P | GP_US);
 	map_range(as, GSTEP_USER_STACK_GPA, GSTEP_USER_STACK_GPA, GSTEP_USER_STACK_TOP -
 		  GSTEP_USER_STACK_GPA, GP_P | GP_RW | GP_US);
 	if (!pvm->initial_as)
@@ -405,16 +396,16 @@ void guest_as_map_tables(struct guest_as *as, uint64_t va)
 {
 	struct paging_vm *pvm = as->pvm;
 
-	TEST_ASSERT(!pvm->tables_va || pvm->tables_va == va,
-		    "the tables are mapped at 0x%lx already", pvm->tables_va);
-	pvm->tables_va = va;
+	TEST_ASSERT(!pvm->priv->tables_va || pvm->priv->tables_va == va,
+		    "the tables are mapped at 0x%lx already", pvm->priv->tables_va);
+	pvm->priv->tables_va = va;
 	map_range(as, va, GSTEP_PT_POOL_GPA, GSTEP_PT_POOL_SIZE, GP_P | GP_RW);
 }
 
 uint64_t paging_vm_table_va(struct paging_vm *pvm, uint64_t gpa)
 {
-	TEST_ASSERT(pvm->tables_va, "no address space maps the page tables");
+	TEST_ASSERT(pvm->priv->tables_va, "no address space maps the page tables");
 	TEST_ASSERT(gpa >= GSTEP_PT_POOL_GPA && gpa < GSTEP_PT_POOL_GPA + GSTEP_PT_POOL_SIZE,
 		    "GPA 0x%lx is not in the page-table pool", gpa);
-	return pvm->tables_va + gpa - GSTEP_PT_POOL_GPA;
+	return pvm->priv->tables_va + gpa - GSTEP_PT_POOL_GPA;
 }

@@ -18,6 +18,9 @@
  * At the end, the engine as L2 of a 32-bit PAE L1 that is itself the
  * engine (paging_vm_create_l2_pae()): there the L2 engine has a memslot of
  * its own, which the L1's PAE-format NPT maps at the engine's usual GPAs.
+ *
+ * Each is a struct paging_target (guest_paging_int.h): the step tables
+ * run unchanged on either, and the library's core does not know them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +32,7 @@
 #include "svm_util.h"
 #include "ucall_common.h"
 
-#include "guest_paging.h"
+#include "guest_paging_int.h"
 #include "nested_npt.h"
 #include "nested_pae.h"
 #include "known_defects.h"
@@ -46,9 +49,30 @@ struct paging_l1_args {
 	struct vmcb_save_area l2;	/* the engine's initial state */
 };
 
+/* The target data of the engine as L2 of a 64-bit L1. */
 struct paging_vm_l1 {
 	struct paging_l1_args *args;	/* host pointer */
 };
+
+static const struct paging_target target_l2_of_svm64;
+static const struct paging_target target_l2_of_pae_l1;
+
+/* The target data of the engine as L2 of a PAE L1. */
+struct paging_vm_pae_l1 {
+	struct pae_l1 *l1;
+	/* L1's PDPTE with bit 5 set when L1 died in its VMRUN step, or 0. */
+	uint64_t l1_pdpte_bit5;
+};
+
+static struct paging_vm_l1 *svm64_l1(struct paging_vm *pvm)
+{
+	return pvm->priv->target == &target_l2_of_svm64 ? pvm->priv->target_data : NULL;
+}
+
+static struct paging_vm_pae_l1 *pae_l1_of(struct paging_vm *pvm)
+{
+	return pvm->priv->target == &target_l2_of_pae_l1 ? pvm->priv->target_data : NULL;
+}
 
 /*
  * The state VMRUN loads (APM vol. 2, 15.5.1): segments ES, CS, SS and DS,
@@ -113,7 +137,9 @@ bool paging_vm_l2_supported(bool npt, const char **why)
 
 bool paging_vm_l2_npt(struct paging_vm *pvm)
 {
-	return (pvm->l1 && pvm->l1->args->ncr3) || pvm->pae_l1;
+	struct paging_vm_l1 *l1 = svm64_l1(pvm);
+
+	return (l1 && l1->args->ncr3) || pae_l1_of(pvm);
 }
 
 /*
@@ -142,6 +168,7 @@ static uint64_t engine_slot_npt(struct kvm_vm *vm)
 struct paging_vm *paging_vm_create_l2(enum guest_paging_mode mode, bool npt)
 {
 	struct paging_l1_args *args;
+	struct paging_vm_l1 *l1;
 	struct paging_vm *pvm;
 	gva_t args_gva, svm_gva;
 	const char *why;
@@ -159,9 +186,11 @@ struct paging_vm *paging_vm_create_l2(enum guest_paging_mode mode, bool npt)
 		args->ncr3 = engine_slot_npt(pvm->vm);
 	vcpu_args_set(pvm->vcpu, 1, args_gva);
 
-	pvm->l1 = calloc(1, sizeof(*pvm->l1));
-	TEST_ASSERT(pvm->l1, "out of memory");
-	pvm->l1->args = args;
+	l1 = calloc(1, sizeof(*l1));
+	TEST_ASSERT(l1, "out of memory");
+	l1->args = args;
+	pvm->priv->target = &target_l2_of_svm64;
+	pvm->priv->target_data = l1;
 	return pvm;
 }
 
@@ -204,9 +233,10 @@ static void engine_vmcb_state(struct paging_vm *pvm, struct vmcb_save_area *save
 	save->cpl = 0;
 }
 
-void paging_vm_l2_start(struct paging_vm *pvm)
+/* Give L1 the engine's initial state; it VMRUNs the engine at the next run. */
+static void svm64_start(struct paging_vm *pvm)
 {
-	engine_vmcb_state(pvm, &pvm->l1->args->l2);
+	engine_vmcb_state(pvm, &svm64_l1(pvm)->args->l2);
 }
 
 /* A present PDPTE of the PAE address space @as with bit 5 set, or 0. */
@@ -228,8 +258,8 @@ uint64_t paging_vm_l2_pdpte_bit5(struct paging_vm *pvm)
 	/* Nested paging for L2 means TDP on for L1. */
 	if (!paging_vm_l2_npt(pvm) || !emulator_sets_pdpte_bit5(true))
 		return 0;
-	if (pvm->l1_pdpte_bit5)
-		return pvm->l1_pdpte_bit5;
+	if (pae_l1_of(pvm) && pae_l1_of(pvm)->l1_pdpte_bit5)
+		return pae_l1_of(pvm)->l1_pdpte_bit5;
 	if (pvm->mode != GUEST_PAGING_PAE || !pvm->initial_as)
 		return 0;
 	return pdpte_with_bit5(pvm->initial_as);
@@ -252,7 +282,8 @@ const char *paging_vm_l2_invlpg_crashes_host(enum guest_paging_mode mode, bool t
 	return known_defect_not_run(DEFECT_NESTED_INVLPG_PREV_ROOT_BUG);
 }
 
-bool paging_vm_l1_stopped(struct paging_vm *pvm, char *why, size_t len)
+/* After a stray exit: whether it was L1 reporting a #VMEXIT (then, in @why, which). */
+static bool svm64_stopped(struct paging_vm *pvm, char *why, size_t len)
 {
 	struct ucall uc;
 
@@ -263,6 +294,19 @@ bool paging_vm_l1_stopped(struct paging_vm *pvm, char *why, size_t len)
 		 uc.args[2], uc.args[3], uc.args[4], uc.args[5]);
 	return true;
 }
+
+static void svm64_free(struct paging_vm *pvm)
+{
+	kvm_vm_free(pvm->vm);
+	free(pvm->priv->target_data);
+}
+
+static const struct paging_target target_l2_of_svm64 = {
+	.start = svm64_start,
+	.run = paging_vm_run_vcpu,
+	.stopped = svm64_stopped,
+	.free = svm64_free,
+};
 
 /* ---- the engine as L2 of a PAE L1 engine ---- */
 
@@ -283,8 +327,43 @@ bool paging_vm_l2_pae_supported(const char **why)
 	return !*why;
 }
 
+/*
+ * While an engine runs as L2 of this one (paging_vm_create_l2_pae()),
+ * the port I/O of both comes here.  Whose ucall it is says the mailbox:
+ * each engine writes its command there before the OUT, and the host
+ * clears it once served.  A DONE from L2 comes only when L1 resumed it
+ * after its GSTEP_VMMCALL step: it then starts the table loaded since,
+ * from its first step, whose results must read "not run" until then.
+ */
+static bool l2_engine_ucall(void *arg)
+{
+	struct paging_vm *l2 = arg;
+	struct gstep_mailbox *mb = paging_vm_hva(l2, GSTEP_MAILBOX_GPA);
+	struct ucall uc;
+
+	if (!mb->uc.cmd)
+		return false;
+	switch (paging_vm_get_ucall(l2, &uc)) {
+	case UCALL_SYNC:
+		paging_vm_serve_sync(l2, &uc);
+		break;
+	case UCALL_DONE:
+		memset(paging_vm_hva(l2, GSTEP_RESULTS_GPA), 0,
+		       mb->nr_steps * sizeof(struct gstep_result));
+		break;
+	case UCALL_ABORT:
+		REPORT_GUEST_ASSERT(uc);
+		break;
+	default:
+		return false;
+	}
+	mb->uc.cmd = 0;
+	return true;
+}
+
 struct paging_vm *paging_vm_create_l2_pae(enum guest_paging_mode mode)
 {
+	struct paging_vm_pae_l1 *data;
 	struct paging_vm *pvm;
 	struct pae_l1 *l1;
 	const char *why;
@@ -294,8 +373,14 @@ struct paging_vm *paging_vm_create_l2_pae(enum guest_paging_mode mode)
 	TEST_ASSERT(supported, "%s", why);
 	l1 = pae_l1_create("PAE L1");
 	pvm = __paging_vm_create_in(l1->pvm, mode, GSTEP_L2_SLOT_GPA);
-	pvm->pae_l1 = l1;
-	l1->pvm->l2 = pvm;
+	data = calloc(1, sizeof(*data));
+	TEST_ASSERT(data, "out of memory");
+	data->l1 = l1;
+	pvm->priv->target = &target_l2_of_pae_l1;
+	pvm->priv->target_data = data;
+	/* L1's vCPU takes both engines' port I/O: this one's ucalls too. */
+	l1->pvm->priv->exit_hook = l2_engine_ucall;
+	l1->pvm->priv->exit_hook_arg = pvm;
 
 	ncr3 = pnpt_create(l1->pvm, 0);
 	for (off = 0; off < GSTEP_SLOT_SIZE; off += PNPT_2M)
@@ -312,17 +397,23 @@ struct paging_vm *paging_vm_create_l2_pae(enum guest_paging_mode mode)
 /* Why L1's VMRUN ended otherwise than at L2's GSTEP_VMMCALL step. */
 static void report_l1_exit(struct paging_vm *pvm, const struct gstep_result *r)
 {
-	struct vmcb *vmcb = pvm->pae_l1->vmcb;
+	struct pae_l1 *l1 = pae_l1_of(pvm)->l1;
+	struct vmcb *vmcb = l1->vmcb;
 
 	ksft_print_msg("%s: L2 left to its PAE L1 %s: #VMEXIT 0x%lx (EXITINFO1 0x%lx, EXITINFO2 0x%lx, L2 RIP 0x%lx); L1's PDPTE 0: 0x%lx\n",
 		       pvm->name, r->done ? "early" : "and L1 did not finish its VMRUN step",
 		       r->value, vmcb->control.exit_info_1, vmcb->control.exit_info_2,
-		       vmcb->save.rip, guest_as_read_entry(pvm->pae_l1->as, 0, 3));
+		       vmcb->save.rip, guest_as_read_entry(l1->as, 0, 3));
 }
 
-int paging_vm_run_steps_in_pae_l1(struct paging_vm *pvm)
+/*
+ * Append a GSTEP_VMMCALL step to L2's table and have L1 VMRUN it (or
+ * resume it after the last one's VMMCALL), then check both engines' steps.
+ */
+static int pae_l1_run(struct paging_vm *pvm)
 {
-	struct pae_l1 *l1 = pvm->pae_l1;
+	struct paging_vm_pae_l1 *data = pae_l1_of(pvm);
+	struct pae_l1 *l1 = data->l1;
 	const struct gstep_result *r;
 	int bad, vmrun;
 	bool parked;
@@ -336,16 +427,16 @@ int paging_vm_run_steps_in_pae_l1(struct paging_vm *pvm)
 		return paging_vm_check_steps(pvm, nr - 1, false);
 
 	/* Enter at the top, or resume after the last table's VMMCALL. */
-	if (!pvm->started)
+	if (!pvm->priv->started)
 		engine_vmcb_state(pvm, &l1->vmcb->save);
 	else
 		l1->vmcb->save.rip += GSTEP_VMMCALL_LEN;
-	pvm->started = true;
+	pvm->priv->started = true;
 	vmrun = pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_VMMCALL));
 	bad = paging_vm_run_steps(l1->pvm);
 	/* L1 runs nothing after a triple fault: its PDPTEs are as they were then. */
 	if (l1->pvm->dead)
-		pvm->l1_pdpte_bit5 = pdpte_with_bit5(l1->as);
+		data->l1_pdpte_bit5 = pdpte_with_bit5(l1->as);
 
 	r = paging_vm_result(l1->pvm, vmrun);
 	/* Parked in its GSTEP_VMMCALL step, where the next run resumes it. */
@@ -357,3 +448,17 @@ int paging_vm_run_steps_in_pae_l1(struct paging_vm *pvm)
 	/* The VMMCALL step itself ends only at the next run. */
 	return bad + paging_vm_check_steps(pvm, nr - 1, parked);
 }
+
+/* An L2 engine shares its L1's VM, and frees the L1 with it. */
+static void pae_l1_target_free(struct paging_vm *pvm)
+{
+	struct paging_vm_pae_l1 *data = pvm->priv->target_data;
+
+	pae_l1_free(data->l1);
+	free(data);
+}
+
+static const struct paging_target target_l2_of_pae_l1 = {
+	.run = pae_l1_run,
+	.free = pae_l1_target_free,
+};

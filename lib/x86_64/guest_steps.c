@@ -12,7 +12,7 @@
 #include "ucall_common.h"
 #include "kselftest.h"
 
-#include "guest_paging.h"
+#include "guest_paging_int.h"
 
 static const char *const op_names[GSTEP_NR_OPS] = {
 	[GSTEP_NOP] = "nop",
@@ -39,11 +39,11 @@ static int add_step_flags(struct paging_vm *pvm, enum gstep_op op, uint16_t flag
 	uint32_t i = pvm->nr_steps;
 
 	TEST_ASSERT(i < GSTEP_MAX_STEPS, "more than %u steps in one table", GSTEP_MAX_STEPS);
-	pvm->steps[i] = (struct gstep){
+	pvm->priv->steps[i] = (struct gstep){
 		.op = op, .size = size, .flags = flags, .addr = addr, .val = val, .val2 = val2,
 	};
-	pvm->expect[i] = e;
-	pvm->phase[i] = pvm->cur_phase;
+	pvm->priv->expect[i] = e;
+	pvm->priv->phase[i] = pvm->priv->cur_phase;
 	pvm->nr_steps++;
 	return i;
 }
@@ -56,7 +56,7 @@ static int add_step(struct paging_vm *pvm, enum gstep_op op, uint64_t addr, int 
 
 void gstep_phase(struct paging_vm *pvm, const char *phase)
 {
-	pvm->cur_phase = phase;
+	pvm->priv->cur_phase = phase;
 }
 
 static void check_size(int size)
@@ -192,7 +192,10 @@ void paging_vm_initial_sregs(struct paging_vm *pvm, struct kvm_sregs *sregs)
 
 	sregs->cs = flat_segment(GSTEP_SEL_CODE, 0xb, is64);
 	sregs->ds = flat_segment(GSTEP_SEL_DATA, 0x3, false);
-	sregs->es = sregs->fs = sregs->gs = sregs->ss = sregs->ds;
+	sregs->es = sregs->ds;
+	sregs->fs = sregs->ds;
+	sregs->gs = sregs->ds;
+	sregs->ss = sregs->ds;
 	/*
 	 * A busy TSS, as VMX entry checks demand; the engine then reloads TR
 	 * with LTR (see gstep_main()).
@@ -216,34 +219,6 @@ void paging_vm_initial_sregs(struct paging_vm *pvm, struct kvm_sregs *sregs)
 			    pvm->name);
 		sregs->cr3 = guest_as_cr3(pvm->initial_as);
 	}
-}
-
-/*
- * Put the vCPU into the paging mode, or, when the engine runs as L2, give
- * L1 what it needs to VMRUN it.  The page tables must be complete by now:
- * with CR4.PAE and no EFER.LMA, KVM loads the PDPTEs from guest memory
- * during KVM_SET_SREGS (and at L1's VMRUN without nested paging).
- */
-static void paging_vm_start(struct paging_vm *pvm)
-{
-	struct kvm_sregs sregs;
-	struct kvm_regs regs;
-
-	pvm->started = true;
-	if (pvm->l1) {
-		paging_vm_l2_start(pvm);
-		return;
-	}
-
-	vcpu_sregs_get(pvm->vcpu, &sregs);
-	paging_vm_initial_sregs(pvm, &sregs);
-	vcpu_sregs_set(pvm->vcpu, &sregs);
-
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = GSTEP_CODE_GPA;
-	regs.rsp = GSTEP_STACK_TOP;
-	regs.rflags = 0x2;
-	vcpu_regs_set(pvm->vcpu, &regs);
 }
 
 static const char *guest_string(struct paging_vm *pvm, uint32_t gpa)
@@ -278,11 +253,11 @@ uint64_t paging_vm_get_ucall(struct paging_vm *pvm, struct ucall *uc)
 		 * pointers, so that REPORT_GUEST_ASSERT() prints them; the
 		 * message carries the values and where the engine was.
 		 */
-		snprintf(pvm->abort_msg, sizeof(pvm->abort_msg),
+		snprintf(pvm->priv->abort_msg, sizeof(pvm->priv->abort_msg),
 			 "%s: guest step engine: %s [values 0x%lx 0x%lx 0x%lx 0x%lx, step %u]",
 			 pvm->name, guest_string(pvm, guc->exp_gpa),
 			 guc->args[0], guc->args[1], guc->args[2], guc->args[3], mb->cur_step);
-		uc->args[GUEST_ERROR_STRING] = (uint64_t)pvm->abort_msg;
+		uc->args[GUEST_ERROR_STRING] = (uint64_t)pvm->priv->abort_msg;
 		uc->args[GUEST_FILE] = (uint64_t)guest_string(pvm, guc->file_gpa);
 		uc->args[GUEST_LINE] = guc->line;
 	}
@@ -332,7 +307,7 @@ static int describe_result(char *buf, size_t len, const struct gstep_result *r)
 		return snprintf(buf, len, "not run");
 	if (r->vector == GSTEP_NO_FAULT)
 		return snprintf(buf, len, "value 0x%lx", r->value);
-	if (r->vector == GP_VEC_PF)
+	if (r->vector == PF_VECTOR)
 		return snprintf(buf, len, "#PF error code 0x%lx CR2 0x%lx", r->error_code, r->cr2);
 	return snprintf(buf, len, "vector %u error code 0x%lx", r->vector, r->error_code);
 }
@@ -371,7 +346,7 @@ static bool outcome_matches(const struct gstep_expect *e, const struct gstep_res
 	case GSTEP_EXPECT_VALUE:
 		return r->vector == GSTEP_NO_FAULT && r->value == e->value;
 	case GSTEP_EXPECT_PF:
-		return r->vector == GP_VEC_PF && !((r->error_code ^ e->value) & ~e->ec_ignore) &&
+		return r->vector == PF_VECTOR && !((r->error_code ^ e->value) & ~e->ec_ignore) &&
 		       r->cr2 == e->cr2;
 	case GSTEP_EXPECT_FAULT:
 		return r->vector == e->vector && !((r->error_code ^ e->value) & ~e->ec_ignore);
@@ -386,20 +361,20 @@ static int compare_results(struct paging_vm *pvm, uint32_t nr)
 	uint32_t i;
 
 	for (i = 0; i < nr; i++) {
-		if (!pvm->results[i].done) {
+		if (!pvm->priv->results[i].done) {
 			ksft_print_msg("%s: steps %u to %u did not run\n", pvm->name, i, nr - 1);
 			return mismatches + nr - i;
 		}
-		if (outcome_matches(&pvm->expect[i], &pvm->results[i]))
+		if (outcome_matches(&pvm->priv->expect[i], &pvm->priv->results[i]))
 			continue;
-		pvm->ran_mismatches++;
+		pvm->priv->ran_mismatches++;
 		if (++mismatches > 20)
 			continue;
-		describe_step(what, sizeof(what), &pvm->steps[i]);
-		describe_expect(want, sizeof(want), &pvm->expect[i]);
-		describe_result(got, sizeof(got), &pvm->results[i]);
+		describe_step(what, sizeof(what), &pvm->priv->steps[i]);
+		describe_expect(want, sizeof(want), &pvm->priv->expect[i]);
+		describe_result(got, sizeof(got), &pvm->priv->results[i]);
 		ksft_print_msg("%s: step %u (%s) %s: expected %s, got %s\n", pvm->name, i,
-			       pvm->phase[i] ? pvm->phase[i] : "-", what, want, got);
+			       pvm->priv->phase[i] ? pvm->priv->phase[i] : "-", what, want, got);
 	}
 	if (mismatches > 20)
 		ksft_print_msg("%s: %d more mismatches not shown\n", pvm->name,
@@ -407,48 +382,14 @@ static int compare_results(struct paging_vm *pvm, uint32_t nr)
 	return mismatches;
 }
 
-/* A GSTEP_SYNC step's ucall: the test's callback acts while the vCPU waits. */
-static void serve_sync(struct paging_vm *pvm, const struct ucall *uc)
+void paging_vm_serve_sync(struct paging_vm *pvm, const struct ucall *uc)
 {
 	if (pvm->sync_fn)
 		pvm->sync_fn(pvm, uc->args[0], pvm->sync_arg);
 }
 
 /*
- * While an engine runs as L2 of this one (paging_vm_create_l2_pae()),
- * the port I/O of both comes here.  Whose ucall it is says the mailbox:
- * each engine writes its command there before the OUT, and the host
- * clears it once served.  A DONE from L2 comes only when L1 resumed it
- * after its GSTEP_VMMCALL step: it then starts the table loaded since,
- * from its first step, whose results must read "not run" until then.
- */
-static bool l2_engine_ucall(struct paging_vm *l2)
-{
-	struct gstep_mailbox *mb = paging_vm_hva(l2, GSTEP_MAILBOX_GPA);
-	struct ucall uc;
-
-	if (!mb->uc.cmd)
-		return false;
-	switch (paging_vm_get_ucall(l2, &uc)) {
-	case UCALL_SYNC:
-		serve_sync(l2, &uc);
-		break;
-	case UCALL_DONE:
-		memset(paging_vm_hva(l2, GSTEP_RESULTS_GPA), 0,
-		       mb->nr_steps * sizeof(struct gstep_result));
-		break;
-	case UCALL_ABORT:
-		REPORT_GUEST_ASSERT(uc);
-		break;
-	default:
-		return false;
-	}
-	mb->uc.cmd = 0;
-	return true;
-}
-
-/*
- * The vCPU stopped for good: keep how (pvm->stop) and print where the
+ * The vCPU stopped for good: keep how (pvm->priv->stop) and print where the
  * engine was.  KVM_EXIT_INTERNAL_ERROR's suberror and data name KVM's
  * reason.
  */
@@ -456,7 +397,7 @@ static void report_stop(struct paging_vm *pvm, uint32_t nr, char *why, size_t si
 {
 	struct gstep_mailbox *mb = paging_vm_hva(pvm, GSTEP_MAILBOX_GPA);
 	struct kvm_run *run = pvm->vcpu->run;
-	struct paging_vm_stop *stop = &pvm->stop;
+	struct paging_vm_stop *stop = &pvm->priv->stop;
 	char what[128] = "-";
 
 	memset(stop, 0, sizeof(*stop));
@@ -467,7 +408,7 @@ static void report_stop(struct paging_vm *pvm, uint32_t nr, char *why, size_t si
 	}
 	stop->in_step = mb->started && mb->cur_step < nr;
 	if (stop->in_step) {
-		stop->step = pvm->steps[mb->cur_step];
+		stop->step = pvm->priv->steps[mb->cur_step];
 		describe_step(what, sizeof(what), &stop->step);
 	}
 	ksft_print_msg("%s: %s %s %u (%s)\n", pvm->name, why,
@@ -478,17 +419,18 @@ static void report_stop(struct paging_vm *pvm, uint32_t nr, char *why, size_t si
 /* Run the vCPU until the engine reports DONE; false if it died. */
 static bool run_until_done(struct paging_vm *pvm, uint32_t nr)
 {
+	const struct paging_target *target = pvm->priv->target;
 	struct kvm_run *run = pvm->vcpu->run;
 	char why[512];
 	struct ucall uc;
 
 	for (;;) {
 		vcpu_run(pvm->vcpu);
-		if (pvm->l2 && l2_engine_ucall(pvm->l2))
+		if (pvm->priv->exit_hook && pvm->priv->exit_hook(pvm->priv->exit_hook_arg))
 			continue;
 		switch (paging_vm_get_ucall(pvm, &uc)) {
 		case UCALL_SYNC:
-			serve_sync(pvm, &uc);
+			paging_vm_serve_sync(pvm, &uc);
 			continue;
 		case UCALL_DONE:
 			TEST_ASSERT(uc.args[0] == nr, "engine ran %lu steps of %u", uc.args[0], nr);
@@ -506,8 +448,8 @@ static bool run_until_done(struct paging_vm *pvm, uint32_t nr)
 				       run->io.size * run->io.count);
 			continue;
 		}
-		/* L2 left to L1, which never resumes it: the engine is stuck. */
-		if (!pvm->l1 || !paging_vm_l1_stopped(pvm, why, sizeof(why)))
+		/* The target may know better (L2 left to an L1 that never resumes it). */
+		if (!target->stopped || !target->stopped(pvm, why, sizeof(why)))
 			snprintf(why, sizeof(why), "the guest stopped with exit reason %s%s",
 				 exit_reason_str(run->exit_reason),
 				 run->exit_reason == KVM_EXIT_SHUTDOWN ? " (triple fault)" : "");
@@ -522,8 +464,9 @@ void paging_vm_load_steps(struct paging_vm *pvm)
 	struct gstep_mailbox *mb = paging_vm_hva(pvm, GSTEP_MAILBOX_GPA);
 	uint32_t nr = pvm->nr_steps;
 
-	memcpy(paging_vm_hva(pvm, GSTEP_STEPS_GPA), pvm->steps, nr * sizeof(*pvm->steps));
-	memset(paging_vm_hva(pvm, GSTEP_RESULTS_GPA), 0, nr * sizeof(*pvm->results));
+	memcpy(paging_vm_hva(pvm, GSTEP_STEPS_GPA), pvm->priv->steps,
+	       nr * sizeof(*pvm->priv->steps));
+	memset(paging_vm_hva(pvm, GSTEP_RESULTS_GPA), 0, nr * sizeof(*pvm->priv->results));
 	mb->nr_steps = nr;
 	mb->cur_step = 0;
 }
@@ -532,25 +475,26 @@ int paging_vm_check_steps(struct paging_vm *pvm, uint32_t nr, bool alive)
 {
 	int mismatches;
 
-	memcpy(pvm->results, paging_vm_hva(pvm, GSTEP_RESULTS_GPA), nr * sizeof(*pvm->results));
+	memcpy(pvm->priv->results, paging_vm_hva(pvm, GSTEP_RESULTS_GPA),
+	       nr * sizeof(*pvm->priv->results));
 	mismatches = compare_results(pvm, nr);
 	pvm->nr_steps = 0;
-	pvm->cur_phase = NULL;
+	pvm->priv->cur_phase = NULL;
 	if (!alive)
 		mismatches++;
 	return mismatches;
 }
 
-int paging_vm_run_steps(struct paging_vm *pvm)
+int paging_vm_run_vcpu(struct paging_vm *pvm)
 {
 	uint32_t nr = pvm->nr_steps;
 	bool alive = false;
 
-	if (pvm->pae_l1)
-		return paging_vm_run_steps_in_pae_l1(pvm);
 	paging_vm_load_steps(pvm);
-	if (!pvm->started)
-		paging_vm_start(pvm);
+	if (!pvm->priv->started) {
+		pvm->priv->started = true;
+		pvm->priv->target->start(pvm);
+	}
 
 	/* A vCPU that triple faulted stays down: report the steps as not run. */
 	if (!pvm->dead)
@@ -558,14 +502,20 @@ int paging_vm_run_steps(struct paging_vm *pvm)
 	return paging_vm_check_steps(pvm, nr, alive);
 }
 
+int paging_vm_run_steps(struct paging_vm *pvm)
+{
+	return pvm->priv->target->run(pvm);
+}
+
 bool paging_vm_died_of_delivery_ev(struct paging_vm *pvm, char *buf, size_t size)
 {
-	const struct paging_vm_stop *stop = &pvm->stop;
+	const struct paging_vm_stop *stop = &pvm->priv->stop;
 	const struct gstep *step = &stop->step;
 	bool write = step->op == GSTEP_STORE;
 	char what[128];
 
-	if (!pvm->dead || pvm->ran_mismatches || stop->exit_reason != KVM_EXIT_INTERNAL_ERROR ||
+	if (!pvm->dead || pvm->priv->ran_mismatches ||
+	    stop->exit_reason != KVM_EXIT_INTERNAL_ERROR ||
 	    !stop->in_step || (step->op != GSTEP_LOAD && !write) ||
 	    (step->addr < GSTEP_SLOT_GPA + GSTEP_ENGINE_SIZE &&
 	     step->addr + step->size > GSTEP_SLOT_GPA) ||
@@ -581,5 +531,5 @@ bool paging_vm_died_of_delivery_ev(struct paging_vm *pvm, char *buf, size_t size
 
 const struct gstep_result *paging_vm_result(struct paging_vm *pvm, int step)
 {
-	return &pvm->results[step];
+	return &pvm->priv->results[step];
 }

@@ -11,6 +11,7 @@
 #include "processor.h"
 #include "svm_util.h"
 
+#include "guest_paging_int.h"
 #include "nested_pae.h"
 
 /* APM vol. 2, 15.11: the IOPM is 12 KiB, the MSRPM 8 KiB. */
@@ -76,11 +77,12 @@ struct pae_l1 *pae_l1_create(const char *name)
 	save = &l1->vmcb->save;
 	vmcb_seg(&save->cs, 0x08, VMCB_ATTR_CODE32);
 	vmcb_seg(&save->ds, 0x10, VMCB_ATTR_DATA32);
-	save->es = save->ss = save->ds;
+	save->es = save->ds;
+	save->ss = save->ds;
 	save->gdtr.limit = 0;
 	save->idtr.limit = 0;
-	save->efer = EFER_SVME_BIT;
-	save->cr0 = GP_CR0_PE | GP_CR0_ET | GP_CR0_NE;
+	save->efer = EFER_SVME;
+	save->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
 	save->cr3 = 0;
 	save->cr4 = 0;
 	save->rflags = 0x2;
@@ -182,9 +184,9 @@ int pae_l1_vmrun_tlb_ctl(struct pae_l1 *l1, uint8_t tlb_ctl, struct gstep_expect
 {
 	struct paging_vm *pvm = l1->pvm;
 
-	if (l1->vmrun_step < 0 && !pvm->started) {
+	if (l1->vmrun_step < 0 && !pvm->priv->started) {
 		gstep_phase(pvm, "EFER.SVME");
-		gstep_efer(pvm, EFER_SVME_BIT, 0);
+		gstep_efer(pvm, EFER_SVME, 0);
 	}
 	/* The host's VMCB is L1's at the first VMRUN; later ones L1 writes. */
 	if (l1->vmrun_step < 0) {

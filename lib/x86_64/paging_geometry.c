@@ -4,7 +4,7 @@
  * entry sizes, what one entry maps.  Pure functions, no KVM: the step
  * library, the reference model and their unit tests share them.
  */
-#include "guest_paging.h"
+#include "paging_geometry.h"
 
 static const char *const mode_names[GUEST_PAGING_NR_MODES] = {
 	[GUEST_PAGING_OFF] = "paging_off",

@@ -108,12 +108,12 @@ struct pm_outcome pm_access(const struct pm_env *env, const uint64_t *entries, i
 
 	/* 4.7: W/R, U/S and I/D describe the access, not the entries. */
 	if (access == PM_WRITE)
-		o.error_code |= GP_PFEC_W;
+		o.error_code |= PFERR_WRITE_MASK;
 	if (user)
-		o.error_code |= GP_PFEC_U;
+		o.error_code |= PFERR_USER_MASK;
 	if (access == PM_FETCH &&
 	    (env->smep || (env->nxe && (env->mode == GUEST_PAGING_PAE || is_ia32e(env->mode)))))
-		o.error_code |= GP_PFEC_I;
+		o.error_code |= PFERR_FETCH_MASK;
 
 	for (i = 0; i < nr; i++) {
 		level = top_level(env->mode) - i;
@@ -127,7 +127,7 @@ struct pm_outcome pm_access(const struct pm_env *env, const uint64_t *entries, i
 		 */
 		if (!(env->mode == GUEST_PAGING_PAE && level == 3) &&
 		    (entries[i] & pm_reserved_bits(env, level, entries[i]))) {
-			o.error_code |= GP_PFEC_P | GP_PFEC_RSVD;
+			o.error_code |= PFERR_PRESENT_MASK | PFERR_RSVD_MASK;
 			return o;
 		}
 		if (has_rights(env, level)) {
@@ -138,9 +138,9 @@ struct pm_outcome pm_access(const struct pm_env *env, const uint64_t *entries, i
 	}
 
 	/* 4.6.1: the rights of the translation against the access. */
-	o.error_code |= GP_PFEC_P;
+	o.error_code |= PFERR_PRESENT_MASK;
 	if (pkru_denies(env, entries[nr - 1], us, access, user)) {
-		o.error_code |= GP_PFEC_PK;
+		o.error_code |= PFERR_PK_MASK;
 		return o;
 	}
 	if (user) {

@@ -7,7 +7,7 @@
  * to it, not computed.  No /dev/kvm.
  */
 #include "kselftest_harness.h"
-#include "guest_paging.h"
+#include "paging_geometry.h"
 
 /* Table 4-6: 4-KByte PTE of 2-level paging; PAT is bit 7, address 31:12. */
 TEST(two_level_pte)

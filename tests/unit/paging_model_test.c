@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of the reference page-walk model (lib/x86_64/paging_model.c)
- * that paging_modes_test compares the guest's outcomes with: its own
+ * that the paging_*_test programs compare the guest's outcomes with: its own
  * hand-written SDM cases, plus a few more stated here.  No /dev/kvm.
  */
 #include "kselftest_harness.h"
@@ -24,7 +24,7 @@ TEST(cr0_wp)
 	env.wp = true;
 	o = pm_access(&env, e, 4, PM_WRITE, false);
 	EXPECT_TRUE(o.fault);
-	EXPECT_EQ(GP_PFEC_P | GP_PFEC_W, o.error_code);
+	EXPECT_EQ(PFERR_PRESENT_MASK | PFERR_WRITE_MASK, o.error_code);
 }
 
 /* SDM 4.4.1, Table 4-8: PAE PDPTE bits 2:1, 8:5 and 63:MAXPHYADDR are reserved. */
@@ -49,13 +49,13 @@ TEST(xd_without_nxe)
 	struct pm_outcome o = pm_access(&env, e, 4, PM_READ, false);
 
 	EXPECT_TRUE(o.fault);
-	EXPECT_EQ(GP_PFEC_P | GP_PFEC_RSVD, o.error_code);
+	EXPECT_EQ(PFERR_PRESENT_MASK | PFERR_RSVD_MASK, o.error_code);
 	env.nxe = true;
 	o = pm_access(&env, e, 4, PM_READ, false);
 	EXPECT_FALSE(o.fault);
 	o = pm_access(&env, e, 4, PM_FETCH, false);
 	EXPECT_TRUE(o.fault);
-	EXPECT_EQ(GP_PFEC_P | GP_PFEC_I, o.error_code);
+	EXPECT_EQ(PFERR_PRESENT_MASK | PFERR_FETCH_MASK, o.error_code);
 }
 
 TEST_HARNESS_MAIN
