@@ -31,7 +31,7 @@ all:
 
 # Targets of the standalone workflow; they need no kernel tree up front.
 STANDALONE_GOALS := run run-bochs check unit fuzz runner-check intree-check series-check compat-check \
-		    bench mutants verify-fixes deps help bochs-patched
+		    bench mutants verify-fixes qemu-patched deps help bochs-patched
 .PHONY: $(STANDALONE_GOALS)
 
 run:
@@ -58,6 +58,10 @@ mutants:
 # make verify-fixes [DEFECTS="doc ..."] [KERNEL=7.3]
 verify-fixes:
 	@$(SMMU_DIR)/scripts/verify-fixes $(if $(KERNEL),--kernel $(KERNEL)) $(DEFECTS)
+# make qemu-patched: QEMU 10.0 with docs/defects/patches/qemu-*.patch, built
+# once (long: one job); SMMU_QEMU=qemu-patched make run then runs on it.
+qemu-patched:
+	@$(SMMU_DIR)/scripts/build-qemu --name qemu-patched
 deps:
 	@$(SMMU_DIR)/scripts/install-deps
 # Bochs with the fixes of docs/defects/patches/bochs-*.patch (about 7

@@ -3,7 +3,9 @@
  * What runs the kernel under test, and where that emulator differs from
  * the hardware it emulates: the one place that decides it, from what the
  * VM runner says it booted (SMMU_EMULATOR and SMMU_ACCEL, set by
- * vm/guest/run-tests; vm/vmtest's configuration table).  Each difference
+ * vm/guest/run-tests; vm/vmtest's configuration table, and for QEMU the
+ * build it ran, scripts/lib.sh QEMU_TABLE: "qemu", "qemu-10.0" or
+ * "qemu-patched", the last without the PDPTE and RSVD defects).  Each difference
  * is a defect of the emulator documented in docs/defects/ and named in
  * lib/known_defects.c; a test asks for the difference, never for an
  * emulator or a KVM setting that happens to go with it.
@@ -54,5 +56,13 @@ bool emulator_skips_pdpte_reserved_bits(void);
  * (scripts/build-bochs), and vm/vmtest says so when they run on another
  * Bochs.
  */
+
+/*
+ * QEMU TCG reports a reserved-bit #PF of its own page walk with RSVD but
+ * without P (SDM 4.7: RSVD implies P); its walk is the one a guest's
+ * faults come from under nested paging (@npt), while with shadow paging
+ * KVM's walker makes them (DEFECT_QEMU_TCG_NPT_PAE_PDPTE_RESERVED_BITS).
+ */
+bool emulator_rsvd_pf_without_p(bool npt);
 
 #endif /* SELFTEST_KVM_EMULATOR_H */

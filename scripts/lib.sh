@@ -122,6 +122,37 @@ bochs_binary()
 	echo "$dir/bin/bochs"
 }
 
+# The QEMU a QEMU configuration runs on: SMMU_QEMU=<name> of this table
+# (default "qemu", the machine's own qemu-system-x86_64, Debian 12's
+# QEMU 7.2).  The others are built from Debian's source of
+# SMMU_QEMU_SRC_VERSION by scripts/build-qemu (make qemu-patched), with
+# the patches listed, and run in the trixie root.  The name is also the
+# emulator the tests are told (SMMU_EMULATOR): lib/emulator.c decides
+# from it which QEMU defects apply.
+#   name          patches (docs/defects/patches/, comma-separated; - none)
+QEMU_TABLE="
+qemu          -
+qemu-10.0     -
+qemu-patched  qemu-tcg-pae-pdpte-accessed-bit.patch,qemu-tcg-npt-pae-pdpte-reserved-bits.patch,qemu-tcg-rsvd-pf-error-code-p.patch
+"
+# Trixie-backports' QEMU 11.1 (1:11.1.3+ds-2~bpo13+1) is listed by the
+# archive, but its source files are not downloadable here (404 for the
+# .dsc and tarballs); trixie's 10.0 has the same mmu_translate() code.
+# shellcheck disable=SC2034 # for scripts/build-qemu
+SMMU_QEMU_SRC_VERSION=1:10.0.13+ds-0+deb13u1
+SMMU_QEMU=${SMMU_QEMU:-qemu}
+qemu_names() { awk 'NF { print $1 }' <<< "$QEMU_TABLE"; }
+# emulator_patches NAME: the patches of a QEMU of the table, relative to
+# the top directory, one per line.
+emulator_patches()
+{
+	local p
+
+	p=$(awk -v n="$1" '$1 == n { print $2 }' <<< "$QEMU_TABLE")
+	[ -n "$p" ] && [ "$p" != - ] || return 0
+	tr ',' '\n' <<< "$p" | sed 's|^|docs/defects/patches/|'
+}
+
 msg()  { printf '>>> %s\n' "$*" >&2; }
 warn() { printf '%s: warning: %s\n' "${0##*/}" "$*" >&2; }
 # Scripts whose exit 1 means "a test failed" set DIE_STATUS to tell errors apart.

@@ -22,6 +22,7 @@
 #include "processor.h"
 #include "kselftest.h"
 
+#include "emulator.h"
 #include "known_defects.h"
 #include "kvm_mmu_config.h"
 #include "mode_cases.h"
@@ -181,7 +182,7 @@ static void nxe_cleared_steps(struct matrix *m, int nr_upper)
 				va = matrix_va(m->pvm, upper, u, k);
 				n = guest_as_walk(m->as, va, entries);
 				e = pm_expect(&env, entries, n, PM_READ, false, va, RET_INSN);
-				if (m->tdp)
+				if (emulator_rsvd_pf_without_p(m->tdp))
 					e.ec_ignore = PFERR_PRESENT_MASK;
 				gstep_load(m->pvm, va, 1, e);
 			}

@@ -196,7 +196,7 @@ static void shared_steps(struct paging_vm *pvm, struct guest_as *as1, struct gue
 static void build_steps(struct paging_vm *pvm, struct guest_as *as1, struct guest_as *as2,
 			const struct layout *l, int level, bool tdp)
 {
-	const uint64_t tcg_rsvd_without_p = tdp ? PFERR_PRESENT_MASK : 0;
+	const uint64_t tcg_rsvd_without_p = emulator_rsvd_pf_without_p(tdp) ? PFERR_PRESENT_MASK : 0;
 	const uint64_t rw = GP_P | GP_RW;
 
 	gstep_phase(pvm, "access");
@@ -310,7 +310,7 @@ static void build_steps(struct paging_vm *pvm, struct guest_as *as1, struct gues
 		 * project's VM is QEMU's TCG: its mmu_translate() reports
 		 * reserved-bit faults with RSVD but without P (do_fault_rsvd in
 		 * target/i386/tcg/sysemu/excp_helper.c), so P is not compared
-		 * there.
+		 * there (emulator_rsvd_pf_without_p(): not on a fixed QEMU).
 		 */
 		gstep_phase(pvm, "efer.nxe");
 		gstep_efer(pvm, 0, EFER_NX);

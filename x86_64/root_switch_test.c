@@ -276,7 +276,8 @@ static void check_smap(struct scene *s, bool on)
  * reserved bit (4.4.2, 4.5.4), so the fetch faults with RSVD and without
  * I/D (4.7: I/D needs NXE or SMEP).  Reads are in check_xd_reads().
  * QEMU 7.2 TCG leaves P out of RSVD faults of its own walks, so the TDP
- * configurations ignore it (docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md).
+ * configurations ignore it there (emulator_rsvd_pf_without_p(),
+ * docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md).
  */
 static void check_nx(struct scene *s, bool on)
 {
@@ -286,7 +287,8 @@ static void check_nx(struct scene *s, bool on)
 		gstep_exec(s->pvm, va, EXPECT_PF(PFERR_PRESENT_MASK | PFERR_FETCH_MASK, va));
 	else
 		gstep_exec(s->pvm, va, EXPECT_PF_IGNORING(PFERR_PRESENT_MASK | PFERR_RSVD_MASK,
-							  cfg.tdp ? PFERR_PRESENT_MASK : 0, va));
+							  emulator_rsvd_pf_without_p(cfg.tdp) ?
+							  PFERR_PRESENT_MASK : 0, va));
 }
 
 static const struct toggle toggles[] = {
@@ -380,7 +382,8 @@ static void xd_read_steps(struct scene *s)
 		gstep_switch_as(s->pvm, s->as[i]);
 		gstep_load(s->pvm, VA_XD, 4,
 			   EXPECT_PF_IGNORING(PFERR_PRESENT_MASK | PFERR_RSVD_MASK,
-					      cfg.tdp ? PFERR_PRESENT_MASK : 0, VA_XD));
+					      emulator_rsvd_pf_without_p(cfg.tdp) ?
+					      PFERR_PRESENT_MASK : 0, VA_XD));
 	}
 	gstep_efer(s->pvm, EFER_NX, 0);
 }

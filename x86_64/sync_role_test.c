@@ -309,7 +309,7 @@ static void check_leaves(struct scene *s)
 			e = pm_expect(&env, entries, n, order[j].access, order[j].user, va,
 				      tag(d));
 			/* QEMU's TCG walker under NPT: RSVD without P (mode_cases.c). */
-			if (cfg.tdp && (e.value & PFERR_RSVD_MASK))
+			if (emulator_rsvd_pf_without_p(cfg.tdp) && (e.value & PFERR_RSVD_MASK))
 				e.ec_ignore = PFERR_PRESENT_MASK;
 			switch (order[j].access) {
 			case PM_READ:

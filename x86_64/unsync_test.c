@@ -51,6 +51,7 @@
 #include "kselftest.h"
 
 #include "kvm_compat.h"
+#include "emulator.h"
 #include "known_defects.h"
 #include "kvm_mmu_config.h"
 #include "kvm_trace.h"
@@ -342,7 +343,7 @@ static void run_pge(enum guest_paging_mode mode)
 	 * which under NPT in this project's VM fails on bit 5 that QEMU's
 	 * walker set (docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md).
 	 */
-	if (mode == GUEST_PAGING_PAE && cfg.tdp) {
+	if (mode == GUEST_PAGING_PAE && emulator_sets_pdpte_bit5(cfg.tdp)) {
 		ksft_test_result_skip("%s_global_entries_and_cr4_pge: CR4.PGE reloads PAE PDPTEs, whose bit 5 the emulator's NPT walker sets\n",
 				      name);
 		return;

@@ -157,7 +157,7 @@ int mode_case_model_accesses(struct paging_vm *pvm, struct guest_as *as,
 		user = a >= 3 && a < 6;
 		x = pm_expect(env, entries, n, a % 3, user, va, RET_INSN);
 		/* QEMU's TCG walker: RSVD without P (see "efer.nxe"). */
-		if (tdp && (x.value & PFERR_RSVD_MASK))
+		if (emulator_rsvd_pf_without_p(tdp) && (x.value & PFERR_RSVD_MASK))
 			x.ec_ignore = PFERR_PRESENT_MASK;
 		if (a >= 6 && x.kind == GSTEP_EXPECT_VALUE)
 			x = EXPECT_OK();
