@@ -280,6 +280,33 @@ static void guest_prev_roots(void)
 	GUEST_DONE();
 }
 
+/*
+ * One CR3 under two PCIDs: KVM caches a root per CR3 value, PCID included
+ * (is_root_usable(), mmu.c), and both share one shadow root page.  Each
+ * PCID's entries are its own: invalidating one must drop its entries even
+ * though the other's root, with the same unsync children, stays current.
+ */
+static void guest_one_cr3_two_pcids(void)
+{
+	const uint64_t other = PCID(NR_SPACES);
+
+	pcid_on();
+	load(0);
+	must(0, "a first MOV CR3");
+	mov_cr3(0, other, false);
+	must(0, "MOV CR3 of the same tables with another PCID");
+	mov_cr3(0, PCID(0), true);
+	must(0, "MOV CR3 with bit 63 (leaf unchanged)");
+	flip(0);
+	inv_pcid(INVPCID_CONTEXT, other, 0);
+	mov_cr3(0, other, true);
+	must(0, "INVPCID 1 of the other PCID of this CR3, then MOV CR3 with bit 63");
+	inv_pcid(INVPCID_ADDR, PCID(0), test_va);
+	mov_cr3(0, PCID(0), true);
+	must(0, "INVPCID 0 of the first PCID of this CR3, then MOV CR3 with bit 63");
+	GUEST_DONE();
+}
+
 static void guest_invpcid_all(uint64_t type)
 {
 	const char *what = type == INVPCID_ALL ? "INVPCID 2" : "INVPCID 3";
@@ -404,6 +431,7 @@ static const struct pcid_case cases[] = {
 	{ "invpcid_individual_address", guest_invpcid_addr },
 	{ "invpcid_single_context", guest_invpcid_context },
 	{ "invpcid_single_context_frees_that_pcids_prev_roots", guest_prev_roots },
+	{ "one_cr3_two_pcids_invalidated_apart", guest_one_cr3_two_pcids },
 	{ "invpcid_all_including_global", guest_invpcid_all_incl_global },
 	{ "invpcid_all_non_global", guest_invpcid_all_non_global },
 	{ "invlpg_current_pcid_and_global_pages", guest_invlpg },
