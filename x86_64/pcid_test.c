@@ -421,6 +421,48 @@ static void guest_pcide_on(void)
 	GUEST_DONE();
 }
 
+/*
+ * INVPCID's #GP(0) conditions (SDM vol. 2B INVPCID, 64-bit mode
+ * exceptions): a type above 3, descriptor bits 63:12 set, a non-canonical
+ * address for type 0, a PCID other than 0 for types 0 and 1 with
+ * CR4.PCIDE=0.  6.12 and 7.3 kvm_handle_invpcid() (x86.c) check them.
+ */
+static void guest_invpcid_faults(void)
+{
+	static const struct {
+		uint64_t type, pcid, va;
+		bool pcide;
+		uint8_t vector;
+	} t[] = {
+		{ 4, 0, 0, true, GP_VECTOR },
+		{ INVPCID_CONTEXT, 1ULL << 12, 0, true, GP_VECTOR },
+		{ INVPCID_ADDR, 1, 1ULL << 63, true, GP_VECTOR },
+		{ INVPCID_ADDR, 1, 0, false, GP_VECTOR },
+		{ INVPCID_CONTEXT, 1, 0, false, GP_VECTOR },
+		{ INVPCID_CONTEXT, 0, 0, false, 0 },
+		{ INVPCID_ALL, 0, 0, false, 0 },
+		{ INVPCID_ADDR, 1, 0, true, 0 },
+	};
+	struct { uint64_t pcid, va; } desc;
+	uint8_t vec;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		if (t[i].pcide)
+			set_cr4(get_cr4() | X86_CR4_PCIDE);
+		else
+			set_cr4(get_cr4() & ~X86_CR4_PCIDE);
+		desc.pcid = t[i].pcid;
+		desc.va = t[i].va;
+		vec = kvm_asm_safe("invpcid (%[d]), %[t]", [d] "r"(&desc), [t] "r"(t[i].type),
+				   "m"(desc));
+		__GUEST_ASSERT(vec == t[i].vector,
+			       "INVPCID type %lu, PCID 0x%lx, address 0x%lx, CR4.PCIDE=%d: vector %u, expected %u",
+			       t[i].type, t[i].pcid, t[i].va, t[i].pcide, vec, t[i].vector);
+	}
+	GUEST_DONE();
+}
+
 struct pcid_case {
 	const char *name;
 	void (*guest)(void);
@@ -436,6 +478,7 @@ static const struct pcid_case cases[] = {
 	{ "invpcid_all_including_global", guest_invpcid_all_incl_global },
 	{ "invpcid_all_non_global", guest_invpcid_all_non_global },
 	{ "invlpg_current_pcid_and_global_pages", guest_invlpg },
+	{ "invpcid_faults", guest_invpcid_faults },
 	{ "pcide_off_flushes_all_pcids", guest_pcide_off },
 	{ "pcide_on_needs_cr3_low_bits_clear_and_drops_cached_roots", guest_pcide_on },
 };
