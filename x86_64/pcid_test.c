@@ -252,8 +252,11 @@ static void guest_invpcid_context(void)
 
 /*
  * The prev_roots per PCID: spaces 0..3 all cached; from the current one
- * change v's and w's leaves, INVPCID 1 of v only, visit x, then go back
- * to v and w without flushing: v must show its new page, w may not.
+ * change v's and w's leaves, INVPCID 1 of v only, then go to v, x and w
+ * without flushing: v must show its new page, x its unchanged one, w
+ * either.  v comes first: a miss on the way would rotate KVM's root cache
+ * (cached_root_find_and_keep_current()) and could evict v's root, hiding
+ * a root that KVM wrongly kept.
  */
 static void guest_prev_roots(void)
 {
@@ -268,10 +271,10 @@ static void guest_prev_roots(void)
 		flip(v);
 		flip(w);
 		inv_pcid(INVPCID_CONTEXT, PCID(v), 0);
-		load_noflush(x);
-		must(x, "MOV CR3 with bit 63 (leaf unchanged)");
 		load_noflush(v);
 		must(v, "INVPCID 1 of a PCID not current, then MOV CR3 with bit 63");
+		load_noflush(x);
+		must(x, "MOV CR3 with bit 63 (leaf unchanged)");
 		load_noflush(w);
 		may_keep(w, "MOV CR3 with bit 63, no INVPCID of this PCID");
 		inv_pcid(INVPCID_CONTEXT, PCID(w), 0);
