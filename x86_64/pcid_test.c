@@ -268,6 +268,15 @@ static void guest_prev_roots(void)
 		v = (c + 1) % CACHED;
 		w = (c + 2) % CACHED;
 		x = (c + 3) % CACHED;
+		/* All four roots cached again (INVPCID 1 frees prev_roots). */
+		load_noflush(v);
+		must(v, "MOV CR3 with bit 63 (leaf invalidated since)");
+		load_noflush(w);
+		must(w, "MOV CR3 with bit 63 (leaf invalidated since)");
+		load_noflush(x);
+		must(x, "MOV CR3 with bit 63 (leaf invalidated since)");
+		load_noflush(c);
+		must(c, "MOV CR3 with bit 63 (leaf invalidated since)");
 		flip(v);
 		flip(w);
 		inv_pcid(INVPCID_CONTEXT, PCID(v), 0);
