@@ -52,9 +52,9 @@ compat-check:
 	@$(SMMU_DIR)/scripts/compat-check
 bench:
 	@$(SMMU_DIR)/scripts/bench
-# make mutants [MUTANTS="name... or patch files"] [SMOKE=1] [KERNEL=7.3]
+# make mutants [MUTANTS="name... or patch files"] [SMOKE=1] [KERNEL=7.3] [TESTS="test..."]
 mutants:
-	@$(SMMU_DIR)/scripts/mutants $(if $(SMOKE),--smoke) $(if $(KERNEL),--kernel $(KERNEL)) $(MUTANTS)
+	@$(SMMU_DIR)/scripts/mutants $(if $(SMOKE),--smoke) $(if $(KERNEL),--kernel $(KERNEL)) $(foreach t,$(TESTS),--test $(t)) $(MUTANTS)
 # make verify-fixes [DEFECTS="doc ..."] [KERNEL=7.3]
 verify-fixes:
 	@$(SMMU_DIR)/scripts/verify-fixes $(if $(KERNEL),--kernel $(KERNEL)) $(DEFECTS)
