@@ -126,12 +126,16 @@ static uint64_t read_va(int s)
 	return READ_ONCE(*(uint64_t *)(s == SPACE_Z ? global_va : test_va));
 }
 
-#define TAG_OF(s, v)	TAG((s) == SPACE_Z ? GLOBAL : (s), v)
+/* The tag of @s's page @v: SPACE_Z's entry is the global page's. */
+static uint64_t tag_of(int s, int v)
+{
+	return TAG(s == SPACE_Z ? GLOBAL : s, v);
+}
 
 /* The entry of @s (SPACE_Z: global_va) must be its current leaf's. */
 static void must(int s, const char *after)
 {
-	uint64_t got = read_va(s), want = TAG_OF(s, ver[s]);
+	uint64_t got = read_va(s), want = tag_of(s, ver[s]);
 
 	__GUEST_ASSERT(got == want,
 		       "after %s: %s read 0x%lx, expected the new page's 0x%lx (CR3 0x%lx, CR4 0x%lx)",
@@ -142,7 +146,7 @@ static void must(int s, const char *after)
 /* The old or the current leaf's page: the old entry may have survived. */
 static void may_keep(int s, const char *after)
 {
-	uint64_t got = read_va(s), want = TAG_OF(s, ver[s]), old = TAG_OF(s, ver[s] ^ 1);
+	uint64_t got = read_va(s), want = tag_of(s, ver[s]), old = tag_of(s, ver[s] ^ 1);
 
 	__GUEST_ASSERT(got == want || got == old,
 		       "after %s: %s read 0x%lx, expected 0x%lx (new) or 0x%lx (old) (CR3 0x%lx)",
@@ -515,7 +519,7 @@ static void make_leaves(struct kvm_vm *vm, int s, uint64_t pt, uint64_t va, uint
 	int v;
 
 	for (v = 0; v < 2; v++)
-		leaf_val[s][v] = alloc_test_page(vm, TAG_OF(s, v)) | flags;
+		leaf_val[s][v] = alloc_test_page(vm, tag_of(s, v)) | flags;
 	leaf_gva[s] = pt + 8 * INDEX(va, 1);
 	table(vm, pt)[INDEX(va, 1)] = leaf_val[s][0];
 }
@@ -602,8 +606,9 @@ int main(int argc, char *argv[])
 	kvm_mmu_config_print(&cfg);
 	kvm_mmu_config_require_standard(&cfg);
 	if (!kvm_cpu_has(X86_FEATURE_PCID) || !kvm_cpu_has(X86_FEATURE_INVPCID))
-		ksft_exit_skip("KVM offers guests no %s: the CPU it runs on lacks it (QEMU's TCG and Bochs's ryzen model have neither PCID nor INVPCID)\n",
-			       kvm_cpu_has(X86_FEATURE_PCID) ? "INVPCID" : "PCID");
+		ksft_exit_skip("KVM offers guests no %s: the CPU it runs on lacks it %s\n",
+			       kvm_cpu_has(X86_FEATURE_PCID) ? "INVPCID" : "PCID",
+			       "(QEMU's TCG and Bochs's ryzen model have neither PCID nor INVPCID)");
 	ksft_set_plan(ARRAY_SIZE(cases));
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
