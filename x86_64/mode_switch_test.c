@@ -271,6 +271,7 @@ static void run_tours_as_l2(enum scene_guest as)
 static void run_tours(void)
 {
 	int phase_of[NR_TOUR_MODES] = { -1, -1, -1, -1 }, second_tour = -1;
+	const char *no_trace = NULL;
 	struct kvm_trace *t = NULL;
 	int bad = 0, tour_nr;
 	size_t created, live;
@@ -279,8 +280,11 @@ static void run_tours(void)
 	char phase[64];
 
 	build_scene(&s, AS_GUEST);
-	if (!cfg.tdp)
-		t = kvm_trace_create();
+	if (!cfg.tdp) {
+		no_trace = kvm_trace_unavailable();
+		if (!no_trace)
+			t = kvm_trace_create();
+	}
 	for (tour_nr = 1; tour_nr <= TOURS; tour_nr++) {
 		for (i = 0; i < ARRAY_SIZE(tour); i++) {
 			transition_steps(&s, tour[i]);
@@ -304,9 +308,12 @@ static void run_tours(void)
 
 	if (!t) {
 		paging_vm_free(s.pvm);
-		ksft_test_result_skip("shadow_pages_have_the_mode_role: TDP is on, no shadow pages\n");
-		ksft_test_result_skip("second_tour_creates_no_shadow_page: TDP is on\n");
-		ksft_test_result_skip("teardown_zaps_every_shadow_page: TDP is on\n");
+		ksft_test_result_skip("%s: %s\n", "shadow_pages_have_the_mode_role",
+				      no_trace ?: "TDP is on, no shadow pages");
+		ksft_test_result_skip("second_tour_creates_no_shadow_page: %s\n",
+				      no_trace ?: "TDP is on");
+		ksft_test_result_skip("teardown_zaps_every_shadow_page: %s\n",
+				      no_trace ?: "TDP is on");
 		return;
 	}
 	ksft_test_result(check_roles(t, phase_of), "shadow_pages_have_the_mode_role\n");

@@ -449,7 +449,7 @@ static void test_2level_quadrants(void)
 #define VA_LARGE	(2 * GB)	/* a large page, then a table, one PD */
 #define HALF		(2ull << 20)
 
-static void test_2level_pt_halves(void)
+static void test_2level_pt_halves(const char *no_trace)
 {
 	struct paging_vm *pvm = paging_vm_create(GUEST_PAGING_32BIT);
 	struct guest_as *as = guest_as_create(pvm);
@@ -479,7 +479,7 @@ static void test_2level_pt_halves(void)
 		gstep_load(pvm, va[i], 4, EXPECT_VALUE(TAG_B + i));
 	}
 
-	if (!cfg.tdp) {
+	if (!cfg.tdp && !no_trace) {
 		t = kvm_trace_create();
 		kvm_trace_start(t, "2-level page table");
 	}
@@ -487,7 +487,8 @@ static void test_2level_pt_halves(void)
 	ksft_test_result(ok, "2level_pt_halves_map_their_own_frames_%s\n",
 			 kvm_mmu_config_name(&cfg));
 	if (!t) {
-		ksft_test_result_skip("2level_pt_shadowed_in_2_halves: TDP is on, no shadow pages\n");
+		ksft_test_result_skip("2level_pt_shadowed_in_2_halves: %s\n",
+				      no_trace ?: "TDP is on, no shadow pages");
 		paging_vm_free(pvm);
 		return;
 	}
@@ -554,7 +555,7 @@ static void test_large_pages_mixed(enum guest_paging_mode mode)
 
 int main(int argc, char *argv[])
 {
-	const char *why;
+	const char *why, *no_trace = NULL;
 
 	ksft_print_header();
 	kvm_mmu_config_read(&cfg);
@@ -570,14 +571,17 @@ int main(int argc, char *argv[])
 	test_pdptes_loaded_at_mov_cr3();
 	test_pdpt_offsets();
 	test_set_sregs2_pdptrs();
-	if (cfg.tdp) {
-		ksft_test_result_skip("one_pae_pd_shadow_page_per_present_pdpte_target: TDP is on, no PAE root\n");
-		ksft_test_result_skip("2level_pd_shadowed_in_4_quadrants: TDP is on, no PAE root\n");
+	if (!cfg.tdp)
+		no_trace = kvm_trace_unavailable();
+	if (cfg.tdp || no_trace) {
+		why = no_trace ?: "TDP is on, no PAE root";
+		ksft_test_result_skip("%s: %s\n", "one_pae_pd_shadow_page_per_present_pdpte_target", why);
+		ksft_test_result_skip("2level_pd_shadowed_in_4_quadrants: %s\n", why);
 	} else {
 		test_shadow_pages_under_pae_root();
 		test_2level_quadrants();
 	}
-	test_2level_pt_halves();
+	test_2level_pt_halves(no_trace);
 	test_large_pages_mixed(GUEST_PAGING_32BIT);
 	test_large_pages_mixed(GUEST_PAGING_PAE);
 	ksft_finished();
