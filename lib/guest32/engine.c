@@ -305,11 +305,13 @@ static uint64_t do_step(uint32_t i, struct gstep *s)
 		asm volatile("mov %0, %%cr3" : : "r"(v) : "memory");
 		return 0;
 	case GSTEP_CR0:
-		v = (read_cr0() & ~(unsigned long)READ_ONCE(s->val2)) | (unsigned long)READ_ONCE(s->val);
+		v = (read_cr0() & ~(unsigned long)READ_ONCE(s->val2)) |
+		    (unsigned long)READ_ONCE(s->val);
 		asm volatile("mov %0, %%cr0" : : "r"(v) : "memory");
 		return read_cr0();
 	case GSTEP_CR4:
-		v = (read_cr4() & ~(unsigned long)READ_ONCE(s->val2)) | (unsigned long)READ_ONCE(s->val);
+		v = (read_cr4() & ~(unsigned long)READ_ONCE(s->val2)) |
+		    (unsigned long)READ_ONCE(s->val);
 		asm volatile("mov %0, %%cr4" : : "r"(v) : "memory");
 		return read_cr4();
 	case GSTEP_EFER:
