@@ -122,12 +122,14 @@ static long long now_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+#define COST_FMT								\
+	"tracing overhead: %d kvmmmu captures, %zu events, %.3f s in kvm_trace calls (create %.3f, start %.3f, stop and read %.3f, destroy %.3f)\n"
+
 static void print_cost(void)
 {
 	if (cost.owner != getpid())
 		return;
-	ksft_print_msg("tracing overhead: %d kvmmmu captures, %zu events, %.3f s in kvm_trace calls "
-		       "(create %.3f, start %.3f, stop and read %.3f, destroy %.3f)\n",
+	ksft_print_msg(COST_FMT,
 		       cost.captures, cost.events,
 		       (cost.ns[COST_CREATE] + cost.ns[COST_START] + cost.ns[COST_STOP] +
 			cost.ns[COST_DESTROY]) / 1e9,
@@ -530,7 +532,7 @@ void kvm_trace_start(struct kvm_trace *t, const char *phase)
 }
 
 static unsigned long long event_field(struct tep_event *event, struct tep_record *record,
-				const char *name)
+				      const char *name)
 {
 	unsigned long long val = 0;
 
