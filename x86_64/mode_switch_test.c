@@ -130,7 +130,8 @@ static void build_scene(struct scene *s, enum scene_guest as)
 		s->pdpte[m] = guest_as_read_entry(s->as[M_PAE], (uint64_t)m << 30, 3);
 	s->rewrite_pdptes = emulator_sets_pdpte_bit5(cfg.tdp);
 	if (s->rewrite_pdptes && as == AS_GUEST)
-		ksft_print_msg("emulator gap: PDPTEs rewritten before each entry into PAE paging (%s)\n",
+		ksft_print_msg("emulator gap: %s (%s)\n",
+			       "PDPTEs rewritten before each entry into PAE paging",
 			       KVM_MMU_PDPTE_GAP_DOC);
 	/* The tour sets these itself; start from plain 2-level paging. */
 	pvm->cr4 &= ~X86_CR4_PAE;
@@ -182,6 +183,9 @@ static size_t pages(struct kvm_mmu_model *m, int phase, int created, int level, 
 		.has_4_byte_gpte = gpte4));
 }
 
+#define TOUR1_FMT							\
+	"shadow pages, tour 1: 2-level %zu (4-byte gptes), PAE %zu (8-byte), IA-32e %zu (%zu level-4 roots)\n"
+
 /*
  * The roles of the first tour's pages: 2-level guests get 4-byte-gpte
  * pages, PAE and IA-32e guests 8-byte ones, and only IA-32e mode a
@@ -201,7 +205,7 @@ static bool check_roles(struct kvm_trace *t, const int *phase_of)
 	      pages(m, pp, KVM_MMU_ANY, 4, KVM_MMU_ANY) == 0;
 	ok &= pages(m, p4, KVM_MMU_ANY, 4, 0) == 1 &&
 	      pages(m, p4, KVM_MMU_ANY, KVM_MMU_ANY, 1) == 0;
-	ksft_print_msg("shadow pages, tour 1: 2-level %zu (4-byte gptes), PAE %zu (8-byte), IA-32e %zu (%zu level-4 roots)\n",
+	ksft_print_msg(TOUR1_FMT,
 		       pages(m, p2, KVM_MMU_ANY, KVM_MMU_ANY, 1),
 		       pages(m, pp, KVM_MMU_ANY, KVM_MMU_ANY, 0),
 		       pages(m, p4, KVM_MMU_ANY, KVM_MMU_ANY, 0), pages(m, p4, KVM_MMU_ANY, 4, 0));

@@ -214,11 +214,13 @@ static void test_reserved_pdpte_bits_on_use(void)
 	unsigned int i;
 
 	if (pdptes_cached()) {
-		ksft_test_result_skip("reserved_pdpte_bits_on_use: PDPTEs are registers loaded at MOV CR3 here (TDP off, or VMX), checked there\n");
+		ksft_test_result_skip("%s: %s\n", "reserved_pdpte_bits_on_use",
+				      "PDPTEs are registers loaded at MOV CR3 here (TDP off, or VMX), checked there");
 		return;
 	}
 	if (emulator_skips_pdpte_reserved_bits()) {
-		ksft_test_result_skip("reserved_pdpte_bits_on_use: with NPT this is the CPU's check, and QEMU TCG does not implement it (docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md)\n");
+		ksft_test_result_skip("%s: %s\n", "reserved_pdpte_bits_on_use",
+				      "with NPT this is the CPU's check, and QEMU TCG does not implement it (docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md)");
 		return;
 	}
 	pvm = pae_vm("reserved_pdpte_on_use");
@@ -367,6 +369,9 @@ static size_t count_any_pd_pages(struct kvm_mmu_model *m, uint64_t gfn)
 	return kvm_mmu_model_count_pages(m, q);
 }
 
+#define PAE_ROOT_FMT							\
+	"level-2 shadow pages: engine PD %zu, PD A %zu, PD B %zu, not-present PDPTE %zu\n"
+
 static void test_shadow_pages_under_pae_root(void)
 {
 	struct paging_vm *pvm = pae_vm("pae_root_children");
@@ -396,7 +401,7 @@ static void test_shadow_pages_under_pae_root(void)
 	pd_engine >>= 12;
 	pd_a >>= 12;
 	pd_b >>= 12;
-	ksft_print_msg("level-2 shadow pages: engine PD %zu, PD A %zu, PD B %zu, not-present PDPTE %zu\n",
+	ksft_print_msg(PAE_ROOT_FMT,
 		       count_any_pd_pages(m, pd_engine), count_any_pd_pages(m, pd_a),
 		       count_any_pd_pages(m, pd_b), count_any_pd_pages(m, junk_gfn));
 	ok &= count_pd_pages(m, pd_engine, 0, 0) == 1 && count_any_pd_pages(m, pd_engine) == 1;
@@ -408,6 +413,9 @@ static void test_shadow_pages_under_pae_root(void)
 	kvm_trace_destroy(t);
 	paging_vm_free(pvm);
 }
+
+#define QUADRANTS_FMT							\
+	"2-level PD gfn 0x%lx: %d of 4 quadrants shadowed once, %zu level-2 pages in all\n"
 
 static void test_2level_quadrants(void)
 {
@@ -435,7 +443,7 @@ static void test_2level_quadrants(void)
 	m = kvm_trace_model(t);
 	for (q = 0; q < 4; q++)
 		n += count_pd_pages(m, pd, 1, q) == 1;
-	ksft_print_msg("2-level PD gfn 0x%lx: %d of 4 quadrants shadowed once, %zu level-2 pages in all\n",
+	ksft_print_msg(QUADRANTS_FMT,
 		       pd, n, count_any_pd_pages(m, pd));
 	ok &= n == 4 && count_any_pd_pages(m, pd) == 4;
 	if (!ok)
@@ -448,6 +456,9 @@ static void test_2level_quadrants(void)
 #define VA_PT		(1 * GB)	/* one 2-level PDE: a 4 MiB page table */
 #define VA_LARGE	(2 * GB)	/* a large page, then a table, one PD */
 #define HALF		(2ull << 20)
+
+#define HALVES_FMT							\
+	"2-level PT gfn 0x%lx: %d of 2 halves shadowed once, %zu level-1 pages in all\n"
 
 static void test_2level_pt_halves(const char *no_trace)
 {
@@ -495,7 +506,7 @@ static void test_2level_pt_halves(const char *no_trace)
 	kvm_trace_stop(t);
 	for (q = 0; q < 2; q++)
 		n += count_pt_pages(kvm_trace_model(t), pt, q) == 1;
-	ksft_print_msg("2-level PT gfn 0x%lx: %d of 2 halves shadowed once, %zu level-1 pages in all\n",
+	ksft_print_msg(HALVES_FMT,
 		       pt, n, count_pt_pages(kvm_trace_model(t), pt, KVM_MMU_ANY));
 	ok = n == 2 && count_pt_pages(kvm_trace_model(t), pt, KVM_MMU_ANY) == 2;
 	if (!ok)
@@ -526,7 +537,8 @@ static void test_large_pages_mixed(enum guest_paging_mode mode)
 	char name[64];
 	int i;
 
-	snprintf(name, sizeof(name), "%s_large_page_next_to_page_table", guest_paging_mode_name(mode));
+	snprintf(name, sizeof(name), "%s_large_page_next_to_page_table",
+		 guest_paging_mode_name(mode));
 	pvm->name = name;
 	guest_as_map_tables(as, VA_TABLES);
 	frame = large_frame(pvm, size, off, ARRAY_SIZE(off));
@@ -575,7 +587,8 @@ int main(int argc, char *argv[])
 		no_trace = kvm_trace_unavailable();
 	if (cfg.tdp || no_trace) {
 		why = no_trace ?: "TDP is on, no PAE root";
-		ksft_test_result_skip("%s: %s\n", "one_pae_pd_shadow_page_per_present_pdpte_target", why);
+		ksft_test_result_skip("%s: %s\n", "one_pae_pd_shadow_page_per_present_pdpte_target",
+				      why);
 		ksft_test_result_skip("2level_pd_shadowed_in_4_quadrants: %s\n", why);
 	} else {
 		test_shadow_pages_under_pae_root();
