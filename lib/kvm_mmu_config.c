@@ -54,11 +54,11 @@ static void find_vendor_module(struct kvm_mmu_config *cfg)
 	struct dirent *de;
 	DIR *dir;
 
-	strcpy(cfg->vendor_module, "none");
+	memcpy(cfg->vendor_module, "none", sizeof("none"));
 	if (module_loaded("kvm_amd"))
-		strcpy(cfg->vendor_module, "kvm_amd");
+		memcpy(cfg->vendor_module, "kvm_amd", sizeof("kvm_amd"));
 	else if (module_loaded("kvm_intel"))
-		strcpy(cfg->vendor_module, "kvm_intel");
+		memcpy(cfg->vendor_module, "kvm_intel", sizeof("kvm_intel"));
 
 	dir = opendir("/sys/module");
 	TEST_ASSERT(dir, "opendir(/sys/module): %s", strerror(errno));

@@ -404,7 +404,7 @@ void kvm_trace_add_event(struct kvm_trace *t, const char *event)
 	}
 	TEST_ASSERT(t->nr_events < MAX_EVENTS && strlen(event) < KVM_MMU_EVENT_NAME_LEN,
 		    "%s(%s): too many or too long", __func__, event);
-	strcpy(t->events[t->nr_events++], event);
+	memcpy(t->events[t->nr_events++], event, strlen(event) + 1);
 }
 
 void kvm_trace_set_buffer_kb(struct kvm_trace *t, size_t kb)

@@ -21,7 +21,7 @@ void kvm_mmu_model_init(struct kvm_mmu_model *m, const struct kvm_role_layout *l
 	m->invalid_mask = inv ? ((1u << inv->width) - 1) << inv->offset : 0;
 	/* Events before any kvm_mmu_model_begin_phase() go to phase 0. */
 	m->nr_phases = 1;
-	strcpy(m->phase_names[0], "-");
+	memcpy(m->phase_names[0], "-", sizeof("-"));
 }
 
 void kvm_mmu_model_free(struct kvm_mmu_model *m)
@@ -432,8 +432,8 @@ static int parse_event(const char *line, size_t len, char *phase, struct kvm_mmu
 		return -EINVAL;
 
 	memset(ev, 0, sizeof(*ev));
-	strcpy(phase, w[0]);
-	strcpy(ev->name, w[1]);
+	memcpy(phase, w[0], strlen(w[0]) + 1);
+	memcpy(ev->name, w[1], strlen(w[1]) + 1);
 	ev->type = kvm_mmu_event_type_of(ev->name);
 	ev->gfn = gfn;
 	ev->role = role;
