@@ -8,7 +8,8 @@
 #
 # Guest code gets its own flags, not $(CFLAGS): no libc headers, no
 # -march=x86-64-v2, no red zone (exceptions run on the same stack), and
-# general registers only (the engine never enables SSE).
+# general registers only (the engine never enables SSE).  The tools
+# headers give it READ_ONCE()/WRITE_ONCE() (<linux/compiler.h>).
 
 GUEST_SRC := $(SMMU_DIR)/lib/guest32
 GUEST_OUT := $(OUTPUT)/lib/guest32
@@ -17,7 +18,8 @@ GUEST_CFLAGS := -O2 -g -std=gnu99 -Wall -Wstrict-prototypes -ffreestanding \
 	-fno-pic -fno-pie -fno-stack-protector -fcf-protection=none \
 	-fno-asynchronous-unwind-tables -mgeneral-regs-only -mno-red-zone \
 	-fno-builtin -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
-	-I$(SMMU_DIR)/include/x86_64 -I$(GUEST_SRC) -MD -MP
+	-I$(SMMU_DIR)/include/x86_64 -I$(GUEST_SRC) \
+	-I$(KSRC)/tools/include -I$(KSRC)/usr/include -MD -MP
 GUEST_CFLAGS_32 := -m32 -march=i686
 GUEST_CFLAGS_64 := -m64 -mcmodel=small
 GUEST_LD_32 := elf_i386

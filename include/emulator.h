@@ -21,9 +21,11 @@
 enum emulator {
 	EMULATOR_NONE,		/* hardware: QEMU with KVM, or not in the runner */
 	EMULATOR_QEMU_TCG,	/* QEMU's TCG: AMD SVM with NPT */
-	EMULATOR_BOCHS,		/* Bochs: Intel VMX with EPT, or AMD SVM with NPT;
-				 * SMMU_EMULATOR bochs (Debian's), bochs-patched
-				 * or bochs-pristine (scripts/build-bochs) */
+	/*
+	 * Bochs: Intel VMX with EPT, or AMD SVM with NPT; SMMU_EMULATOR bochs
+	 * (Debian's), bochs-patched or bochs-pristine (scripts/build-bochs)
+	 */
+	EMULATOR_BOCHS,
 };
 
 enum emulator emulator(void);

@@ -54,11 +54,11 @@ static void find_vendor_module(struct kvm_mmu_config *cfg)
 	struct dirent *de;
 	DIR *dir;
 
-	strcpy(cfg->vendor_module, "none");
+	memcpy(cfg->vendor_module, "none", sizeof("none"));
 	if (module_loaded("kvm_amd"))
-		strcpy(cfg->vendor_module, "kvm_amd");
+		memcpy(cfg->vendor_module, "kvm_amd", sizeof("kvm_amd"));
 	else if (module_loaded("kvm_intel"))
-		strcpy(cfg->vendor_module, "kvm_intel");
+		memcpy(cfg->vendor_module, "kvm_intel", sizeof("kvm_intel"));
 
 	dir = opendir("/sys/module");
 	TEST_ASSERT(dir, "opendir(/sys/module): %s", strerror(errno));
@@ -123,14 +123,16 @@ const char *kvm_mmu_config_expected(void)
 	return getenv("SMMU_MMU") ?: getenv("SMMU_CONFIG");
 }
 
+#define NO_NESTED_SVM_FMT							\
+	"nested SVM is not available to L1 (kvm_amd nested=%d, SVM in KVM's CPUID: %d)\n"
+
 void kvm_mmu_config_require_nested_svm(const struct kvm_mmu_config *cfg)
 {
 	if (strcmp(cfg->vendor_module, "kvm_amd"))
-		ksft_exit_skip("nested SVM is AMD's and KVM here is %s (this test's L1 is an SVM hypervisor; its VMX counterpart is nested EPT)\n",
-			       cfg->vendor_module);
+		ksft_exit_skip("nested SVM is AMD's and KVM here is %s (%s)\n", cfg->vendor_module,
+			       "this test's L1 is an SVM hypervisor; its VMX counterpart is nested EPT");
 	if (!cfg->nested || !kvm_cpu_has(X86_FEATURE_SVM))
-		ksft_exit_skip("nested SVM is not available to L1 (kvm_amd nested=%d, SVM in KVM's CPUID: %d)\n",
-			       cfg->nested, kvm_cpu_has(X86_FEATURE_SVM));
+		ksft_exit_skip(NO_NESTED_SVM_FMT, cfg->nested, kvm_cpu_has(X86_FEATURE_SVM));
 }
 
 void kvm_mmu_config_print(const struct kvm_mmu_config *cfg)
@@ -149,6 +151,7 @@ void kvm_mmu_config_require_standard(const struct kvm_mmu_config *cfg)
 {
 	if (cfg->standard)
 		return;
-	ksft_exit_skip("/dev/kvm is served by '%s', not kvm_amd or kvm_intel: results from a non-standard KVM prove nothing; run the suite in the VM runner (make run)\n",
-		       cfg->vendor_module);
+	ksft_exit_skip("/dev/kvm is served by '%s', not kvm_amd or kvm_intel: %s\n",
+		       cfg->vendor_module,
+		       "results from a non-standard KVM prove nothing; run the suite in the VM runner (make run)");
 }

@@ -11,6 +11,10 @@
 
 #include "kvm_role.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 void kvm_role_layout_init(struct kvm_role_layout *layout, const char *source)
 {
 	memset(layout, 0, sizeof(*layout));
@@ -73,7 +77,7 @@ bool kvm_role_layout_usable(const struct kvm_role_layout *layout)
 	};
 	unsigned int i;
 
-	for (i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(needed); i++) {
 		if (!kvm_role_layout_find(layout, needed[i]))
 			return false;
 	}
@@ -136,7 +140,7 @@ int kvm_role_layout_builtin(const char *release, struct kvm_role_layout *layout)
 	snprintf(source, sizeof(source), "built-in table for %lu.%lu", major, minor);
 	kvm_role_layout_init(layout, source);
 	if (major == 7) {
-		for (i = 0; i < sizeof(layout_7_3) / sizeof(layout_7_3[0]); i++) {
+		for (i = 0; i < ARRAY_SIZE(layout_7_3); i++) {
 			if (layout_7_3[i].name &&
 			    kvm_role_layout_add(layout, layout_7_3[i].name, offset,
 						layout_7_3[i].width))
@@ -145,7 +149,7 @@ int kvm_role_layout_builtin(const char *release, struct kvm_role_layout *layout)
 		}
 		return 0;
 	}
-	for (i = 0; i < sizeof(layout_6_1_to_6_12) / sizeof(layout_6_1_to_6_12[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(layout_6_1_to_6_12); i++) {
 		if (layout_6_1_to_6_12[i].name &&
 		    kvm_role_layout_add(layout, layout_6_1_to_6_12[i].name, offset,
 					layout_6_1_to_6_12[i].width))

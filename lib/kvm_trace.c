@@ -122,12 +122,14 @@ static long long now_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+#define COST_FMT								\
+	"tracing overhead: %d kvmmmu captures, %zu events, %.3f s in kvm_trace calls (create %.3f, start %.3f, stop and read %.3f, destroy %.3f)\n"
+
 static void print_cost(void)
 {
 	if (cost.owner != getpid())
 		return;
-	ksft_print_msg("tracing overhead: %d kvmmmu captures, %zu events, %.3f s in kvm_trace calls "
-		       "(create %.3f, start %.3f, stop and read %.3f, destroy %.3f)\n",
+	ksft_print_msg(COST_FMT,
 		       cost.captures, cost.events,
 		       (cost.ns[COST_CREATE] + cost.ns[COST_START] + cost.ns[COST_STOP] +
 			cost.ns[COST_DESTROY]) / 1e9,
@@ -402,7 +404,7 @@ void kvm_trace_add_event(struct kvm_trace *t, const char *event)
 	}
 	TEST_ASSERT(t->nr_events < MAX_EVENTS && strlen(event) < KVM_MMU_EVENT_NAME_LEN,
 		    "%s(%s): too many or too long", __func__, event);
-	strcpy(t->events[t->nr_events++], event);
+	memcpy(t->events[t->nr_events++], event, strlen(event) + 1);
 }
 
 void kvm_trace_set_buffer_kb(struct kvm_trace *t, size_t kb)
@@ -530,7 +532,7 @@ void kvm_trace_start(struct kvm_trace *t, const char *phase)
 }
 
 static unsigned long long event_field(struct tep_event *event, struct tep_record *record,
-				const char *name)
+				      const char *name)
 {
 	unsigned long long val = 0;
 

@@ -21,7 +21,7 @@ void kvm_mmu_model_init(struct kvm_mmu_model *m, const struct kvm_role_layout *l
 	m->invalid_mask = inv ? ((1u << inv->width) - 1) << inv->offset : 0;
 	/* Events before any kvm_mmu_model_begin_phase() go to phase 0. */
 	m->nr_phases = 1;
-	strcpy(m->phase_names[0], "-");
+	memcpy(m->phase_names[0], "-", sizeof("-"));
 }
 
 void kvm_mmu_model_free(struct kvm_mmu_model *m)
@@ -289,16 +289,23 @@ static void print_levels(const struct kvm_mmu_model *m, FILE *f, const char *pre
 	for (p = 0; p < m->nr_phases; p++) {
 		fprintf(f, "%s%-20.20s ", prefix, m->phase_names[p]);
 		for (level = 1; level <= 5; level++)
-			fprintf(f, " %3zu", kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = p,
-					.type = KVM_MMU_GET_PAGE, .created = 1, .level = level)));
-		fprintf(f, "  %6zu", kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = p,
-				.type = KVM_MMU_GET_PAGE, .created = 0)));
-		fprintf(f, " %5zu", kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = p,
-				.type = KVM_MMU_SYNC_PAGE)));
-		fprintf(f, " %6zu", kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = p,
-				.type = KVM_MMU_UNSYNC_PAGE)));
-		fprintf(f, " %4zu\n", kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = p,
-				.type = KVM_MMU_PREPARE_ZAP_PAGE)));
+			fprintf(f, " %3zu",
+				kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = p,
+								     .type = KVM_MMU_GET_PAGE,
+								     .created = 1,
+								     .level = level)));
+		fprintf(f, "  %6zu",
+			kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = p, .type = KVM_MMU_GET_PAGE,
+							     .created = 0)));
+		fprintf(f, " %5zu",
+			kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = p,
+							     .type = KVM_MMU_SYNC_PAGE)));
+		fprintf(f, " %6zu",
+			kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = p,
+							     .type = KVM_MMU_UNSYNC_PAGE)));
+		fprintf(f, " %4zu\n",
+			kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = p,
+							     .type = KVM_MMU_PREPARE_ZAP_PAGE)));
 	}
 }
 
@@ -352,9 +359,9 @@ void kvm_mmu_model_dump(const struct kvm_mmu_model *m, FILE *f, const char *pref
 		if (phase != KVM_MMU_ANY && e->phase != phase)
 			continue;
 
-		fprintf(f, "%s%s %s %" PRIx64 " %" PRIx32 " %" PRIu32 " %d %d\n", prefix,
-			m->phase_names[e->phase], e->name, e->gfn, e->role, e->root_count,
-			e->unsync, e->created);
+		fprintf(f, "%s%s %s %llx %x %u %d %d\n", prefix,
+			m->phase_names[e->phase], e->name, (unsigned long long)e->gfn,
+			e->role, e->root_count, e->unsync, e->created);
 	}
 }
 
@@ -425,8 +432,8 @@ static int parse_event(const char *line, size_t len, char *phase, struct kvm_mmu
 		return -EINVAL;
 
 	memset(ev, 0, sizeof(*ev));
-	strcpy(phase, w[0]);
-	strcpy(ev->name, w[1]);
+	memcpy(phase, w[0], strlen(w[0]) + 1);
+	memcpy(ev->name, w[1], strlen(w[1]) + 1);
 	ev->type = kvm_mmu_event_type_of(ev->name);
 	ev->gfn = gfn;
 	ev->role = role;

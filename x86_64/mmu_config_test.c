@@ -54,11 +54,11 @@ static void __aligned(4096) guest_code(void)
 	uint64_t i;
 
 	for (i = 0; i < NR_PAGES; i++)
-		*(volatile uint64_t *)(RANGE_A + i * PAGE_SIZE) = i + 1;
+		WRITE_ONCE(*(uint64_t *)(RANGE_A + i * PAGE_SIZE), i + 1);
 	GUEST_SYNC(1);
 
 	for (i = 0; i < NR_PAGES; i++)
-		GUEST_ASSERT_EQ(*(volatile uint64_t *)(RANGE_B + i * PAGE_SIZE), i + 1);
+		GUEST_ASSERT_EQ(READ_ONCE(*(uint64_t *)(RANGE_B + i * PAGE_SIZE)), i + 1);
 	GUEST_SYNC(2);
 
 	GUEST_DONE();
@@ -88,6 +88,13 @@ static struct mmu_stats read_mmu_stats(struct kvm_vm *vm)
 	};
 }
 
+#define SHADOW_FMT							\
+	"%s: shadow paging must shadow every guest virtual page: expected >= %d new 4K SPTEs and >= %d new shadow pages\n"
+#define TDP_SAME_FMT							\
+	"%s: TDP maps guest physical pages once: expected <= %d new 4K SPTEs and %s new shadow pages for GPAs already mapped\n"
+#define TDP_NEW_FMT							\
+	"%s: TDP must map %d new guest physical pages with 4K SPTEs (the slot is smaller than 2M), %s\n"
+
 /* Check one phase's stat deltas against what the configuration must do. */
 static void check_phase(const struct kvm_mmu_config *cfg, const char *phase,
 			struct mmu_stats before, struct mmu_stats after,
@@ -103,23 +110,25 @@ static void check_phase(const struct kvm_mmu_config *cfg, const char *phase,
 	if (!cfg->tdp) {
 		ok = new_4k >= NR_PAGES && new_sp >= GUEST_PT_PAGES;
 		if (!ok)
-			ksft_print_msg("%s: shadow paging must shadow every guest virtual page: expected >= %d new 4K SPTEs and >= %d new shadow pages\n",
-				       phase, NR_PAGES, GUEST_PT_PAGES);
+			ksft_print_msg(SHADOW_FMT, phase, NR_PAGES, GUEST_PT_PAGES);
 	} else if (same_gpas) {
-		ok = new_4k <= GUEST_PT_PAGES && (cfg->tdp_mmu ? !new_sp : new_sp <= GUEST_PT_PAGES);
+		ok = new_4k <= GUEST_PT_PAGES &&
+		     (cfg->tdp_mmu ? !new_sp : new_sp <= GUEST_PT_PAGES);
 		if (!ok)
-			ksft_print_msg("%s: TDP maps guest physical pages once: expected <= %d new 4K SPTEs and %s new shadow pages for GPAs already mapped\n",
-				       phase, GUEST_PT_PAGES, cfg->tdp_mmu ? "no" : "<= 2");
+			ksft_print_msg(TDP_SAME_FMT, phase, GUEST_PT_PAGES,
+				       cfg->tdp_mmu ? "no" : "<= 2");
 	} else {
 		ok = new_4k >= NR_PAGES && (cfg->tdp_mmu ? !new_sp : new_sp >= 1);
 		if (!ok)
-			ksft_print_msg("%s: TDP must map %d new guest physical pages with 4K SPTEs (the slot is smaller than 2M), %s\n",
-				       phase, NR_PAGES, cfg->tdp_mmu ?
+			ksft_print_msg(TDP_NEW_FMT, phase, NR_PAGES, cfg->tdp_mmu ?
 				       "and the TDP MMU never creates hashed shadow pages" :
 				       "and the legacy MMU at least one direct shadow page");
 	}
 	ksft_test_result(ok, "%s_%s\n", phase, name);
 }
+
+#define RUNNER_FMT							\
+	"the runner booted configuration %s, but KVM runs as %s (TDP %s, TDP MMU %s, %d-level host paging)\n"
 
 /*
  * The runner booted KVM with the module parameters of one configuration;
@@ -132,12 +141,12 @@ static void check_runner_config(const struct kvm_mmu_config *cfg)
 	const char *seen = kvm_mmu_config_name(cfg);
 
 	if (!expected) {
-		ksft_test_result_skip("configuration_matches_runner: not run by the VM runner (no SMMU_CONFIG)\n");
+		ksft_test_result_skip("configuration_matches_runner: %s\n",
+				      "not run by the VM runner (no SMMU_CONFIG)");
 		return;
 	}
 	if (strcmp(expected, seen))
-		ksft_print_msg("the runner booted configuration %s, but KVM runs as %s (TDP %s, TDP MMU %s, %d-level host paging)\n",
-			       expected, seen, cfg->tdp ? "on" : "off",
+		ksft_print_msg(RUNNER_FMT, expected, seen, cfg->tdp ? "on" : "off",
 			       cfg->tdp_mmu ? "on" : "off", cfg->host_paging_levels);
 	ksft_test_result(!strcmp(expected, seen), "configuration_matches_runner_%s\n", seen);
 }

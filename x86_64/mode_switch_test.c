@@ -130,7 +130,8 @@ static void build_scene(struct scene *s, enum scene_guest as)
 		s->pdpte[m] = guest_as_read_entry(s->as[M_PAE], (uint64_t)m << 30, 3);
 	s->rewrite_pdptes = emulator_sets_pdpte_bit5(cfg.tdp);
 	if (s->rewrite_pdptes && as == AS_GUEST)
-		ksft_print_msg("emulator gap: PDPTEs rewritten before each entry into PAE paging (%s)\n",
+		ksft_print_msg("emulator gap: %s (%s)\n",
+			       "PDPTEs rewritten before each entry into PAE paging",
 			       KVM_MMU_PDPTE_GAP_DOC);
 	/* The tour sets these itself; start from plain 2-level paging. */
 	pvm->cr4 &= ~X86_CR4_PAE;
@@ -182,6 +183,9 @@ static size_t pages(struct kvm_mmu_model *m, int phase, int created, int level, 
 		.has_4_byte_gpte = gpte4));
 }
 
+#define TOUR1_FMT							\
+	"shadow pages, tour 1: 2-level %zu (4-byte gptes), PAE %zu (8-byte), IA-32e %zu (%zu level-4 roots)\n"
+
 /*
  * The roles of the first tour's pages: 2-level guests get 4-byte-gpte
  * pages, PAE and IA-32e guests 8-byte ones, and only IA-32e mode a
@@ -201,7 +205,7 @@ static bool check_roles(struct kvm_trace *t, const int *phase_of)
 	      pages(m, pp, KVM_MMU_ANY, 4, KVM_MMU_ANY) == 0;
 	ok &= pages(m, p4, KVM_MMU_ANY, 4, 0) == 1 &&
 	      pages(m, p4, KVM_MMU_ANY, KVM_MMU_ANY, 1) == 0;
-	ksft_print_msg("shadow pages, tour 1: 2-level %zu (4-byte gptes), PAE %zu (8-byte), IA-32e %zu (%zu level-4 roots)\n",
+	ksft_print_msg(TOUR1_FMT,
 		       pages(m, p2, KVM_MMU_ANY, KVM_MMU_ANY, 1),
 		       pages(m, pp, KVM_MMU_ANY, KVM_MMU_ANY, 0),
 		       pages(m, p4, KVM_MMU_ANY, KVM_MMU_ANY, 0), pages(m, p4, KVM_MMU_ANY, 4, 0));
@@ -271,6 +275,7 @@ static void run_tours_as_l2(enum scene_guest as)
 static void run_tours(void)
 {
 	int phase_of[NR_TOUR_MODES] = { -1, -1, -1, -1 }, second_tour = -1;
+	const char *no_trace = NULL;
 	struct kvm_trace *t = NULL;
 	int bad = 0, tour_nr;
 	size_t created, live;
@@ -279,8 +284,11 @@ static void run_tours(void)
 	char phase[64];
 
 	build_scene(&s, AS_GUEST);
-	if (!cfg.tdp)
-		t = kvm_trace_create();
+	if (!cfg.tdp) {
+		no_trace = kvm_trace_unavailable();
+		if (!no_trace)
+			t = kvm_trace_create();
+	}
 	for (tour_nr = 1; tour_nr <= TOURS; tour_nr++) {
 		for (i = 0; i < ARRAY_SIZE(tour); i++) {
 			transition_steps(&s, tour[i]);
@@ -304,9 +312,12 @@ static void run_tours(void)
 
 	if (!t) {
 		paging_vm_free(s.pvm);
-		ksft_test_result_skip("shadow_pages_have_the_mode_role: TDP is on, no shadow pages\n");
-		ksft_test_result_skip("second_tour_creates_no_shadow_page: TDP is on\n");
-		ksft_test_result_skip("teardown_zaps_every_shadow_page: TDP is on\n");
+		ksft_test_result_skip("%s: %s\n", "shadow_pages_have_the_mode_role",
+				      no_trace ?: "TDP is on, no shadow pages");
+		ksft_test_result_skip("second_tour_creates_no_shadow_page: %s\n",
+				      no_trace ?: "TDP is on");
+		ksft_test_result_skip("teardown_zaps_every_shadow_page: %s\n",
+				      no_trace ?: "TDP is on");
 		return;
 	}
 	ksft_test_result(check_roles(t, phase_of), "shadow_pages_have_the_mode_role\n");

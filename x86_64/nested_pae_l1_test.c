@@ -338,8 +338,12 @@ static void case_l1_changes_npt_between_vmruns(struct outcome *o, const struct p
 static const uint8_t owed_flushes[] = {
 	TLB_CONTROL_FLUSH_ASID, TLB_CONTROL_FLUSH_ASID_LOCAL, TLB_CONTROL_FLUSH_ALL_ASID,
 };
+
 static int unflushed_load[ARRAY_SIZE(owed_flushes)];
 static uint32_t unflushed_old[ARRAY_SIZE(owed_flushes)], unflushed_new[ARRAY_SIZE(owed_flushes)];
+
+#define UNFLUSHED_FMT							\
+	"leaf_frame_change_without_then_with_flush: without the flush L1 owed, L2 read the old page %u times, the new one %u times (both allowed)\n"
 
 static bool check_unflushed_loads(struct pae_l1 *l1, char *why, size_t len)
 {
@@ -358,8 +362,7 @@ static bool check_unflushed_loads(struct pae_l1 *l1, char *why, size_t len)
 		}
 		stale += (uint32_t)r->value == unflushed_old[i];
 	}
-	ksft_print_msg("leaf_frame_change_without_then_with_flush: without the flush L1 owed, L2 read the old page %u times, the new one %u times (both allowed)\n",
-		       stale, (unsigned int)ARRAY_SIZE(owed_flushes) - stale);
+	ksft_print_msg(UNFLUSHED_FMT, stale, (unsigned int)ARRAY_SIZE(owed_flushes) - stale);
 	return check_vmcb(l1, why, len);
 }
 

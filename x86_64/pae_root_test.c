@@ -214,11 +214,13 @@ static void test_reserved_pdpte_bits_on_use(void)
 	unsigned int i;
 
 	if (pdptes_cached()) {
-		ksft_test_result_skip("reserved_pdpte_bits_on_use: PDPTEs are registers loaded at MOV CR3 here (TDP off, or VMX), checked there\n");
+		ksft_test_result_skip("%s: %s\n", "reserved_pdpte_bits_on_use",
+				      "PDPTEs are registers loaded at MOV CR3 here (TDP off, or VMX), checked there");
 		return;
 	}
 	if (emulator_skips_pdpte_reserved_bits()) {
-		ksft_test_result_skip("reserved_pdpte_bits_on_use: with NPT this is the CPU's check, and QEMU TCG does not implement it (docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md)\n");
+		ksft_test_result_skip("%s: %s\n", "reserved_pdpte_bits_on_use",
+				      "with NPT this is the CPU's check, and QEMU TCG does not implement it (docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md)");
 		return;
 	}
 	pvm = pae_vm("reserved_pdpte_on_use");
@@ -367,6 +369,9 @@ static size_t count_any_pd_pages(struct kvm_mmu_model *m, uint64_t gfn)
 	return kvm_mmu_model_count_pages(m, q);
 }
 
+#define PAE_ROOT_FMT							\
+	"level-2 shadow pages: engine PD %zu, PD A %zu, PD B %zu, not-present PDPTE %zu\n"
+
 static void test_shadow_pages_under_pae_root(void)
 {
 	struct paging_vm *pvm = pae_vm("pae_root_children");
@@ -396,7 +401,7 @@ static void test_shadow_pages_under_pae_root(void)
 	pd_engine >>= 12;
 	pd_a >>= 12;
 	pd_b >>= 12;
-	ksft_print_msg("level-2 shadow pages: engine PD %zu, PD A %zu, PD B %zu, not-present PDPTE %zu\n",
+	ksft_print_msg(PAE_ROOT_FMT,
 		       count_any_pd_pages(m, pd_engine), count_any_pd_pages(m, pd_a),
 		       count_any_pd_pages(m, pd_b), count_any_pd_pages(m, junk_gfn));
 	ok &= count_pd_pages(m, pd_engine, 0, 0) == 1 && count_any_pd_pages(m, pd_engine) == 1;
@@ -408,6 +413,9 @@ static void test_shadow_pages_under_pae_root(void)
 	kvm_trace_destroy(t);
 	paging_vm_free(pvm);
 }
+
+#define QUADRANTS_FMT							\
+	"2-level PD gfn 0x%lx: %d of 4 quadrants shadowed once, %zu level-2 pages in all\n"
 
 static void test_2level_quadrants(void)
 {
@@ -435,7 +443,7 @@ static void test_2level_quadrants(void)
 	m = kvm_trace_model(t);
 	for (q = 0; q < 4; q++)
 		n += count_pd_pages(m, pd, 1, q) == 1;
-	ksft_print_msg("2-level PD gfn 0x%lx: %d of 4 quadrants shadowed once, %zu level-2 pages in all\n",
+	ksft_print_msg(QUADRANTS_FMT,
 		       pd, n, count_any_pd_pages(m, pd));
 	ok &= n == 4 && count_any_pd_pages(m, pd) == 4;
 	if (!ok)
@@ -449,7 +457,10 @@ static void test_2level_quadrants(void)
 #define VA_LARGE	(2 * GB)	/* a large page, then a table, one PD */
 #define HALF		(2ull << 20)
 
-static void test_2level_pt_halves(void)
+#define HALVES_FMT							\
+	"2-level PT gfn 0x%lx: %d of 2 halves shadowed once, %zu level-1 pages in all\n"
+
+static void test_2level_pt_halves(const char *no_trace)
 {
 	struct paging_vm *pvm = paging_vm_create(GUEST_PAGING_32BIT);
 	struct guest_as *as = guest_as_create(pvm);
@@ -479,7 +490,7 @@ static void test_2level_pt_halves(void)
 		gstep_load(pvm, va[i], 4, EXPECT_VALUE(TAG_B + i));
 	}
 
-	if (!cfg.tdp) {
+	if (!cfg.tdp && !no_trace) {
 		t = kvm_trace_create();
 		kvm_trace_start(t, "2-level page table");
 	}
@@ -487,14 +498,15 @@ static void test_2level_pt_halves(void)
 	ksft_test_result(ok, "2level_pt_halves_map_their_own_frames_%s\n",
 			 kvm_mmu_config_name(&cfg));
 	if (!t) {
-		ksft_test_result_skip("2level_pt_shadowed_in_2_halves: TDP is on, no shadow pages\n");
+		ksft_test_result_skip("2level_pt_shadowed_in_2_halves: %s\n",
+				      no_trace ?: "TDP is on, no shadow pages");
 		paging_vm_free(pvm);
 		return;
 	}
 	kvm_trace_stop(t);
 	for (q = 0; q < 2; q++)
 		n += count_pt_pages(kvm_trace_model(t), pt, q) == 1;
-	ksft_print_msg("2-level PT gfn 0x%lx: %d of 2 halves shadowed once, %zu level-1 pages in all\n",
+	ksft_print_msg(HALVES_FMT,
 		       pt, n, count_pt_pages(kvm_trace_model(t), pt, KVM_MMU_ANY));
 	ok = n == 2 && count_pt_pages(kvm_trace_model(t), pt, KVM_MMU_ANY) == 2;
 	if (!ok)
@@ -525,7 +537,8 @@ static void test_large_pages_mixed(enum guest_paging_mode mode)
 	char name[64];
 	int i;
 
-	snprintf(name, sizeof(name), "%s_large_page_next_to_page_table", guest_paging_mode_name(mode));
+	snprintf(name, sizeof(name), "%s_large_page_next_to_page_table",
+		 guest_paging_mode_name(mode));
 	pvm->name = name;
 	guest_as_map_tables(as, VA_TABLES);
 	frame = large_frame(pvm, size, off, ARRAY_SIZE(off));
@@ -554,7 +567,7 @@ static void test_large_pages_mixed(enum guest_paging_mode mode)
 
 int main(int argc, char *argv[])
 {
-	const char *why;
+	const char *why, *no_trace = NULL;
 
 	ksft_print_header();
 	kvm_mmu_config_read(&cfg);
@@ -570,14 +583,18 @@ int main(int argc, char *argv[])
 	test_pdptes_loaded_at_mov_cr3();
 	test_pdpt_offsets();
 	test_set_sregs2_pdptrs();
-	if (cfg.tdp) {
-		ksft_test_result_skip("one_pae_pd_shadow_page_per_present_pdpte_target: TDP is on, no PAE root\n");
-		ksft_test_result_skip("2level_pd_shadowed_in_4_quadrants: TDP is on, no PAE root\n");
+	if (!cfg.tdp)
+		no_trace = kvm_trace_unavailable();
+	if (cfg.tdp || no_trace) {
+		why = no_trace ?: "TDP is on, no PAE root";
+		ksft_test_result_skip("%s: %s\n", "one_pae_pd_shadow_page_per_present_pdpte_target",
+				      why);
+		ksft_test_result_skip("2level_pd_shadowed_in_4_quadrants: %s\n", why);
 	} else {
 		test_shadow_pages_under_pae_root();
 		test_2level_quadrants();
 	}
-	test_2level_pt_halves();
+	test_2level_pt_halves(no_trace);
 	test_large_pages_mixed(GUEST_PAGING_32BIT);
 	test_large_pages_mixed(GUEST_PAGING_PAE);
 	ksft_finished();

@@ -334,8 +334,9 @@ static void build_steps(struct paging_vm *pvm, struct guest_as *as1, struct gues
 		 * if one has a reserved bit set (SDM 4.4.1; kvm_set_cr4()),
 		 * and QEMU's NPT walker sets their bit 5.
 		 */
-		ksft_print_msg("%s: cr4.pge phase not run: the emulator sets bit 5 of PAE PDPTEs under NPT (%s)\n",
-			       pvm->name, KVM_MMU_PDPTE_GAP_DOC);
+		ksft_print_msg("%s: cr4.pge phase not run: %s (%s)\n", pvm->name,
+			       "the emulator sets bit 5 of PAE PDPTEs under NPT",
+			       KVM_MMU_PDPTE_GAP_DOC);
 		return;
 	}
 	gstep_phase(pvm, "cr4.pge");

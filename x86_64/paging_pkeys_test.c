@@ -53,6 +53,7 @@ static const uint32_t pkru_values[] = {
 	0x45555554,	/* AD for every key but 0 and 14 */
 	0x8aaaaaab,	/* AD for key 0, WD for every other but 14 */
 };
+
 /*
  * Key of the engine's user stack, never denied above: a user-mode EXEC
  * step's CALL pushes its return address there (a user-mode data write).

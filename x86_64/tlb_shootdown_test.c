@@ -368,6 +368,9 @@ static bool known_svm_hv_flush_defect(enum flush_kind kind,
 	return true;
 }
 
+#define STALE_FMT							\
+	"%s: iteration %lu: reader read 0x%lx after the flush, expected 0x%lx (%s)\n"
+
 static void run_case(enum flush_kind kind)
 {
 	struct kvm_vcpu *vcpus[2];
@@ -456,7 +459,7 @@ static void run_case(enum flush_kind kind)
 	sync_global_from_guest(vm, sh);
 	res = &sh;
 	for (i = 0; i < MAX_REPORTED && i < (int)res->stale; i++)
-		ksft_print_msg("%s: iteration %lu: reader read 0x%lx after the flush, expected 0x%lx (%s)\n",
+		ksft_print_msg(STALE_FMT,
 			       kind_name[kind], res->report[i][0],
 			       res->report[i][1], res->report[i][2],
 			       res->report[i][1] == sh.tag[(res->report[i][0] - 1) & 1] ?
@@ -478,7 +481,7 @@ static void run_case(enum flush_kind kind)
 	kvm_vm_free(vm);
 }
 
-static void usage(const char *name)
+static void print_usage(const char *name)
 {
 	int kind;
 
@@ -505,14 +508,14 @@ int main(int argc, char *argv[])
 					only = kind;
 			if (only >= 0)
 				break;
-			/* fall through */
+			fallthrough;
 		default:
-			usage(argv[0]);
+			print_usage(argv[0]);
 			exit(opt == 'h' ? 0 : KSFT_FAIL);
 		}
 	}
 	if (!iterations) {
-		usage(argv[0]);
+		print_usage(argv[0]);
 		exit(KSFT_FAIL);
 	}
 

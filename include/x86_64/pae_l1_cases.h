@@ -67,6 +67,7 @@ struct l2_expect {
 	uint64_t mem_gpa;
 	uint32_t mem;
 };
+
 extern struct l2_expect l2_exp;
 
 void expect_vmmcall(uint32_t eax);

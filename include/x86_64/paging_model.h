@@ -9,8 +9,9 @@
  * Scope: the permission and reserved-bit checks of one translation (the
  * entries the walk reads, top level first), CPL 0 or 3, read/write/fetch,
  * with CR0.WP, CR4.PSE/SMEP/SMAP, EFER.NXE, EFLAGS.AC = 0, protection
- * keys of user-mode addresses (CR4.PKE, PKRU), and the #PF error code.  PAE PDPTEs are taken as loaded into the PDPTE registers
- * already (their reserved bits fault at MOV CR3, with #GP).  Not
+ * keys of user-mode addresses (CR4.PKE, PKRU), and the #PF error code.
+ * PAE PDPTEs are taken as loaded into the PDPTE registers already (their
+ * reserved bits fault at MOV CR3, with #GP).  Not
  * modelled: TLBs, A/D updates, supervisor protection keys (CR4.PKS), CET.
  */
 #ifndef SELFTEST_KVM_PAGING_MODEL_H

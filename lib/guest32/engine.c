@@ -16,29 +16,28 @@
 #include "guest_steps.h"
 #include "engine.h"
 
-static volatile struct gstep_mailbox *const mailbox =
-	(volatile struct gstep_mailbox *)GSTEP_MAILBOX_GPA;
-static volatile struct gstep *const steps = (volatile struct gstep *)GSTEP_STEPS_GPA;
-static volatile struct gstep_result *const results =
-	(volatile struct gstep_result *)GSTEP_RESULTS_GPA;
+/* Shared with the host: every access is a READ_ONCE() or WRITE_ONCE(). */
+static struct gstep_mailbox *const mailbox = (struct gstep_mailbox *)GSTEP_MAILBOX_GPA;
+static struct gstep *const steps = (struct gstep *)GSTEP_STEPS_GPA;
+static struct gstep_result *const results = (struct gstep_result *)GSTEP_RESULTS_GPA;
 
 /* Set by the exception stubs (entry.S) before they jump to gstep_recover. */
-volatile struct gstep_fault gstep_fault;
+struct gstep_fault gstep_fault;
 /* Non-zero while a step runs: a fault then ends the step, not the guest. */
-volatile unsigned long gstep_armed;
+unsigned long gstep_armed;
 struct gstep_jmpbuf gstep_recover;
-volatile uint64_t gstep_user_value;
+uint64_t gstep_user_value;
 
 static void ucall(uint64_t cmd, uint64_t arg0, uint64_t arg1, uint64_t arg2,
 		  uint64_t arg3)
 {
-	volatile struct gstep_ucall *uc = &mailbox->uc;
+	struct gstep_ucall *uc = &mailbox->uc;
 
-	uc->cmd = cmd;
-	uc->args[0] = arg0;
-	uc->args[1] = arg1;
-	uc->args[2] = arg2;
-	uc->args[3] = arg3;
+	WRITE_ONCE(uc->cmd, cmd);
+	WRITE_ONCE(uc->args[0], arg0);
+	WRITE_ONCE(uc->args[1], arg1);
+	WRITE_ONCE(uc->args[2], arg2);
+	WRITE_ONCE(uc->args[3], arg3);
 	asm volatile("outl %%eax, %%dx"
 		     : : "a"((uint32_t)(uintptr_t)uc), "d"(GSTEP_UCALL_PORT) : "memory");
 }
@@ -46,12 +45,12 @@ static void ucall(uint64_t cmd, uint64_t arg0, uint64_t arg1, uint64_t arg2,
 void __gstep_assert_fail(const char *exp, const char *file, unsigned int line,
 			 uint64_t a, uint64_t b, uint64_t c, uint64_t d)
 {
-	volatile struct gstep_ucall *uc = &mailbox->uc;
+	struct gstep_ucall *uc = &mailbox->uc;
 
-	gstep_armed = 0;
-	uc->exp_gpa = (uint32_t)(uintptr_t)exp;
-	uc->file_gpa = (uint32_t)(uintptr_t)file;
-	uc->line = line;
+	WRITE_ONCE(gstep_armed, 0);
+	WRITE_ONCE(uc->exp_gpa, (uint32_t)(uintptr_t)exp);
+	WRITE_ONCE(uc->file_gpa, (uint32_t)(uintptr_t)file);
+	WRITE_ONCE(uc->line, line);
 	/* The host never resumes an ABORT; keep reporting if it does. */
 	for (;;)
 		ucall(GSTEP_UCALL_ABORT, a, b, c, d);
@@ -77,19 +76,19 @@ void gstep_unexpected_exception(unsigned long vector, unsigned long error_code,
 static void set_gate(int vector, unsigned long handler, int dpl)
 {
 	const int words = sizeof(unsigned long) / 2;
-	volatile uint32_t *gate = (volatile uint32_t *)GSTEP_IDT_GPA + vector * words;
+	uint32_t *gate = (uint32_t *)GSTEP_IDT_GPA + vector * words;
 
-	gate[0] = (GSTEP_SEL_CODE << 16) | (handler & 0xffff);
-	gate[1] = (handler & 0xffff0000) | 0x8e00 | dpl << 13;
+	WRITE_ONCE(gate[0], (GSTEP_SEL_CODE << 16) | (handler & 0xffff));
+	WRITE_ONCE(gate[1], (handler & 0xffff0000) | 0x8e00 | dpl << 13);
 #ifdef __x86_64__
-	gate[2] = handler >> 32;
-	gate[3] = 0;
+	WRITE_ONCE(gate[2], handler >> 32);
+	WRITE_ONCE(gate[3], 0);
 #endif
 }
 
 static void load_idt(void)
 {
-	struct __attribute__((packed)) {
+	struct __packed {
 		uint16_t limit;
 		unsigned long base;
 	} idtr;
@@ -104,45 +103,47 @@ static void load_idt(void)
 }
 
 /* Run a LOAD, STORE or EXEC step at CPL 3 (ends in run_table()'s setjmp). */
-static void user_step(volatile struct gstep *s)
+static void user_step(struct gstep *s)
 {
 	static const uint8_t size_index[9] = { [1] = 0, [2] = 1, [4] = 2, [8] = 3 };
 	int stub;
 
-	switch (s->op) {
+	switch (READ_ONCE(s->op)) {
 	case GSTEP_LOAD:
-		stub = USER_LOAD1 + size_index[s->size & 15];
+		stub = USER_LOAD1 + size_index[READ_ONCE(s->size) & 15];
 		break;
 	case GSTEP_STORE:
-		stub = USER_STORE1 + size_index[s->size & 15];
+		stub = USER_STORE1 + size_index[READ_ONCE(s->size) & 15];
 		break;
 	case GSTEP_EXEC:
 		stub = USER_EXEC;
 		break;
 	default:
-		GSTEP_ASSERT(0, s->op, s->flags);
+		GSTEP_ASSERT(0, READ_ONCE(s->op), READ_ONCE(s->flags));
 	}
-	GSTEP_ASSERT(s->op == GSTEP_EXEC || s->size == 1 || s->size == 2 ||
-		     s->size == 4 || s->size == 8, s->size, s->op);
-	gstep_enter_user(gstep_user_stubs[stub], (unsigned long)s->addr, s->val);
+	GSTEP_ASSERT(READ_ONCE(s->op) == GSTEP_EXEC || READ_ONCE(s->size) == 1 ||
+		     READ_ONCE(s->size) == 2 || READ_ONCE(s->size) == 4 ||
+		     READ_ONCE(s->size) == 8, READ_ONCE(s->size), READ_ONCE(s->op));
+	gstep_enter_user(gstep_user_stubs[stub], (unsigned long)READ_ONCE(s->addr),
+			 READ_ONCE(s->val));
 }
 
 static uint64_t load(uintptr_t addr, uint32_t size)
 {
 	switch (size) {
 	case 1:
-		return *(volatile uint8_t *)addr;
+		return READ_ONCE(*(uint8_t *)addr);
 	case 2:
-		return *(volatile uint16_t *)addr;
+		return READ_ONCE(*(uint16_t *)addr);
 	case 4:
-		return *(volatile uint32_t *)addr;
+		return READ_ONCE(*(uint32_t *)addr);
 	case 8:
 #ifdef __x86_64__
-		return *(volatile uint64_t *)addr;
+		return READ_ONCE(*(uint64_t *)addr);
 #else
 		/* Two loads, low half first: a fault reports whichever faulted. */
-		return *(volatile uint32_t *)addr |
-		       (uint64_t)*(volatile uint32_t *)(addr + 4) << 32;
+		return READ_ONCE(*(uint32_t *)addr) |
+		       (uint64_t)READ_ONCE(*(uint32_t *)(addr + 4)) << 32;
 #endif
 	}
 	GSTEP_ASSERT(0, size, addr);
@@ -152,7 +153,7 @@ static uint64_t load(uintptr_t addr, uint32_t size)
 static void store8(uintptr_t addr, uint64_t val)
 {
 #ifdef __x86_64__
-	*(volatile uint64_t *)addr = val;
+	WRITE_ONCE(*(uint64_t *)addr, val);
 #else
 	/*
 	 * One 8-byte write, as a 32-bit PAE kernel updates its PTEs: a locked
@@ -164,7 +165,7 @@ static void store8(uintptr_t addr, uint64_t val)
 
 	asm volatile("1: lock cmpxchg8b %0\n\t"
 		     "jnz 1b"
-		     : "+m"(*(volatile uint64_t *)addr), "+A"(old)
+		     : "+m"(*(uint64_t *)addr), "+A"(old)
 		     : "b"((uint32_t)val), "c"((uint32_t)(val >> 32))
 		     : "memory", "cc");
 #endif
@@ -174,13 +175,13 @@ static void store(uintptr_t addr, uint32_t size, uint64_t val)
 {
 	switch (size) {
 	case 1:
-		*(volatile uint8_t *)addr = val;
+		WRITE_ONCE(*(uint8_t *)addr, val);
 		return;
 	case 2:
-		*(volatile uint16_t *)addr = val;
+		WRITE_ONCE(*(uint16_t *)addr, val);
 		return;
 	case 4:
-		*(volatile uint32_t *)addr = val;
+		WRITE_ONCE(*(uint32_t *)addr, val);
 		return;
 	case 8:
 		store8(addr, val);
@@ -280,18 +281,18 @@ static uint64_t vmrun(uintptr_t vmcb, uint64_t hsave, uintptr_t pdpt)
 	return load(vmcb + GSTEP_VMCB_EXIT_CODE, 8);
 }
 
-static uint64_t do_step(uint32_t i, volatile struct gstep *s)
+static uint64_t do_step(uint32_t i, struct gstep *s)
 {
-	uintptr_t addr = (uintptr_t)s->addr;
+	uintptr_t addr = (uintptr_t)READ_ONCE(s->addr);
 	unsigned long v;
 
-	switch (s->op) {
+	switch (READ_ONCE(s->op)) {
 	case GSTEP_NOP:
 		return 0;
 	case GSTEP_LOAD:
-		return load(addr, s->size);
+		return load(addr, READ_ONCE(s->size));
 	case GSTEP_STORE:
-		store(addr, s->size, s->val);
+		store(addr, READ_ONCE(s->size), READ_ONCE(s->val));
 		return 0;
 	case GSTEP_EXEC:
 		((void (*)(void))addr)();
@@ -300,25 +301,27 @@ static uint64_t do_step(uint32_t i, volatile struct gstep *s)
 		asm volatile("invlpg (%0)" : : "r"(addr) : "memory");
 		return 0;
 	case GSTEP_WRITE_CR3:
-		v = (unsigned long)s->val;
+		v = (unsigned long)READ_ONCE(s->val);
 		asm volatile("mov %0, %%cr3" : : "r"(v) : "memory");
 		return 0;
 	case GSTEP_CR0:
-		v = (read_cr0() & ~(unsigned long)s->val2) | (unsigned long)s->val;
+		v = (read_cr0() & ~(unsigned long)READ_ONCE(s->val2)) |
+		    (unsigned long)READ_ONCE(s->val);
 		asm volatile("mov %0, %%cr0" : : "r"(v) : "memory");
 		return read_cr0();
 	case GSTEP_CR4:
-		v = (read_cr4() & ~(unsigned long)s->val2) | (unsigned long)s->val;
+		v = (read_cr4() & ~(unsigned long)READ_ONCE(s->val2)) |
+		    (unsigned long)READ_ONCE(s->val);
 		asm volatile("mov %0, %%cr4" : : "r"(v) : "memory");
 		return read_cr4();
 	case GSTEP_EFER:
-		wrmsr(MSR_EFER, (rdmsr(MSR_EFER) & ~s->val2) | s->val);
+		wrmsr(MSR_EFER, (rdmsr(MSR_EFER) & ~READ_ONCE(s->val2)) | READ_ONCE(s->val));
 		return rdmsr(MSR_EFER);
 	case GSTEP_SYNC:
 		ucall(GSTEP_UCALL_SYNC, i, 0, 0, 0);
 		return 0;
 	case GSTEP_WRPKRU:
-		return wrpkru((uint32_t)s->val);
+		return wrpkru((uint32_t)READ_ONCE(s->val));
 	case GSTEP_OUTSB:
 		asm volatile("outsb" : "+S"(addr) : "d"((uint16_t)GSTEP_SINK_PORT) : "memory");
 		return 0;
@@ -326,7 +329,7 @@ static uint64_t do_step(uint32_t i, volatile struct gstep *s)
 		asm volatile("insb" : "+D"(addr) : "d"((uint16_t)GSTEP_SINK_PORT) : "memory");
 		return 0;
 	case GSTEP_VMRUN:
-		return vmrun(addr, s->val, (uintptr_t)s->val2);
+		return vmrun(addr, READ_ONCE(s->val), (uintptr_t)READ_ONCE(s->val2));
 	case GSTEP_VMMCALL:
 		/*
 		 * VMRUN and #VMEXIT keep RSP, RAX and RFLAGS in the VMCB but
@@ -334,7 +337,8 @@ static uint64_t do_step(uint32_t i, volatile struct gstep *s)
 		 * ours on the stack.
 		 */
 #ifdef __x86_64__
-		asm volatile("push %%rbx; push %%rbp; push %%r12; push %%r13; push %%r14; push %%r15\n\t"
+		asm volatile("push %%rbx; push %%rbp; push %%r12; "
+			     "push %%r13; push %%r14; push %%r15\n\t"
 			     "vmmcall\n\t"
 			     "pop %%r15; pop %%r14; pop %%r13; pop %%r12; pop %%rbp; pop %%rbx"
 			     : : : "memory", "rax", "rcx", "rdx", "rsi", "rdi",
@@ -344,42 +348,45 @@ static uint64_t do_step(uint32_t i, volatile struct gstep *s)
 #endif
 		return 0;
 	}
-	GSTEP_ASSERT(0, s->op, i);
+	GSTEP_ASSERT(0, READ_ONCE(s->op), i);
 	return 0;
 }
 
 static void run_table(void)
 {
-	uint32_t nr = mailbox->nr_steps;
-	volatile struct gstep_result *r;
-	/* Survives the longjmp from a fault: it lives in memory. */
-	static volatile uint32_t i;
+	uint32_t nr = READ_ONCE(mailbox->nr_steps);
+	struct gstep_result *r;
+	/*
+	 * Survives the longjmp from a fault: it lives in memory, and every
+	 * access is a READ_ONCE() or WRITE_ONCE().
+	 */
+	static uint32_t i;
 
 	GSTEP_ASSERT(nr <= GSTEP_MAX_STEPS, nr, GSTEP_MAX_STEPS);
-	for (i = 0; i < nr; i++) {
-		r = &results[i];
-		mailbox->cur_step = i;
-		r->vector = GSTEP_NO_FAULT;
+	for (WRITE_ONCE(i, 0); READ_ONCE(i) < nr; WRITE_ONCE(i, READ_ONCE(i) + 1)) {
+		r = &results[READ_ONCE(i)];
+		WRITE_ONCE(mailbox->cur_step, READ_ONCE(i));
+		WRITE_ONCE(r->vector, GSTEP_NO_FAULT);
 		switch (gstep_setjmp(&gstep_recover)) {
 		case 0:
-			gstep_armed = 1;
-			if (steps[i].flags & GSTEP_F_USER)
-				user_step(&steps[i]);
-			r->value = do_step(i, &steps[i]);
-			gstep_armed = 0;
+			WRITE_ONCE(gstep_armed, 1);
+			if (READ_ONCE(steps[READ_ONCE(i)].flags) & GSTEP_F_USER)
+				user_step(&steps[READ_ONCE(i)]);
+			WRITE_ONCE(r->value, do_step(READ_ONCE(i), &steps[READ_ONCE(i)]));
+			WRITE_ONCE(gstep_armed, 0);
 			break;
 		case 1:
-			r = &results[i];
-			r->vector = gstep_fault.vector;
-			r->error_code = gstep_fault.error_code;
-			r->cr2 = gstep_fault.cr2;
+			r = &results[READ_ONCE(i)];
+			WRITE_ONCE(r->vector, READ_ONCE(gstep_fault.vector));
+			WRITE_ONCE(r->error_code, READ_ONCE(gstep_fault.error_code));
+			WRITE_ONCE(r->cr2, READ_ONCE(gstep_fault.cr2));
 			break;
 		default:
-			r = &results[i];
-			r->value = gstep_user_value;
+			r = &results[READ_ONCE(i)];
+			WRITE_ONCE(r->value, READ_ONCE(gstep_user_value));
 			break;
 		}
-		r->done = 1;
+		WRITE_ONCE(r->done, 1);
 	}
 }
 
@@ -394,9 +401,9 @@ void gstep_main(void)
 	 */
 	asm volatile("ltr %w0" : : "r"((uint16_t)GSTEP_SEL_TSS));
 	load_idt();
-	mailbox->started = 1;
+	WRITE_ONCE(mailbox->started, 1);
 	for (;;) {
 		run_table();
-		ucall(GSTEP_UCALL_DONE, mailbox->nr_steps, 0, 0, 0);
+		ucall(GSTEP_UCALL_DONE, READ_ONCE(mailbox->nr_steps), 0, 0, 0);
 	}
 }

@@ -7,6 +7,7 @@
 #define GSTEP_ENGINE_H
 
 #include <stdint.h>
+#include <linux/compiler.h>
 
 /* Callee-saved registers, stack pointer and return address of setjmp. */
 struct gstep_jmpbuf {
@@ -21,8 +22,9 @@ struct gstep_fault {
 	unsigned long cr2;
 };
 
-extern volatile struct gstep_fault gstep_fault;
-extern volatile unsigned long gstep_armed;
+/* Shared with entry.S: READ_ONCE()/WRITE_ONCE() in C. */
+extern struct gstep_fault gstep_fault;
+extern unsigned long gstep_armed;
 extern struct gstep_jmpbuf gstep_recover;
 
 /*
@@ -39,21 +41,20 @@ enum gstep_user_stub {
 	USER_STORE1, USER_STORE2, USER_STORE4, USER_STORE8,
 	USER_EXEC,
 };
+
 extern const unsigned long gstep_user_stubs[];
 /* Set by gstep_user_return: what the user stub's load returned. */
-extern volatile uint64_t gstep_user_value;
+extern uint64_t gstep_user_value;
 /* IRET to @stub at CPL 3; comes back by a longjmp to gstep_recover. */
-void gstep_enter_user(unsigned long stub, unsigned long addr, uint64_t val)
-	__attribute__((noreturn));
+void __noreturn gstep_enter_user(unsigned long stub, unsigned long addr, uint64_t val);
 /* The handler of INT $GSTEP_USER_VECTOR. */
 void gstep_user_return(void);
 void gstep_main(void);
 void gstep_unexpected_exception(unsigned long vector, unsigned long error_code,
 				unsigned long ip);
 
-void __gstep_assert_fail(const char *exp, const char *file, unsigned int line,
-			 uint64_t a, uint64_t b, uint64_t c, uint64_t d)
-	__attribute__((noreturn));
+void __noreturn __gstep_assert_fail(const char *exp, const char *file, unsigned int line,
+				    uint64_t a, uint64_t b, uint64_t c, uint64_t d);
 
 /* Reported to the host as a UCALL_ABORT with file, line and two values. */
 #define GSTEP_ASSERT(cond, a, b)						\

@@ -32,7 +32,8 @@ _start:
 .macro STUB vec
 	.p2align 4
 stub_\vec:
-	.if (\vec == 8) || ((\vec >= 10) && (\vec <= 14)) || (\vec == 17) || (\vec == 21) || (\vec == 29) || (\vec == 30)
+	.if (\vec == 8) || ((\vec >= 10) && (\vec <= 14)) || (\vec == 17) || \
+	    (\vec == 21) || (\vec == 29) || (\vec == 30)
 	.else
 	push	$0
 	.endif

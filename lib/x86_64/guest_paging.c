@@ -17,9 +17,8 @@
 /* CPUID.01H:EDX.PSE[bit 3], spelled out: 6.1's processor.h has no name for it. */
 #define GP_FEATURE_PSE		KVM_X86_CPU_FEATURE(0x1, 0, EDX, 3)
 
-/* The flat engine images, from lib/guest32/blobs.S. */
-extern const char gstep_engine32_start[], gstep_engine32_end[];
-extern const char gstep_engine64_start[], gstep_engine64_end[];
+#define NO_LA57_WHY								\
+	"the CPU has no LA57, and KVM offers 5-level paging only if the CPU has it, 4-level host or not (cpuid.c kvm_set_cpu_caps())"
 
 bool guest_paging_mode_supported(enum guest_paging_mode mode, const char **why)
 {
@@ -41,7 +40,7 @@ bool guest_paging_mode_supported(enum guest_paging_mode mode, const char **why)
 		if (!kvm_cpu_has(X86_FEATURE_LA57))
 			*why = this_cpu_has(X86_FEATURE_LA57) ?
 			       "KVM offers no LA57 to guests although the CPU has it" :
-			       "the CPU has no LA57, and KVM offers 5-level paging only if the CPU has it, 4-level host or not (cpuid.c kvm_set_cpu_caps())";
+			       NO_LA57_WHY;
 		break;
 	default:
 		break;
@@ -172,7 +171,8 @@ static struct paging_vm *paging_vm_init(struct kvm_vm *vm, struct kvm_vcpu *vcpu
 		pvm->cr4 |= X86_CR4_PAE;
 	if (mode == GUEST_PAGING_5LEVEL)
 		pvm->cr4 |= X86_CR4_LA57;
-	if ((mode == GUEST_PAGING_PAE || guest_paging_mode_is_64bit(mode)) && kvm_cpu_has(X86_FEATURE_NX))
+	if ((mode == GUEST_PAGING_PAE || guest_paging_mode_is_64bit(mode)) &&
+	    kvm_cpu_has(X86_FEATURE_NX))
 		pvm->efer |= EFER_NX;
 	if (guest_paging_mode_is_64bit(mode))
 		pvm->efer |= EFER_LME | EFER_LMA;

@@ -96,6 +96,10 @@ struct paging_target {
 	void (*free)(struct paging_vm *pvm);
 };
 
+/* The flat engine images, from lib/guest32/blobs.S. */
+extern const char gstep_engine32_start[], gstep_engine32_end[];
+extern const char gstep_engine64_start[], gstep_engine64_end[];
+
 /*
  * A VM with one vCPU that runs @l1_code (NULL: none), and the engine;
  * the caller sets its ->target.

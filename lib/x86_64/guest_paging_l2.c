@@ -176,7 +176,7 @@ struct paging_vm *paging_vm_create_l2(enum guest_paging_mode mode, bool npt)
 
 	TEST_ASSERT(supported, "%s", why);
 	pvm = __paging_vm_create(mode, paging_l1_guest_code);
-	_Static_assert(sizeof(*args) <= PAGE_SIZE, "L1's arguments fit a page");
+	static_assert(sizeof(*args) <= PAGE_SIZE, "L1's arguments fit a page");
 	args_gva = vm_alloc_page(pvm->vm);
 	args = addr_gva2hva(pvm->vm, args_gva);
 	memset(args, 0, sizeof(*args));
@@ -318,12 +318,15 @@ static const struct paging_target target_l2_of_svm64 = {
  * Only with nested paging: without it L2's GPAs would be L1's, where the
  * L1 engine lives.
  */
+#define PAE_L1_NO_NPT_WHY							\
+	"KVM offers L1 no nested paging (kvm_amd npt=0), which a PAE L1 needs to place the step engine as its L2: without it L2's addresses would be L1's own engine's"
+
 bool paging_vm_l2_pae_supported(const char **why)
 {
 	if (!paging_vm_l2_supported(false, why))
 		return false;
 	if (!kvm_cpu_has(X86_FEATURE_NPT))
-		*why = "KVM offers L1 no nested paging (kvm_amd npt=0), which a PAE L1 needs to place the step engine as its L2: without it L2's addresses would be L1's own engine's";
+		*why = PAE_L1_NO_NPT_WHY;
 	return !*why;
 }
 
@@ -400,10 +403,12 @@ static void report_l1_exit(struct paging_vm *pvm, const struct gstep_result *r)
 	struct pae_l1 *l1 = pae_l1_of(pvm)->l1;
 	struct vmcb *vmcb = l1->vmcb;
 
-	ksft_print_msg("%s: L2 left to its PAE L1 %s: #VMEXIT 0x%lx (EXITINFO1 0x%lx, EXITINFO2 0x%lx, L2 RIP 0x%lx); L1's PDPTE 0: 0x%lx\n",
+	ksft_print_msg("%s: L2 left to its PAE L1 %s: #VMEXIT 0x%lx, L2 RIP 0x%lx\n",
 		       pvm->name, r->done ? "early" : "and L1 did not finish its VMRUN step",
-		       r->value, vmcb->control.exit_info_1, vmcb->control.exit_info_2,
-		       vmcb->save.rip, guest_as_read_entry(l1->as, 0, 3));
+		       r->value, vmcb->save.rip);
+	ksft_print_msg("%s: EXITINFO1 0x%lx, EXITINFO2 0x%lx; L1's PDPTE 0: 0x%lx\n",
+		       pvm->name, vmcb->control.exit_info_1, vmcb->control.exit_info_2,
+		       guest_as_read_entry(l1->as, 0, 3));
 }
 
 /*

@@ -25,12 +25,19 @@ static bool npt_on_host(const struct npt_pool *pool)
 	return (uint64_t)pool == pool->self_hva;
 }
 
+/*
+ * TEST_ASSERT(cond, "nested_npt: %s", #cond) on the host, GUEST_ASSERT(cond)
+ * in L1, expanded so that @cond is evaluated once.
+ */
 #define NPT_ASSERT(pool, cond)						\
 do {									\
+	bool __npt_ok = (cond);						\
+									\
 	if (npt_on_host(pool))						\
-		TEST_ASSERT(cond, "nested_npt: %s", #cond);		\
+		test_assert(__npt_ok, #cond, __FILE__, __LINE__,	\
+			    "nested_npt: %s", #cond);			\
 	else								\
-		GUEST_ASSERT(cond);					\
+		____GUEST_ASSERT(__npt_ok, #cond, #cond);		\
 } while (0)
 
 uint64_t *npt_table(struct npt_pool *pool, uint64_t gpa)
@@ -295,12 +302,12 @@ uint64_t nnpt_run(struct svm_test_data *svm, nnpt_l2_fn_t fn, uint64_t arg0,
 
 void nnpt_l2_load(uint64_t va, uint64_t unused)
 {
-	nnpt_l2_exit(*(volatile uint64_t *)va);
+	nnpt_l2_exit(READ_ONCE(*(uint64_t *)va));
 }
 
 void nnpt_l2_store(uint64_t va, uint64_t val)
 {
-	*(volatile uint64_t *)va = val;
+	WRITE_ONCE(*(uint64_t *)va, val);
 	nnpt_l2_exit(0);
 }
 
@@ -475,8 +482,8 @@ uint64_t nnpt_run_32_op(struct svm_test_data *svm, const struct nnpt_l2_32 *l2,
 	unsigned int i;
 
 	GUEST_ASSERT(mode < NNPT_L2_32_NR_MODES && op < NNPT_L2_32_NR_OPS);
-	*(volatile uint32_t *)(l2->code_gva + NNPT_L2_32_OPERAND) = addr;
-	*(volatile uint32_t *)(l2->code_gva + NNPT_L2_32_PORT) = port;
+	WRITE_ONCE(*(uint32_t *)(l2->code_gva + NNPT_L2_32_OPERAND), addr);
+	WRITE_ONCE(*(uint32_t *)(l2->code_gva + NNPT_L2_32_PORT), port);
 
 	/* Legacy mode: EFER.LME=0; VMRUN requires EFER.SVME (APM 15.5.1). */
 	save->efer = EFER_SVME;

@@ -55,7 +55,7 @@ static int l1_died_at_vmrun(struct pae_l1 *l1, const uint64_t *before, char *why
 }
 
 bool l1_died_at_vmexit(struct pae_l1 *l1, const uint64_t *before,
-			      char *why, size_t len)
+		       char *why, size_t len)
 {
 	return l1_died_at_vmrun(l1, before, why, len) >= 0;
 }
@@ -168,7 +168,8 @@ void expect_vmmcall(uint32_t eax)
 {
 	l2_exp.exit = SVM_EXIT_VMMCALL;
 	l2_exp.rax = eax;
-	l2_exp.info1 = l2_exp.info2 = 0;
+	l2_exp.info1 = 0;
+	l2_exp.info2 = 0;
 	l2_exp.mem_gpa = 0;
 }
 
@@ -177,7 +178,8 @@ void expect_npf(uint64_t info1, uint64_t gpa)
 	l2_exp.exit = SVM_EXIT_NPF;
 	l2_exp.info1 = info1;
 	l2_exp.info2 = gpa;
-	l2_exp.info1_mask = l2_exp.info2_mask = ~0ull;
+	l2_exp.info2_mask = ~0ull;
+	l2_exp.info1_mask = ~0ull;
 	l2_exp.rax = 0;
 	l2_exp.mem_gpa = 0;
 }
@@ -238,6 +240,9 @@ static bool case_selected(const char *name)
 	return false;
 }
 
+#define NO_NPT_FMT								\
+	"%s: KVM offers L1 no nested paging (no NPT in its CPUID; npt=%d, svm_set_cpu_caps())\n"
+
 int pae_l1_cases_main(const struct pae_l1_case *cases, size_t nr)
 {
 	const char *cfg_name, *why, *no_trace;
@@ -263,9 +268,7 @@ int pae_l1_cases_main(const struct pae_l1_case *cases, size_t nr)
 			continue;
 		}
 		if (cases[i].np && !l1_has_npt) {
-			ksft_test_result_skip(
-				"%s: KVM offers L1 no nested paging (no NPT in its CPUID; npt=%d, svm_set_cpu_caps())\n",
-				cases[i].name, pae_cfg.tdp);
+			ksft_test_result_skip(NO_NPT_FMT, cases[i].name, pae_cfg.tdp);
 			continue;
 		}
 		if (cases[i].trace && no_trace) {

@@ -4,6 +4,7 @@
  * checks, from the SDM Vol. 3A chapter 4: see include/x86_64/paging_model.h.
  */
 #include <stdio.h>
+#include <linux/compiler.h>
 
 #include "paging_model.h"
 
@@ -152,7 +153,8 @@ struct pm_outcome pm_access(const struct pm_env *env, const uint64_t *entries, i
 			/* Read-only: a fault only with CR0.WP = 1. */
 			if (!rw && env->wp)
 				return o;
-			/* fall through - SMAP covers writes too */
+			/* SMAP covers writes too. */
+			fallthrough;
 		case PM_READ:
 			/* SMAP with EFLAGS.AC = 0: no data access to user pages. */
 			if (us && env->smap)
@@ -199,7 +201,8 @@ struct pm_case {
 #define E32(...)	{ .mode = GUEST_PAGING_32BIT, .maxphyaddr = 40, __VA_ARGS__ }
 #define EPAE(...)	{ .mode = GUEST_PAGING_PAE, .maxphyaddr = 40, __VA_ARGS__ }
 #define E64(...)	{ .mode = GUEST_PAGING_4LEVEL, .maxphyaddr = 40, __VA_ARGS__ }
-#define UPPER64		P | RW | US, P | RW | US, P | RW | US
+/* The entries of a 4-level walk: three user R/W levels, then @leaf. */
+#define UPPER64(leaf)	{ P | RW | US, P | RW | US, P | RW | US, leaf }
 /* PKRU: AD of key 1, WD of key 2 (4.6.2, Figure 4-12 "Format of PKRU"). */
 #define PKRU_AD1_WD2	((1u << 2) | (1u << 5))
 
@@ -263,45 +266,45 @@ static const struct pm_case cases[] = {
 	  E64(.nxe = 1), { P | RW | US | NX, P | RW | US, P | RW | US, P | US }, 4,
 	  PM_FETCH, true, true, 0x15 },
 	{ "4-level: PKE=1, user read, key 1 AD=1 (4.6.2, 4.7: PK)",
-	  E64(.pke = 1, .pkru = PKRU_AD1_WD2), { UPPER64, P | RW | US | GP_PKEY(1) }, 4,
+	  E64(.pke = 1, .pkru = PKRU_AD1_WD2), UPPER64(P | RW | US | GP_PKEY(1)), 4,
 	  PM_READ, true, true, 0x25 },
 	{ "4-level: PKE=1, user fetch, key 1 AD=1: fetches ignore PKRU (4.6.2)",
-	  E64(.pke = 1, .pkru = PKRU_AD1_WD2), { UPPER64, P | RW | US | GP_PKEY(1) }, 4,
+	  E64(.pke = 1, .pkru = PKRU_AD1_WD2), UPPER64(P | RW | US | GP_PKEY(1)), 4,
 	  PM_FETCH, true, false, 0 },
 	{ "4-level: PKE=1, user write, key 2 WD=1, WP=0 (4.6.2)",
-	  E64(.pke = 1, .pkru = PKRU_AD1_WD2), { UPPER64, P | RW | US | GP_PKEY(2) }, 4,
+	  E64(.pke = 1, .pkru = PKRU_AD1_WD2), UPPER64(P | RW | US | GP_PKEY(2)), 4,
 	  PM_WRITE, true, true, 0x27 },
 	{ "4-level: PKE=1, user read, key 2 WD=1 (4.6.2)",
-	  E64(.pke = 1, .pkru = PKRU_AD1_WD2), { UPPER64, P | RW | US | GP_PKEY(2) }, 4,
+	  E64(.pke = 1, .pkru = PKRU_AD1_WD2), UPPER64(P | RW | US | GP_PKEY(2)), 4,
 	  PM_READ, true, false, 0 },
 	{ "4-level: PKE=1, supervisor write to a user page, key 2 WD=1, WP=0 (4.6.2)",
-	  E64(.pke = 1, .pkru = PKRU_AD1_WD2), { UPPER64, P | RW | US | GP_PKEY(2) }, 4,
+	  E64(.pke = 1, .pkru = PKRU_AD1_WD2), UPPER64(P | RW | US | GP_PKEY(2)), 4,
 	  PM_WRITE, false, false, 0 },
 	{ "4-level: PKE=1, supervisor write to a user page, key 2 WD=1, WP=1 (4.6.2)",
-	  E64(.pke = 1, .wp = 1, .pkru = PKRU_AD1_WD2), { UPPER64, P | RW | US | GP_PKEY(2) }, 4,
+	  E64(.pke = 1, .wp = 1, .pkru = PKRU_AD1_WD2), UPPER64(P | RW | US | GP_PKEY(2)), 4,
 	  PM_WRITE, false, true, 0x23 },
 	{ "4-level: PKE=1, supervisor read of a user page, key 1 AD=1 (4.6.2)",
-	  E64(.pke = 1, .pkru = PKRU_AD1_WD2), { UPPER64, P | RW | US | GP_PKEY(1) }, 4,
+	  E64(.pke = 1, .pkru = PKRU_AD1_WD2), UPPER64(P | RW | US | GP_PKEY(1)), 4,
 	  PM_READ, false, true, 0x21 },
 	{ "4-level: PKE=1, key 1 AD=1 in a supervisor page: PKRU does not apply (4.6.2)",
-	  E64(.pke = 1, .pkru = PKRU_AD1_WD2), { UPPER64, P | RW | GP_PKEY(1) }, 4,
+	  E64(.pke = 1, .pkru = PKRU_AD1_WD2), UPPER64(P | RW | GP_PKEY(1)), 4,
 	  PM_READ, false, false, 0 },
 	{ "4-level: PKE=1, U/S=0 in the PDE: not a user-mode address, no PK (4.6.2)",
 	  E64(.pke = 1, .pkru = PKRU_AD1_WD2),
 	  { P | RW | US, P | RW | US, P | RW, P | RW | US | GP_PKEY(1) }, 4,
 	  PM_READ, true, true, 0x5 },
 	{ "4-level: PKE=1, user write to a read-only page, key 1 AD=1: PK too (4.7)",
-	  E64(.pke = 1, .pkru = PKRU_AD1_WD2), { UPPER64, P | US | GP_PKEY(1) }, 4,
+	  E64(.pke = 1, .pkru = PKRU_AD1_WD2), UPPER64(P | US | GP_PKEY(1)), 4,
 	  PM_WRITE, true, true, 0x27 },
 	{ "4-level: PKE=0: key 1 AD=1 in PKRU has no effect (4.6.2)",
-	  E64(.pke = 0, .pkru = PKRU_AD1_WD2), { UPPER64, P | RW | US | GP_PKEY(1) }, 4,
+	  E64(.pke = 0, .pkru = PKRU_AD1_WD2), UPPER64(P | RW | US | GP_PKEY(1)), 4,
 	  PM_READ, true, false, 0 },
 	{ "4-level: PKE=1, SMAP, supervisor read of a user page, key 0: SMAP only (4.6.1)",
-	  E64(.pke = 1, .smap = 1, .pkru = PKRU_AD1_WD2), { UPPER64, P | RW | US }, 4,
+	  E64(.pke = 1, .smap = 1, .pkru = PKRU_AD1_WD2), UPPER64(P | RW | US), 4,
 	  PM_READ, false, true, 0x1 },
 	{ "PAE: bits 62:59 (the IA-32e key field) are reserved (Table 4-11)",
-	  EPAE(.nxe = 1, .pke = 1, .pkru = PKRU_AD1_WD2), { P, P | RW | US, P | RW | US | GP_PKEY(1) },
-	  3, PM_READ, true, true, 0xd },
+	  EPAE(.nxe = 1, .pke = 1, .pkru = PKRU_AD1_WD2),
+	  { P, P | RW | US, P | RW | US | GP_PKEY(1) }, 3, PM_READ, true, true, 0xd },
 	{ "4-level: 1-GByte PDPTE with bit 29 set (Table 4-16)",
 	  E64(.nxe = 1), { P | RW, P | RW | PS | BIT64(29) }, 2, PM_READ, false, true, 0x9 },
 	{ "4-level: 1-GByte PDPTE with PAT (bit 12) set (Table 4-16)",
