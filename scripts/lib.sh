@@ -54,6 +54,16 @@ BOCHS_CONFIGS=$(awk '$2 == "bochs" { print $1 }' <<< "$CONFIG_TABLE" | paste -sd
 config_field() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' <<< "$CONFIG_TABLE"; }
 config_emulator() { config_field "$1" 2; }
 config_mmu() { config_field "$1" 4; }
+# config_kernel_params CONFIG: the kernel's own parameters: no5lvl where
+# the kernel under test must use 4-level paging.  Configurations with the
+# same emulator and these share a boot (vm/vmtest boot_groups, vm/matrix).
+config_kernel_params()
+{
+	case $(config_mmu "$1") in
+	tdp-5level) echo "" ;;
+	*)          echo "no5lvl" ;;
+	esac
+}
 
 # Which Bochs the Bochs configurations run: SMMU_BOCHS (make ... BOCHS=):
 #   debian    Debian 13's package (scripts/trixie-root): emulator "bochs"
