@@ -236,6 +236,14 @@ papt_update()
 	fi
 	[ -r "$keyring" ] || die "$keyring is missing (Debian package debian-archive-keyring)"
 	mkdir -p "$SMMU_APT/lists/partial" "$SMMU_APT/cache/archives/partial"
+	# Kernels are fetched side by side (scripts/run-suite): one update at
+	# a time, and none twice.
+	exec {update_fd}> "$SMMU_APT/update.lock"
+	flock "$update_fd"
+	if [ "${1:-}" != --force ] && [ -e "$SMMU_APT/lists/.done" ]; then
+		exec {update_fd}>&-
+		return 0
+	fi
 	for suite in $SMMU_APT_SUITES; do
 		case $suite in
 		*-security) uri=http://deb.debian.org/debian-security ;;
@@ -247,6 +255,7 @@ papt_update()
 	msg "updating the project's package lists ($SMMU_APT)"
 	papt apt-get update >&2 || die "apt-get update on $SMMU_APT/sources.list failed"
 	touch "$SMMU_APT/lists/.done"
+	exec {update_fd}>&-
 }
 
 # apt_fetch PACKAGE [VERSION]: download PACKAGE=VERSION (default
