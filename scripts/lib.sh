@@ -54,6 +54,16 @@ BOCHS_CONFIGS=$(awk '$2 == "bochs" { print $1 }' <<< "$CONFIG_TABLE" | paste -sd
 config_field() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' <<< "$CONFIG_TABLE"; }
 config_emulator() { config_field "$1" 2; }
 config_mmu() { config_field "$1" 4; }
+# config_kernel_params CONFIG: the kernel's own parameters: no5lvl where
+# the kernel under test must use 4-level paging.  Configurations with the
+# same emulator and these share a boot (vm/vmtest boot_groups, vm/matrix).
+config_kernel_params()
+{
+	case $(config_mmu "$1") in
+	tdp-5level) echo "" ;;
+	*)          echo "no5lvl" ;;
+	esac
+}
 
 # Which Bochs the Bochs configurations run: SMMU_BOCHS (make ... BOCHS=):
 #   debian    Debian 13's package (scripts/trixie-root): emulator "bochs"
@@ -226,6 +236,14 @@ papt_update()
 	fi
 	[ -r "$keyring" ] || die "$keyring is missing (Debian package debian-archive-keyring)"
 	mkdir -p "$SMMU_APT/lists/partial" "$SMMU_APT/cache/archives/partial"
+	# Kernels are fetched side by side (scripts/run-suite): one update at
+	# a time, and none twice.
+	exec {update_fd}> "$SMMU_APT/update.lock"
+	flock "$update_fd"
+	if [ "${1:-}" != --force ] && [ -e "$SMMU_APT/lists/.done" ]; then
+		exec {update_fd}>&-
+		return 0
+	fi
 	for suite in $SMMU_APT_SUITES; do
 		case $suite in
 		*-security) uri=http://deb.debian.org/debian-security ;;
@@ -237,6 +255,7 @@ papt_update()
 	msg "updating the project's package lists ($SMMU_APT)"
 	papt apt-get update >&2 || die "apt-get update on $SMMU_APT/sources.list failed"
 	touch "$SMMU_APT/lists/.done"
+	exec {update_fd}>&-
 }
 
 # apt_fetch PACKAGE [VERSION]: download PACKAGE=VERSION (default
