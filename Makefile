@@ -9,6 +9,7 @@
 #       make check    the project's own tests: unit tests, runner checks, the suite
 #       make bochs-patched   Bochs with the project's fixes (docs/bochs.md)
 #       make KSRC=/path/to/linux [STATIC=1] [OUTPUT=dir]    just build
+#       make KSRC=/path/to/linux reproducers   docs/defects/reproducers/*.c only
 #
 #  2. As tools/testing/selftests/<dir> of a kernel tree (kselftest):
 #       make -C tools/testing/selftests TARGETS=<dir> run_tests
@@ -71,7 +72,7 @@ deps:
 bochs-patched:
 	@$(SMMU_DIR)/scripts/build-bochs
 help:
-	@sed -n '3,17p' $(SMMU_DIR)/Makefile
+	@sed -n '3,18p' $(SMMU_DIR)/Makefile
 
 ifeq ($(filter-out $(STANDALONE_GOALS),$(or $(MAKECMDGOALS),all)),)
 # Only standalone goals were asked for: nothing below is needed.

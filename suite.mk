@@ -93,5 +93,28 @@ $(KVM_LIB_STRING_OBJ): $(KVM_LIB_STRING)
 	$(call msg,CC,ksrc,$@)
 	$(Q)$(CC) $(CFLAGS) -ffreestanding -c $< -o $@
 
+# docs/defects/reproducers/*.c: upstream-style reproducers of the KVM
+# defects, on upstream's library alone (no include path or object of this
+# suite's).  Not tests of the suite (the runner would run them all, and
+# some crash an unfixed host): "make reproducers" builds them into
+# $(OUTPUT)/reproducers, for scripts/verify-fixes.  They are written for
+# the newest selftests tree (7.3).
+REPRO_PROGS := $(patsubst $(SMMU_DIR)/docs/defects/%.c,$(OUTPUT)/%, \
+		 $(wildcard $(SMMU_DIR)/docs/defects/reproducers/*.c))
+REPRO_CFLAGS := $(filter-out -I$(SMMU_DIR)/include -I$(SMMU_DIR)/include/x86_64 \
+		  $(COMPAT_FLAGS),$(CFLAGS))
+
+.PHONY: reproducers
+reproducers: $(REPRO_PROGS)
+
+$(REPRO_PROGS): $(OUTPUT)/reproducers/%: $(SMMU_DIR)/docs/defects/reproducers/%.c \
+		$(KVM_LIB_OBJS) $(KVM_LIB_STRING_OBJ)
+	$(call msg,CC,,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(REPRO_CFLAGS) $(LDFLAGS) $< $(KVM_LIB_OBJS) $(KVM_LIB_STRING_OBJ) \
+		$(LDLIBS) -o $@
+
+EXTRA_CLEAN += $(REPRO_PROGS)
+
 EXTRA_CLEAN += $(TEST_GEN_OBJ) $(LIB_OBJS) $(patsubst %.o,%.d,$(TEST_GEN_OBJ) $(LIB_OBJS)) \
 	       $(OUTPUT)/ksrc
