@@ -114,8 +114,8 @@ static const struct defect defects[NR_KNOWN_DEFECTS] = {
 	/* Not fixed by a patch of scripts/build-bochs yet: a case reports it as XFAIL. */
 	[DEFECT_BOCHS_EPT_AD_WALK_READ_BIT] = {
 		"bochs-ept-ad-walk-violation-read-bit", EMULATOR_DEFECT, HARMLESS,
-		"with EPT A/D enabled Bochs treats a guest paging-structure access as a write only (translate_guest_physical(), cpu/paging.cc), so its EPT violation has exit qualification bit 1 without bit 0, which the SDM sets both; KVM passes the access bits on to L1's nested EPT violation",
-		"6.12", "",
+		"with EPT A/D enabled Bochs treats a guest paging-structure access as a write only (translate_guest_physical(), cpu/paging.cc), so its EPT violation has exit qualification bit 1 without bit 0, which the SDM sets both; KVM passes the access bits on to L1's nested EPT violation (6.12; 7.3's walker sets bit 0 for every page-walk access itself and hides it)",
+		"6.12", "7.3",
 	},
 };
 

@@ -31,8 +31,9 @@
  *   EPT A/D is on (EPTP bit 6), the CPU's accesses to guest
  *   paging-structure entries are writes and such an EPT violation "sets
  *   both bit 0 and bit 1" (the table's footnote; 29.3.5 [28.2.4]).
- *   Bochs sets bit 1 alone, and KVM passes its access bits on: XFAIL
- *   with that evidence (docs/defects/bochs-ept-ad-walk-violation-read-bit.md).
+ *   Bochs sets bit 1 alone, and 6.12's KVM passes its access bits on:
+ *   XFAIL with that evidence (7.3's walker sets bit 0 itself;
+ *   docs/defects/bochs-ept-ad-walk-violation-read-bit.md).
  *   KVM: the walker's fault.exit_qualification (paging_tmpl.h
  *   walk_addr_generic()), bits 7-8 from the hardware exit, and
  *   vmcs12's guest-physical address (nested_ept_inject_page_fault()).
