@@ -20,6 +20,9 @@ COMPAT_FLAGS += $(if $(call kvm_has,void set_cr0),,-DKVM_COMPAT_NO_SET_CR0)
 COMPAT_FLAGS += $(if $(call kvm_has,define PFERR_PRESENT_MASK),,-DKVM_COMPAT_NO_PFERR)
 COMPAT_FLAGS += $(if $(call kvm_has,void __vm_get_stat),-DKVM_COMPAT_VM_GET_STAT_STRING)
 COMPAT_FLAGS += $(if $(call kvm_has,u32 exit_code_hi;),-DKVM_COMPAT_VMCB_EXIT_CODE_HI)
+COMPAT_FLAGS += $(if $(call kvm_has,void tdp_map),,-DKVM_COMPAT_NO_TDP_MAP)
+COMPAT_FLAGS += $(if $(call kvm_has,bool kvm_cpu_has_ept),,-DKVM_COMPAT_NO_CPU_HAS_EPT)
+COMPAT_FLAGS += $(if $(call kvm_has,void prepare_vmcs.*guest_rsp),-DKVM_COMPAT_VMX_SETUP_RSP)
 
 compat-flags:
 	@echo $(COMPAT_FLAGS)

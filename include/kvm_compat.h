@@ -15,6 +15,7 @@
 #include "processor.h"
 #include "svm_util.h"
 #include "test_util.h"
+#include "vmx.h"
 
 #ifdef KVM_COMPAT_NO_TEST_ASSERT_EQ		/* added after 6.1 */
 #define TEST_ASSERT_EQ(a, b)						\
@@ -58,6 +59,66 @@ typedef vm_paddr_t gpa_t;
 
 #ifdef KVM_COMPAT_SVM_SETUP_RSP		/* L2's stack left to the caller before 7.2 */
 #define generic_svm_setup(svm, rip)	generic_svm_setup(svm, rip, NULL)
+#endif
+
+#ifdef KVM_COMPAT_VMX_SETUP_RSP		/* L2's stack left to the caller before 7.x */
+#define prepare_vmcs(vmx, rip)		prepare_vmcs(vmx, rip, NULL)
+#endif
+
+/*
+ * L1's EPT, built by upstream's library.  7.x has a nested TDP library:
+ * vm_enable_ept() before vcpu_alloc_vmx(), which takes the EPT root from
+ * vm->stage2_mmu, then tdp_map() and tdp_identity_map_default_memslots()
+ * (lib/x86/processor.c, lib/x86/vmx.c).  Before it (6.1, 6.12) the root
+ * lives in struct vmx_pages: prepare_eptp(), nested_map(),
+ * nested_map_memslot() (lib/x86_64/vmx.c).  The suite calls 7.x's names;
+ * here they take the vmx_pages of the last vcpu_alloc_vmx() after
+ * vm_enable_ept(), so one EPT per process (each case forks its own VM).
+ */
+#ifdef KVM_COMPAT_NO_CPU_HAS_EPT		/* kvm_vm_has_ept(vm) in 6.1 */
+/* EPT among the secondary controls KVM lets L1 set (SDM vol. 3D A.3.3). */
+static inline bool kvm_cpu_has_ept(void)
+{
+	uint64_t ctls = kvm_get_feature_msr(MSR_IA32_VMX_TRUE_PROCBASED_CTLS);
+
+	return (ctls >> 32 & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) &&
+	       (kvm_get_feature_msr(MSR_IA32_VMX_PROCBASED_CTLS2) >> 32 &
+		SECONDARY_EXEC_ENABLE_EPT);
+}
+#endif
+
+#ifdef KVM_COMPAT_NO_TDP_MAP
+static struct vmx_pages *kvm_compat_ept_vmx;
+static bool kvm_compat_ept_on;
+
+static inline void kvm_compat_vm_enable_ept(struct kvm_vm *vm)
+{
+	kvm_compat_ept_on = true;
+	kvm_compat_ept_vmx = NULL;
+}
+
+static inline struct vmx_pages *kvm_compat_vcpu_alloc_vmx(struct kvm_vm *vm, gva_t *gva)
+{
+	struct vmx_pages *vmx = vcpu_alloc_vmx(vm, gva);
+
+	if (kvm_compat_ept_on) {
+		prepare_eptp(vmx, vm, 0);
+		kvm_compat_ept_vmx = vmx;
+		kvm_compat_ept_on = false;
+	}
+	return vmx;
+}
+
+static inline struct vmx_pages *kvm_compat_ept(void)
+{
+	TEST_ASSERT(kvm_compat_ept_vmx, "no EPT: vm_enable_ept() before vcpu_alloc_vmx()");
+	return kvm_compat_ept_vmx;
+}
+
+#define vm_enable_ept(vm)	kvm_compat_vm_enable_ept(vm)
+#define vcpu_alloc_vmx(vm, gva)	kvm_compat_vcpu_alloc_vmx(vm, gva)
+#define tdp_map(vm, l2_gpa, gpa, size)	nested_map(kvm_compat_ept(), vm, l2_gpa, gpa, size)
+#define tdp_identity_map_default_memslots(vm)	nested_map_memslot(kvm_compat_ept(), vm, 0)
 #endif
 
 /*

@@ -38,4 +38,16 @@
  */
 uint64_t *vm_guest_entry(struct kvm_vm *vm, uint64_t gva, int level);
 
+/*
+ * The same for 4-level EPT tables in the VM's memory rooted at
+ * @root_gpa (the EPTP's address bits, as the upstream builders of
+ * lib/x86_64/vmx.c (6.12) or lib/x86/processor.c's stage2_mmu (7.x) make
+ * them): host pointer to the EPT entry at @level that translates the L2
+ * guest-physical address @l2_gpa.  The entries above it must be present
+ * (bits 2:0 not all clear) and reference tables (bit 7 clear); asserted.
+ * Lets a test set the bits those builders cannot (permissions, memory
+ * type, A/D, reserved bits) in the entries they made.
+ */
+uint64_t *vm_ept_entry(struct kvm_vm *vm, uint64_t root_gpa, uint64_t l2_gpa, int level);
+
 #endif /* SELFTEST_KVM_VM_TABLES_H */

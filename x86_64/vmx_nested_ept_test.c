@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmx_nested_ept_test: KVM's shadow of an L1's EPT tables (nested EPT).
+ *
+ * A 64-bit VMX L1 runs a 64-bit L2 with EPT on tables it owns, built by
+ * upstream's library (include/kvm_compat.h: tdp_map() and
+ * tdp_identity_map_default_memslots() on 7.x, nested_map() and
+ * nested_map_memslot() before): L1's memory identity-mapped, and an L2
+ * guest-physical page T (3 GiB, above L1's memory, so that the EPT PDPTE,
+ * PDE and PTE of T map nothing else) mapped to a data page of L1.  L2
+ * shares L1's page tables (GUEST_CR3 = HOST_CR3, prepare_vmcs()), in which
+ * linear address T maps guest-physical T.  KVM runs L2 on shadow EPT
+ * pages of L1's tables: arch/x86/kvm/mmu/paging_tmpl.h with PTTYPE_EPT,
+ * set up by nested_ept_init_mmu_context() (arch/x86/kvm/vmx/nested.c) ->
+ * kvm_init_shadow_ept_mmu() (mmu/mmu.c), 6.12 and 7.3.
+ *
+ * Each row of cases[] edits one EPT entry of T's walk (or of the L2 page
+ * table that maps linear T) with vm_ept_entry(), lets L2 read, write or
+ * execute at T, and names the exit L1 must get, checked against the SDM
+ * (vol. 3C; section numbers of the 2023+ editions, the older ones in
+ * brackets):
+ *
+ * - EPT violation (29.3.3.2 [28.2.3.2]): not present, or the access not
+ *   allowed by the AND of the R/W/X bits of the walk.  Exit qualification
+ *   (Table 29-7 [28-7]): bits 0/1/2 read/write/fetch; bits 3/4/5 the AND of
+ *   bits 0/1/2 of the EPT entries used; bit 7 the guest linear-address
+ *   field is valid; bit 8 the access was to the translation of the linear
+ *   address (1) or to a guest paging-structure entry (0); bit 12 NMI
+ *   unblocking (0 here); bit 6 (MBEC) is not checked.  Guest-physical
+ *   address: that of the access; guest-linear address: T + offset.  If
+ *   EPT A/D is on (EPTP bit 6), the CPU's accesses to guest
+ *   paging-structure entries are writes and such an EPT violation "sets
+ *   both bit 0 and bit 1" (the table's footnote; 29.3.5 [28.2.4]).
+ *   Bochs sets bit 1 alone, and 6.12's KVM passes its access bits on:
+ *   XFAIL with that evidence (7.3's walker sets bit 0 itself;
+ *   docs/defects/bochs-ept-ad-walk-violation-read-bit.md).
+ *   KVM: the walker's fault.exit_qualification (paging_tmpl.h
+ *   walk_addr_generic()), bits 7-8 from the hardware exit, and
+ *   vmcs12's guest-physical address (nested_ept_inject_page_fault()).
+ * - Execute-only entries (X=1, R=W=0) are allowed only where
+ *   IA32_VMX_EPT_VPID_CAP bit 0 says so (A.10); KVM offers that bit to L1
+ *   where its CPU has it (nested_vmx_setup_ctls_msrs()), and its walker
+ *   takes them as present (FNAME(is_present_gpte): bits 2:0).  Their rows
+ *   skip where KVM's capability MSR for L1 lacks the bit.
+ * - EPT misconfiguration (29.3.3.1 [28.2.3.1]): write without read
+ *   (W=1, R=0), a reserved memory type (2, 3, 7) in a leaf, bits 51:MAXPHYADDR,
+ *   bits 7:3 of a non-leaf PDE (6:3; bit 7 is PS).  Guest-physical address:
+ *   that of the access.  KVM: is_rsvd_bits_set() with the EPT masks of
+ *   reset_rsvds_bits_mask_ept(), injected as EXIT_REASON_EPT_MISCONFIG.
+ * - A/D (29.3.5 [28.2.4]): with EPTP bit 6 set the CPU sets bit 8 (A) of
+ *   each entry used and bit 9 (D) of the leaf on a write; with it clear
+ *   it sets neither.  KVM: role.ad_disabled = !EPTP[6]
+ *   (kvm_calc_shadow_ept_root_page_role()), PT_HAVE_ACCESSED_DIRTY().
+ * - INVEPT (31.3 INVEPT [30.3]; 29.4.3.1 [28.4.3.1]): after L1 changes
+ *   the leaf of T (through an alias of its EPT page table, so that KVM's
+ *   write protection sees it; the shadow page goes unsync), L2 may still
+ *   read the old page; after INVEPT single-context with the EPTP, or
+ *   global, it must read the new one.  KVM never syncs nested EPT on VM
+ *   entry (nested_vmx_transition_tlb_flush()); handle_invept() frees the
+ *   roots of that EPTP (all roots for global), and the reload syncs.
+ *
+ * Each case runs in a VM of its own, in a child process.  Skips where
+ * /dev/kvm is not kvm_intel with nested VMX and EPT for L1 (QEMU's TCG
+ * has no VMX; with kvm_intel ept=0 KVM offers L1 no EPT).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "ucall_common.h"
+#include "vmx.h"
+#include "kselftest.h"
+
+#include "emulator.h"
+#include "known_defects.h"
+#include "kvm_compat.h"
+#include "kvm_mmu_config.h"
+#include "kvm_run.h"
+#include "vm_tables.h"
+
+#define L2_GPA		0xc0000000ULL	/* T: linear = L2 GPA */
+#define ALIAS_GVA	0xd0000000ULL	/* L1's alias of T's EPT page table */
+#define OFF_DATA	0x128
+#define OFF_CODE	0x340
+#define TAG(v)		(0x3e97000000000000ULL | (v))
+#define WRITE_VAL	0x77d0d0ULL
+#define L2_STACK_SIZE	512
+
+/* EPT entries (SDM vol. 3C Tables 29-1 to 29-6) and the EPTP (24.6.11). */
+#define EPT_R		BIT_ULL(0)
+#define EPT_W		BIT_ULL(1)
+#define EPT_X		BIT_ULL(2)
+#define EPT_RWX		(EPT_R | EPT_W | EPT_X)
+#define EPT_MT(t)	((uint64_t)(t) << 3)
+#define EPT_MT_MASK	EPT_MT(7)
+#define EPT_A		BIT_ULL(8)
+#define EPT_D		BIT_ULL(9)
+#define EPT_ADDR	GENMASK_ULL(51, 12)
+#define EPTP_AD		BIT_ULL(6)
+
+/* IA32_VMX_EPT_VPID_CAP (Appendix A.10). */
+#define CAP_EXEC_ONLY	BIT_ULL(0)
+#define CAP_AD		BIT_ULL(21)
+#define CAP_INVEPT_CTX	BIT_ULL(25)
+#define CAP_INVEPT_ALL	BIT_ULL(26)
+
+/* EPT-violation exit qualification (Table 29-7). */
+#define Q_RD		BIT_ULL(0)
+#define Q_WR		BIT_ULL(1)
+#define Q_FETCH		BIT_ULL(2)
+#define Q_R		BIT_ULL(3)
+#define Q_W		BIT_ULL(4)
+#define Q_X		BIT_ULL(5)
+#define Q_GLA		BIT_ULL(7)
+#define Q_XLAT		BIT_ULL(8)
+#define Q_NMI		BIT_ULL(12)
+#define Q_CHECKED	(GENMASK_ULL(5, 0) | Q_GLA | Q_XLAT | Q_NMI)
+#define Q_DATA		(Q_GLA | Q_XLAT)	/* an access to T itself */
+
+enum { INVEPT_SINGLE = 1, INVEPT_GLOBAL = 2 };	/* INVEPT types (31.3) */
+enum l2_access { L2_READ, L2_WRITE, L2_FETCH };
+enum target { AT_T, AT_L2_PT };	/* T's EPT walk, or the page of L2's PTE for T */
+
+struct ept_case {
+	const char *name;
+	enum target target;
+	int level;		/* of the EPT entry edited */
+	uint64_t clear, set;
+	bool rsvd_pa;		/* also set bit MAXPHYADDR */
+	bool ad;		/* EPTP bit 6 */
+	enum l2_access access;
+	uint32_t exit;		/* EXIT_REASON_VMCALL: the access completed */
+	uint64_t qual;		/* EPT violations: bits Q_CHECKED */
+	bool check_ad;		/* the leaf's A and D after the run ... */
+	uint64_t ad_bits;	/* ... must be these */
+	int invept;		/* leaf change, then INVEPT of this type */
+	uint64_t need;		/* IA32_VMX_EPT_VPID_CAP bits */
+};
+
+#define VIOL	EXIT_REASON_EPT_VIOLATION
+#define MISC	EXIT_REASON_EPT_MISCONFIG
+#define DONE	EXIT_REASON_VMCALL
+
+static const struct ept_case cases[] = {
+	{ "read_rwx_completes", AT_T, 1, 0, 0, .access = L2_READ, .exit = DONE },
+	{ "fetch_rwx_completes", AT_T, 1, 0, 0, .access = L2_FETCH, .exit = DONE },
+	{ "read_not_present_pte", AT_T, 1, EPT_RWX, 0, .access = L2_READ, .exit = VIOL,
+	  .qual = Q_RD | Q_DATA },
+	{ "write_not_present_pde", AT_T, 2, EPT_RWX, 0, .access = L2_WRITE, .exit = VIOL,
+	  .qual = Q_WR | Q_DATA },
+	{ "fetch_not_present_pdpte", AT_T, 3, EPT_RWX, 0, .access = L2_FETCH, .exit = VIOL,
+	  .qual = Q_FETCH | Q_DATA },
+	{ "write_read_only_pte", AT_T, 1, EPT_W | EPT_X, 0, .access = L2_WRITE, .exit = VIOL,
+	  .qual = Q_WR | Q_R | Q_DATA },
+	{ "write_read_execute_pte", AT_T, 1, EPT_W, 0, .access = L2_WRITE, .exit = VIOL,
+	  .qual = Q_WR | Q_R | Q_X | Q_DATA },
+	{ "write_read_execute_pde_is_anded", AT_T, 2, EPT_W, 0, .access = L2_WRITE, .exit = VIOL,
+	  .qual = Q_WR | Q_R | Q_X | Q_DATA },
+	{ "fetch_read_write_pte", AT_T, 1, EPT_X, 0, .access = L2_FETCH, .exit = VIOL,
+	  .qual = Q_FETCH | Q_R | Q_W | Q_DATA },
+	{ "read_through_read_write_pdpte_completes", AT_T, 3, EPT_X, 0, .access = L2_READ,
+	  .exit = DONE },
+	{ "fetch_execute_only_pte", AT_T, 1, EPT_R | EPT_W, 0, .access = L2_FETCH, .exit = DONE,
+	  .need = CAP_EXEC_ONLY },
+	{ "read_execute_only_pte", AT_T, 1, EPT_R | EPT_W, 0, .access = L2_READ, .exit = VIOL,
+	  .qual = Q_RD | Q_X | Q_DATA, .need = CAP_EXEC_ONLY },
+	{ "write_execute_only_pde", AT_T, 2, EPT_R | EPT_W, 0, .access = L2_WRITE, .exit = VIOL,
+	  .qual = Q_WR | Q_X | Q_DATA, .need = CAP_EXEC_ONLY },
+	{ "write_only_pte_misconfig", AT_T, 1, EPT_R | EPT_X, 0, .access = L2_READ, .exit = MISC },
+	{ "write_execute_pte_misconfig", AT_T, 1, EPT_R, 0, .access = L2_FETCH, .exit = MISC },
+	{ "write_only_pde_misconfig", AT_T, 2, EPT_R | EPT_X, 0, .access = L2_WRITE, .exit = MISC },
+	{ "pte_memtype_2_misconfig", AT_T, 1, EPT_MT_MASK, EPT_MT(2), .access = L2_READ,
+	  .exit = MISC },
+	{ "pte_memtype_7_misconfig", AT_T, 1, EPT_MT_MASK, EPT_MT(7), .access = L2_READ,
+	  .exit = MISC },
+	{ "pde_reserved_bit_3_misconfig", AT_T, 2, 0, BIT_ULL(3), .access = L2_READ, .exit = MISC },
+	{ "pte_reserved_bit_maxphyaddr_misconfig", AT_T, 1, 0, 0, .rsvd_pa = true,
+	  .access = L2_READ, .exit = MISC },
+	{ "pde_reserved_bit_maxphyaddr_misconfig", AT_T, 2, 0, 0, .rsvd_pa = true,
+	  .access = L2_READ, .exit = MISC },
+	{ "pdpte_reserved_bit_maxphyaddr_misconfig", AT_T, 3, 0, 0, .rsvd_pa = true,
+	  .access = L2_READ, .exit = MISC },
+	{ "l2_page_table_not_present_ad_off", AT_L2_PT, 1, EPT_RWX, 0, .access = L2_READ,
+	  .exit = VIOL, .qual = Q_RD | Q_GLA },
+	{ "l2_page_table_not_present_ad_on", AT_L2_PT, 1, EPT_RWX, 0, .ad = true,
+	  .access = L2_READ, .exit = VIOL, .qual = Q_RD | Q_WR | Q_GLA, .need = CAP_AD },
+	{ "ad_on_read_sets_accessed", AT_T, 1, 0, 0, .ad = true, .access = L2_READ, .exit = DONE,
+	  .check_ad = true, .ad_bits = EPT_A, .need = CAP_AD },
+	{ "ad_on_write_sets_accessed_and_dirty", AT_T, 1, 0, 0, .ad = true, .access = L2_WRITE,
+	  .exit = DONE, .check_ad = true, .ad_bits = EPT_A | EPT_D, .need = CAP_AD },
+	{ "ad_off_write_sets_neither", AT_T, 1, 0, 0, .access = L2_WRITE, .exit = DONE,
+	  .check_ad = true, .ad_bits = 0 },
+	{ "invept_single_context_flushes_leaf_change", AT_T, 1, 0, 0, .access = L2_READ,
+	  .exit = DONE, .invept = INVEPT_SINGLE, .need = CAP_INVEPT_CTX },
+	{ "invept_global_flushes_leaf_change", AT_T, 1, 0, 0, .access = L2_READ,
+	  .exit = DONE, .invept = INVEPT_GLOBAL, .need = CAP_INVEPT_ALL },
+};
+
+/* What L1 saw at each exit from L2: 0 the access, 1 without INVEPT, 2 with. */
+struct l1_exit {
+	uint64_t reason, qual, gpa, gla, value;
+};
+
+/* Shared by host, L1 and L2 (L2 reaches L1's memory through the identity map). */
+static struct ept_case the_case;
+static uint64_t leaf_new;		/* T's leaf, to the second page */
+static struct l1_exit exits[3];
+static int nr_exits;
+static uint64_t l2_value;
+static uint8_t l2_stack[L2_STACK_SIZE] __aligned(16);
+
+static void l2_guest(void)
+{
+	for (;;) {
+		switch (the_case.access) {
+		case L2_READ:
+			l2_value = READ_ONCE(*(uint64_t *)(L2_GPA + OFF_DATA));
+			break;
+		case L2_WRITE:
+			WRITE_ONCE(*(uint64_t *)(L2_GPA + OFF_DATA), WRITE_VAL);
+			break;
+		case L2_FETCH:
+			((void (*)(void))(L2_GPA + OFF_CODE))();
+			break;
+		}
+		vmcall();
+	}
+}
+
+static void record(void)
+{
+	struct l1_exit *e = &exits[nr_exits++];
+
+	e->reason = vmreadz(VM_EXIT_REASON);
+	e->qual = vmreadz(EXIT_QUALIFICATION);
+	e->gpa = vmreadz(GUEST_PHYSICAL_ADDRESS);
+	e->gla = vmreadz(GUEST_LINEAR_ADDRESS);
+	e->value = l2_value;
+}
+
+static void resume_after_vmcall(void)
+{
+	GUEST_ASSERT_EQ(vmreadz(VM_EXIT_REASON), EXIT_REASON_VMCALL);
+	vmwrite(GUEST_RIP, vmreadz(GUEST_RIP) + vmreadz(VM_EXIT_INSTRUCTION_LEN));
+	GUEST_ASSERT(!vmresume());
+	record();
+}
+
+static uint8_t l1_invept(uint64_t type, uint64_t eptp)
+{
+	struct { uint64_t eptp, gpa; } desc = { eptp, 0 };
+	uint8_t fail;
+
+	asm volatile("invept %1, %2; setbe %0"
+		     : "=q"(fail) : "m"(desc), "r"(type) : "cc", "memory");
+	return fail;
+}
+
+static void l1_guest(struct vmx_pages *vmx)
+{
+	uint64_t eptp;
+
+	GUEST_ASSERT(prepare_for_vmx_operation(vmx));
+	GUEST_ASSERT(load_vmcs(vmx));
+	prepare_vmcs(vmx, l2_guest);
+	vmwrite(GUEST_RSP, (uint64_t)&l2_stack[L2_STACK_SIZE]);
+	eptp = vmreadz(EPT_POINTER) & ~EPTP_AD;
+	if (the_case.ad)
+		eptp |= EPTP_AD;
+	vmwrite(EPT_POINTER, eptp);
+
+	GUEST_ASSERT(!vmlaunch());
+	record();
+	if (the_case.invept) {
+		/* The leaf, through L1's alias of T's EPT page table. */
+		WRITE_ONCE(*(uint64_t *)(ALIAS_GVA + 8 * ((L2_GPA >> 12) & 511)), leaf_new);
+		resume_after_vmcall();
+		GUEST_ASSERT(!l1_invept(the_case.invept, eptp));
+		resume_after_vmcall();
+	}
+	GUEST_DONE();
+}
+
+static uint64_t page_alloc(struct kvm_vm *vm, uint64_t tag)
+{
+	uint64_t gpa = vm_phy_page_alloc(vm, 0x100000, 0);
+	uint8_t *p = addr_gpa2hva(vm, gpa);
+
+	memset(p, 0, PAGE_SIZE);
+	*(uint64_t *)(p + OFF_DATA) = tag;
+	p[OFF_CODE] = 0xc3;	/* RET */
+	return gpa;
+}
+
+static const char *exit_name(uint64_t reason)
+{
+	switch (reason) {
+	case VIOL:
+		return "EPT violation";
+	case MISC:
+		return "EPT misconfiguration";
+	case DONE:
+		return "VMCALL (the access completed)";
+	}
+	return "another exit";
+}
+
+/* In a child: one case in a VM of its own; a failed assertion fails it. */
+static void run_case(const struct ept_case *c)
+{
+	uint64_t page[2], root, *e, want_gpa, want_gla, off, pt_gpa;
+	struct vmx_pages *vmx;
+	struct kvm_vcpu *vcpu;
+	struct l1_exit *x;
+	struct kvm_vm *vm;
+	gva_t vmx_gva;
+	int level;
+
+	vm = vm_create_with_one_vcpu(&vcpu, l1_guest);
+	vm_enable_ept(vm);
+	vmx = vcpu_alloc_vmx(vm, &vmx_gva);
+	vcpu_args_set(vcpu, 1, vmx_gva);
+	root = vmx->eptp_gpa;
+
+	page[0] = page_alloc(vm, TAG(0));
+	page[1] = page_alloc(vm, TAG(1));
+	tdp_map(vm, L2_GPA, page[0], PAGE_SIZE);
+	virt_pg_map(vm, L2_GPA, L2_GPA);
+	virt_pg_map(vm, ALIAS_GVA, *vm_ept_entry(vm, root, L2_GPA, 2) & EPT_ADDR);
+	/* After every L1 page L2 walks or runs on is allocated. */
+	tdp_identity_map_default_memslots(vm);
+
+	/* Bits 9:8 clear in T's walk (6.12's builder sets A/D in leaves). */
+	for (level = 1; level <= 4; level++)
+		*vm_ept_entry(vm, root, L2_GPA, level) &= ~(EPT_A | EPT_D);
+	leaf_new = (*vm_ept_entry(vm, root, L2_GPA, 1) & ~EPT_ADDR) | page[1];
+
+	pt_gpa = *vm_guest_entry(vm, L2_GPA, 2) & EPT_ADDR;
+	if (c->target == AT_T)
+		e = vm_ept_entry(vm, root, L2_GPA, c->level);
+	else
+		e = vm_ept_entry(vm, root, pt_gpa, c->level);
+	*e = (*e & ~c->clear) | c->set;
+	if (c->rsvd_pa)
+		*e |= BIT_ULL(vm->pa_bits);
+
+	/* Bits 51:MAXPHYADDR are reserved (Tables 29-1 to 29-6); none if 52. */
+	if (c->rsvd_pa && vm->pa_bits >= 52)
+		exit(KSFT_SKIP);
+	the_case = *c;
+	sync_global_to_guest(vm, the_case);
+	sync_global_to_guest(vm, leaf_new);
+	vcpu_run_to_done(vcpu);
+	sync_global_from_guest(vm, exits);
+	sync_global_from_guest(vm, nr_exits);
+
+	x = &exits[0];
+	TEST_ASSERT(x->reason == c->exit,
+		    "L2's %s: exit %lu (%s), expected %u (%s); qualification 0x%lx, GPA 0x%lx",
+		    c->access == L2_READ ? "read" : c->access == L2_WRITE ? "write" : "fetch",
+		    x->reason, exit_name(x->reason), c->exit, exit_name(c->exit), x->qual, x->gpa);
+
+	off = c->access == L2_FETCH ? OFF_CODE : OFF_DATA;
+	want_gla = L2_GPA + off;
+	want_gpa = c->target == AT_T ? L2_GPA + off : pt_gpa + 8 * ((L2_GPA >> 12) & 511);
+	if (c->exit != DONE)
+		TEST_ASSERT_EQ(x->gpa, want_gpa);
+	if (c->exit == VIOL) {
+		TEST_ASSERT_EQ(x->gla, want_gla);
+		/*
+		 * The evidence of Bochs's defect: an A/D page-walk violation
+		 * right in all but bit 0.
+		 */
+		if (c->target == AT_L2_PT && c->ad &&
+		    (x->qual & Q_CHECKED) == (c->qual & ~Q_RD) &&
+		    emulator_ept_ad_walk_violation_without_read()) {
+			ksft_print_msg("%s: exit qualification 0x%lx, expected bits 0x%lx\n",
+				       c->name, x->qual, c->qual);
+			exit(KSFT_XFAIL);
+		}
+		TEST_ASSERT((x->qual & Q_CHECKED) == c->qual,
+			    "exit qualification 0x%lx: bits 0-5,7,8,12 are 0x%llx, expected 0x%lx",
+			    x->qual, x->qual & Q_CHECKED, c->qual);
+	}
+	if (c->exit == DONE && c->access == L2_READ)
+		TEST_ASSERT_EQ(x->value, TAG(0));
+	if (c->access == L2_WRITE && c->exit == DONE)
+		TEST_ASSERT_EQ(*(uint64_t *)addr_gpa2hva(vm, page[0] + OFF_DATA), WRITE_VAL);
+	if (c->check_ad)
+		TEST_ASSERT((*vm_ept_entry(vm, root, L2_GPA, 1) & (EPT_A | EPT_D)) == c->ad_bits,
+			    "EPT leaf 0x%lx after the access: A/D 0x%llx, expected 0x%lx (EPTP A/D %s)",
+			    *vm_ept_entry(vm, root, L2_GPA, 1),
+			    *vm_ept_entry(vm, root, L2_GPA, 1) & (EPT_A | EPT_D), c->ad_bits,
+			    c->ad ? "on" : "off");
+	if (c->invept) {
+		TEST_ASSERT_EQ(nr_exits, 3);
+		TEST_ASSERT(exits[1].value == TAG(0) || exits[1].value == TAG(1),
+			    "without INVEPT L2 read 0x%lx: neither the old nor the new page",
+			    exits[1].value);
+		ksft_print_msg("%s: before INVEPT L2 read the %s page\n", c->name,
+			       exits[1].value == TAG(0) ? "old" : "new");
+		TEST_ASSERT(exits[2].value == TAG(1),
+			    "after INVEPT type %d L2 read 0x%lx, the new page has 0x%llx (old 0x%llx)",
+			    c->invept, exits[2].value, TAG(1), TAG(0));
+	}
+	kvm_vm_free(vm);
+	exit(KSFT_PASS);
+}
+
+int main(int argc, char *argv[])
+{
+	struct kvm_mmu_config cfg;
+	uint64_t caps;
+	unsigned int i;
+	int status;
+	pid_t pid;
+
+	ksft_print_header();
+	kvm_mmu_config_read(&cfg);
+	kvm_mmu_config_print(&cfg);
+	kvm_mmu_config_require_standard(&cfg);
+	if (strcmp(cfg.vendor_module, "kvm_intel"))
+		ksft_exit_skip("nested VMX is Intel's and KVM here is %s %s\n", cfg.vendor_module,
+			       "(this test's L1 is a VMX hypervisor; its SVM counterpart is nested_npt_test)");
+	if (!cfg.nested || !kvm_cpu_has(X86_FEATURE_VMX))
+		ksft_exit_skip("nested VMX is not available to L1 %s=%d, %s: %d)\n",
+			       "(kvm_intel nested", cfg.nested, "VMX in KVM's CPUID",
+			       kvm_cpu_has(X86_FEATURE_VMX));
+	if (!kvm_cpu_has_ept())
+		ksft_exit_skip("KVM offers L1 no EPT (kvm_intel ept=%d): %s\n", cfg.tdp,
+			       "nested EPT needs EPT in L0 (nested_vmx_setup_ctls_msrs())");
+	caps = kvm_get_feature_msr(MSR_IA32_VMX_EPT_VPID_CAP);
+	ksft_print_msg("IA32_VMX_EPT_VPID_CAP offered to L1: 0x%lx\n", caps);
+	ksft_set_plan(ARRAY_SIZE(cases));
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct ept_case *c = &cases[i];
+
+		if ((caps & c->need) != c->need) {
+			ksft_test_result_skip("%s_%s: %s 0x%lx lacks 0x%lx (%s)\n",
+					      c->name, kvm_mmu_config_name(&cfg),
+					      "KVM's IA32_VMX_EPT_VPID_CAP for L1", caps,
+					      c->need & ~caps,
+					      c->need & CAP_EXEC_ONLY ? "execute-only" :
+					      c->need & CAP_AD ? "EPT A/D" : "an INVEPT type");
+			continue;
+		}
+		fflush(stdout);
+		pid = fork();
+		TEST_ASSERT(pid >= 0, "fork");
+		if (!pid)
+			run_case(c);
+		TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
+		if (WIFEXITED(status) && WEXITSTATUS(status) == KSFT_XFAIL)
+			ksft_test_result_xfail("%s_%s: %s\n", c->name, kvm_mmu_config_name(&cfg),
+					       known_defect(DEFECT_BOCHS_EPT_AD_WALK_READ_BIT));
+		else if (WIFEXITED(status) && WEXITSTATUS(status) == KSFT_SKIP)
+			ksft_test_result_skip("%s_%s: MAXPHYADDR is 52, no reserved address bit\n",
+					      c->name, kvm_mmu_config_name(&cfg));
+		else
+			ksft_test_result(WIFEXITED(status) && WEXITSTATUS(status) == KSFT_PASS,
+					 "%s_%s\n", c->name, kvm_mmu_config_name(&cfg));
+	}
+	ksft_finished();
+}
