@@ -77,7 +77,7 @@
  * role, roots are reused only with an equal role in fast_pgd_switch(),
  * and every role change above frees all roots: kvm_mmu_reset_context()).
  * The cases here check that this stays so, for a series that changes it.
- * Not reachable here: guest_mode (nested, see nested_npt_test), smm (no
+ * Not reachable here: guest_mode (nested, see nested_npt_vmrun_test), smm (no
  * SMM in the step engine), ad_disabled (EPT only).
  */
 #include <stdio.h>
