@@ -170,14 +170,6 @@ static void guest_stress_code(void)
 	GUEST_DONE();
 }
 
-static gpa_t alloc_test_page(struct kvm_vm *vm)
-{
-	gpa_t gpa = vm_phy_page_alloc(vm, TEST_SLOT_GPA, TEST_SLOT);
-
-	memset(addr_gpa2hva(vm, gpa), 0, PAGE_SIZE);
-	return gpa;
-}
-
 /*
  * A copy of the framework's top-level table (so code, stack and ucall
  * stay mapped) with its own tables down to a PT under entry 1, mapping
@@ -186,14 +178,14 @@ static gpa_t alloc_test_page(struct kvm_vm *vm)
 static uint64_t make_address_space(struct kvm_vm *vm, gpa_t data, gpa_t ro)
 {
 	const uint64_t flags = GP_P | GP_RW;
-	gpa_t top = alloc_test_page(vm), table = top;
+	gpa_t top = vm_zeroed_page(vm, TEST_SLOT), table = top;
 	uint64_t *p = addr_gpa2hva(vm, top);
 	int level;
 
 	memcpy(p, addr_gpa2hva(vm, vm_mmu_pgd(vm)), PAGE_SIZE);
 	TEST_ASSERT(!p[1], "entry 1 of the framework's top-level table is in use: 0x%lx", p[1]);
 	for (level = vm_mmu_levels(vm); level > 1; level--) {
-		gpa_t next = alloc_test_page(vm);
+		gpa_t next = vm_zeroed_page(vm, TEST_SLOT);
 
 		p = addr_gpa2hva(vm, table);
 		p[(test_va >> VM_LEVEL_SHIFT(level)) & 511] = next | flags;
@@ -241,9 +233,9 @@ static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, int n, void *guest)
 				    TEST_PAGES(n), 0);
 	vm_ioctl(vm, KVM_SET_NR_MMU_PAGES, (void *)NR_MMU_PAGES);
 	test_va = 1ULL << VM_LEVEL_SHIFT(vm_mmu_levels(vm));
-	ro = alloc_test_page(vm);
+	ro = vm_zeroed_page(vm, TEST_SLOT);
 	for (i = 0; i < n; i++) {
-		gpa_t data = alloc_test_page(vm);
+		gpa_t data = vm_zeroed_page(vm, TEST_SLOT);
 
 		*(uint64_t *)addr_gpa2hva(vm, data) = TAG(i);
 		cr3s[i] = make_address_space(vm, data, ro);

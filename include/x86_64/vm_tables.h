@@ -38,4 +38,17 @@
  */
 uint64_t *vm_guest_entry(struct kvm_vm *vm, uint64_t gva, int level);
 
+/*
+ * A zeroed page of memslot @slot (vm_phy_page_alloc() from the slot's
+ * first GPA), for the tables and data a test builds in a slot of its own.
+ * Returns its GPA.
+ */
+uint64_t vm_zeroed_page(struct kvm_vm *vm, uint32_t slot);
+
+/*
+ * Host pointer to the page at bits 51:12 of @e: the table a table entry
+ * points to, or the page at a GPA.
+ */
+uint64_t *vm_table(struct kvm_vm *vm, uint64_t e);
+
 #endif /* SELFTEST_KVM_VM_TABLES_H */

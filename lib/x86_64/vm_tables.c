@@ -3,6 +3,8 @@
  * The framework guest's own page tables at any depth: see
  * include/x86_64/vm_tables.h.
  */
+#include <string.h>
+
 #include "kvm_util.h"
 #include "processor.h"
 
@@ -27,4 +29,18 @@ uint64_t *vm_guest_entry(struct kvm_vm *vm, uint64_t gva, int level)
 		table = addr_gpa2hva(vm, e & VM_TABLE_ADDR);
 	}
 	return &table[(gva >> VM_LEVEL_SHIFT(level)) & 511];
+}
+
+uint64_t vm_zeroed_page(struct kvm_vm *vm, uint32_t slot)
+{
+	uint64_t gpa = vm_phy_page_alloc(vm, memslot2region(vm, slot)->region.guest_phys_addr,
+					 slot);
+
+	memset(addr_gpa2hva(vm, gpa), 0, PAGE_SIZE);
+	return gpa;
+}
+
+uint64_t *vm_table(struct kvm_vm *vm, uint64_t e)
+{
+	return addr_gpa2hva(vm, e & VM_TABLE_ADDR);
 }
