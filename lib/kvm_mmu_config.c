@@ -152,3 +152,11 @@ void kvm_mmu_config_require_standard(const struct kvm_mmu_config *cfg)
 	ksft_exit_skip("/dev/kvm is served by '%s', not kvm_amd or kvm_intel: results from a non-standard KVM prove nothing; run the suite in the VM runner (make run)\n",
 		       cfg->vendor_module);
 }
+
+void kvm_mmu_test_start(struct kvm_mmu_config *cfg)
+{
+	ksft_print_header();
+	kvm_mmu_config_read(cfg);
+	kvm_mmu_config_print(cfg);
+	kvm_mmu_config_require_standard(cfg);
+}

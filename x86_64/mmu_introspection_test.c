@@ -768,10 +768,7 @@ int main(int argc, char *argv[])
 	double t0, t1;
 	char own[64];
 
-	ksft_print_header();
-	kvm_mmu_config_read(&cfg);
-	kvm_mmu_config_print(&cfg);
-	kvm_mmu_config_require_standard(&cfg);
+	kvm_mmu_test_start(&cfg);
 	kvm_debugfs_require();
 
 	/* The library's fixed costs, for the overhead of tracing a test. */

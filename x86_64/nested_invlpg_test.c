@@ -204,10 +204,7 @@ int main(int argc, char *argv[])
 	struct kvm_vm *vm;
 	int stage;
 
-	ksft_print_header();
-	kvm_mmu_config_read(&cfg);
-	kvm_mmu_config_print(&cfg);
-	kvm_mmu_config_require_standard(&cfg);
+	kvm_mmu_test_start(&cfg);
 	kvm_mmu_config_require_nested_svm(&cfg);
 	ksft_set_plan(1);
 

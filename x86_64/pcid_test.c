@@ -597,10 +597,7 @@ int main(int argc, char *argv[])
 	int status;
 	pid_t pid;
 
-	ksft_print_header();
-	kvm_mmu_config_read(&cfg);
-	kvm_mmu_config_print(&cfg);
-	kvm_mmu_config_require_standard(&cfg);
+	kvm_mmu_test_start(&cfg);
 	if (!kvm_cpu_has(X86_FEATURE_PCID) || !kvm_cpu_has(X86_FEATURE_INVPCID))
 		ksft_exit_skip("KVM offers guests no %s: the CPU it runs on lacks it %s\n",
 			       kvm_cpu_has(X86_FEATURE_PCID) ? "INVPCID" : "PCID",

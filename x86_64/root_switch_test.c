@@ -792,10 +792,7 @@ int main(int argc, char *argv[])
 	const char *why;
 	int l2;
 
-	ksft_print_header();
-	kvm_mmu_config_read(&cfg);
-	kvm_mmu_config_print(&cfg);
-	kvm_mmu_config_require_standard(&cfg);
+	kvm_mmu_test_start(&cfg);
 	kvm_debugfs_require();
 	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_SMEP) && kvm_cpu_has(X86_FEATURE_SMAP));
 	for (l2 = 0; l2 <= 1; l2++)

@@ -186,10 +186,7 @@ int main(int argc, char *argv[])
 	struct ucall uc;
 	char why[512];
 
-	ksft_print_header();
-	kvm_mmu_config_read(&cfg);
-	kvm_mmu_config_print(&cfg);
-	kvm_mmu_config_require_standard(&cfg);
+	kvm_mmu_test_start(&cfg);
 	kvm_mmu_config_require_nested_svm(&cfg);
 	ksft_set_plan(1);
 

@@ -848,10 +848,7 @@ int main(int argc, char *argv[])
 	unsigned int i, j, plan = 0;
 	const char *why;
 
-	ksft_print_header();
-	kvm_mmu_config_read(&cfg);
-	kvm_mmu_config_print(&cfg);
-	kvm_mmu_config_require_standard(&cfg);
+	kvm_mmu_test_start(&cfg);
 	for (i = 0; i < ARRAY_SIZE(role_cases); i++)
 		for (j = 0; j < ARRAY_SIZE(modes); j++)
 			plan += role_case_applies(&role_cases[i], modes[j]);

@@ -862,10 +862,7 @@ int main(int argc, char *argv[])
 	const char *why;
 	unsigned int i, j;
 
-	ksft_print_header();
-	kvm_mmu_config_read(&cfg);
-	kvm_mmu_config_print(&cfg);
-	kvm_mmu_config_require_standard(&cfg);
+	kvm_mmu_test_start(&cfg);
 	ksft_set_plan(ARRAY_SIZE(modes) * NR_CASES);
 
 	for (i = 0; i < ARRAY_SIZE(modes); i++) {

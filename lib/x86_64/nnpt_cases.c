@@ -883,10 +883,7 @@ void nnpt_cases_main(const struct nnpt_case *c, unsigned int n, unsigned int che
 	TEST_ASSERT(n <= NNPT_MAX_CASES, "%u cases, at most %d", n, NNPT_MAX_CASES);
 	table = c;
 	nr_cases = n;
-	ksft_print_header();
-	kvm_mmu_config_read(&cfg);
-	kvm_mmu_config_print(&cfg);
-	kvm_mmu_config_require_standard(&cfg);
+	kvm_mmu_test_start(&cfg);
 	kvm_mmu_config_require_nested_svm(&cfg);
 	nnpt_args.npt = kvm_cpu_has(X86_FEATURE_NPT);
 	if (!nnpt_args.npt)
