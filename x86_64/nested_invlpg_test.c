@@ -208,9 +208,7 @@ int main(int argc, char *argv[])
 	kvm_mmu_config_require_nested_svm(&cfg);
 	ksft_set_plan(1);
 
-	vm = vm_create_with_one_vcpu(&vcpu, l1_code);
-	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, TEST_SLOT_GPA, TEST_SLOT,
-				    TEST_PAGES, 0);
+	vm = vm_create_with_test_slot(&vcpu, l1_code, 0, TEST_SLOT, TEST_SLOT_GPA, TEST_PAGES);
 	vcpu_alloc_svm(vm, &svm_gva);
 	vcpu_args_set(vcpu, 1, svm_gva);
 	build_tables(vm);

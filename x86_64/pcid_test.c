@@ -555,9 +555,8 @@ static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, void *guest)
 	uint64_t global_pt;
 	int s;
 
-	vm = __vm_create_with_one_vcpu(vcpu, TEST_PAGES, guest);
-	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, TEST_SLOT_GPA, TEST_SLOT,
-				    TEST_PAGES, 0);
+	vm = vm_create_with_test_slot(vcpu, guest, TEST_PAGES, TEST_SLOT, TEST_SLOT_GPA,
+				      TEST_PAGES);
 	virt_map(vm, TEST_SLOT_GPA, TEST_SLOT_GPA, TEST_PAGES);
 	test_va = 1ULL << LEVEL_SHIFT(vm_mmu_levels(vm));
 	global_va = test_va + (1ULL << LEVEL_SHIFT(2));

@@ -228,9 +228,8 @@ static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, int n, void *guest)
 	int i;
 
 	TEST_ASSERT(n <= STRESS_SPACES, "at most %d address spaces", STRESS_SPACES);
-	vm = __vm_create_with_one_vcpu(vcpu, TEST_PAGES(n), guest);
-	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, TEST_SLOT_GPA, TEST_SLOT,
-				    TEST_PAGES(n), 0);
+	vm = vm_create_with_test_slot(vcpu, guest, TEST_PAGES(n), TEST_SLOT, TEST_SLOT_GPA,
+				      TEST_PAGES(n));
 	vm_ioctl(vm, KVM_SET_NR_MMU_PAGES, (void *)NR_MMU_PAGES);
 	test_va = 1ULL << VM_LEVEL_SHIFT(vm_mmu_levels(vm));
 	ro = vm_zeroed_page(vm, TEST_SLOT);

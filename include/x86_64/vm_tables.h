@@ -39,6 +39,15 @@
 uint64_t *vm_guest_entry(struct kvm_vm *vm, uint64_t gva, int level);
 
 /*
+ * __vm_create_with_one_vcpu(@vcpu, @extra_pages, @guest_code) and memslot
+ * @slot of @pages pages at GPA @gpa, for the tables and data the test
+ * builds there (vm_zeroed_page()).
+ */
+struct kvm_vm *vm_create_with_test_slot(struct kvm_vcpu **vcpu, void *guest_code,
+					uint64_t extra_pages, uint32_t slot, uint64_t gpa,
+					uint64_t pages);
+
+/*
  * A zeroed page of memslot @slot (vm_phy_page_alloc() from the slot's
  * first GPA), for the tables and data a test builds in a slot of its own.
  * Returns its GPA.
