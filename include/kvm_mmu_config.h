@@ -54,6 +54,12 @@ const char *kvm_mmu_config_expected(void);
  */
 void kvm_mmu_config_require_standard(const struct kvm_mmu_config *cfg);
 
+/*
+ * The start of every test: the TAP header, @cfg read and printed, and a
+ * skip unless the vendor module is a standard one (above).
+ */
+void kvm_mmu_test_start(struct kvm_mmu_config *cfg);
+
 /* Skip (KSFT_SKIP), with the reason, unless L1 guests get nested SVM. */
 void kvm_mmu_config_require_nested_svm(const struct kvm_mmu_config *cfg);
 

@@ -155,3 +155,11 @@ void kvm_mmu_config_require_standard(const struct kvm_mmu_config *cfg)
 		       cfg->vendor_module,
 		       "results from a non-standard KVM prove nothing; run the suite in the VM runner (make run)");
 }
+
+void kvm_mmu_test_start(struct kvm_mmu_config *cfg)
+{
+	ksft_print_header();
+	kvm_mmu_config_read(cfg);
+	kvm_mmu_config_print(cfg);
+	kvm_mmu_config_require_standard(cfg);
+}

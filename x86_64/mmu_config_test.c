@@ -159,10 +159,7 @@ int main(int argc, char *argv[])
 	struct kvm_vm *vm;
 	uint64_t i;
 
-	ksft_print_header();
-	kvm_mmu_config_read(&cfg);
-	kvm_mmu_config_print(&cfg);
-	kvm_mmu_config_require_standard(&cfg);
+	kvm_mmu_test_start(&cfg);
 	kvm_debugfs_require();
 	ksft_set_plan(4);
 

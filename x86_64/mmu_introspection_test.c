@@ -756,33 +756,25 @@ static bool check_cleanup(void)
 	return ok;
 }
 
-int main(int argc, char *argv[])
+/* The trace, with the library's fixed costs printed; returns its instance's name. */
+static void start_trace(char *own, size_t size)
 {
-	struct kvm_vcpu *vcpu;
-	size_t leaked;
-	uint64_t cache_miss;
-	long long lost;
-	int p;
 	struct kvm_role_layout layout;
-	bool stats_ok;
 	double t0, t1;
-	char own[64];
 
-	ksft_print_header();
-	kvm_mmu_config_read(&cfg);
-	kvm_mmu_config_print(&cfg);
-	kvm_mmu_config_require_standard(&cfg);
-	kvm_debugfs_require();
-
-	/* The library's fixed costs, for the overhead of tracing a test. */
 	t0 = now();
 	kvm_role_layout_require(&layout);
 	t1 = now();
 	trace = kvm_trace_create();
 	ksft_print_msg("role layout from %s in %.3f s; tracefs instance %s set up in %.3f s\n",
 		       layout.source, t1 - t0, kvm_trace_instance_name(trace), now() - t1);
-	snprintf(own, sizeof(own), "%s", kvm_trace_instance_name(trace));
-	ksft_set_plan(13);
+	snprintf(own, size, "%s", kvm_trace_instance_name(trace));
+}
+
+/* The VM: ranges A and B in a slot of their own, and an alias of A's page table. */
+static struct kvm_vcpu *create_vm(void)
+{
+	struct kvm_vcpu *vcpu;
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA, DATA_SLOT,
@@ -798,9 +790,12 @@ int main(int argc, char *argv[])
 	pt_b_gfn = guest_table_gfn(RANGE_B, 1);
 	ksft_print_msg("guest tables: %d-level, top gfn 0x%lx; range A PD 0x%lx PT 0x%lx; range B PD 0x%lx PT 0x%lx\n",
 		       guest_levels, top_gfn, pd_a_gfn, pt_a_gfn, pd_b_gfn, pt_b_gfn);
+	return vcpu;
+}
 
-	run_phases(vcpu, &stats_ok, &cache_miss);
-	lost = run_overflow(vcpu);
+/* The checks of the model against KVM's counters and roles, after the run. */
+static void report_model(bool stats_ok, uint64_t cache_miss, long long lost)
+{
 	report(stats_ok, !cfg.tdp_mmu, "trace_agrees_with_stats",
 	       "the TDP MMU traces its pages (tdp_mmu_init_sp(), handle_removed_pt()) but counts no mmu_cache_miss or mmu_shadow_zapped");
 	report(check_rmaps(), true, "rmaps_stat", NULL);
@@ -814,24 +809,50 @@ int main(int argc, char *argv[])
 	       "TDP is on: guest page tables are not write-protected");
 	report(!cfg.tdp && check_overflow(lost), !cfg.tdp, "trace_buffer_overflow_is_detected",
 	       "TDP is on: CR0.WP flips cause no shadow page events to overflow a buffer with");
+}
 
+/*
+ * The events, as kvm_mmu_model_load() reads them (tests/unit fixtures),
+ * but for the thousand root lookups of the overflow phase.
+ */
+static void dump_events(void)
+{
+	int p;
+
+	kvm_trace_print(trace);
+	fflush(stdout);
+	for (p = 0; p < kvm_trace_model(trace)->nr_phases; p++) {
+		if (p != PHASE_OVERFLOW)
+			kvm_mmu_model_dump(kvm_trace_model(trace), stdout, "# event| ", p);
+	}
+}
+
+int main(int argc, char *argv[])
+{
+	struct kvm_vcpu *vcpu;
+	uint64_t cache_miss;
+	size_t leaked;
+	long long lost;
+	bool stats_ok;
+	char own[64];
+	double t0;
+
+	kvm_mmu_test_start(&cfg);
+	kvm_debugfs_require();
+	start_trace(own, sizeof(own));
+	ksft_set_plan(13);
+
+	vcpu = create_vm();
+	run_phases(vcpu, &stats_ok, &cache_miss);
+	lost = run_overflow(vcpu);
+	report_model(stats_ok, cache_miss, lost);
 	leaked = teardown();
 	if (leaked)
 		ksft_print_msg("%zu shadow pages created and never zapped\n", leaked);
 	report(!leaked, true, "teardown_zaps_every_shadow_page", NULL);
 	report(check_isolation(), true, "capture_sees_only_this_process", NULL);
 	report(check_instance_reuse(), true, "kept_instance_reused_empty_and_removed", NULL);
-
-	kvm_trace_print(trace);
-	/*
-	 * The events, as kvm_mmu_model_load() reads them (tests/unit
-	 * fixtures), but for the thousand root lookups of the overflow phase.
-	 */
-	fflush(stdout);
-	for (p = 0; p < kvm_trace_model(trace)->nr_phases; p++) {
-		if (p != PHASE_OVERFLOW)
-			kvm_mmu_model_dump(kvm_trace_model(trace), stdout, "# event| ", p);
-	}
+	dump_events();
 	/* Instance reuse off: kvm_trace_destroy() itself must remove it. */
 	kvm_trace_reuse_instances(false);
 	kvm_trace_destroy(trace);

@@ -338,10 +338,7 @@ static void run_tours(void)
 
 int main(int argc, char *argv[])
 {
-	ksft_print_header();
-	kvm_mmu_config_read(&cfg);
-	kvm_mmu_config_print(&cfg);
-	kvm_mmu_config_require_standard(&cfg);
+	kvm_mmu_test_start(&cfg);
 	ksft_set_plan(6);
 
 	run_tours();

@@ -155,19 +155,6 @@ static void l1_code(struct svm_test_data *svm)
 	GUEST_DONE();
 }
 
-static uint64_t alloc_test_page(struct kvm_vm *vm)
-{
-	uint64_t gpa = vm_phy_page_alloc(vm, TEST_SLOT_GPA, TEST_SLOT);
-
-	memset(addr_gpa2hva(vm, gpa), 0, PAGE_SIZE);
-	return gpa;
-}
-
-static uint64_t *table(struct kvm_vm *vm, uint64_t gpa)
-{
-	return addr_gpa2hva(vm, gpa & GENMASK_ULL(51, 12));
-}
-
 /*
  * L1's page table for REGION_VA, its alias, and L2's page directory and
  * code, all built here in guest memory: the framework's PDPT that maps
@@ -176,23 +163,23 @@ static uint64_t *table(struct kvm_vm *vm, uint64_t gpa)
 static void build_tables(struct kvm_vm *vm)
 {
 	const uint64_t table_flags = GP_P | GP_RW;
-	uint64_t f = alloc_test_page(vm), pd = alloc_test_page(vm);
-	uint64_t alias_pt = alloc_test_page(vm), *pdpte, *pt;
+	uint64_t f = vm_zeroed_page(vm, TEST_SLOT), pd = vm_zeroed_page(vm, TEST_SLOT);
+	uint64_t alias_pt = vm_zeroed_page(vm, TEST_SLOT), *pdpte, *pt;
 
-	pt_gpa = alloc_test_page(vm);
-	f2_gpa = alloc_test_page(vm);
-	l2_pd_gpa = alloc_test_page(vm);
-	l2_code_gpa = alloc_test_page(vm) + L2_CODE_OFF;
+	pt_gpa = vm_zeroed_page(vm, TEST_SLOT);
+	f2_gpa = vm_zeroed_page(vm, TEST_SLOT);
+	l2_pd_gpa = vm_zeroed_page(vm, TEST_SLOT);
+	l2_code_gpa = vm_zeroed_page(vm, TEST_SLOT) + L2_CODE_OFF;
 	*(uint32_t *)addr_gpa2hva(vm, f) = TAG_F;
 
 	pdpte = vm_guest_entry(vm, REGION_VA, 3);
 	TEST_ASSERT(!*pdpte, "PDPT entry 1 of the framework's tables is in use");
 	*pdpte = pd | table_flags;
-	table(vm, pd)[0] = pt_gpa | table_flags;
-	table(vm, pd)[1] = alias_pt | table_flags;
-	table(vm, alias_pt)[0] = pt_gpa | table_flags;
+	vm_table(vm, pd)[0] = pt_gpa | table_flags;
+	vm_table(vm, pd)[1] = alias_pt | table_flags;
+	vm_table(vm, alias_pt)[0] = pt_gpa | table_flags;
 
-	pt = table(vm, pt_gpa);
+	pt = vm_table(vm, pt_gpa);
 	pt[1] = f | table_flags | GP_A | GP_D;
 	pt[2] = f | GP_P;
 	pt[J_INDEX] = f | GP_P;
@@ -217,16 +204,11 @@ int main(int argc, char *argv[])
 	struct kvm_vm *vm;
 	int stage;
 
-	ksft_print_header();
-	kvm_mmu_config_read(&cfg);
-	kvm_mmu_config_print(&cfg);
-	kvm_mmu_config_require_standard(&cfg);
+	kvm_mmu_test_start(&cfg);
 	kvm_mmu_config_require_nested_svm(&cfg);
 	ksft_set_plan(1);
 
-	vm = vm_create_with_one_vcpu(&vcpu, l1_code);
-	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, TEST_SLOT_GPA, TEST_SLOT,
-				    TEST_PAGES, 0);
+	vm = vm_create_with_test_slot(&vcpu, l1_code, 0, TEST_SLOT, TEST_SLOT_GPA, TEST_PAGES);
 	vcpu_alloc_svm(vm, &svm_gva);
 	vcpu_args_set(vcpu, 1, svm_gva);
 	build_tables(vm);

@@ -320,7 +320,7 @@ static void case_l1_changes_npt_between_vmruns(struct outcome *o, const struct p
 
 /*
  * L1 changes the frame of a 4 KiB leaf of its PAE NPT and runs L2 first
- * without the flush it owes, then with it, as nested_npt_test's
+ * without the flush it owes, then with it, as nested_npt_flush_test's
  * *_without_then_with_flush cases do for a 64-bit L1: without the flush
  * L2 may read the old page or the new one (APM 15.16), after a VMRUN
  * with TLB_CONTROL 3, 7 or 1 only the new one.  L1's NPT page table has a

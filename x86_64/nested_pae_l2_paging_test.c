@@ -61,7 +61,7 @@
  * need it, and the NPF is for L2's page walk (EXITINFO1 bit 33, not 32)
  * at that page, P=0, U (APM 15.25.6).  Whether EXITINFO2 has the entry's
  * offset and whether the walk counts as a write (A/D updates) is left
- * open, as in nested_npt_test.
+ * open, as in nested_npt_npf_test.
  */
 #define L2_VA_CODE	0x200000ull
 #define L2_VA_DATA	0x205000ull

@@ -61,6 +61,7 @@
 #include "kvm_compat.h"
 #include "kvm_mmu_config.h"
 #include "kvm_run.h"
+#include "vm_tables.h"
 
 #define NR_SPACES	5		/* A..E; a sixth, Z, maps nothing at test_va */
 #define CACHED		4		/* the current root + 3 prev_roots */
@@ -499,17 +500,12 @@ static const struct pcid_case cases[] = {
 	{ "pcide_on_needs_cr3_low_bits_clear_and_drops_cached_roots", guest_pcide_on },
 };
 
-static uint64_t *table(struct kvm_vm *vm, uint64_t gpa)
+/* A zeroed page of the test slot whose first word is @tag. */
+static uint64_t tagged_page(struct kvm_vm *vm, uint64_t tag)
 {
-	return addr_gpa2hva(vm, gpa);
-}
+	uint64_t gpa = vm_zeroed_page(vm, TEST_SLOT);
 
-static uint64_t alloc_test_page(struct kvm_vm *vm, uint64_t tag)
-{
-	uint64_t gpa = vm_phy_page_alloc(vm, TEST_SLOT_GPA, TEST_SLOT);
-
-	memset(table(vm, gpa), 0, PAGE_SIZE);
-	*table(vm, gpa) = tag;
+	*vm_table(vm, gpa) = tag;
 	return gpa;
 }
 
@@ -519,9 +515,9 @@ static void make_leaves(struct kvm_vm *vm, int s, uint64_t pt, uint64_t va, uint
 	int v;
 
 	for (v = 0; v < 2; v++)
-		leaf_val[s][v] = alloc_test_page(vm, tag_of(s, v)) | flags;
+		leaf_val[s][v] = tagged_page(vm, tag_of(s, v)) | flags;
 	leaf_gva[s] = pt + 8 * INDEX(va, 1);
-	table(vm, pt)[INDEX(va, 1)] = leaf_val[s][0];
+	vm_table(vm, pt)[INDEX(va, 1)] = leaf_val[s][0];
 }
 
 /*
@@ -533,22 +529,22 @@ static void make_leaves(struct kvm_vm *vm, int s, uint64_t pt, uint64_t va, uint
 static uint64_t make_space(struct kvm_vm *vm, int s, uint64_t global_pt)
 {
 	const uint64_t flags = GP_P | GP_RW;
-	uint64_t top = alloc_test_page(vm, 0), t = top, pt;
+	uint64_t top = vm_zeroed_page(vm, TEST_SLOT), t = top, pt;
 	int level;
 
-	memcpy(table(vm, top), table(vm, vm_mmu_pgd(vm)), PAGE_SIZE);
-	TEST_ASSERT(!table(vm, top)[1], "entry 1 of the framework's top-level table is in use");
+	memcpy(vm_table(vm, top), vm_table(vm, vm_mmu_pgd(vm)), PAGE_SIZE);
+	TEST_ASSERT(!vm_table(vm, top)[1], "entry 1 of the framework's top-level table is in use");
 	if (s == SPACE_Z)
 		return top;
 	for (level = vm_mmu_levels(vm); level > 2; level--) {
-		uint64_t next = alloc_test_page(vm, 0);
+		uint64_t next = vm_zeroed_page(vm, TEST_SLOT);
 
-		table(vm, t)[INDEX(test_va, level)] = next | flags;
+		vm_table(vm, t)[INDEX(test_va, level)] = next | flags;
 		t = next;
 	}
-	pt = alloc_test_page(vm, 0);
-	table(vm, t)[INDEX(test_va, 2)] = pt | flags;
-	table(vm, t)[INDEX(global_va, 2)] = global_pt | flags;
+	pt = vm_zeroed_page(vm, TEST_SLOT);
+	vm_table(vm, t)[INDEX(test_va, 2)] = pt | flags;
+	vm_table(vm, t)[INDEX(global_va, 2)] = global_pt | flags;
 	make_leaves(vm, s, pt, test_va, flags);
 	return top;
 }
@@ -559,13 +555,12 @@ static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, void *guest)
 	uint64_t global_pt;
 	int s;
 
-	vm = __vm_create_with_one_vcpu(vcpu, TEST_PAGES, guest);
-	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, TEST_SLOT_GPA, TEST_SLOT,
-				    TEST_PAGES, 0);
+	vm = vm_create_with_test_slot(vcpu, guest, TEST_PAGES, TEST_SLOT, TEST_SLOT_GPA,
+				      TEST_PAGES);
 	virt_map(vm, TEST_SLOT_GPA, TEST_SLOT_GPA, TEST_PAGES);
 	test_va = 1ULL << LEVEL_SHIFT(vm_mmu_levels(vm));
 	global_va = test_va + (1ULL << LEVEL_SHIFT(2));
-	global_pt = alloc_test_page(vm, 0);
+	global_pt = vm_zeroed_page(vm, TEST_SLOT);
 	make_leaves(vm, SPACE_Z, global_pt, global_va, GP_P | GP_RW | GP_G);
 	for (s = 0; s <= SPACE_Z; s++)
 		cr3s[s] = make_space(vm, s, global_pt);
@@ -601,10 +596,7 @@ int main(int argc, char *argv[])
 	int status;
 	pid_t pid;
 
-	ksft_print_header();
-	kvm_mmu_config_read(&cfg);
-	kvm_mmu_config_print(&cfg);
-	kvm_mmu_config_require_standard(&cfg);
+	kvm_mmu_test_start(&cfg);
 	if (!kvm_cpu_has(X86_FEATURE_PCID) || !kvm_cpu_has(X86_FEATURE_INVPCID))
 		ksft_exit_skip("KVM offers guests no %s: the CPU it runs on lacks it %s\n",
 			       kvm_cpu_has(X86_FEATURE_PCID) ? "INVPCID" : "PCID",

@@ -170,14 +170,6 @@ static void guest_stress_code(void)
 	GUEST_DONE();
 }
 
-static gpa_t alloc_test_page(struct kvm_vm *vm)
-{
-	gpa_t gpa = vm_phy_page_alloc(vm, TEST_SLOT_GPA, TEST_SLOT);
-
-	memset(addr_gpa2hva(vm, gpa), 0, PAGE_SIZE);
-	return gpa;
-}
-
 /*
  * A copy of the framework's top-level table (so code, stack and ucall
  * stay mapped) with its own tables down to a PT under entry 1, mapping
@@ -186,14 +178,14 @@ static gpa_t alloc_test_page(struct kvm_vm *vm)
 static uint64_t make_address_space(struct kvm_vm *vm, gpa_t data, gpa_t ro)
 {
 	const uint64_t flags = GP_P | GP_RW;
-	gpa_t top = alloc_test_page(vm), table = top;
+	gpa_t top = vm_zeroed_page(vm, TEST_SLOT), table = top;
 	uint64_t *p = addr_gpa2hva(vm, top);
 	int level;
 
 	memcpy(p, addr_gpa2hva(vm, vm_mmu_pgd(vm)), PAGE_SIZE);
 	TEST_ASSERT(!p[1], "entry 1 of the framework's top-level table is in use: 0x%lx", p[1]);
 	for (level = vm_mmu_levels(vm); level > 1; level--) {
-		gpa_t next = alloc_test_page(vm);
+		gpa_t next = vm_zeroed_page(vm, TEST_SLOT);
 
 		p = addr_gpa2hva(vm, table);
 		p[(test_va >> VM_LEVEL_SHIFT(level)) & 511] = next | flags;
@@ -236,14 +228,13 @@ static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, int n, void *guest)
 	int i;
 
 	TEST_ASSERT(n <= STRESS_SPACES, "at most %d address spaces", STRESS_SPACES);
-	vm = __vm_create_with_one_vcpu(vcpu, TEST_PAGES(n), guest);
-	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, TEST_SLOT_GPA, TEST_SLOT,
-				    TEST_PAGES(n), 0);
+	vm = vm_create_with_test_slot(vcpu, guest, TEST_PAGES(n), TEST_SLOT, TEST_SLOT_GPA,
+				      TEST_PAGES(n));
 	vm_ioctl(vm, KVM_SET_NR_MMU_PAGES, (void *)NR_MMU_PAGES);
 	test_va = 1ULL << VM_LEVEL_SHIFT(vm_mmu_levels(vm));
-	ro = alloc_test_page(vm);
+	ro = vm_zeroed_page(vm, TEST_SLOT);
 	for (i = 0; i < n; i++) {
-		gpa_t data = alloc_test_page(vm);
+		gpa_t data = vm_zeroed_page(vm, TEST_SLOT);
 
 		*(uint64_t *)addr_gpa2hva(vm, data) = TAG(i);
 		cr3s[i] = make_address_space(vm, data, ro);
@@ -364,10 +355,7 @@ int main(int argc, char *argv[])
 		}
 	}
 
-	ksft_print_header();
-	kvm_mmu_config_read(&cfg);
-	kvm_mmu_config_print(&cfg);
-	kvm_mmu_config_require_standard(&cfg);
+	kvm_mmu_test_start(&cfg);
 	kvm_debugfs_require();
 	ksft_set_plan(3 * ARRAY_SIZE(spaces) + !!stress_switches);
 

@@ -86,8 +86,6 @@
 #define VA_USER		(VA_DATA + 0x2000)	/* user, read-only */
 #define VA_XD		(VA_DATA + 0x3000)	/* supervisor, XD=1 */
 #define VA_PSE		0x40400000ull		/* its own PDE in every mode */
-#define EXEC_OFF	0x800
-#define RET_INSN	0xc3
 #define PSE_SIZE	0x400000ull
 /* Room for every role's shadow pages: KVM must never zap for room here. */
 #define NR_MMU_PAGES	4096
@@ -114,15 +112,6 @@ struct scene {
 static uint32_t tag(int i)
 {
 	return 0x5a5a0000u | i;
-}
-
-static uint64_t alloc_page(struct paging_vm *pvm, uint32_t value)
-{
-	uint64_t gpa = paging_vm_alloc(pvm, PAGE_SIZE, PAGE_SIZE);
-
-	*(uint32_t *)paging_vm_hva(pvm, gpa) = value;
-	*(uint8_t *)paging_vm_hva(pvm, gpa + EXEC_OFF) = RET_INSN;
-	return gpa;
 }
 
 /*
@@ -160,10 +149,10 @@ static void build_scene(struct scene *s, enum guest_paging_mode mode, bool l2)
 	s->nx = pvm->efer & EFER_NX;
 	vm_ioctl(pvm->vm, KVM_SET_NR_MMU_PAGES, (void *)NR_MMU_PAGES);
 	for (i = 0; i < NR_SPACES + 4; i++)
-		s->data[i] = alloc_page(pvm, tag(i));
-	s->ro = alloc_page(pvm, tag(0x100));
-	s->user = alloc_page(pvm, tag(0x101));
-	s->xd = alloc_page(pvm, tag(0x102));
+		s->data[i] = paging_vm_tagged_page(pvm, tag(i));
+	s->ro = paging_vm_tagged_page(pvm, tag(0x100));
+	s->user = paging_vm_tagged_page(pvm, tag(0x101));
+	s->xd = paging_vm_tagged_page(pvm, tag(0x102));
 	if (mode == GUEST_PAGING_32BIT) {
 		s->pse_frame = paging_vm_alloc(pvm, PSE_SIZE, PSE_SIZE);
 		*(uint32_t *)paging_vm_hva(pvm, s->pse_frame) = pse_pte(s);
@@ -251,9 +240,9 @@ static void check_smep(struct scene *s, bool on)
 {
 	if (!(s->pvm->cr0 & X86_CR0_WP))
 		gstep_store(s->pvm, VA_USER + 8, 4, 1, EXPECT_OK());
-	gstep_exec(s->pvm, VA_USER + EXEC_OFF,
+	gstep_exec(s->pvm, VA_USER + PAGING_EXEC_OFF,
 		   on ? EXPECT_PF(PFERR_PRESENT_MASK | PFERR_FETCH_MASK,
-				  VA_USER + EXEC_OFF) : EXPECT_OK());
+				  VA_USER + PAGING_EXEC_OFF) : EXPECT_OK());
 }
 
 /*
@@ -281,7 +270,7 @@ static void check_smap(struct scene *s, bool on)
  */
 static void check_nx(struct scene *s, bool on)
 {
-	uint64_t va = VA_XD + EXEC_OFF;
+	uint64_t va = VA_XD + PAGING_EXEC_OFF;
 
 	if (on)
 		gstep_exec(s->pvm, va, EXPECT_PF(PFERR_PRESENT_MASK | PFERR_FETCH_MASK, va));
@@ -792,10 +781,7 @@ int main(int argc, char *argv[])
 	const char *why;
 	int l2;
 
-	ksft_print_header();
-	kvm_mmu_config_read(&cfg);
-	kvm_mmu_config_print(&cfg);
-	kvm_mmu_config_require_standard(&cfg);
+	kvm_mmu_test_start(&cfg);
 	kvm_debugfs_require();
 	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_SMEP) && kvm_cpu_has(X86_FEATURE_SMAP));
 	for (l2 = 0; l2 <= 1; l2++)

@@ -122,39 +122,26 @@ static void l1_code(struct svm_test_data *svm)
 	GUEST_DONE();
 }
 
-static uint64_t alloc_test_page(struct kvm_vm *vm)
-{
-	uint64_t gpa = vm_phy_page_alloc(vm, TEST_SLOT_GPA, TEST_SLOT);
-
-	memset(addr_gpa2hva(vm, gpa), 0, PAGE_SIZE);
-	return gpa;
-}
-
-static uint64_t *table(struct kvm_vm *vm, uint64_t gpa)
-{
-	return addr_gpa2hva(vm, gpa & GENMASK_ULL(51, 12));
-}
-
 /* The directory for REGION_VA, its two page tables and its alias. */
 static void build_tables(struct kvm_vm *vm)
 {
 	const uint64_t flags = GP_P | GP_RW;
-	uint64_t pd = alloc_test_page(vm), pt_a = alloc_test_page(vm);
-	uint64_t pt_b = alloc_test_page(vm), alias_pt = alloc_test_page(vm);
-	uint64_t a = alloc_test_page(vm), b = alloc_test_page(vm);
+	uint64_t pd = vm_zeroed_page(vm, TEST_SLOT), pt_a = vm_zeroed_page(vm, TEST_SLOT);
+	uint64_t pt_b = vm_zeroed_page(vm, TEST_SLOT), alias_pt = vm_zeroed_page(vm, TEST_SLOT);
+	uint64_t a = vm_zeroed_page(vm, TEST_SLOT), b = vm_zeroed_page(vm, TEST_SLOT);
 	uint64_t *pdpte = vm_guest_entry(vm, REGION_VA, 3);
 
 	TEST_ASSERT(!*pdpte, "PDPT entry 1 of the framework's tables is in use");
 	*pdpte = pd | flags;
 	*(uint32_t *)addr_gpa2hva(vm, a) = TAG_A;
 	*(uint32_t *)addr_gpa2hva(vm, b) = TAG_B;
-	table(vm, pt_a)[0] = a | flags;
-	table(vm, pt_b)[0] = b | flags;
-	table(vm, alias_pt)[0] = pd | flags;
+	vm_table(vm, pt_a)[0] = a | flags;
+	vm_table(vm, pt_b)[0] = b | flags;
+	vm_table(vm, alias_pt)[0] = pd | flags;
 	pde_a = pt_a | flags;
 	pde_b = pt_b | flags;
-	table(vm, pd)[0] = pde_a;
-	table(vm, pd)[1] = alias_pt | flags;
+	vm_table(vm, pd)[0] = pde_a;
+	vm_table(vm, pd)[1] = alias_pt | flags;
 }
 
 /*
@@ -199,16 +186,11 @@ int main(int argc, char *argv[])
 	struct ucall uc;
 	char why[512];
 
-	ksft_print_header();
-	kvm_mmu_config_read(&cfg);
-	kvm_mmu_config_print(&cfg);
-	kvm_mmu_config_require_standard(&cfg);
+	kvm_mmu_test_start(&cfg);
 	kvm_mmu_config_require_nested_svm(&cfg);
 	ksft_set_plan(1);
 
-	vm = vm_create_with_one_vcpu(&vcpu, l1_code);
-	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, TEST_SLOT_GPA, TEST_SLOT,
-				    TEST_PAGES, 0);
+	vm = vm_create_with_test_slot(&vcpu, l1_code, 0, TEST_SLOT, TEST_SLOT_GPA, TEST_PAGES);
 	vcpu_alloc_svm(vm, &svm_gva);
 	vcpu_args_set(vcpu, 1, svm_gva);
 	build_tables(vm);

@@ -77,7 +77,7 @@
  * role, roots are reused only with an equal role in fast_pgd_switch(),
  * and every role change above frees all roots: kvm_mmu_reset_context()).
  * The cases here check that this stays so, for a series that changes it.
- * Not reachable here: guest_mode (nested, see nested_npt_test), smm (no
+ * Not reachable here: guest_mode (nested, see nested_npt_vmrun_test), smm (no
  * SMM in the step engine), ad_disabled (EPT only).
  */
 #include <stdio.h>
@@ -97,9 +97,7 @@
 
 #define VA_TABLES	0x20000000ull
 #define VA_X		0x40000000ull	/* PT maps VA_X + i * 4K */
-#define EXEC_OFF	0x800
 #define WRITE_OFF	0x8
-#define RET_INSN	0xc3
 
 /*
  * Leaves of PT, and L_STABLE in another page table that the guest never
@@ -174,7 +172,7 @@ static bool has_nx(enum guest_paging_mode mode)
 	return mode != GUEST_PAGING_32BIT && kvm_cpu_has(X86_FEATURE_NX);
 }
 
-/* A VM in @mode, one address space aliasing its tables, tagged data pages. */
+/* A VM in @mode, one address space aliasing its tables, tagged data pages with a RET. */
 static struct paging_vm *init_scene(struct scene *s, enum guest_paging_mode mode)
 {
 	struct paging_vm *pvm = paging_vm_create(mode);
@@ -184,10 +182,8 @@ static struct paging_vm *init_scene(struct scene *s, enum guest_paging_mode mode
 	s->pvm = pvm;
 	s->as = guest_as_create(pvm);
 	guest_as_map_tables(s->as, VA_TABLES);
-	for (i = 0; i < NR_DATA; i++) {
-		s->data[i] = paging_vm_alloc(pvm, PAGE_SIZE, PAGE_SIZE);
-		*(uint32_t *)paging_vm_hva(pvm, s->data[i]) = tag(i);
-	}
+	for (i = 0; i < NR_DATA; i++)
+		s->data[i] = paging_vm_tagged_page(pvm, tag(i));
 	return pvm;
 }
 
@@ -196,8 +192,6 @@ static void build_scene(struct scene *s, enum guest_paging_mode mode, const stru
 	struct paging_vm *pvm = init_scene(s, mode);
 	int i;
 
-	for (i = 0; i < NR_DATA; i++)
-		*(uint8_t *)paging_vm_hva(pvm, s->data[i] + EXEC_OFF) = RET_INSN;
 	s->leaf[L_FRAME] = s->data[0] | GP_P | GP_RW;
 	s->leaf[L_RO] = s->data[1] | GP_P;
 	/* A read-only user page: the one CR0.WP=0 makes KVM play tricks with. */
@@ -289,9 +283,9 @@ static void check_leaves(struct scene *s)
 		bool user;
 		uint64_t off;
 	} order[] = {
-		{ PM_WRITE, false, WRITE_OFF }, { PM_FETCH, false, EXEC_OFF },
+		{ PM_WRITE, false, WRITE_OFF }, { PM_FETCH, false, PAGING_EXEC_OFF },
 		{ PM_READ, false, 0 }, { PM_READ, true, 0 }, { PM_WRITE, true, WRITE_OFF },
-		{ PM_FETCH, true, EXEC_OFF },
+		{ PM_FETCH, true, PAGING_EXEC_OFF },
 	};
 	uint64_t entries[5], va;
 	struct gstep_expect e;
@@ -848,10 +842,7 @@ int main(int argc, char *argv[])
 	unsigned int i, j, plan = 0;
 	const char *why;
 
-	ksft_print_header();
-	kvm_mmu_config_read(&cfg);
-	kvm_mmu_config_print(&cfg);
-	kvm_mmu_config_require_standard(&cfg);
+	kvm_mmu_test_start(&cfg);
 	for (i = 0; i < ARRAY_SIZE(role_cases); i++)
 		for (j = 0; j < ARRAY_SIZE(modes); j++)
 			plan += role_case_applies(&role_cases[i], modes[j]);

@@ -519,10 +519,7 @@ int main(int argc, char *argv[])
 		exit(KSFT_FAIL);
 	}
 
-	ksft_print_header();
-	kvm_mmu_config_read(&cfg);
-	kvm_mmu_config_print(&cfg);
-	kvm_mmu_config_require_standard(&cfg);
+	kvm_mmu_test_start(&cfg);
 	ksft_set_plan(only >= 0 ? 1 : NR_FLUSH_KINDS);
 
 	for (kind = 0; kind < NR_FLUSH_KINDS; kind++)

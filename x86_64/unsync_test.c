@@ -66,10 +66,8 @@
 #define VA_FLOOD	0x42000000ull
 /* PAE and 64-bit: a page-directory-pointer entry of its own. */
 #define VA_HIGH		0x80000000ull
-#define EXEC_OFF	0x800
 /* CPUID.01H:EDX.PGE[bit 13] (SDM Vol. 2A, CPUID). */
 #define GP_FEATURE_PGE	KVM_X86_CPU_FEATURE(0x1, 0, EDX, 13)
-#define RET_INSN	0xc3
 
 static const enum guest_paging_mode modes[] = {
 	GUEST_PAGING_32BIT, GUEST_PAGING_PAE, GUEST_PAGING_4LEVEL,
@@ -101,11 +99,8 @@ static void build_scene(struct scene *s, enum guest_paging_mode mode)
 	s->pvm = pvm;
 	s->as = guest_as_create(pvm);
 	guest_as_map_tables(s->as, VA_TABLES);
-	for (i = 0; i < 4; i++) {
-		s->data[i] = paging_vm_alloc(pvm, PAGE_SIZE, PAGE_SIZE);
-		*(uint32_t *)paging_vm_hva(pvm, s->data[i]) = tag(i);
-		*(uint8_t *)paging_vm_hva(pvm, s->data[i] + EXEC_OFF) = RET_INSN;
-	}
+	for (i = 0; i < 4; i++)
+		s->data[i] = paging_vm_tagged_page(pvm, tag(i));
 	guest_as_map(s->as, VA_RW, s->data[0], 1, GP_P | GP_RW);
 	guest_as_map(s->as, VA_RW + PAGE_SIZE, s->data[1], 1, GP_P | GP_RW);
 	/* VA_RO's directory entry names the same table, read-only. */
@@ -190,17 +185,19 @@ static void build_steps(struct scene *s)
 
 	if (nx) {
 		gstep_phase(pvm, "XD 0 -> 1 -> 0");
-		gstep_exec(pvm, VA_RW + EXEC_OFF, EXPECT_OK());
+		gstep_exec(pvm, VA_RW + PAGING_EXEC_OFF, EXPECT_OK());
 		write_pte(s, 0, s->data[2] | GP_P | GP_NX);
 		gstep_invlpg(pvm, VA_RW);
-		gstep_exec(pvm, VA_RW + EXEC_OFF,
-			   EXPECT_PF(PFERR_PRESENT_MASK | PFERR_FETCH_MASK, VA_RW + EXEC_OFF));
+		gstep_exec(pvm, VA_RW + PAGING_EXEC_OFF,
+			   EXPECT_PF(PFERR_PRESENT_MASK | PFERR_FETCH_MASK,
+				     VA_RW + PAGING_EXEC_OFF));
 		gstep_switch_as(pvm, s->as);
-		gstep_exec(pvm, VA_RO + EXEC_OFF,
-			   EXPECT_PF(PFERR_PRESENT_MASK | PFERR_FETCH_MASK, VA_RO + EXEC_OFF));
+		gstep_exec(pvm, VA_RO + PAGING_EXEC_OFF,
+			   EXPECT_PF(PFERR_PRESENT_MASK | PFERR_FETCH_MASK,
+				     VA_RO + PAGING_EXEC_OFF));
 		write_pte(s, 0, s->data[2] | GP_P);
 		gstep_invlpg(pvm, VA_RW);
-		gstep_exec(pvm, VA_RW + EXEC_OFF, EXPECT_OK());
+		gstep_exec(pvm, VA_RW + PAGING_EXEC_OFF, EXPECT_OK());
 	}
 }
 
@@ -244,19 +241,14 @@ static bool check_synced(struct scene *s, struct kvm_trace *t, size_t nr)
 
 static void run_mode(enum guest_paging_mode mode)
 {
-	struct kvm_trace *t = NULL;
+	struct kvm_trace *t;
 	struct scene s;
 	bool ok;
 
 	build_scene(&s, mode);
 	build_steps(&s);
-	if (!cfg.tdp) {
-		t = kvm_trace_create();
-		kvm_trace_start(t, guest_paging_mode_name(mode));
-	}
-	ok = !paging_vm_run_steps(s.pvm);
+	ok = paging_vm_run_traced(s.pvm, !cfg.tdp, guest_paging_mode_name(mode), &t);
 	if (t) {
-		kvm_trace_stop(t);
 		ok &= check_synced(&s, t, 2);
 		kvm_trace_destroy(t);
 	}
@@ -352,13 +344,8 @@ static void run_pge(enum guest_paging_mode mode)
 	s.pvm->cr4 |= X86_CR4_PGE;
 	write_pte_host(&s, 0, s.data[0] | GP_P | GP_RW | GP_G);
 	build_pge_steps(&s);
-	if (!cfg.tdp) {
-		t = kvm_trace_create();
-		kvm_trace_start(t, "pge");
-	}
-	ok = !paging_vm_run_steps(s.pvm);
+	ok = paging_vm_run_traced(s.pvm, !cfg.tdp, "pge", &t);
 	if (t) {
-		kvm_trace_stop(t);
 		ok &= check_synced(&s, t, 1);
 		kvm_trace_destroy(t);
 	}
@@ -452,13 +439,8 @@ static void run_shared(enum guest_paging_mode mode)
 	write_pte_host(&s, 0, s.data[0] | GP_P | GP_RW | GP_US);
 	write_pte_host(&s, 1, s.data[1] | GP_P | GP_RW | GP_US);
 	build_shared_steps(&s, as);
-	if (!cfg.tdp) {
-		t = kvm_trace_create();
-		kvm_trace_start(t, "address spaces");
-	}
-	ok = !paging_vm_run_steps(s.pvm);
+	ok = paging_vm_run_traced(s.pvm, !cfg.tdp, "address spaces", &t);
 	if (t) {
-		kvm_trace_stop(t);
 		ok &= check_synced(&s, t, NR_AS);
 		kvm_trace_destroy(t);
 	}
@@ -862,10 +844,7 @@ int main(int argc, char *argv[])
 	const char *why;
 	unsigned int i, j;
 
-	ksft_print_header();
-	kvm_mmu_config_read(&cfg);
-	kvm_mmu_config_print(&cfg);
-	kvm_mmu_config_require_standard(&cfg);
+	kvm_mmu_test_start(&cfg);
 	ksft_set_plan(ARRAY_SIZE(modes) * NR_CASES);
 
 	for (i = 0; i < ARRAY_SIZE(modes); i++) {

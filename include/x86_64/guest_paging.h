@@ -166,6 +166,15 @@ uint64_t paging_vm_alloc(struct paging_vm *pvm, uint64_t size, uint64_t align);
 uint64_t paging_vm_alloc_table(struct paging_vm *pvm);
 void *paging_vm_hva(struct paging_vm *pvm, uint64_t gpa);
 
+/* Where paging_vm_tagged_page() puts a RET, for gstep_exec(). */
+#define PAGING_EXEC_OFF		0x800
+#define PAGING_RET_INSN		0xc3
+/*
+ * A data page whose first 32-bit word is @tag (what loads compare) and
+ * whose byte at PAGING_EXEC_OFF is a RET; the rest zero.
+ */
+uint64_t paging_vm_tagged_page(struct paging_vm *pvm, uint32_t tag);
+
 /*
  * A new address space; the engine's region is identity mapped in it (4K
  * pages, supervisor, writable; the user-mode stubs and their stack user).
@@ -275,6 +284,15 @@ int gstep_vmrun(struct paging_vm *pvm, uint64_t vmcb_gpa, uint64_t hsave_gpa,
 int gstep_vmmcall(struct paging_vm *pvm);
 
 int paging_vm_run_steps(struct paging_vm *pvm);
+struct kvm_trace;
+/*
+ * paging_vm_run_steps() inside a kvmmmu capture of phase @phase when
+ * @trace is set (say, with TDP off: shadow pages to look at).  *@t is then
+ * the stopped capture, for the test to check and kvm_trace_destroy(), or
+ * NULL.  Returns true if every step gave what it expected.
+ */
+bool paging_vm_run_traced(struct paging_vm *pvm, bool trace, const char *phase,
+			  struct kvm_trace **t);
 const struct gstep_result *paging_vm_result(struct paging_vm *pvm, int step);
 
 /*

@@ -50,4 +50,26 @@ uint64_t *vm_guest_entry(struct kvm_vm *vm, uint64_t gva, int level);
  */
 uint64_t *vm_ept_entry(struct kvm_vm *vm, uint64_t root_gpa, uint64_t l2_gpa, int level);
 
+/*
+ * __vm_create_with_one_vcpu(@vcpu, @extra_pages, @guest_code) and memslot
+ * @slot of @pages pages at GPA @gpa, for the tables and data the test
+ * builds there (vm_zeroed_page()).
+ */
+struct kvm_vm *vm_create_with_test_slot(struct kvm_vcpu **vcpu, void *guest_code,
+					uint64_t extra_pages, uint32_t slot, uint64_t gpa,
+					uint64_t pages);
+
+/*
+ * A zeroed page of memslot @slot (vm_phy_page_alloc() from the slot's
+ * first GPA), for the tables and data a test builds in a slot of its own.
+ * Returns its GPA.
+ */
+uint64_t vm_zeroed_page(struct kvm_vm *vm, uint32_t slot);
+
+/*
+ * Host pointer to the page at bits 51:12 of @e: the table a table entry
+ * points to, or the page at a GPA.
+ */
+uint64_t *vm_table(struct kvm_vm *vm, uint64_t e);
+
 #endif /* SELFTEST_KVM_VM_TABLES_H */

@@ -78,6 +78,15 @@ uint64_t paging_vm_alloc_table(struct paging_vm *pvm)
 			  PAGE_SIZE, PAGE_SIZE, "page-table pool");
 }
 
+uint64_t paging_vm_tagged_page(struct paging_vm *pvm, uint32_t tag)
+{
+	uint64_t gpa = paging_vm_alloc(pvm, PAGE_SIZE, PAGE_SIZE);
+
+	*(uint32_t *)paging_vm_hva(pvm, gpa) = tag;
+	*(uint8_t *)paging_vm_hva(pvm, gpa + PAGING_EXEC_OFF) = PAGING_RET_INSN;
+	return gpa;
+}
+
 /* Descriptor for base 0, limit 4 GiB (G=1), present, S=1 (SDM 3.4.5). */
 static uint64_t flat_desc(uint64_t type, int dpl, bool is64)
 {

@@ -13,6 +13,7 @@
 #include "kselftest.h"
 
 #include "guest_paging_int.h"
+#include "kvm_trace.h"
 
 static const char *const op_names[GSTEP_NR_OPS] = {
 	[GSTEP_NOP] = "nop",
@@ -505,6 +506,22 @@ int paging_vm_run_vcpu(struct paging_vm *pvm)
 int paging_vm_run_steps(struct paging_vm *pvm)
 {
 	return pvm->priv->target->run(pvm);
+}
+
+bool paging_vm_run_traced(struct paging_vm *pvm, bool trace, const char *phase,
+			  struct kvm_trace **t)
+{
+	bool ok;
+
+	*t = NULL;
+	if (trace) {
+		*t = kvm_trace_create();
+		kvm_trace_start(*t, phase);
+	}
+	ok = !paging_vm_run_steps(pvm);
+	if (*t)
+		kvm_trace_stop(*t);
+	return ok;
 }
 
 bool paging_vm_died_of_delivery_ev(struct paging_vm *pvm, char *buf, size_t size)

@@ -246,10 +246,7 @@ int mode_cases_main(const struct mode_case_test *t)
 	int i, plan = t->check_model;
 	char name[48];
 
-	ksft_print_header();
-	kvm_mmu_config_read(&cfg);
-	kvm_mmu_config_print(&cfg);
-	kvm_mmu_config_require_standard(&cfg);
+	kvm_mmu_test_start(&cfg);
 	svm_host = !strcmp(cfg.vendor_module, "kvm_amd");
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct mode_case l2 = l2_case(&cases[i], AS_L2, name, sizeof(name));

@@ -248,10 +248,7 @@ int pae_l1_cases_main(const struct pae_l1_case *cases, size_t nr)
 	const char *cfg_name, *why, *no_trace;
 	size_t i;
 
-	ksft_print_header();
-	kvm_mmu_config_read(&pae_cfg);
-	kvm_mmu_config_print(&pae_cfg);
-	kvm_mmu_config_require_standard(&pae_cfg);
+	kvm_mmu_test_start(&pae_cfg);
 	kvm_mmu_config_require_nested_svm(&pae_cfg);
 	if (!guest_paging_mode_supported(GUEST_PAGING_PAE, &why))
 		ksft_exit_skip("PAE guests: %s\n", why);

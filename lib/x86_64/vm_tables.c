@@ -3,6 +3,8 @@
  * The framework guest's own page tables at any depth: see
  * include/x86_64/vm_tables.h.
  */
+#include <string.h>
+
 #include "kvm_util.h"
 #include "processor.h"
 
@@ -52,4 +54,28 @@ uint64_t *vm_ept_entry(struct kvm_vm *vm, uint64_t root_gpa, uint64_t l2_gpa, in
 		table = addr_gpa2hva(vm, e & VM_TABLE_ADDR);
 	}
 	return &table[(l2_gpa >> VM_LEVEL_SHIFT(level)) & 511];
+}
+
+uint64_t vm_zeroed_page(struct kvm_vm *vm, uint32_t slot)
+{
+	uint64_t gpa = vm_phy_page_alloc(vm, memslot2region(vm, slot)->region.guest_phys_addr,
+					 slot);
+
+	memset(addr_gpa2hva(vm, gpa), 0, PAGE_SIZE);
+	return gpa;
+}
+
+uint64_t *vm_table(struct kvm_vm *vm, uint64_t e)
+{
+	return addr_gpa2hva(vm, e & VM_TABLE_ADDR);
+}
+
+struct kvm_vm *vm_create_with_test_slot(struct kvm_vcpu **vcpu, void *guest_code,
+					uint64_t extra_pages, uint32_t slot, uint64_t gpa,
+					uint64_t pages)
+{
+	struct kvm_vm *vm = __vm_create_with_one_vcpu(vcpu, extra_pages, guest_code);
+
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, gpa, slot, pages, 0);
+	return vm;
 }

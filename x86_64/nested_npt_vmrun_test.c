@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nested_npt_vmrun_test: what a 64-bit L1's VMRUN does with and without
+ * nested paging (the scene: include/x86_64/nnpt_cases.h).
+ *
+ * - Without nested paging for L1 (npt=0: svm_set_cpu_caps() sets
+ *   X86_FEATURE_NPT only if npt_enabled) L1's CPUID says so, and VMRUN with
+ *   NP_ENABLE fails with #VMEXIT(INVALID) or runs L2 without nested paging;
+ *   an nCR3 beyond MAXPHYADDR when NPT is offered fails with
+ *   #VMEXIT(INVALID) (__nested_vmcb_check_controls(), svm/nested.c).
+ * - L2 without nested paging reads and writes L1 memory through L1's page
+ *   tables in every configuration.
+ *
+ * And, from kvmmmu trace events (include/kvm_trace.h): L2 without nested
+ * paging gets a root of its own, with role.guest_mode=1; with nested
+ * paging, every shadow page of L1's NPT has guest_mode=1 and 8-byte gptes,
+ * and VM teardown zaps every one of them.
+ */
+#include "kvm_util.h"
+#include "processor.h"
+#include "svm_util.h"
+#include "ucall_common.h"
+
+#include "nested_npt.h"
+#include "nnpt_cases.h"
+
+/* The CPUID KVM gives L1 says whether it offers nested paging. */
+static void case_l1_cpuid(const struct nnpt_case *c)
+{
+	NNPT_EXPECT("L1 CPUID 0x8000000A EDX.NP == KVM's supported CPUID",
+		    this_cpu_has(X86_FEATURE_NPT), nnpt_args.npt);
+}
+
+/*
+ * Without NPT for L1 (CPUID Fn8000_000A_EDX[NP] = 0), VMRUN with NP_ENABLE:
+ * the APM's consistency checks (vol. 2, 15.5.1) do not list it, so either
+ * outcome is allowed: #VMEXIT(INVALID) (6.12: __nested_vmcb_check_controls(),
+ * svm/nested.c) or the bit ignored and L2 run without nested paging (7.1+:
+ * __nested_copy_vmcb_control_to_cache() clears it, "KVM: nSVM: Drop the
+ * non-architectural consistency check for NP_ENABLE").  Not allowed: L2
+ * translated through the NPT at nCR3, any other exit.
+ */
+static void case_np_enable_without_npt(const struct nnpt_case *c)
+{
+	uint64_t exit;
+
+	if (nnpt_args.npt) {
+		nnpt_cur->skipped = "KVM offers L1 nested paging";
+		return;
+	}
+	nnpt_svm->vmcb->control.misc_ctl |= SVM_MISC_ENABLE_NP;
+	nnpt_svm->vmcb->control.nested_cr3 = nnpt_ncr3_a();
+	exit = nnpt_run(nnpt_svm, nnpt_l2_load, nnpt_args.data_gva[0], 0, 0);
+	if (exit == SVM_EXIT_ERR)
+		return;
+	/* NP_ENABLE ignored: L2 runs on L1's page tables, L2 GPA = L1 GPA. */
+	if (NNPT_EXPECT("#VMEXIT code (VMEXIT_INVALID, or VMMCALL with NP_ENABLE ignored)",
+			exit, SVM_EXIT_VMMCALL))
+		NNPT_EXPECT("L2 load with NP_ENABLE ignored (through L1's tables)",
+			    nnpt_l2_result(nnpt_svm), NNPT_TAG(0));
+}
+
+/* nCR3 must be a legal GPA (__nested_vmcb_check_controls(), svm/nested.c). */
+static void case_illegal_ncr3(const struct nnpt_case *c)
+{
+	uint64_t exit;
+
+	if (!nnpt_args.npt) {
+		nnpt_cur->skipped = "KVM offers L1 no nested paging";
+		return;
+	}
+	if (!nnpt_args.illegal_gpa) {
+		nnpt_cur->skipped = "L1's MAXPHYADDR is 52";
+		return;
+	}
+	nnpt_svm->vmcb->control.misc_ctl |= SVM_MISC_ENABLE_NP;
+	nnpt_set_ncr3(nnpt_svm, nnpt_args.illegal_gpa);
+	exit = nnpt_run(nnpt_svm, nnpt_l2_load, NNPT_VA(NNPT_PG_DATA), 0, 0);
+	NNPT_EXPECT("#VMEXIT code (VMEXIT_INVALID)", exit, SVM_EXIT_ERR);
+	nnpt_set_ncr3(nnpt_svm, nnpt_ncr3_a());
+	nnpt_l2_load_expect(NNPT_VA(NNPT_PG_DATA), NNPT_TAG(0), 0);
+}
+
+/* No nested paging: L2 GPA == L1 GPA, through L1's page tables. */
+static void case_l2_without_np(const struct nnpt_case *c)
+{
+	nnpt_l2_load_expect(nnpt_args.data_gva[0], NNPT_TAG(0), 0);
+	if (nnpt_l2_store_expect(nnpt_args.data_gva[1] + NNPT_OFF_R, NNPT_STORE_VAL, 0))
+		NNPT_EXPECT("L1 reads what L2 stored", nnpt_data_at(1, NNPT_OFF_R), NNPT_STORE_VAL);
+	nnpt_l2_load_expect((uint64_t)&nnpt_ident_word, NNPT_IDENT_VAL, 0);
+}
+
+static const struct nnpt_case cases[] = {
+	{ "l1_cpuid_npt_bit_is_kvms", case_l1_cpuid },
+	{ "vmrun_np_enable_without_npt_refused_or_ignored", case_np_enable_without_npt },
+	{ "vmrun_ncr3_beyond_maxphyaddr_is_invalid", case_illegal_ncr3 },
+	{ "l2_without_nested_paging", case_l2_without_np },
+};
+
+int main(int argc, char *argv[])
+{
+	nnpt_cases_main(cases, ARRAY_SIZE(cases),
+			NNPT_CHECK_L2_ROOT | NNPT_CHECK_ROLES | NNPT_CHECK_TEARDOWN);
+}
