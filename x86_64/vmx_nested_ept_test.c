@@ -424,7 +424,7 @@ int main(int argc, char *argv[])
 	kvm_mmu_config_require_standard(&cfg);
 	if (strcmp(cfg.vendor_module, "kvm_intel"))
 		ksft_exit_skip("nested VMX is Intel's and KVM here is %s %s\n", cfg.vendor_module,
-			       "(this test's L1 is a VMX hypervisor; its SVM counterpart is nested_npt_test)");
+			       "(this test's L1 is a VMX hypervisor; its SVM counterpart: the nested_npt_*_test programs)");
 	if (!cfg.nested || !kvm_cpu_has(X86_FEATURE_VMX))
 		ksft_exit_skip("nested VMX is not available to L1 %s=%d, %s: %d)\n",
 			       "(kvm_intel nested", cfg.nested, "VMX in KVM's CPUID",
