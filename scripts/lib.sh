@@ -51,7 +51,21 @@ DEFAULT_CONFIGS="shadow,tdp,tdp-legacy,tdp-5level"
 CHECK_CONFIGS="$DEFAULT_CONFIGS,intel-shadow"
 # shellcheck disable=SC2034
 BOCHS_CONFIGS=$(awk '$2 == "bochs" { print $1 }' <<< "$CONFIG_TABLE" | paste -sd,)
-config_field() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' <<< "$CONFIG_TABLE"; }
+# config_field CONFIG N: field N of CONFIG's row.  In bash, from a table
+# read once: the runners ask it hundreds of times per run, and an awk each
+# added up to a second.
+declare -gA CONFIG_ROWS=()
+while read -r _name _rest; do
+	[ -z "$_name" ] || CONFIG_ROWS[$_name]="$_name $_rest"
+done <<< "$CONFIG_TABLE"
+unset _name _rest
+config_field()
+{
+	local -a fields
+
+	read -r -a fields <<< "${CONFIG_ROWS[$1]:-}"
+	echo "${fields[$(($2 - 1))]:-}"
+}
 config_emulator() { config_field "$1" 2; }
 config_mmu() { config_field "$1" 4; }
 # config_kernel_params CONFIG: the kernel's own parameters: no5lvl where
