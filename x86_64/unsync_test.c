@@ -216,6 +216,9 @@ static size_t count_pages(struct kvm_mmu_model *m, uint64_t gfn)
 	return kvm_mmu_model_count_pages(m, q);
 }
 
+#define SYNCED_FMT							\
+	"%s: expected %zu shadow pages (one per directory entry rights), each unsynced and synced, none zapped\n"
+
 /*
  * TDP off: PT's @nr shadow pages (one per role.access) went unsync and
  * were synced, none zapped.
@@ -232,8 +235,7 @@ static bool check_synced(struct scene *s, struct kvm_trace *t, size_t nr)
 	ksft_print_msg("%s: PT gfn 0x%lx: %zu shadow pages, %zu unsync, %zu sync, %zu zap events\n",
 		       s->pvm->name, gfn, pages, unsync, sync, zap);
 	if (!ok) {
-		ksft_print_msg("%s: expected %zu shadow pages (one per directory entry rights), each unsynced and synced, none zapped\n",
-			       s->pvm->name, nr);
+		ksft_print_msg(SYNCED_FMT, s->pvm->name, nr);
 		kvm_trace_print(t);
 	}
 	return ok;
@@ -319,6 +321,9 @@ static void build_pge_steps(struct scene *s)
 	gstep_load(pvm, g, 4, EXPECT_PF(0, g));
 }
 
+#define PGE_PDPTE_SKIP_FMT						\
+	"%s_global_entries_and_cr4_pge: CR4.PGE reloads PAE PDPTEs, whose bit 5 the emulator's NPT walker sets\n"
+
 static void run_pge(enum guest_paging_mode mode)
 {
 	const char *name = guest_paging_mode_name(mode);
@@ -336,8 +341,7 @@ static void run_pge(enum guest_paging_mode mode)
 	 * walker set (docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md).
 	 */
 	if (mode == GUEST_PAGING_PAE && emulator_sets_pdpte_bit5(cfg.tdp)) {
-		ksft_test_result_skip("%s_global_entries_and_cr4_pge: CR4.PGE reloads PAE PDPTEs, whose bit 5 the emulator's NPT walker sets\n",
-				      name);
+		ksft_test_result_skip(PGE_PDPTE_SKIP_FMT, name);
 		return;
 	}
 	build_scene(&s, mode);
@@ -594,6 +598,13 @@ static size_t upper_count(struct upper *u, struct kvm_mmu_model *m, enum upper_p
 #define UPPER_BAD_EMULATION	BIT(1)	/* a write not seen by kvm_mmu_track_write() */
 #define UPPER_BAD_REUSE		BIT(2)	/* the reused page table */
 
+#define UPPER_COUNTS_FMT						\
+	"%s: PD gfn 0x%lx: %zu unsync events; PDE writes: mmu_pde_zapped +%lu; flooding: mmu_flooded +%lu, %zu zap; misaligned write: mmu_flooded +%lu, %zu zap\n"
+#define UPPER_REUSE_FMT							\
+	"%s: PT gfn 0x%lx reused as a directory: %zu level-1 zap events, %zu level-2 pages created, %zu unsync events after that\n"
+#define UPPER_REUSE_EXPECT_FMT						\
+	"%s: expected PT's unsync level-1 pages zapped when its level-2 page is created, and no unsync after that\n"
+
 static int check_upper(struct upper *u, struct kvm_trace *t, int nr_parts)
 {
 	struct kvm_mmu_model *m = kvm_trace_model(t);
@@ -607,7 +618,7 @@ static int check_upper(struct upper *u, struct kvm_trace *t, int nr_parts)
 					    pd_gfn, 2, u->quadrant);
 	int bad = 0;
 
-	ksft_print_msg("%s: PD gfn 0x%lx: %zu unsync events; PDE writes: mmu_pde_zapped +%lu; flooding: mmu_flooded +%lu, %zu zap; misaligned write: mmu_flooded +%lu, %zu zap\n",
+	ksft_print_msg(UPPER_COUNTS_FMT,
 		       name, pd_gfn, pd_unsync, u->pde_zapped[UPPER_PDE_WRITES],
 		       u->flooded[UPPER_FLOODING], flood_zap, u->flooded[UPPER_MISALIGNED],
 		       misaligned_zap);
@@ -646,11 +657,9 @@ static int check_upper(struct upper *u, struct kvm_trace *t, int nr_parts)
 			if (e->type == KVM_MMU_UNSYNC_PAGE && level2)
 				unsync_after++;
 		}
-		ksft_print_msg("%s: PT gfn 0x%lx reused as a directory: %zu level-1 zap events, %zu level-2 pages created, %zu unsync events after that\n",
-			       name, pt_gfn, zap1, made2, unsync_after);
+		ksft_print_msg(UPPER_REUSE_FMT, name, pt_gfn, zap1, made2, unsync_after);
 		if (!zap1 || !made2 || unsync_after) {
-			ksft_print_msg("%s: expected PT's unsync level-1 pages zapped when its level-2 page is created, and no unsync after that\n",
-				       name);
+			ksft_print_msg(UPPER_REUSE_EXPECT_FMT, name);
 			bad |= UPPER_BAD_REUSE;
 		}
 	}
