@@ -96,7 +96,7 @@ static void switch_and_check(int i)
 	uint64_t val;
 
 	set_cr3(cr3s[i]);
-	val = *(volatile uint64_t *)test_va;
+	val = READ_ONCE(*(uint64_t *)test_va);
 	__GUEST_ASSERT(val == TAG(i), "address space %d: read 0x%lx at 0x%lx, expected 0x%llx",
 		       i, val, test_va, TAG(i));
 }
@@ -255,6 +255,9 @@ static double seconds_since(const struct timespec *t0)
 	return (t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+#define STRESS_FMT							\
+	"stress (%s): %d address spaces, %lu switches in %.2f s: %.0f switches/s, %lu shadow pages created, %lu zapped after warm-up\n"
+
 /*
  * The stress mode: a rate for people comparing kernels, not a verdict on
  * it (timing is never asserted).  The guest checks every read; with TDP
@@ -279,7 +282,7 @@ static void test_stress(const struct kvm_mmu_config *cfg)
 	secs = seconds_since(&t0);
 	created = vm_debugfs_get_stat(vm, "mmu_cache_miss") - created;
 	zapped = vm_debugfs_get_stat(vm, "mmu_shadow_zapped") - zapped;
-	ksft_print_msg("stress (%s): %d address spaces, %lu switches in %.2f s: %.0f switches/s, %lu shadow pages created, %lu zapped after warm-up\n",
+	ksft_print_msg(STRESS_FMT,
 		       kvm_mmu_config_name(cfg), STRESS_SPACES, stress_switches, secs,
 		       stress_switches / secs, created, zapped);
 	if (cfg->tdp)
@@ -290,6 +293,9 @@ static void test_stress(const struct kvm_mmu_config *cfg)
 				 STRESS_SPACES);
 	kvm_vm_free(vm);
 }
+
+#define TDP_NO_ROOTS_SKIP_FMT						\
+	"no_shadow_pages_after_warmup_%d_spaces: TDP is on, guest CR3 switches build no shadow roots\n"
 
 static void test_spaces(const struct kvm_mmu_config *cfg, int n)
 {
@@ -317,7 +323,7 @@ static void test_spaces(const struct kvm_mmu_config *cfg, int n)
 		check_root_lookups(trace, n, vm_mmu_levels(vm));
 		kvm_trace_destroy(trace);
 	} else {
-		ksft_test_result_skip("no_shadow_pages_after_warmup_%d_spaces: TDP is on, guest CR3 switches build no shadow roots\n", n);
+		ksft_test_result_skip(TDP_NO_ROOTS_SKIP_FMT, n);
 		ksft_test_result_skip("cached_roots_reused_%d_spaces: TDP is on\n", n);
 	}
 
@@ -326,7 +332,7 @@ static void test_spaces(const struct kvm_mmu_config *cfg, int n)
 	kvm_vm_free(vm);
 }
 
-static void usage(const char *name)
+static void print_usage(const char *name)
 {
 	printf("usage: %s [-s SWITCHES]\n"
 	       "  -s SWITCHES  stress mode: SWITCHES CR3 switches among %d address spaces\n"
@@ -350,7 +356,7 @@ int main(int argc, char *argv[])
 			stress_switches = strtoull(optarg, NULL, 0);
 			break;
 		default:
-			usage(argv[0]);
+			print_usage(argv[0]);
 			exit(opt == 'h' ? 0 : KSFT_FAIL);
 		}
 	}
