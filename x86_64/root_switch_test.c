@@ -487,7 +487,7 @@ static bool l2_invlpg_crashes_host(struct scene *s, const char *what)
 
 	if (crash)
 		ksft_test_result_xfail("%s_%s: %s\n", s->pvm->name, what, crash);
-	return crash != NULL;
+	return crash;
 }
 
 /*
@@ -514,6 +514,9 @@ static size_t created_in(struct kvm_trace *t, const char *phase)
 						    .type = KVM_MMU_GET_PAGE, .created = 1));
 }
 
+#define NO_CREATION_TDP_SKIP_FMT					\
+	"%s_%s: TDP is on, guest CR3 switches build no shadow pages\n"
+
 /* TDP off: a phase created no shadow page; print the model if it did. */
 static void report_no_creation(struct scene *s, struct kvm_trace *t, const char *phase,
 			       const char *result)
@@ -522,8 +525,7 @@ static void report_no_creation(struct scene *s, struct kvm_trace *t, const char 
 	size_t created;
 
 	if (!t) {
-		ksft_test_result_skip("%s_%s: TDP is on, guest CR3 switches build no shadow pages\n",
-				      name, result);
+		ksft_test_result_skip(NO_CREATION_TDP_SKIP_FMT, name, result);
 		return;
 	}
 	created = created_in(t, phase);
@@ -563,9 +565,13 @@ static bool toggle_applies(struct scene *s, const struct toggle *t)
  */
 static const char *pdpte_accessed_bit_gap(struct scene *s)
 {
+	static const char gap[] =
+		"emulator gap: QEMU TCG sets the reserved bit 5 of PAE PDPTEs under NPT, so KVM's PDPTE reload at MOV CR4 injects #GP ("
+		KVM_MMU_PDPTE_GAP_DOC ")";
+
 	if (s->pvm->mode != GUEST_PAGING_PAE || !emulator_sets_pdpte_bit5(cfg.tdp))
 		return NULL;
-	return "emulator gap: QEMU TCG sets the reserved bit 5 of PAE PDPTEs under NPT, so KVM's PDPTE reload at MOV CR4 injects #GP (" KVM_MMU_PDPTE_GAP_DOC ")";
+	return gap;
 }
 
 /*
@@ -615,6 +621,9 @@ static uint64_t gfn_of_table(struct scene *s, int as, uint64_t va)
 	return guest_as_entry_gpa(s->as[as], va, 1) >> 12;
 }
 
+#define UNSYNC_TDP_SKIP_FMT						\
+	"%s_unsync_page_in_cached_root_synced_not_zapped: TDP is on, no shadow pages\n"
+
 /* TDP off: A's page table went unsync and back, and was never zapped. */
 static void report_unsync(struct scene *s, struct kvm_trace *t)
 {
@@ -624,8 +633,7 @@ static void report_unsync(struct scene *s, struct kvm_trace *t)
 	uint64_t gfn;
 
 	if (!t) {
-		ksft_test_result_skip("%s_unsync_page_in_cached_root_synced_not_zapped: TDP is on, no shadow pages\n",
-				      name);
+		ksft_test_result_skip(UNSYNC_TDP_SKIP_FMT, name);
 		return;
 	}
 	m = kvm_trace_model(t);
@@ -692,6 +700,9 @@ static void test_pse(struct scene *s, struct kvm_trace *t, bool rest_ok)
 		report_steps(s, bad, "pse_toggled_with_cached_roots");
 }
 
+#define TEARDOWN_TDP_SKIP_FMT						\
+	"%s_teardown_zaps_every_shadow_page: TDP is on, no shadow pages\n"
+
 /*
  * TDP off: the VM's teardown zaps every shadow page the model saw, which
  * is all of them, since every phase was traced (kvm_destroy_vm() ->
@@ -706,8 +717,7 @@ static void test_teardown(struct scene *s, struct kvm_trace *t)
 	snprintf(name, sizeof(name), "%s", s->pvm->name);
 	if (!t) {
 		paging_vm_free(s->pvm);
-		ksft_test_result_skip("%s_teardown_zaps_every_shadow_page: TDP is on, no shadow pages\n",
-				      name);
+		ksft_test_result_skip(TEARDOWN_TDP_SKIP_FMT, name);
 		return;
 	}
 	kvm_trace_start(t, "teardown");
@@ -793,7 +803,8 @@ int main(int argc, char *argv[])
 		for (i = 0; i < ARRAY_SIZE(modes); i++) {
 			why = mode_unsupported(modes[i], l2);
 			if (why) {
-				ksft_test_result_skip("%s%s: %s\n", guest_paging_mode_name(modes[i]),
+				ksft_test_result_skip("%s%s: %s\n",
+						      guest_paging_mode_name(modes[i]),
 						      l2 ? "_l2" : "", why);
 				continue;
 			}
