@@ -59,7 +59,8 @@
  * intercept, go through KVM's root cache next to L1's own root.
  *
  * The guest-visible checks run in every configuration; the shadow-page
- * counts only with TDP off.  Guest TLB behaviour that the SDM leaves open
+ * counts only with TDP off and kvmmmu tracing (else they skip with the
+ * reason).  Guest TLB behaviour that the SDM leaves open
  * (a global entry after MOV CR3) is accepted either way.
  */
 #include <stdio.h>
@@ -95,6 +96,8 @@ static const enum guest_paging_mode modes[] = {
 };
 
 static struct kvm_mmu_config cfg;
+/* TDP off: why there is no kvmmmu tracing, or NULL. */
+static const char *no_trace;
 
 struct scene {
 	struct paging_vm *pvm;
@@ -514,18 +517,16 @@ static size_t created_in(struct kvm_trace *t, const char *phase)
 						    .type = KVM_MMU_GET_PAGE, .created = 1));
 }
 
-#define NO_CREATION_TDP_SKIP_FMT					\
-	"%s_%s: TDP is on, guest CR3 switches build no shadow pages\n"
-
 /* TDP off: a phase created no shadow page; print the model if it did. */
 static void report_no_creation(struct scene *s, struct kvm_trace *t, const char *phase,
 			       const char *result)
 {
-	const char *name = s->pvm->name;
+	const char *name = s->pvm->name, *why;
 	size_t created;
 
 	if (!t) {
-		ksft_test_result_skip(NO_CREATION_TDP_SKIP_FMT, name, result);
+		why = no_trace ?: "TDP is on, guest CR3 switches build no shadow pages";
+		ksft_test_result_skip("%s_%s: %s\n", name, result, why);
 		return;
 	}
 	created = created_in(t, phase);
@@ -621,9 +622,6 @@ static uint64_t gfn_of_table(struct scene *s, int as, uint64_t va)
 	return guest_as_entry_gpa(s->as[as], va, 1) >> 12;
 }
 
-#define UNSYNC_TDP_SKIP_FMT						\
-	"%s_unsync_page_in_cached_root_synced_not_zapped: TDP is on, no shadow pages\n"
-
 /* TDP off: A's page table went unsync and back, and was never zapped. */
 static void report_unsync(struct scene *s, struct kvm_trace *t)
 {
@@ -633,7 +631,8 @@ static void report_unsync(struct scene *s, struct kvm_trace *t)
 	uint64_t gfn;
 
 	if (!t) {
-		ksft_test_result_skip(UNSYNC_TDP_SKIP_FMT, name);
+		ksft_test_result_skip("%s_unsync_page_in_cached_root_synced_not_zapped: %s\n",
+				      name, no_trace ?: "TDP is on, no shadow pages");
 		return;
 	}
 	m = kvm_trace_model(t);
@@ -700,9 +699,6 @@ static void test_pse(struct scene *s, struct kvm_trace *t, bool rest_ok)
 		report_steps(s, bad, "pse_toggled_with_cached_roots");
 }
 
-#define TEARDOWN_TDP_SKIP_FMT						\
-	"%s_teardown_zaps_every_shadow_page: TDP is on, no shadow pages\n"
-
 /*
  * TDP off: the VM's teardown zaps every shadow page the model saw, which
  * is all of them, since every phase was traced (kvm_destroy_vm() ->
@@ -717,7 +713,8 @@ static void test_teardown(struct scene *s, struct kvm_trace *t)
 	snprintf(name, sizeof(name), "%s", s->pvm->name);
 	if (!t) {
 		paging_vm_free(s->pvm);
-		ksft_test_result_skip(TEARDOWN_TDP_SKIP_FMT, name);
+		ksft_test_result_skip("%s_teardown_zaps_every_shadow_page: %s\n", name,
+				      no_trace ?: "TDP is on, no shadow pages");
 		return;
 	}
 	kvm_trace_start(t, "teardown");
@@ -745,7 +742,7 @@ static int nr_results(enum guest_paging_mode mode)
 
 static void run_mode(enum guest_paging_mode mode, bool l2)
 {
-	struct kvm_trace *t = cfg.tdp ? NULL : kvm_trace_create();
+	struct kvm_trace *t = cfg.tdp || no_trace ? NULL : kvm_trace_create();
 	unsigned int i, fails = ksft_get_fail_cnt();
 	struct scene s;
 
@@ -794,6 +791,8 @@ int main(int argc, char *argv[])
 	kvm_mmu_test_start(&cfg);
 	kvm_debugfs_require();
 	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_SMEP) && kvm_cpu_has(X86_FEATURE_SMAP));
+	if (!cfg.tdp)
+		no_trace = kvm_trace_unavailable();
 	for (l2 = 0; l2 <= 1; l2++)
 		for (i = 0; i < ARRAY_SIZE(modes); i++)
 			plan += mode_unsupported(modes[i], l2) ? 1 : nr_results(modes[i]);
