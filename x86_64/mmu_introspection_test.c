@@ -47,8 +47,9 @@
  *   kvm_flush_shadow_all() -> kvm_mmu_zap_all(), one
  *   trace_kvm_mmu_prepare_zap_page() per valid page.
  * With the shadow MMU (TDP off, or TDP with kvm.tdp_mmu=0) the trace and
- * the stats count the same things in the same functions: __kvm_mmu_get_shadow_page() traces "created" exactly
- * when kvm_mmu_find_shadow_page() counted mmu_cache_miss;
+ * the stats count the same things in the same functions:
+ * __kvm_mmu_get_shadow_page() traces "created" exactly when
+ * kvm_mmu_find_shadow_page() counted mmu_cache_miss;
  * __kvm_mmu_prepare_zap_page() traces and counts mmu_shadow_zapped;
  * kvm_unsync_page() and kvm_unlink_unsync_page() trace and move
  * mmu_unsync.  The TDP MMU traces its own pages (tdp_mmu_init_sp() as
@@ -112,11 +113,15 @@
 #define TABLE_RIGHTS	(KVM_ROLE_ACC_R | KVM_ROLE_ACC_W | KVM_ROLE_ACC_X)
 
 /* The phases run_phases() runs; PHASE_OVERFLOW runs on its own, with a second capture. */
-enum { PHASE_BOOT, PHASE_TOUCH_A, PHASE_WP_ON, PHASE_TOUCH_B, PHASE_UNSYNC, NR_RUN_PHASES,
-       PHASE_OVERFLOW = NR_RUN_PHASES };
+enum {
+	PHASE_BOOT, PHASE_TOUCH_A, PHASE_WP_ON, PHASE_TOUCH_B, PHASE_UNSYNC, NR_RUN_PHASES,
+	PHASE_OVERFLOW = NR_RUN_PHASES
+};
+
 static const char * const phase_name[] = {
 	"boot", "touch_a", "wp_on", "touch_b", "unsync", "overflow",
 };
+
 /* CR0.WP flips in the overflow phase: each one a root lookup, traced. */
 #define NR_WP_FLIPS	1000
 /* Far too small for NR_WP_FLIPS events (~48 bytes each). */
@@ -127,7 +132,7 @@ static void touch(uint64_t base)
 	uint64_t i;
 
 	for (i = 0; i < NR_PAGES; i++)
-		*(volatile uint64_t *)(base + i * PAGE_SIZE) = i + 1;
+		WRITE_ONCE(*(uint64_t *)(base + i * PAGE_SIZE), i + 1);
 }
 
 static void guest_code(void)
@@ -143,8 +148,8 @@ static void guest_code(void)
 	GUEST_SYNC(PHASE_TOUCH_B);
 	touch(RANGE_A);
 	/* The PTE of RANGE_A's first page, written back unchanged. */
-	pte = *(volatile uint64_t *)PT_ALIAS;
-	*(volatile uint64_t *)PT_ALIAS = pte;
+	pte = READ_ONCE(*(uint64_t *)PT_ALIAS);
+	WRITE_ONCE(*(uint64_t *)PT_ALIAS, pte);
 	asm volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) : : "memory");
 	GUEST_SYNC(PHASE_UNSYNC);
 	for (i = 0; i < NR_WP_FLIPS; i++)
@@ -186,6 +191,9 @@ static size_t count(struct kvm_mmu_query q)
 	return kvm_mmu_model_count(kvm_trace_model(trace), q);
 }
 
+#define TRACE_VS_STATS_FMT						\
+	"%s: trace created %ld / zapped %ld / unsync-sync %ld, stats mmu_cache_miss %+ld / mmu_shadow_zapped %+ld / mmu_unsync %+ld\n"
+
 /*
  * The trace and the stats are counted side by side in the same functions
  * (see the header comment): over a phase their deltas must agree.
@@ -205,7 +213,7 @@ static bool trace_agrees_with_stats(int phase, const struct kvm_stats_snapshot *
 	bool ok = created == miss && zapped == zap && unsync == uns;
 
 	if (!ok)
-		ksft_print_msg("%s: trace created %ld / zapped %ld / unsync-sync %ld, stats mmu_cache_miss %+ld / mmu_shadow_zapped %+ld / mmu_unsync %+ld\n",
+		ksft_print_msg(TRACE_VS_STATS_FMT,
 			       phase_name[phase], created, zapped, unsync, miss, zap, uns);
 	return ok;
 }
@@ -278,6 +286,9 @@ static bool expect_role(const char *what, uint32_t word, int level, int direct, 
 	return ok;
 }
 
+#define CREATED_NOT_ONCE_FMT						\
+	"%s: %zu level-%d shadow pages of gfn 0x%lx created in phase %s, expected exactly 1\n"
+
 /*
  * The one page created in @phase for (@gfn, @level): its role word, or
  * false (with the count printed) if there is not exactly one.
@@ -298,8 +309,7 @@ static bool created_once(int phase, uint64_t gfn, int level, const char *what,
 		n++;
 	}
 	if (n != 1)
-		ksft_print_msg("%s: %zu level-%d shadow pages of gfn 0x%lx created in phase %s, expected exactly 1\n",
-			       what, n, level, gfn, phase_name[phase]);
+		ksft_print_msg(CREATED_NOT_ONCE_FMT, what, n, level, gfn, phase_name[phase]);
 	return n == 1;
 }
 
@@ -330,7 +340,9 @@ static bool check_root(void)
 		}
 	}
 	for (max_level = 5; max_level > level; max_level--) {
-		if (count(KVM_MMU_QUERY(.type = KVM_MMU_GET_PAGE, .level = max_level))) {
+		size_t above = count(KVM_MMU_QUERY(.type = KVM_MMU_GET_PAGE, .level = max_level));
+
+		if (above) {
 			ksft_print_msg("a level-%d shadow page above the level-%d root\n",
 				       max_level, level);
 			return false;
@@ -343,6 +355,9 @@ static bool check_root(void)
 			   cfg.tdp && tdp_smep() && !strcmp(cfg.vendor_module, "kvm_amd") ?
 			   KVM_ROLE_ACC_ALL & ~KVM_ROLE_ACC_U : KVM_ROLE_ACC_ALL, cfg.tdp);
 }
+
+#define DIRECT_COUNTS_FMT						\
+	"%zu kvm_mmu_get_page events, %zu of direct pages, %zu found; mmu_cache_miss %lu\n"
 
 /*
  * Shadow paging shadows guest page tables: indirect pages only, as the
@@ -357,14 +372,16 @@ static bool check_direct(uint64_t cache_miss)
 	size_t direct = count(KVM_MMU_QUERY(.type = KVM_MMU_GET_PAGE, .direct = 1));
 	size_t found = count(KVM_MMU_QUERY(.type = KVM_MMU_GET_PAGE, .created = 0));
 
-	ksft_print_msg("%zu kvm_mmu_get_page events, %zu of direct pages, %zu found; mmu_cache_miss %lu\n",
-		       all, direct, found, cache_miss);
+	ksft_print_msg(DIRECT_COUNTS_FMT, all, direct, found, cache_miss);
 	if (!all)
 		return false;
 	if (cfg.tdp_mmu)
 		return direct == all && !found && !cache_miss;
 	return direct == (cfg.tdp ? all : 0);
 }
+
+#define TOUCH_A_CREATED_FMT						\
+	"touch_a: a level-%d shadow page was created without a CR3 or role change\n"
 
 static bool check_touch_a(void)
 {
@@ -381,10 +398,12 @@ static bool check_touch_a(void)
 	 * between it and the fresh PD (the code's) are reused.
 	 */
 	for (level = 3; level <= guest_levels; level++) {
-		if (count(KVM_MMU_QUERY(.phase = PHASE_TOUCH_A, .type = KVM_MMU_GET_PAGE,
-					.created = 1, .level = level))) {
-			ksft_print_msg("touch_a: a level-%d shadow page was created without a CR3 or role change\n",
-				       level);
+		size_t created = count(KVM_MMU_QUERY(.phase = PHASE_TOUCH_A,
+						     .type = KVM_MMU_GET_PAGE,
+						     .created = 1, .level = level));
+
+		if (created) {
+			ksft_print_msg(TOUCH_A_CREATED_FMT, level);
 			ok = false;
 		}
 	}
@@ -424,6 +443,9 @@ static bool check_wp_change(void)
 	return ok;
 }
 
+#define UNSYNC_COUNTS_FMT						\
+	"unsync: %zu level-1 pages of gfn 0x%lx unsynced; the cr0_wp=1 one unsynced %zu, synced %zu times; %zu zapped\n"
+
 /*
  * The level-1 shadow pages of range A's page table: every one of them
  * unsynced by the alias write, the one under the current root (cr0_wp=1)
@@ -436,7 +458,8 @@ static bool check_unsync(void)
 	size_t unsync_pages, i, synced_wp1 = 0, unsynced_wp1 = 0, zapped = 0;
 
 	unsync_pages = kvm_mmu_model_count_pages(m, KVM_MMU_QUERY(.phase = PHASE_UNSYNC,
-			.type = KVM_MMU_UNSYNC_PAGE, .gfn = pt_a_gfn, .level = 1));
+								  .type = KVM_MMU_UNSYNC_PAGE,
+								  .gfn = pt_a_gfn, .level = 1));
 	for (i = 0; i < m->nr_events; i++) {
 		const struct kvm_mmu_event *e = &m->events[i];
 
@@ -449,8 +472,7 @@ static bool check_unsync(void)
 		unsynced_wp1 += e->type == KVM_MMU_UNSYNC_PAGE;
 		synced_wp1 += e->type == KVM_MMU_SYNC_PAGE;
 	}
-	ksft_print_msg("unsync: %zu level-1 pages of gfn 0x%lx unsynced; the cr0_wp=1 one unsynced %zu, synced %zu times; %zu zapped\n",
-		       unsync_pages, pt_a_gfn, unsynced_wp1, synced_wp1, zapped);
+	ksft_print_msg(UNSYNC_COUNTS_FMT, unsync_pages, pt_a_gfn, unsynced_wp1, synced_wp1, zapped);
 	return unsynced_wp1 == 1 && synced_wp1 >= 1 && !zapped;
 }
 
@@ -471,7 +493,10 @@ static bool check_rmaps(void)
 	mapped = kvm_rmaps_stat_mapped(&st, l4k);
 	ksft_print_msg("mmu_rmaps_stat: %lu gfns with 4K rmaps (expected >= %d)\n", mapped,
 		       2 * NR_PAGES);
-	/* mmu_set_spte() -> rmap_add() for each data page written (two ranges, 2 * NR_PAGES gfns). */
+	/*
+	 * mmu_set_spte() -> rmap_add() for each data page written (two
+	 * ranges, 2 * NR_PAGES gfns).
+	 */
 	return l4k >= 0 && mapped >= 2 * NR_PAGES;
 }
 
@@ -510,6 +535,9 @@ static void run_phases(struct kvm_vcpu *vcpu, bool *stats_ok, uint64_t *cache_mi
 	*cache_miss = kvm_stats_get(&after, "mmu_cache_miss");
 }
 
+#define OVERFLOW_FMT							\
+	"overflow: %zu events in the main capture; the %d KB one kept %zu and lost %lld\n"
+
 /*
  * The overflow phase, traced by the main capture and by one with a tiny
  * buffer.  Returns how many events the small one lost.
@@ -525,7 +553,7 @@ static long long run_overflow(struct kvm_vcpu *vcpu)
 	vcpu_run_to_sync(vcpu, PHASE_OVERFLOW);
 	kvm_trace_stop(trace);
 	lost = kvm_trace_stop_lossy(small);
-	ksft_print_msg("overflow: %zu events in the main capture; the %d KB one kept %zu and lost %lld\n",
+	ksft_print_msg(OVERFLOW_FMT,
 		       count(KVM_MMU_QUERY(.phase = PHASE_OVERFLOW)), SMALL_BUFFER_KB,
 		       kvm_trace_model(small)->nr_events, lost);
 	kvm_trace_destroy(small);
@@ -558,7 +586,7 @@ static size_t teardown(void)
 	kvm_vm_free(vm);
 	vm = NULL;
 	kvm_trace_stop(trace);
-	ksft_print_msg("teardown: %.3f s including trace capture\n", now() - t0);
+	ksft_print_msg("%s: %.3f s including trace capture\n", __func__, now() - t0);
 
 	n = kvm_mmu_model_pages(kvm_trace_model(trace), pages, 256, &total);
 	TEST_ASSERT(n == total, "more than 256 shadow pages");
@@ -630,6 +658,9 @@ static void run_idle_vm(void)
 	kvm_vm_free(idle);
 }
 
+#define INSTANCE_REUSE_FMT						\
+	"instance reuse: %s kept %d, taken over %d, %zu events from before (expected 0), %zu in its own phase, removed %d\n"
+
 /*
  * Instance reuse (kvm_trace_reuse_instances(), on by default): a destroyed
  * capture's instance is kept and the next capture of the process takes it
@@ -666,8 +697,7 @@ static bool check_instance_reuse(void)
 	kvm_trace_destroy(t);
 	kvm_trace_reuse_instances(false);
 	removed = !instance_exists(name);
-	ksft_print_msg("instance reuse: %s kept %d, taken over %d, %zu events from before (expected 0), %zu in its own phase, removed %d\n",
-		       name, kept, taken_over, between, during, removed);
+	ksft_print_msg(INSTANCE_REUSE_FMT, name, kept, taken_over, between, during, removed);
 	return kept && taken_over && !between && during && removed;
 }
 
@@ -728,7 +758,8 @@ static bool check_cleanup(void)
 	pid = spawn_capture(1, name, sizeof(name));
 	waitpid(pid, &status, 0);
 	if (instance_exists(name)) {
-		ksft_print_msg("instance %s left behind by a child that failed a TEST_ASSERT\n", name);
+		ksft_print_msg("instance %s left behind by a child that failed a TEST_ASSERT\n",
+			       name);
 		ok = false;
 	}
 
@@ -745,9 +776,8 @@ static bool check_cleanup(void)
 	pid = spawn_capture(0, name, sizeof(name));
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
-	if (!instance_exists(name)) {
+	if (!instance_exists(name))
 		ksft_print_msg("instance %s of a SIGKILLed child vanished by itself?\n", name);
-	}
 	kvm_trace_reap_stale_instances();
 	if (instance_exists(name)) {
 		ksft_print_msg("instance %s of a SIGKILLed child was not reaped\n", name);
@@ -771,6 +801,9 @@ static void start_trace(char *own, size_t size)
 	snprintf(own, size, "%s", kvm_trace_instance_name(trace));
 }
 
+#define GUEST_TABLES_FMT						\
+	"guest tables: %d-level, top gfn 0x%lx; range A PD 0x%lx PT 0x%lx; range B PD 0x%lx PT 0x%lx\n"
+
 /* The VM: ranges A and B in a slot of their own, and an alias of A's page table. */
 static struct kvm_vcpu *create_vm(void)
 {
@@ -788,7 +821,7 @@ static struct kvm_vcpu *create_vm(void)
 	pt_a_gfn = guest_table_gfn(RANGE_A, 1);
 	pd_b_gfn = guest_table_gfn(RANGE_B, 2);
 	pt_b_gfn = guest_table_gfn(RANGE_B, 1);
-	ksft_print_msg("guest tables: %d-level, top gfn 0x%lx; range A PD 0x%lx PT 0x%lx; range B PD 0x%lx PT 0x%lx\n",
+	ksft_print_msg(GUEST_TABLES_FMT,
 		       guest_levels, top_gfn, pd_a_gfn, pt_a_gfn, pd_b_gfn, pt_b_gfn);
 	return vcpu;
 }
@@ -801,7 +834,8 @@ static void report_model(bool stats_ok, uint64_t cache_miss, long long lost)
 	report(check_rmaps(), true, "rmaps_stat", NULL);
 	report(check_root(), true, "root_level_and_role", NULL);
 	report(check_direct(cache_miss), true, "pages_direct_iff_tdp", NULL);
-	report(!cfg.tdp && check_touch_a(), !cfg.tdp, "fresh_page_table_gets_one_level1_shadow_page",
+	report(!cfg.tdp && check_touch_a(), !cfg.tdp,
+	       "fresh_page_table_gets_one_level1_shadow_page",
 	       "TDP is on: guest page tables are not shadowed");
 	report(!cfg.tdp && check_wp_change(), !cfg.tdp, "cr0_wp_change_creates_new_root_and_pages",
 	       "TDP is on: CR0.WP is not part of a TDP page's role");

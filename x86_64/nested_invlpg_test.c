@@ -85,7 +85,8 @@ static const uint8_t l2_code[] = {
 	0xb8, V_VA & 0xff, (V_VA >> 8) & 0xff, (V_VA >> 16) & 0xff, (V_VA >> 24) & 0xff,
 	0x0f, 0x01, 0x38, 0x0f, 0x01, 0xd9,
 };
-_Static_assert(V_VA < (1ULL << 32), "L2 names V with 32 bits");
+
+static_assert(V_VA < (1ULL << 32), "L2 names V with 32 bits");
 
 static uint64_t l2_pd_gpa, l2_code_gpa, pt_gpa, f2_gpa;
 static bool run_l2;
@@ -128,17 +129,17 @@ static void setup_l2(struct svm_test_data *svm)
 
 static void l1_code(struct svm_test_data *svm)
 {
-	volatile uint64_t *pt_alias = (volatile uint64_t *)ALIAS_VA;
+	uint64_t *pt_alias = (uint64_t *)ALIAS_VA;
 
 	/* The framework's vCPU starts with CR0.WP clear. */
 	set_cr0(get_cr0() | X86_CR0_WP);
-	GUEST_ASSERT_EQ(*(volatile uint32_t *)K_VA, TAG_F);
-	GUEST_ASSERT_EQ(*(volatile uint32_t *)V_VA, TAG_F);
+	GUEST_ASSERT_EQ(READ_ONCE(*(uint32_t *)K_VA), TAG_F);
+	GUEST_ASSERT_EQ(READ_ONCE(*(uint32_t *)V_VA), TAG_F);
 	GUEST_ASSERT_EQ(write_v(), PF_VECTOR);
 	GUEST_SYNC(1);
 
 	/* Any write to the page table: KVM may let it go unsync. */
-	pt_alias[J_INDEX] = f2_gpa | GP_P | GP_RW;
+	WRITE_ONCE(pt_alias[J_INDEX], f2_gpa | GP_P | GP_RW);
 	GUEST_SYNC(2);
 	if (!run_l2)
 		GUEST_DONE();

@@ -70,7 +70,7 @@ static void intercept_io_but_emu_port(void)
  */
 static bool pae_pdpte_gap(enum nnpt_emu_l2 m, uint64_t exit)
 {
-	uint64_t pdpte = *(volatile uint64_t *)nnpt_l2_32.l2.pdpt_gva;
+	uint64_t pdpte = READ_ONCE(*(uint64_t *)nnpt_l2_32.l2.pdpt_gva);
 
 	if (m != NNPT_EMU_L2_32_PAE || !nnpt_args.pdpte_gap ||
 	    exit != SVM_EXIT_EXCP_BASE + PF_VECTOR || !(pdpte & PDPTE_BIT5))
@@ -88,12 +88,12 @@ static uint64_t emu_run(enum nnpt_emu_l2 m, enum nnpt_l2_32_op op, uint64_t addr
 		[NNPT_EMU_L2_32_2LEVEL] = NNPT_L2_32_2LEVEL,
 		[NNPT_EMU_L2_32_PAE] = NNPT_L2_32_PAE,
 	};
-	volatile uint64_t *pdpt = (volatile uint64_t *)nnpt_l2_32.l2.pdpt_gva;
+	uint64_t *pdpt = (uint64_t *)nnpt_l2_32.l2.pdpt_gva;
 	int i;
 
 	if (m == NNPT_EMU_L2_32_PAE && nnpt_args.pdpte_gap)
 		for (i = 0; i < 4; i++)
-			pdpt[i] &= ~PDPTE_BIT5;
+			WRITE_ONCE(pdpt[i], READ_ONCE(pdpt[i]) & ~PDPTE_BIT5);
 	if (m == NNPT_EMU_L2_64)
 		return nnpt_run(nnpt_svm, op == NNPT_L2_32_OUTSB ? nnpt_l2_outsb : nnpt_l2_insb,
 				addr, NNPT_EMU_PORT, TLB_CONTROL_DO_NOTHING);
@@ -105,6 +105,9 @@ static uint64_t emu_run(enum nnpt_emu_l2 m, enum nnpt_l2_32_op op, uint64_t addr
 			      TLB_CONTROL_FLUSH_ALL_ASID);
 }
 
+#define INSB_WORD_MSG							\
+	"D1's word after L2's INSB: the host's byte at NNPT_OFF_INS, nothing else"
+
 /*
  * L2 in c->mode: OUTSB of D0's NNPT_EMU_TAG through c->va (NNPT_PG_DATA),
  * checked by the host on the KVM_EXIT_IO; INSB of a byte the host supplies
@@ -113,8 +116,7 @@ static uint64_t emu_run(enum nnpt_emu_l2 m, enum nnpt_l2_32_op op, uint64_t addr
  */
 static void case_emu_outsb_insb(const struct nnpt_case *c)
 {
-	volatile uint64_t *word = (volatile uint64_t *)(nnpt_args.data_gva[1] +
-							(NNPT_OFF_INS & ~7));
+	uint64_t *word = (uint64_t *)(nnpt_args.data_gva[1] + (NNPT_OFF_INS & ~7));
 	uint8_t in = 0x50 + c->mode;
 	uint64_t exit;
 
@@ -129,13 +131,13 @@ static void case_emu_outsb_insb(const struct nnpt_case *c)
 	if (!NNPT_EXPECT("L2 OUTSB (emulated): #VMEXIT code (VMMCALL after it)", exit,
 			 SVM_EXIT_VMMCALL))
 		return;
-	*word = 0;
+	WRITE_ONCE(*word, 0);
 	GUEST_SYNC_ARGS(NNPT_SYNC_EMU, NNPT_EMU_IN, in, 0, 0);
 	exit = emu_run(c->mode, NNPT_L2_32_INSB, c->va2 + NNPT_OFF_INS);
 	if (NNPT_EXPECT("L2 INSB (emulated): #VMEXIT code (VMMCALL after it)", exit,
 			SVM_EXIT_VMMCALL))
-		NNPT_EXPECT("D1's word after L2's INSB: the host's byte at NNPT_OFF_INS, nothing else",
-			    *word, (uint64_t)in << (8 * (NNPT_OFF_INS & 7)));
+		NNPT_EXPECT(INSB_WORD_MSG,
+			    READ_ONCE(*word), (uint64_t)in << (8 * (NNPT_OFF_INS & 7)));
 }
 
 /* A known KVM defect, with the EXITINFOs it showed, for the host to print. */

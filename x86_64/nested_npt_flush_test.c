@@ -54,7 +54,7 @@ static void case_leaf_write_protect_flush(const struct nnpt_case *c)
 	const uint64_t va = NNPT_VA(NNPT_PG_STORE) + NNPT_OFF_W;
 	uint64_t exit;
 
-	*(volatile uint64_t *)(nnpt_args.data_gva[1] + NNPT_OFF_W) = NNPT_STORE_VAL;
+	WRITE_ONCE(*(uint64_t *)(nnpt_args.data_gva[1] + NNPT_OFF_W), NNPT_STORE_VAL);
 	/* L2 has written the page before: KVM has a writable shadow SPTE. */
 	nnpt_l2_store_expect(NNPT_VA(NNPT_PG_STORE), 1, 0);
 	nnpt_set_leaf(NNPT_PG_STORE, nnpt_args.data_gpa[1] | NPT_RO);
@@ -147,6 +147,9 @@ static bool skip_without_flushbyasid(uint8_t tlb_ctl)
 	return true;
 }
 
+#define NEW_ENTRY_MSG							\
+	"L2 load without the owed flush: the new entry's value (or the old one's)"
+
 /* L2 loads @va without the owed flush: the old entry's value or the new one's. */
 static bool load_old_or_new(uint64_t va, uint64_t old, uint64_t new)
 {
@@ -159,8 +162,7 @@ static bool load_old_or_new(uint64_t va, uint64_t old, uint64_t new)
 		return true;
 	}
 	nnpt_cur->fresh++;
-	return NNPT_EXPECT("L2 load without the owed flush: the new entry's value (or the old one's)",
-			   nnpt_l2_result(nnpt_svm), new);
+	return NNPT_EXPECT(NEW_ENTRY_MSG, nnpt_l2_result(nnpt_svm), new);
 }
 
 static bool frame_change_round(uint8_t flush)

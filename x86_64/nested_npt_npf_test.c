@@ -3,13 +3,13 @@
  * nested_npt_npf_test: the #VMEXIT(NPF) a 64-bit L1 gets when L2 makes an
  * access its NPT does not allow (the scene: include/x86_64/nnpt_cases.h).
  *
- * An L2 access that L1's NPT does not allow exits to L1 with
- * #VMEXIT(NPF) (AMD APM vol. 2, 15.25.6): EXITINFO2 the faulting L2 GPA;
- * EXITINFO1 bits 31:0 a #PF-style error code (P iff the entry was present,
- * W for writes, U always as nested walks are user accesses, RSV for a
- * reserved bit, ID for a fetch from an NX leaf with L1's EFER.NXE=1), bit
- * 32 for a fault on the final translation, bit 33 for one on an access of
- * L2's own page walk.  KVM takes the error code from its walk of L1's NPT
+ * An L2 access that L1's NPT does not allow exits to L1 with #VMEXIT(NPF)
+ * (AMD APM vol. 2, 15.25.6): EXITINFO2 the faulting L2 GPA; EXITINFO1
+ * bits 31:0 a #PF-style error code (P iff the entry was present, W for
+ * writes, U always as nested walks are user accesses, RSV for a reserved
+ * bit, ID for a fetch from an NX leaf with L1's EFER.NXE=1), bit 32 for a
+ * fault on the final translation, bit 33 for one on an access of L2's own
+ * page walk.  KVM takes the error code from its walk of L1's NPT
  * (paging_tmpl.h FNAME(walk_addr_generic)) and bits 63:32 and EXITINFO2
  * from the hardware's exit (nested_svm_inject_npf_exit(), svm/nested.c).
  *

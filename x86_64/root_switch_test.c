@@ -59,7 +59,8 @@
  * intercept, go through KVM's root cache next to L1's own root.
  *
  * The guest-visible checks run in every configuration; the shadow-page
- * counts only with TDP off.  Guest TLB behaviour that the SDM leaves open
+ * counts only with TDP off and kvmmmu tracing (else they skip with the
+ * reason).  Guest TLB behaviour that the SDM leaves open
  * (a global entry after MOV CR3) is accepted either way.
  */
 #include <stdio.h>
@@ -95,6 +96,8 @@ static const enum guest_paging_mode modes[] = {
 };
 
 static struct kvm_mmu_config cfg;
+/* TDP off: why there is no kvmmmu tracing, or NULL. */
+static const char *no_trace;
 
 struct scene {
 	struct paging_vm *pvm;
@@ -487,7 +490,7 @@ static bool l2_invlpg_crashes_host(struct scene *s, const char *what)
 
 	if (crash)
 		ksft_test_result_xfail("%s_%s: %s\n", s->pvm->name, what, crash);
-	return crash != NULL;
+	return crash;
 }
 
 /*
@@ -518,12 +521,12 @@ static size_t created_in(struct kvm_trace *t, const char *phase)
 static void report_no_creation(struct scene *s, struct kvm_trace *t, const char *phase,
 			       const char *result)
 {
-	const char *name = s->pvm->name;
+	const char *name = s->pvm->name, *why;
 	size_t created;
 
 	if (!t) {
-		ksft_test_result_skip("%s_%s: TDP is on, guest CR3 switches build no shadow pages\n",
-				      name, result);
+		why = no_trace ?: "TDP is on, guest CR3 switches build no shadow pages";
+		ksft_test_result_skip("%s_%s: %s\n", name, result, why);
 		return;
 	}
 	created = created_in(t, phase);
@@ -563,9 +566,13 @@ static bool toggle_applies(struct scene *s, const struct toggle *t)
  */
 static const char *pdpte_accessed_bit_gap(struct scene *s)
 {
+	static const char gap[] =
+		"emulator gap: QEMU TCG sets the reserved bit 5 of PAE PDPTEs under NPT, so KVM's PDPTE reload at MOV CR4 injects #GP ("
+		KVM_MMU_PDPTE_GAP_DOC ")";
+
 	if (s->pvm->mode != GUEST_PAGING_PAE || !emulator_sets_pdpte_bit5(cfg.tdp))
 		return NULL;
-	return "emulator gap: QEMU TCG sets the reserved bit 5 of PAE PDPTEs under NPT, so KVM's PDPTE reload at MOV CR4 injects #GP (" KVM_MMU_PDPTE_GAP_DOC ")";
+	return gap;
 }
 
 /*
@@ -624,8 +631,8 @@ static void report_unsync(struct scene *s, struct kvm_trace *t)
 	uint64_t gfn;
 
 	if (!t) {
-		ksft_test_result_skip("%s_unsync_page_in_cached_root_synced_not_zapped: TDP is on, no shadow pages\n",
-				      name);
+		ksft_test_result_skip("%s_unsync_page_in_cached_root_synced_not_zapped: %s\n",
+				      name, no_trace ?: "TDP is on, no shadow pages");
 		return;
 	}
 	m = kvm_trace_model(t);
@@ -706,8 +713,8 @@ static void test_teardown(struct scene *s, struct kvm_trace *t)
 	snprintf(name, sizeof(name), "%s", s->pvm->name);
 	if (!t) {
 		paging_vm_free(s->pvm);
-		ksft_test_result_skip("%s_teardown_zaps_every_shadow_page: TDP is on, no shadow pages\n",
-				      name);
+		ksft_test_result_skip("%s_teardown_zaps_every_shadow_page: %s\n", name,
+				      no_trace ?: "TDP is on, no shadow pages");
 		return;
 	}
 	kvm_trace_start(t, "teardown");
@@ -735,7 +742,7 @@ static int nr_results(enum guest_paging_mode mode)
 
 static void run_mode(enum guest_paging_mode mode, bool l2)
 {
-	struct kvm_trace *t = cfg.tdp ? NULL : kvm_trace_create();
+	struct kvm_trace *t = cfg.tdp || no_trace ? NULL : kvm_trace_create();
 	unsigned int i, fails = ksft_get_fail_cnt();
 	struct scene s;
 
@@ -784,6 +791,8 @@ int main(int argc, char *argv[])
 	kvm_mmu_test_start(&cfg);
 	kvm_debugfs_require();
 	TEST_REQUIRE(kvm_cpu_has(X86_FEATURE_SMEP) && kvm_cpu_has(X86_FEATURE_SMAP));
+	if (!cfg.tdp)
+		no_trace = kvm_trace_unavailable();
 	for (l2 = 0; l2 <= 1; l2++)
 		for (i = 0; i < ARRAY_SIZE(modes); i++)
 			plan += mode_unsupported(modes[i], l2) ? 1 : nr_results(modes[i]);
@@ -793,7 +802,8 @@ int main(int argc, char *argv[])
 		for (i = 0; i < ARRAY_SIZE(modes); i++) {
 			why = mode_unsupported(modes[i], l2);
 			if (why) {
-				ksft_test_result_skip("%s%s: %s\n", guest_paging_mode_name(modes[i]),
+				ksft_test_result_skip("%s%s: %s\n",
+						      guest_paging_mode_name(modes[i]),
 						      l2 ? "_l2" : "", why);
 				continue;
 			}

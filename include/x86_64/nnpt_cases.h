@@ -214,7 +214,7 @@ extern struct nnpt_l2_32_scene nnpt_l2_32;
 extern struct svm_test_data *nnpt_svm;
 extern struct npt_pool *nnpt_pool;
 extern struct nnpt_result *nnpt_cur;
-extern volatile uint64_t nnpt_ident_word;
+extern uint64_t nnpt_ident_word;
 
 /*
  * @seen == @want, or the case fails with @what, the line and the last
@@ -242,7 +242,7 @@ static inline uint64_t nnpt_ncr3_a(void)
 /* The word at offset @off of data page @i, as L1 sees it. */
 static inline uint64_t nnpt_data_at(int i, uint64_t off)
 {
-	return *(volatile uint64_t *)(nnpt_args.data_gva[i] + off);
+	return READ_ONCE(*(uint64_t *)(nnpt_args.data_gva[i] + off));
 }
 
 /* Set NPT A's 4K leaf for window page @page. */

@@ -42,7 +42,7 @@
 
 struct nnpt_args nnpt_args;
 struct nnpt_l2_32_scene nnpt_l2_32;
-volatile uint64_t nnpt_ident_word = NNPT_IDENT_VAL;
+uint64_t nnpt_ident_word = NNPT_IDENT_VAL;
 static struct nnpt_result nnpt_results[NNPT_MAX_CASES];
 
 /* ---- L1 ---- */
@@ -374,6 +374,11 @@ static void emu_announce(unsigned int c, uint64_t dir, uint64_t arg)
 	emu_want.byte = dir == NNPT_EMU_OUT ? NNPT_EMU_TAG(arg) : arg;
 }
 
+#define EMU_UNEXPECTED_FMT						\
+	"%s: unexpected KVM_EXIT_IO on port 0x%x: %s, %u x %u bytes, first 0x%02x\n"
+#define EMU_OUTSB_BYTE_FMT						\
+	"%s: L2's emulated OUTSB gave the host 0x%02x, the page its operand maps to has 0x%02x\n"
+
 static void emu_exit(struct kvm_vcpu *vcpu, unsigned int c)
 {
 	struct kvm_run *run = vcpu->run;
@@ -387,7 +392,7 @@ static void emu_exit(struct kvm_vcpu *vcpu, unsigned int c)
 	emu_want.armed = false;
 	if (!want || run->io.size != 1 || run->io.count != 1) {
 		emu_bad[c]++;
-		ksft_print_msg("%s: unexpected KVM_EXIT_IO on port 0x%x: %s, %u x %u bytes, first 0x%02x\n",
+		ksft_print_msg(EMU_UNEXPECTED_FMT,
 			       table[c].name, NNPT_EMU_PORT, out ? "out" : "in", run->io.count,
 			       run->io.size, out ? data[0] : 0);
 		if (!out)
@@ -398,8 +403,7 @@ static void emu_exit(struct kvm_vcpu *vcpu, unsigned int c)
 		data[0] = emu_want.byte;
 	} else if (data[0] != emu_want.byte) {
 		emu_bad[c]++;
-		ksft_print_msg("%s: L2's emulated OUTSB gave the host 0x%02x, the page its operand maps to has 0x%02x\n",
-			       table[c].name, data[0], emu_want.byte);
+		ksft_print_msg(EMU_OUTSB_BYTE_FMT, table[c].name, data[0], emu_want.byte);
 	}
 }
 
@@ -449,6 +453,11 @@ static bool root_passthrough(const struct npt_pool *p)
 	return cfg.host_paging_levels == 5 && p->levels == 4;
 }
 
+#define NPT_ROLE_FMT							\
+	"shadow NPT page gfn 0x%lx role 0x%x: level %d, has_4_byte_gpte %d, passthrough %d; expected 8-byte gptes, level 1..%d, passthrough only at level 5 over a 4-level NPT (this one: %d-level)\n"
+#define NPT_PAGES_FMT							\
+	"shadow NPT pages (guest_mode=1, direct=0): %zu; by level 5..1: %zu %zu %zu %zu %zu; passthrough: %zu\n"
+
 /*
  * Every shadow page of L1's NPT has guest_mode=1 and 8-byte gptes, a level
  * from 1 up to the root's, KVM's TDP level (the host's paging depth on
@@ -473,13 +482,13 @@ static bool check_roles(struct kvm_mmu_page_summary *pages, size_t n, const stru
 		if (role(w, "has_4_byte_gpte") ||
 		    level < 1 || level > tdp_level ||
 		    passthrough != (level == tdp_level && root_passthrough(p))) {
-			ksft_print_msg("shadow NPT page gfn 0x%lx role 0x%x: level %d, has_4_byte_gpte %d, passthrough %d; expected 8-byte gptes, level 1..%d, passthrough only at level 5 over a 4-level NPT (this one: %d-level)\n",
+			ksft_print_msg(NPT_ROLE_FMT,
 				       pages[i].gfn, w, level, role(w, "has_4_byte_gpte"),
 				       passthrough, tdp_level, p->levels);
 			ok = false;
 		}
 	}
-	ksft_print_msg("shadow NPT pages (guest_mode=1, direct=0): %zu; by level 5..1: %zu %zu %zu %zu %zu; passthrough: %zu\n",
+	ksft_print_msg(NPT_PAGES_FMT,
 		       npt, by_level[5], by_level[4], by_level[3], by_level[2], by_level[1],
 		       passthrough_pages);
 	if (!npt) {
@@ -504,6 +513,11 @@ static bool has_page(struct kvm_mmu_page_summary *pages, size_t n, uint64_t gfn,
 	return false;
 }
 
+#define NPT_ROOT_PAGE_FMT						\
+	"NPT %d (nCR3 0x%lx, %d-level): no level-%d root shadow page%s for its gfn\n"
+#define NPT_TABLE_PAGE_FMT						\
+	"NPT %d: no level-%d shadow page (passthrough=0) for L1's table at gfn 0x%lx\n"
+
 /*
  * Each NPT's root is a shadow page for nCR3's gfn at KVM's TDP level
  * (kvm_mmu_get_tdp_level(): 5 iff the host runs LA57, svm.c
@@ -525,7 +539,7 @@ static bool check_tables(struct kvm_mmu_page_summary *pages, size_t n, struct np
 		uint64_t ncr3 = nnpt_args.ncr3[i];
 
 		if (!has_page(pages, n, ncr3 >> PAGE_SHIFT, tdp_level, passthrough)) {
-			ksft_print_msg("NPT %d (nCR3 0x%lx, %d-level): no level-%d root shadow page%s for its gfn\n",
+			ksft_print_msg(NPT_ROOT_PAGE_FMT,
 				       i, ncr3, p->levels, tdp_level,
 				       passthrough ? " with passthrough=1" : "");
 			ok = false;
@@ -537,8 +551,7 @@ static bool check_tables(struct kvm_mmu_page_summary *pages, size_t n, struct np
 				table = *npt_entry(p, ncr3, NNPT_WIN_GPA, level + 1, false);
 			table = (table & NPT_ADDR_MASK) >> PAGE_SHIFT;
 			if (!has_page(pages, n, table, level, 0)) {
-				ksft_print_msg("NPT %d: no level-%d shadow page (passthrough=0) for L1's table at gfn 0x%lx\n",
-					       i, level, table);
+				ksft_print_msg(NPT_TABLE_PAGE_FMT, i, level, table);
 				ok = false;
 			}
 		}
@@ -564,6 +577,9 @@ static bool check_no_rebuild(int ph)
 		       created, zapped);
 	return !created && !zapped;
 }
+
+#define L2_ROOT_MISSING_FMT						\
+	"L2 without nested paging: no level-%d %s root with guest_mode=1 created%s\n"
 
 /*
  * L2 without nested paging never shares L1's roots: the root role has
@@ -598,7 +614,7 @@ static bool check_l2_root(struct kvm_vm *vm)
 		found++;
 	}
 	if (!found)
-		ksft_print_msg("L2 without nested paging: no level-%d %s root with guest_mode=1 created%s\n",
+		ksft_print_msg(L2_ROOT_MISSING_FMT,
 			       level, cfg.tdp ? "direct" : "shadow",
 			       cfg.tdp ? "" : " for L1's CR3");
 	return found;
@@ -615,6 +631,9 @@ static size_t live_npt_pages(void)
 		live += is_npt_page(pages[i].role) && pages[i].live;
 	return live;
 }
+
+#define NPT_LAYOUT_FMT							\
+	"%d-level NPTs at nCR3 0x%lx 0x%lx 0x%lx (%u pool pages); L2 GPA window 0x%llx, hole 0x%llx\n"
 
 /* The VM, L1's arguments, the window, L2's 32-bit tables and the NPTs. */
 static struct kvm_vm *setup_vm(struct kvm_vcpu **vcpu_out, struct npt_pool **pool_out)
@@ -675,7 +694,7 @@ static struct kvm_vm *setup_vm(struct kvm_vcpu **vcpu_out, struct npt_pool **poo
 			 NPT_ADDR_MASK),
 	       PAGE_SIZE);
 	npt_table(p, nnpt_args.alt_pt_gpa)[0] = nnpt_args.data_gpa[3] | NPT_RW;
-	ksft_print_msg("%d-level NPTs at nCR3 0x%lx 0x%lx 0x%lx (%u pool pages); L2 GPA window 0x%llx, hole 0x%llx\n",
+	ksft_print_msg(NPT_LAYOUT_FMT,
 		       p->levels, nnpt_args.ncr3[0], nnpt_args.ncr3[1], nnpt_args.ncr3[2],
 		       p->nr_used,
 		       NNPT_WIN_GPA, NNPT_HOLE_GPA);
@@ -686,6 +705,9 @@ static struct kvm_vm *setup_vm(struct kvm_vcpu **vcpu_out, struct npt_pool **poo
 	*pool_out = p;
 	return vm;
 }
+
+#define CASE_HUNG_FMT							\
+	"%s: no exit to the host for %d s: KVM keeps L1 or L2 in a loop (e.g. a fault it never resolves)\n"
 
 /*
  * Run L1 through every case, serving its syncs, L2's emulated I/O and
@@ -700,8 +722,7 @@ static bool run_cases(struct kvm_vcpu *vcpu, unsigned int *cur_case_out)
 	while (!done) {
 		if (!run_vcpu(vcpu)) {
 			hung = true;
-			ksft_print_msg("%s: no exit to the host for %d s: KVM keeps L1 or L2 in a loop (e.g. a fault it never resolves)\n",
-				       table[cur_case].name, CASE_TIMEOUT_S);
+			ksft_print_msg(CASE_HUNG_FMT, table[cur_case].name, CASE_TIMEOUT_S);
 			break;
 		}
 		if (vcpu->run->exit_reason == KVM_EXIT_MMIO) {
@@ -747,9 +768,21 @@ static bool run_cases(struct kvm_vcpu *vcpu, unsigned int *cur_case_out)
 	return !hung;
 }
 
+#define REPORT_MMIO_FMT							\
+	"%s: %u KVM_EXIT_MMIO: an L1 or L2 access reached a GPA without memory\n"
+#define REPORT_EMU_FMT							\
+	"%s: %u KVM_EXIT_IO on port 0x%x (L2's emulated string I/O), %u not as L1 announced\n"
+#define REPORT_FAILED_FMT						\
+	"%s: %s (line %lu): expected 0x%lx, seen 0x%lx; last #VMEXIT: code 0x%lx, EXITINFO1 0x%lx, EXITINFO2 0x%lx%s (%s)\n"
+#define REPORT_OWED_FLUSH_FMT						\
+	"%s: without the flush L1 owed, L2 used the old entry %lu times, the new one %lu times (both allowed)\n"
+#define REPORT_EMULATED_NPF_FMT						\
+	"%s: emulated NPF: EXITINFO1 0x%lx, EXITINFO2 0x%lx (the APM's: 0x%lx)\n"
+
 /* Each case's TAP result, and what L1 and the host saw of it. */
 static void report_cases(bool hung, unsigned int cur_case)
 {
+	const char *gap = known_defect(DEFECT_QEMU_TCG_NPT_PAE_PDPTE_RESERVED_BITS);
 	unsigned int i;
 
 	for (i = 0; i < nr_cases; i++) {
@@ -757,22 +790,20 @@ static void report_cases(bool hung, unsigned int cur_case)
 		bool ok = r->ran && !r->failed && !mmio_exits[i] && !emu_bad[i];
 
 		if (mmio_exits[i])
-			ksft_print_msg("%s: %u KVM_EXIT_MMIO: an L1 or L2 access reached a GPA without memory\n",
-				       table[i].name, mmio_exits[i]);
+			ksft_print_msg(REPORT_MMIO_FMT, table[i].name, mmio_exits[i]);
 		if (emu_exits[i] || emu_bad[i])
-			ksft_print_msg("%s: %u KVM_EXIT_IO on port 0x%x (L2's emulated string I/O), %u not as L1 announced\n",
+			ksft_print_msg(REPORT_EMU_FMT,
 				       table[i].name, emu_exits[i], NNPT_EMU_PORT, emu_bad[i]);
 		if (r->failed)
-			ksft_print_msg("%s: %s (line %lu): expected 0x%lx, seen 0x%lx; last #VMEXIT: code 0x%lx, EXITINFO1 0x%lx, EXITINFO2 0x%lx%s (%s)\n",
+			ksft_print_msg(REPORT_FAILED_FMT,
 				       table[i].name, r->what, r->line, r->want,
 				       r->seen, r->exit_code, r->info1, r->info2,
 				       r->flush ? tlb_control_name(r->flush) : "",
 				       kvm_mmu_config_name(&cfg));
 		if (r->stale + r->fresh)
-			ksft_print_msg("%s: without the flush L1 owed, L2 used the old entry %lu times, the new one %lu times (both allowed)\n",
-				       table[i].name, r->stale, r->fresh);
+			ksft_print_msg(REPORT_OWED_FLUSH_FMT, table[i].name, r->stale, r->fresh);
 		if (ok && r->xfail && r->seen != r->want)
-			ksft_print_msg("%s: emulated NPF: EXITINFO1 0x%lx, EXITINFO2 0x%lx (the APM's: 0x%lx)\n",
+			ksft_print_msg(REPORT_EMULATED_NPF_FMT,
 				       table[i].name, r->xfail_info1, r->seen, r->want);
 		else if (ok && r->xfail)
 			ksft_print_msg("%s: emulated NPF: EXITINFO1 0x%lx, EXITINFO2 0x%lx\n",
@@ -793,8 +824,7 @@ static void report_cases(bool hung, unsigned int cur_case)
 					       r->xfail ? known_defect(r->xfail - 1) : "",
 					       r->xfail && r->emulator_gap ? "; " : "",
 					       r->emulator_gap ? pdpte_text(r->gap_pdpte) : "",
-					       r->emulator_gap ?
-					       known_defect(DEFECT_QEMU_TCG_NPT_PAE_PDPTE_RESERVED_BITS) : "");
+					       r->emulator_gap ? gap : "");
 		else
 			ksft_test_result(ok, "%s_%s\n", table[i].name,
 					 kvm_mmu_config_name(&cfg));
@@ -871,6 +901,9 @@ static void report_checks(struct kvm_vm *vm, struct npt_pool *p, unsigned int ch
 	check_result(!n, 4);
 }
 
+#define NO_NPT_FMT							\
+	"KVM offers L1 no nested paging (NPT not in KVM's supported CPUID; npt=%d: svm_set_cpu_caps() sets it only with npt_enabled): the nested paging cases skip\n"
+
 /* Whether a case or check of the table can run without nested paging. */
 static bool runs_without_npt(const struct nnpt_case *c, unsigned int n, unsigned int checks)
 {
@@ -916,8 +949,7 @@ void nnpt_cases_main(const struct nnpt_case *c, unsigned int n, unsigned int che
 	kvm_mmu_config_require_nested_svm(&cfg);
 	nnpt_args.npt = kvm_cpu_has(X86_FEATURE_NPT);
 	if (!nnpt_args.npt)
-		ksft_print_msg("KVM offers L1 no nested paging (NPT not in KVM's supported CPUID; npt=%d: svm_set_cpu_caps() sets it only with npt_enabled): the nested paging cases skip\n",
-			       cfg.tdp);
+		ksft_print_msg(NO_NPT_FMT, cfg.tdp);
 	no_trace = kvm_trace_unavailable();
 	if (!nnpt_args.npt && !runs_without_npt(c, n, checks))
 		skip_all(checks, no_trace);
