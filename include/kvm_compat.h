@@ -32,6 +32,15 @@
 		    exit_reason_str((vcpu)->run->exit_reason))
 #endif
 
+#ifndef ____GUEST_ASSERT	/* 6.1: __GUEST_ASSERT(cond, condstr, nargs, ...) */
+#define ____GUEST_ASSERT(_condition, _exp, _fmt, _args...)		\
+	__GUEST_ASSERT(_condition, _exp, 0)
+#endif
+
+#ifndef fallthrough		/* tools/include's __fallthrough in 6.1 */
+#define fallthrough	__fallthrough
+#endif
+
 #ifdef KVM_COMPAT_VM_VADDR_T		/* gva_t and gpa_t since 7.1 */
 typedef vm_vaddr_t gva_t;
 typedef vm_paddr_t gpa_t;

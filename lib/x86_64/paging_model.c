@@ -147,24 +147,16 @@ struct pm_outcome pm_access(const struct pm_env *env, const uint64_t *entries, i
 	if (user) {
 		if (!us || (access == PM_WRITE && !rw) || (access == PM_FETCH && xd))
 			return o;
+	} else if (access == PM_FETCH) {
+		if (xd || (us && env->smep))
+			return o;
 	} else {
-		switch (access) {
-		case PM_WRITE:
-			/* Read-only: a fault only with CR0.WP = 1. */
-			if (!rw && env->wp)
-				return o;
-			/* SMAP covers writes too. */
-			fallthrough;
-		case PM_READ:
-			/* SMAP with EFLAGS.AC = 0: no data access to user pages. */
-			if (us && env->smap)
-				return o;
-			break;
-		case PM_FETCH:
-			if (xd || (us && env->smep))
-				return o;
-			break;
-		}
+		/* Read-only: a write faults only with CR0.WP = 1. */
+		if (access == PM_WRITE && !rw && env->wp)
+			return o;
+		/* SMAP with EFLAGS.AC = 0: no data access (read or write) to user pages. */
+		if (us && env->smap)
+			return o;
 	}
 	o.fault = false;
 	o.error_code = 0;
