@@ -33,11 +33,11 @@
 #endif
 
 #ifndef ____GUEST_ASSERT	/* 6.1: __GUEST_ASSERT(cond, condstr, nargs, ...) */
-#define ____GUEST_ASSERT(_condition, _exp, _fmt, _args...)		\
-	__GUEST_ASSERT(_condition, _exp, 0)
+#define ____GUEST_ASSERT(_condition, _exp, ...)	__GUEST_ASSERT(_condition, _exp, 0)
 #endif
 
-#ifndef fallthrough		/* tools/include's __fallthrough in 6.1 */
+/* 6.1's tools/include/linux/compiler-gcc.h has it with two underscores. */
+#ifndef fallthrough
 #define fallthrough	__fallthrough
 #endif
 
