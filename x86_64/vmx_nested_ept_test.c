@@ -199,7 +199,6 @@ static const struct ept_case cases[] = {
 	{ "pde_ignore_pat_bit_misconfig", AT_T, 2, 0, EPT_IPAT, .access = L2_READ, .exit = MISC },
 	{ "pdpte_reserved_bit_3_misconfig", AT_T, 3, 0, BIT_ULL(3), .access = L2_FETCH,
 	  .exit = MISC },
-	{ "pml4e_page_size_bit_misconfig", AT_T, 4, 0, EPT_PS, .access = L2_READ, .exit = MISC },
 	{ "pde_2m_read_completes", AT_T, 2, 0, 0, .large = 2, .access = L2_READ, .exit = DONE,
 	  .need = CAP_2M },
 	{ "pde_2m_fetch_completes", AT_T, 2, 0, 0, .large = 2, .access = L2_FETCH, .exit = DONE,
