@@ -47,6 +47,14 @@
  *   bits 7:3 of a non-leaf PDE (6:3; bit 7 is PS).  Guest-physical address:
  *   that of the access.  KVM: is_rsvd_bits_set() with the EPT masks of
  *   reset_rsvds_bits_mask_ept(), injected as EXIT_REASON_EPT_MISCONFIG.
+ * - Memory types (29.3.7 [28.2.7]): a leaf's bits 5:3 may be 0, 1, 4, 5
+ *   or 6, with bit 6 (ignore PAT) either way; in entries that reference
+ *   tables bits 6:3 (PDE, PDPTE) or 7:3 (PML4E) are reserved.
+ * - 2M and 1G leaves (bit 7 of a PDE or PDPTE, Tables 29-4 and 29-2),
+ *   offered to L1 in IA32_VMX_EPT_VPID_CAP bits 16 and 17: mapped over a
+ *   memslot of their own, with permissions, A/D, memory types and the
+ *   reserved bits 20:12 / 29:12 of the large format (KVM's
+ *   rsvd_bits_mask[1][] in __reset_rsvds_bits_mask_ept()).
  * - A/D (29.3.5 [28.2.4]): with EPTP bit 6 set the CPU sets bit 8 (A) of
  *   each entry used and bit 9 (D) of the leaf on a write; with it clear
  *   it sets neither.  KVM: role.ad_disabled = !EPTP[6]
