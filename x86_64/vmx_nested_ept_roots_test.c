@@ -95,7 +95,8 @@ static uint8_t l2_stack[L2_STACK_SIZE] __aligned(16);
 static void l2_guest(void)
 {
 	for (;;) {
-		l2_value[stage] = READ_ONCE(*(uint64_t *)(L2_GPA + OFF_DATA));
+		/* vmcall()'s asm clobbers no memory: no access may cross it. */
+		WRITE_ONCE(l2_value[READ_ONCE(stage)], READ_ONCE(*(uint64_t *)(L2_GPA + OFF_DATA)));
 		vmcall();
 	}
 }
@@ -112,22 +113,25 @@ static uint8_t l1_invept(uint64_t type, uint64_t ep)
 
 static void l1_guest(struct vmx_pages *vmx)
 {
+	int s;
+
 	GUEST_ASSERT(prepare_for_vmx_operation(vmx));
 	GUEST_ASSERT(load_vmcs(vmx));
 	prepare_vmcs(vmx, l2_guest);
 	vmwrite(GUEST_RSP, (uint64_t)&l2_stack[L2_STACK_SIZE]);
 
-	for (stage = 0; stage < NR_STAGES; stage++) {
-		if (stage == CHANGED_ON_1) {
+	for (s = 0; s < NR_STAGES; s++) {
+		if (s == CHANGED_ON_1) {
 			WRITE_ONCE(*(uint64_t *)(ALIAS_GVA + 8 * ((L2_GPA >> 12) & 511)),
 				   leaf_new);
 			GUEST_ASSERT(!l1_invept(the_case.invept, eptp[2]));
 		}
-		vmwrite(EPT_POINTER, eptp[stage_eptp[stage]]);
-		GUEST_ASSERT(!(stage ? vmresume() : vmlaunch()));
+		WRITE_ONCE(stage, s);
+		vmwrite(EPT_POINTER, eptp[stage_eptp[s]]);
+		GUEST_ASSERT(!(s ? vmresume() : vmlaunch()));
 		GUEST_ASSERT_EQ(vmreadz(VM_EXIT_REASON), EXIT_REASON_VMCALL);
 		vmwrite(GUEST_RIP, vmreadz(GUEST_RIP) + vmreadz(VM_EXIT_INSTRUCTION_LEN));
-		GUEST_SYNC(stage);
+		GUEST_SYNC(s);
 	}
 	GUEST_DONE();
 }

@@ -95,9 +95,10 @@ static uint8_t l2_stack[L2_STACK_SIZE] __aligned(16);
 
 static void l2_guest(void)
 {
-	l2_value[0] = READ_ONCE(*(uint64_t *)(T_GVA + OFF_DATA));
+	/* vmcall()'s asm clobbers no memory: no access may cross it. */
+	WRITE_ONCE(l2_value[0], READ_ONCE(*(uint64_t *)(T_GVA + OFF_DATA)));
 	vmcall();
-	l2_value[1] = READ_ONCE(*(uint64_t *)(T_GVA + OFF_DATA));
+	WRITE_ONCE(l2_value[1], READ_ONCE(*(uint64_t *)(T_GVA + OFF_DATA)));
 	vmcall();
 }
 
