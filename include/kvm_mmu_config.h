@@ -63,6 +63,25 @@ void kvm_mmu_test_start(struct kvm_mmu_config *cfg);
 /* Skip (KSFT_SKIP), with the reason, unless L1 guests get nested SVM. */
 void kvm_mmu_config_require_nested_svm(const struct kvm_mmu_config *cfg);
 
+/*
+ * Skip (KSFT_SKIP), with the reason, unless L1 guests get nested VMX with
+ * EPT (nested_vmx_setup_ctls_msrs() offers nested EPT only with EPT in L0).
+ */
+void kvm_mmu_config_require_nested_vmx_ept(const struct kvm_mmu_config *cfg);
+
+/*
+ * Whether the TDP root role has cr4_smep set: kvm_amd's gmet or
+ * kvm_intel's mbec parameter (7.x; absent: no).
+ */
+bool kvm_mmu_config_tdp_smep(const struct kvm_mmu_config *cfg);
+
+/*
+ * The TAP result "<@name>_<configuration>": a skip with @skip as the
+ * reason when @skip is not NULL, else a pass iff @ok.
+ */
+void kvm_mmu_report(const struct kvm_mmu_config *cfg, bool ok, const char *skip,
+		    const char *name);
+
 /* Parse a sysfs module parameter value: "Y"/"N" or an integer. */
 int kvm_param_parse_bool(const char *text, bool *val);
 
