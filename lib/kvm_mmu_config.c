@@ -16,6 +16,7 @@
 #include "test_util.h"
 #include "kselftest.h"
 
+#include "kvm_compat.h"
 #include "kvm_mmu_config.h"
 
 static bool module_loaded(const char *module)
