@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmu_introspection_model_test: check the introspection library's view of
- * KVM's MMU (the kvmmmu trace read into the shadow page model, role
- * decoding, stat snapshots and mmu_rmaps_stat) against what KVM 6.12's MMU
- * code makes certain.  The capture's own promises (isolation, instance
- * reuse and cleanup) are mmu_introspection_capture_test's.
+ * mmu_introspection_model_test: check the introspection library's view
+ * of KVM's MMU (the kvmmmu trace read into the shadow page model, role
+ * decoding, stat snapshots and mmu_rmaps_stat) against what KVM 6.12's
+ * MMU code makes certain.  The capture's own promises (isolation,
+ * instance reuse and cleanup) are mmu_introspection_capture_test's.
  *
  * A 64-bit guest runs five phases, each traced separately:
  *   boot      run to the first GUEST_SYNC (code, stack, ucall mapped)
