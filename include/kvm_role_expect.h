@@ -22,8 +22,10 @@
  * kvm_calc_tdp_mmu_root_page_role()), @cr0_wp, no *_andnot_wp, cr4_smep
  * only for @direct pages under kvm_mmu_config_tdp_smep(), no mirror, A/D
  * bits on (shadow paging, or NPT), not guest mode, not passthrough, not
- * SMM.  Fields the running kernel's layout lacks are not checked.  Prints
- * the decoded role under @what.
+ * SMM.  @direct pages are TDP pages (kvm_calc_tdp_mmu_root_page_role():
+ * cr0_wp and efer_nx forced on, access ACC_ALL).  Fields the running
+ * kernel's layout lacks are not checked.  Prints the decoded role under
+ * @what.
  */
 bool kvm_role_expect_plain(const struct kvm_mmu_config *cfg, const struct kvm_role_layout *l,
 			   const char *what, uint32_t word, int level, int direct, int access,
