@@ -156,15 +156,6 @@ bool kvm_mmu_config_tdp_smep(const struct kvm_mmu_config *cfg)
 				      strcmp(cfg->vendor_module, "kvm_amd") ? "mbec" : "gmet");
 }
 
-void kvm_mmu_report(const struct kvm_mmu_config *cfg, bool ok, const char *skip,
-		    const char *name)
-{
-	if (skip)
-		ksft_test_result_skip("%s_%s: %s\n", name, kvm_mmu_config_name(cfg), skip);
-	else
-		ksft_test_result(ok, "%s_%s\n", name, kvm_mmu_config_name(cfg));
-}
-
 void kvm_mmu_config_print(const struct kvm_mmu_config *cfg)
 {
 	ksft_print_msg("KVM vendor module: %s%s\n", cfg->vendor_module,

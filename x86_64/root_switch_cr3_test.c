@@ -127,7 +127,7 @@ static bool l2_invlpg_crashes_host(struct rs_scene *s, const char *what)
 			    NULL;
 
 	if (crash)
-		ksft_test_result_xfail("%s_%s: %s\n", s->pvm->name, what, crash);
+		rs_xfail(s, what, crash);
 	return crash;
 }
 
@@ -159,8 +159,8 @@ static void report_unsync(struct rs_scene *s, struct kvm_trace *t)
 	uint64_t gfn;
 
 	if (!t) {
-		ksft_test_result_skip("%s_unsync_page_in_cached_root_synced_not_zapped: %s\n",
-				      name, s->no_trace ?: "TDP is on, no shadow pages");
+		rs_skip(s, "unsync_page_in_cached_root_synced_not_zapped",
+			s->no_trace ?: "TDP is on, no shadow pages");
 		return;
 	}
 	m = kvm_trace_model(t);
@@ -172,8 +172,7 @@ static void report_unsync(struct rs_scene *s, struct kvm_trace *t)
 		       name, gfn, unsync, sync, zap);
 	if (!unsync || !sync || zap)
 		kvm_trace_print(t);
-	ksft_test_result(unsync && sync && !zap,
-			 "%s_unsync_page_in_cached_root_synced_not_zapped\n", name);
+	rs_result(s, unsync && sync && !zap, "unsync_page_in_cached_root_synced_not_zapped");
 }
 
 static void test_unsync(struct rs_scene *s, struct kvm_trace *t)
@@ -195,7 +194,7 @@ static void test_global(struct rs_scene *s, struct kvm_trace *t)
 	const char *gap = rs_pdpte_accessed_bit_gap(s);
 
 	if (gap) {
-		ksft_test_result_skip("%s_global_pte_in_cached_root: %s\n", s->pvm->name, gap);
+		rs_skip(s, "global_pte_in_cached_root", gap);
 		return;
 	}
 	if (l2_invlpg_crashes_host(s, "global_pte_in_cached_root"))
@@ -212,15 +211,13 @@ static void test_global(struct rs_scene *s, struct kvm_trace *t)
  */
 static void test_teardown(struct rs_scene *s, struct kvm_trace *t)
 {
-	char name[64];
 	size_t live;
 
-	snprintf(name, sizeof(name), "%s", s->pvm->name);
 	if (!t) {
 		paging_vm_free(s->pvm);
 		s->pvm = NULL;
-		ksft_test_result_skip("%s_teardown_zaps_every_shadow_page: %s\n", name,
-				      s->no_trace ?: "TDP is on, no shadow pages");
+		rs_skip(s, "teardown_zaps_every_shadow_page",
+			s->no_trace ?: "TDP is on, no shadow pages");
 		return;
 	}
 	kvm_trace_start(t, "teardown");
@@ -228,8 +225,8 @@ static void test_teardown(struct rs_scene *s, struct kvm_trace *t)
 	s->pvm = NULL;
 	kvm_trace_stop(t);
 	live = kvm_mmu_model_count_live(kvm_trace_model(t));
-	ksft_print_msg("%s: %zu shadow pages left after teardown\n", name, live);
-	ksft_test_result(!live, "%s_teardown_zaps_every_shadow_page\n", name);
+	ksft_print_msg("%s: %zu shadow pages left after teardown\n", s->name, live);
+	rs_result(s, !live, "teardown_zaps_every_shadow_page");
 }
 
 /* switches (2), unsync (2), global, teardown */

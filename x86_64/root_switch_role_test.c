@@ -274,17 +274,16 @@ static void test_toggle(struct rs_scene *s, const struct toggle *tg, struct kvm_
 
 	snprintf(result, sizeof(result), "%s_second_round_no_shadow_pages", tg->name);
 	snprintf(first, sizeof(first), "%s, first round", tg->name);
+	snprintf(what, sizeof(what), "%s_toggled_with_cached_roots", tg->name);
 	if (gap) {
-		ksft_test_result_skip("%s_%s_toggled_with_cached_roots: %s\n", s->pvm->name,
-				      tg->name, gap);
-		ksft_test_result_skip("%s_%s: %s\n", s->pvm->name, result, gap);
+		rs_skip(s, what, gap);
+		rs_skip(s, result, gap);
 		return;
 	}
 	toggle_steps(s, tg);
 	bad = prelude + rs_run_traced(s, t, first);
 	toggle_steps(s, tg);
 	bad += rs_run_traced(s, t, tg->name);
-	snprintf(what, sizeof(what), "%s_toggled_with_cached_roots", tg->name);
 	rs_report_steps(s, bad, what);
 	rs_report_no_creation(s, t, tg->name, result);
 }
@@ -297,7 +296,7 @@ static void report_known(struct rs_scene *s, int bad, bool rest_ok, const char *
 			 enum known_defect d)
 {
 	if (bad && !s->cfg->tdp && rest_ok)
-		ksft_test_result_xfail("%s_%s: %s\n", s->pvm->name, what, known_defect(d));
+		rs_xfail(s, what, known_defect(d));
 	else
 		rs_report_steps(s, bad, what);
 }
@@ -346,7 +345,7 @@ static int nr_results(enum guest_paging_mode mode)
  */
 static void run(struct rs_scene *s, struct kvm_trace *t)
 {
-	unsigned int i, fails = ksft_get_fail_cnt();
+	unsigned int i, fails = rs_fail_count();
 	int prelude;
 
 	rs_warm_up_steps(s);
@@ -358,9 +357,9 @@ static void run(struct rs_scene *s, struct kvm_trace *t)
 			test_toggle(s, &toggles[i], t, i ? 0 : prelude);
 	}
 	if (s->nx)
-		test_xd_reads(s, t, ksft_get_fail_cnt() == fails);
+		test_xd_reads(s, t, rs_fail_count() == fails);
 	if (s->pvm->mode == GUEST_PAGING_32BIT)
-		test_pse(s, t, ksft_get_fail_cnt() == fails);
+		test_pse(s, t, rs_fail_count() == fails);
 }
 
 int main(int argc, char *argv[])

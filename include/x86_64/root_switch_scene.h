@@ -42,7 +42,7 @@ struct rs_scene {
 	bool nx;
 	/* The engine runs as L2 of a 64-bit L1 (paging_vm_create_l2()). */
 	bool l2;
-	char name[32];
+	char name[32];		/* "<mode>" or "<mode>_l2", also after the VM is freed */
 };
 
 /*
@@ -70,6 +70,17 @@ void rs_switch_steps(struct rs_scene *s);
  * into @t (if not NULL) under @phase.  Returns the mismatches.
  */
 int rs_run_traced(struct rs_scene *s, struct kvm_trace *t, const char *phase);
+
+/*
+ * TAP results "<scene>_<what>".  Every result of a root_switch program
+ * goes through these: kselftest.h keeps its counters per source file, and
+ * rs_main()'s plan and ksft_finished() are here.
+ */
+void rs_result(struct rs_scene *s, bool ok, const char *what);
+void rs_skip(struct rs_scene *s, const char *what, const char *why);
+void rs_xfail(struct rs_scene *s, const char *what, const char *why);
+/* The failures reported so far. */
+unsigned int rs_fail_count(void);
 
 /*
  * "<scene>_<what>": a pass iff !@bad.  A PAE L2 on an NPT under QEMU TCG

@@ -39,6 +39,7 @@ static void build_scene(struct rs_scene *s, enum guest_paging_mode mode, bool l2
 		pvm->name = s->name;
 	} else {
 		pvm = paging_vm_create(mode);
+		snprintf(s->name, sizeof(s->name), "%s", pvm->name);
 	}
 	s->pvm = pvm;
 	s->l2 = l2;
@@ -96,6 +97,26 @@ void rs_switch_steps(struct rs_scene *s)
 		rs_switch_and_check(s, RS_NR_SPACES - 1 - step % RS_NR_SPACES);
 	for (step = 0; step < PASSES * RS_NR_SPACES; step++)
 		rs_switch_and_check(s, step & 1 ? RS_NR_SPACES - 1 : 0);
+}
+
+void rs_result(struct rs_scene *s, bool ok, const char *what)
+{
+	ksft_test_result(ok, "%s_%s\n", s->name, what);
+}
+
+void rs_skip(struct rs_scene *s, const char *what, const char *why)
+{
+	ksft_test_result_skip("%s_%s: %s\n", s->name, what, why);
+}
+
+void rs_xfail(struct rs_scene *s, const char *what, const char *why)
+{
+	ksft_test_result_xfail("%s_%s: %s\n", s->name, what, why);
+}
+
+unsigned int rs_fail_count(void)
+{
+	return ksft_get_fail_cnt();
 }
 
 void rs_report_steps(struct rs_scene *s, int bad, const char *what)
