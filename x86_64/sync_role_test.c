@@ -50,7 +50,7 @@
  *    is the one synced under B.
  * Without kvmmmu tracing (the build or the host), the guest-visible
  * checks still run: a case fails on them, and otherwise skips with the
- * reason (report_case()).
+ * reason (paging_report_traced()).
  *
  * has_4_byte_gpte_32bit_to_pae: the same with a paging-mode switch: PT,
  * unsync as a 2-level page table, is used as a PAE page table after the
@@ -83,7 +83,6 @@
  * Not reachable here: guest_mode (nested, see nested_npt_vmrun_test), smm (no
  * SMM in the step engine), ad_disabled (EPT only).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -547,27 +546,6 @@ static bool start_trace(struct scene *s, const char *first)
 	return true;
 }
 
-#define UNTRACED_SKIP_FMT						\
-	"%s: guest-visible checks passed, shadow page checks not run: %s\n"
-
-/*
- * The result of the case that @fmt names.  TDP off without tracing, only
- * the guest-visible checks ran: a failure fails, a pass skips.
- */
-static void __printf(2, 3) report_case(bool ok, const char *fmt, ...)
-{
-	char name[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(name, sizeof(name), fmt, ap);
-	va_end(ap);
-	if (ok && no_trace)
-		ksft_test_result_skip(UNTRACED_SKIP_FMT, name, no_trace);
-	else
-		ksft_test_result(ok, "%s\n", name);
-}
-
 #define SMEP_PDPTE_SKIP_FMT						\
 	"%s_%s: CR4.SMEP reloads PAE PDPTEs, whose bit 5 the emulator's NPT walker sets (%s)\n"
 
@@ -609,7 +587,8 @@ static void run_role_case(const struct role_case *rc, enum guest_paging_mode mod
 		ok &= s.nr_phases == 3 && check_role_events(&s, rc);
 		kvm_trace_destroy(s.trace);
 	}
-	report_case(ok, "%s_%s_%s", rc->name, mname, kvm_mmu_config_name(&cfg));
+	paging_report_traced(ok, no_trace, "%s_%s_%s", rc->name, mname,
+			     kvm_mmu_config_name(&cfg));
 	paging_vm_free(s.pvm);
 }
 
@@ -696,7 +675,7 @@ static void run_quadrants(void)
 		ok &= check_quadrant_events(&s);
 		kvm_trace_destroy(s.trace);
 	}
-	report_case(ok, "quadrants_32bit_%s", kvm_mmu_config_name(&cfg));
+	paging_report_traced(ok, no_trace, "quadrants_32bit_%s", kvm_mmu_config_name(&cfg));
 	paging_vm_free(pvm);
 }
 
@@ -865,7 +844,8 @@ static void run_mode_switch(void)
 	} else {
 		ok = !paging_vm_run_steps(pvm);
 	}
-	report_case(ok, "has_4_byte_gpte_32bit_to_pae_%s", kvm_mmu_config_name(&cfg));
+	paging_report_traced(ok, no_trace, "has_4_byte_gpte_32bit_to_pae_%s",
+			     kvm_mmu_config_name(&cfg));
 	paging_vm_free(pvm);
 }
 

@@ -30,7 +30,7 @@
  * TDP off, read back through kvmmmu events: PT was unsynced, synced, and
  * never zapped, in both roles.  Without kvmmmu tracing (the build or the
  * host), the guest-visible checks still run: a case fails on them, and
- * otherwise skips with the reason (report_case()).
+ * otherwise skips with the reason (paging_report_traced()).
  *
  * More cases per mode, each described where it is built:
  *  <mode>_global_entries_and_cr4_pge      CR4.PGE toggles, INVLPG and
@@ -44,7 +44,6 @@
  *                                         evidence of a known KVM bug:
  *                                         vectoring_defect())
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -252,27 +251,6 @@ static bool traced(void)
 	return !cfg.tdp && !no_trace;
 }
 
-#define UNTRACED_SKIP_FMT						\
-	"%s: guest-visible checks passed, shadow page checks not run: %s\n"
-
-/*
- * The result of the case that @fmt names.  TDP off without tracing, only
- * the guest-visible checks ran: a failure fails, a pass skips.
- */
-static void __printf(2, 3) report_case(bool ok, const char *fmt, ...)
-{
-	char name[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(name, sizeof(name), fmt, ap);
-	va_end(ap);
-	if (ok && no_trace)
-		ksft_test_result_skip(UNTRACED_SKIP_FMT, name, no_trace);
-	else
-		ksft_test_result(ok, "%s\n", name);
-}
-
 static void run_mode(enum guest_paging_mode mode)
 {
 	struct kvm_trace *t;
@@ -286,8 +264,8 @@ static void run_mode(enum guest_paging_mode mode)
 		ok &= check_synced(&s, t, 2);
 		kvm_trace_destroy(t);
 	}
-	report_case(ok, "%s_leaf_changes_synced_in_both_roles_%s",
-		    guest_paging_mode_name(mode), kvm_mmu_config_name(&cfg));
+	paging_report_traced(ok, no_trace, "%s_leaf_changes_synced_in_both_roles_%s",
+			     guest_paging_mode_name(mode), kvm_mmu_config_name(&cfg));
 	paging_vm_free(s.pvm);
 }
 
@@ -385,7 +363,8 @@ static void run_pge(enum guest_paging_mode mode)
 		ok &= check_synced(&s, t, 1);
 		kvm_trace_destroy(t);
 	}
-	report_case(ok, "%s_global_entries_and_cr4_pge_%s", name, kvm_mmu_config_name(&cfg));
+	paging_report_traced(ok, no_trace, "%s_global_entries_and_cr4_pge_%s", name,
+			     kvm_mmu_config_name(&cfg));
 	paging_vm_free(s.pvm);
 }
 
@@ -479,8 +458,8 @@ static void run_shared(enum guest_paging_mode mode)
 		ok &= check_synced(&s, t, NR_AS);
 		kvm_trace_destroy(t);
 	}
-	report_case(ok, "%s_page_table_shared_by_address_spaces_%s",
-		    guest_paging_mode_name(mode), kvm_mmu_config_name(&cfg));
+	paging_report_traced(ok, no_trace, "%s_page_table_shared_by_address_spaces_%s",
+			     guest_paging_mode_name(mode), kvm_mmu_config_name(&cfg));
 	paging_vm_free(s.pvm);
 }
 
@@ -866,8 +845,9 @@ static void run_upper(enum guest_paging_mode mode)
 				       guest_paging_mode_name(mode), kvm_mmu_config_name(&cfg),
 				       known_defect(VECTORING_DEFECT), why);
 	else
-		report_case(steps_ok && !bad, "%s_upper_level_writes_emulated_%s",
-			    guest_paging_mode_name(mode), kvm_mmu_config_name(&cfg));
+		paging_report_traced(steps_ok && !bad, no_trace,
+				     "%s_upper_level_writes_emulated_%s",
+				     guest_paging_mode_name(mode), kvm_mmu_config_name(&cfg));
 	paging_vm_free(s->pvm);
 }
 
