@@ -297,6 +297,16 @@ struct kvm_trace;
 bool paging_vm_run_traced(struct paging_vm *pvm, bool trace, const char *phase,
 			  struct kvm_trace **t);
 /*
+ * The same in @nr phases, @names[0] first: each GSTEP_SYNC step of the
+ * table ends a phase and begins the next (the table's own ->sync_fn is
+ * not called meanwhile).  @phases[i] gets phase i's number in the
+ * capture's model (kvm_trace_phase()), or -1 if it never began.  Traced,
+ * true only if every step gave what it expected and the table had
+ * exactly @nr - 1 GSTEP_SYNC steps.
+ */
+bool paging_vm_run_phases_traced(struct paging_vm *pvm, bool trace, const char *const *names,
+				 int nr, int *phases, struct kvm_trace **t);
+/*
  * The TAP result of the case that @fmt names, for a test whose cases
  * check guest-visible outcomes everywhere and, with TDP off, also
  * KVM's shadow pages through kvmmmu events (paging_vm_run_traced()).
