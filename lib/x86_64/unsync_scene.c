@@ -10,7 +10,8 @@
 
 #include "unsync_scene.h"
 
-struct paging_vm *unsync_scene_init(struct unsync_scene *s, enum guest_paging_mode mode, int nr_data)
+struct paging_vm *unsync_scene_init(struct unsync_scene *s, enum guest_paging_mode mode,
+				    int nr_data)
 {
 	struct paging_vm *pvm = paging_vm_create(mode);
 	int i;
@@ -26,8 +27,8 @@ struct paging_vm *unsync_scene_init(struct unsync_scene *s, enum guest_paging_mo
 	return pvm;
 }
 
-void unsync_scene_init_two_views(struct unsync_scene *s, enum guest_paging_mode mode, uint64_t va_rw,
-			     uint64_t va_ro)
+void unsync_scene_init_two_views(struct unsync_scene *s, enum guest_paging_mode mode,
+				 uint64_t va_rw, uint64_t va_ro)
 {
 	uint64_t pde;
 
