@@ -63,6 +63,42 @@ void kvm_mmu_test_start(struct kvm_mmu_config *cfg);
 /* Skip (KSFT_SKIP), with the reason, unless L1 guests get nested SVM. */
 void kvm_mmu_config_require_nested_svm(const struct kvm_mmu_config *cfg);
 
+/* Skip (KSFT_SKIP), with the reason, unless L1 guests get nested VMX. */
+void kvm_mmu_config_require_nested_vmx(const struct kvm_mmu_config *cfg);
+
+/*
+ * Skip (KSFT_SKIP), with the reason, unless L1 guests get nested VMX with
+ * EPT (nested_vmx_setup_ctls_msrs() offers nested EPT only with EPT in L0).
+ */
+void kvm_mmu_config_require_nested_vmx_ept(const struct kvm_mmu_config *cfg);
+
+/*
+ * Whether the TDP root role has cr4_smep set: kvm_amd's gmet or
+ * kvm_intel's mbec parameter (7.x; absent: no).
+ */
+bool kvm_mmu_config_tdp_smep(const struct kvm_mmu_config *cfg);
+
+/*
+ * The TAP result "<@name>_<configuration>": a skip with @skip as the
+ * reason when @skip is not NULL, else a pass iff @ok (evaluated first).
+ * A macro: kselftest.h keeps its counters per source file, and the
+ * result must count where the program's plan and ksft_finished() are.
+ */
+#define kvm_mmu_report(cfg, ok, skip, name)					\
+do {										\
+	bool __kvm_mmu_ok = (ok);						\
+	const char *__kvm_mmu_skip = (skip);					\
+	const char *__kvm_mmu_name = (name);					\
+	const char *__kvm_mmu_cfg = kvm_mmu_config_name(cfg);			\
+										\
+	if (__kvm_mmu_skip)							\
+		ksft_test_result_skip("%s_%s: %s\n", __kvm_mmu_name,		\
+				      __kvm_mmu_cfg, __kvm_mmu_skip);		\
+	else									\
+		ksft_test_result(__kvm_mmu_ok, "%s_%s\n", __kvm_mmu_name,	\
+				 __kvm_mmu_cfg);				\
+} while (0)
+
 /* Parse a sysfs module parameter value: "Y"/"N" or an integer. */
 int kvm_param_parse_bool(const char *text, bool *val);
 

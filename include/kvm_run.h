@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Running a 64-bit framework guest from one GUEST_SYNC to the next: the
- * ucall switch every test would otherwise write again.
+ * Running a 64-bit framework guest from one GUEST_SYNC to the next (the
+ * ucall switch every test would otherwise write again), and a case in a
+ * process of its own.
  */
 #ifndef SELFTEST_KVM_RUN_H
 #define SELFTEST_KVM_RUN_H
@@ -21,6 +22,14 @@ void vcpu_run_to_sync(struct kvm_vcpu *vcpu, uint64_t stage);
 
 /* Run @vcpu until its next ucall, which must be GUEST_DONE(). */
 void vcpu_run_to_done(struct kvm_vcpu *vcpu);
+
+/*
+ * Run @fn(@arg) in a child process, so that a failed assertion or a crash
+ * ends that one case and not the program; returning from @fn is a pass.
+ * Returns the child's exit status (KSFT_PASS, KSFT_FAIL, KSFT_XFAIL,
+ * KSFT_SKIP, ...), or -1 if it did not exit (killed by a signal).
+ */
+int kvm_run_in_child(void (*fn)(const void *arg), const void *arg);
 
 /*
  * KVM_EXIT_INTERNAL_ERROR's report (struct kvm_run's "internal"), kept for

@@ -41,6 +41,15 @@ struct kvm_trace;
  */
 struct kvm_trace *kvm_trace_create(void);
 
+/*
+ * kvm_trace_create() for a test's main capture, after
+ * kvm_role_layout_require(), with what each of the two cost printed.
+ */
+struct kvm_trace *kvm_trace_create_timed(void);
+
+/* CLOCK_MONOTONIC in seconds: for the times tests print around captures. */
+double kvm_trace_seconds(void);
+
 /* Also capture kvmmmu event @event (before the first kvm_trace_start()). */
 void kvm_trace_add_event(struct kvm_trace *t, const char *event);
 

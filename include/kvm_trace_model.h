@@ -149,6 +149,13 @@ size_t kvm_mmu_model_count_live(const struct kvm_mmu_model *m);
  */
 void kvm_mmu_model_print(const struct kvm_mmu_model *m, FILE *f, const char *prefix);
 
+/*
+ * One event as a line after @prefix: its phase, type, gfn and role, raw
+ * and decoded with the model's layout.  For failure messages.
+ */
+void kvm_mmu_event_print(const struct kvm_mmu_model *m, const struct kvm_mmu_event *e,
+			 FILE *f, const char *prefix);
+
 /* The type of kvmmmu event @name (KVM_MMU_OTHER for any other event). */
 enum kvm_mmu_event_type kvm_mmu_event_type_of(const char *name);
 

@@ -16,6 +16,7 @@
 #include "test_util.h"
 #include "kselftest.h"
 
+#include "kvm_compat.h"
 #include "kvm_mmu_config.h"
 
 static bool module_loaded(const char *module)
@@ -133,6 +134,31 @@ void kvm_mmu_config_require_nested_svm(const struct kvm_mmu_config *cfg)
 			       "this test's L1 is an SVM hypervisor; its VMX counterpart is nested EPT");
 	if (!cfg->nested || !kvm_cpu_has(X86_FEATURE_SVM))
 		ksft_exit_skip(NO_NESTED_SVM_FMT, cfg->nested, kvm_cpu_has(X86_FEATURE_SVM));
+}
+
+void kvm_mmu_config_require_nested_vmx(const struct kvm_mmu_config *cfg)
+{
+	if (strcmp(cfg->vendor_module, "kvm_intel"))
+		ksft_exit_skip("nested VMX is Intel's and KVM here is %s %s\n", cfg->vendor_module,
+			       "(this test's L1 is a VMX hypervisor; its SVM counterpart: the nested_npt_*_test programs)");
+	if (!cfg->nested || !kvm_cpu_has(X86_FEATURE_VMX))
+		ksft_exit_skip("nested VMX is not available to L1 %s=%d, %s: %d)\n",
+			       "(kvm_intel nested", cfg->nested, "VMX in KVM's CPUID",
+			       kvm_cpu_has(X86_FEATURE_VMX));
+}
+
+void kvm_mmu_config_require_nested_vmx_ept(const struct kvm_mmu_config *cfg)
+{
+	kvm_mmu_config_require_nested_vmx(cfg);
+	if (!kvm_cpu_has_ept())
+		ksft_exit_skip("KVM offers L1 no EPT (kvm_intel ept=%d): %s\n", cfg->tdp,
+			       "nested EPT needs EPT in L0 (nested_vmx_setup_ctls_msrs())");
+}
+
+bool kvm_mmu_config_tdp_smep(const struct kvm_mmu_config *cfg)
+{
+	return read_module_param_bool(cfg->vendor_module,
+				      strcmp(cfg->vendor_module, "kvm_amd") ? "mbec" : "gmet");
 }
 
 void kvm_mmu_config_print(const struct kvm_mmu_config *cfg)

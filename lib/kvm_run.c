@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Running a 64-bit framework guest from one ucall to the next, and
- * KVM_EXIT_INTERNAL_ERROR's report.
+ * Running a 64-bit framework guest from one ucall to the next, a case in
+ * a child process, and KVM_EXIT_INTERNAL_ERROR's report.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "kvm_util.h"
 #include "processor.h"
 #include "ucall_common.h"
 #include "test_util.h"
+#include "kselftest.h"
 
 #include "kvm_compat.h"
 #include "kvm_run.h"
@@ -48,6 +53,23 @@ void vcpu_run_to_sync(struct kvm_vcpu *vcpu, uint64_t stage)
 void vcpu_run_to_done(struct kvm_vcpu *vcpu)
 {
 	run_to_ucall(vcpu, UCALL_DONE, 0);
+}
+
+int kvm_run_in_child(void (*fn)(const void *arg), const void *arg)
+{
+	int status;
+	pid_t pid;
+
+	/* Else the child would print the parent's buffered TAP again. */
+	fflush(stdout);
+	pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (!pid) {
+		fn(arg);
+		exit(KSFT_PASS);
+	}
+	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 void kvm_internal_error_save(const struct kvm_run *run, struct kvm_internal_error *e)

@@ -41,6 +41,30 @@ void kvm_role_layout_require(struct kvm_role_layout *layout)
 	*layout = cached;
 }
 
+double kvm_trace_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct kvm_trace *kvm_trace_create_timed(void)
+{
+	struct kvm_role_layout layout;
+	struct kvm_trace *t;
+	double t0, t1;
+
+	t0 = kvm_trace_seconds();
+	kvm_role_layout_require(&layout);
+	t1 = kvm_trace_seconds();
+	t = kvm_trace_create();
+	ksft_print_msg("role layout from %s in %.3f s; tracefs instance %s set up in %.3f s\n",
+		       layout.source, t1 - t0, kvm_trace_instance_name(t),
+		       kvm_trace_seconds() - t1);
+	return t;
+}
+
 #ifndef KVM_MMU_NO_TRACEFS
 
 #include <event-parse.h>

@@ -335,6 +335,21 @@ void kvm_mmu_model_print(const struct kvm_mmu_model *m, FILE *f, const char *pre
 	print_levels(m, f, prefix);
 }
 
+void kvm_mmu_event_print(const struct kvm_mmu_model *m, const struct kvm_mmu_event *e,
+			 FILE *f, const char *prefix)
+{
+	static const char *const types[KVM_MMU_NR_EVENT_TYPES] = {
+		"get_page", "sync_page", "unsync_page", "prepare_zap_page", "other",
+	};
+	struct kvm_mmu_role r;
+	char buf[160];
+
+	kvm_role_decode(&m->layout, e->role, &r);
+	fprintf(f, "%s  phase %d %s gfn 0x%llx role 0x%x (%s)\n", prefix, e->phase,
+		e->type < KVM_MMU_NR_EVENT_TYPES ? types[e->type] : "?",
+		(unsigned long long)e->gfn, e->role, kvm_role_format(&r, buf, sizeof(buf)));
+}
+
 enum kvm_mmu_event_type kvm_mmu_event_type_of(const char *name)
 {
 	if (!strcmp(name, "kvm_mmu_get_page"))

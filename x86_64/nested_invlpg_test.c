@@ -201,7 +201,6 @@ int main(int argc, char *argv[])
 {
 	struct kvm_mmu_config cfg;
 	struct kvm_vcpu *vcpu;
-	gva_t svm_gva;
 	struct kvm_vm *vm;
 	int stage;
 
@@ -209,9 +208,7 @@ int main(int argc, char *argv[])
 	kvm_mmu_config_require_nested_svm(&cfg);
 	ksft_set_plan(1);
 
-	vm = vm_create_with_test_slot(&vcpu, l1_code, 0, TEST_SLOT, TEST_SLOT_GPA, TEST_PAGES);
-	vcpu_alloc_svm(vm, &svm_gva);
-	vcpu_args_set(vcpu, 1, svm_gva);
+	vm = vm_create_svm_l1_with_test_slot(&vcpu, l1_code, TEST_SLOT, TEST_SLOT_GPA, TEST_PAGES);
 	build_tables(vm);
 	run_l2 = !not_run(&cfg);
 	sync_global_to_guest(vm, l2_pd_gpa);

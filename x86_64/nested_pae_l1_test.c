@@ -142,26 +142,7 @@ static void l2_without_np(struct outcome *o, const struct pae_l1_case *c)
 	pae_l1_l2_load(l1, data);
 	l1->vmcb->save.rip = l1->l2_code_gpa;
 	expect_vmmcall(tag);
-	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_VMMCALL));
-	run_and_judge(l1, check_vmcb, o);
-	pae_l1_free(l1);
-}
-
-static void case_np_read_4k(struct outcome *o, const struct pae_l1_case *c)
-{
-	struct pae_l1 *l1 = new_l1();
-	uint64_t ncr3 = npt_with_code(l1, 0);
-	const uint64_t l2_gpa = 1 * GB + 0x5000;
-	uint64_t page = data_page(l1, 0);
-
-	*(uint32_t *)paging_vm_hva(l1->pvm, page + 0x10) = 0x4c0de04;
-	pnpt_map(l1->pvm, ncr3, l2_gpa, page, PNPT_LEVEL_4K, PNPT_RW);
-	pae_l1_set_ncr3(l1, ncr3);
-	pae_l1_l2_load(l1, l2_gpa + 0x10);
-	expect_vmmcall(0x4c0de04);
-	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_VMMCALL));
-	run_and_judge(l1, check_vmcb, o);
-	pae_l1_free(l1);
+	pae_l1_vmrun_and_judge(l1, SVM_EXIT_VMMCALL, o);
 }
 
 /*
@@ -183,27 +164,7 @@ static void case_np_read_2m(struct outcome *o, const struct pae_l1_case *c)
 	pae_l1_set_ncr3(l1, ncr3);
 	pae_l1_l2_load(l1, l2_gpa + 0x123458);
 	expect_vmmcall(0x2c0de02);
-	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_VMMCALL));
-	run_and_judge(l1, check_vmcb, o);
-	pae_l1_free(l1);
-}
-
-static void case_np_write(struct outcome *o, const struct pae_l1_case *c)
-{
-	struct pae_l1 *l1 = new_l1();
-	uint64_t ncr3 = npt_with_code(l1, 0);
-	uint64_t page = data_page(l1, 0);
-	const uint64_t l2_gpa = 3 * GB + 0x7000;
-
-	pnpt_map(l1->pvm, ncr3, l2_gpa, page, PNPT_LEVEL_4K, PNPT_RW);
-	pae_l1_set_ncr3(l1, ncr3);
-	pae_l1_l2_store(l1, l2_gpa + 0x20, 0x3c0de03);
-	expect_vmmcall(0);
-	l2_exp.mem_gpa = page + 0x20;
-	l2_exp.mem = 0x3c0de03;
-	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_VMMCALL));
-	run_and_judge(l1, check_vmcb, o);
-	pae_l1_free(l1);
+	pae_l1_vmrun_and_judge(l1, SVM_EXIT_VMMCALL, o);
 }
 
 /*
@@ -405,9 +366,13 @@ static const struct pae_l1_case cases[] = {
 	{ "pdptes_not_written_by_walks", case_pdptes_not_written_by_walks, false },
 	{ "vmexit_to_l1_after_cpu_walks", l2_without_np, false, .arg = 0x12c0de02, .flag = true },
 	{ "l2_without_np", l2_without_np, false, .arg = 0x12c0de01 },
-	{ "np_read_4k", case_np_read_4k, true },
+	{ "np_read_4k", pae_l1_access_case, true, .access = &(const struct pae_l1_access){
+	  .l2_gpa = 1 * GB + 0x5000, .rights = PNPT_RW, .off = 0x10, .val = 0x4c0de04,
+	  .exit = SVM_EXIT_VMMCALL } },
 	{ "np_read_2m_pdpt_offset", case_np_read_2m, true },
-	{ "np_write_4k", case_np_write, true },
+	{ "np_write_4k", pae_l1_access_case, true, .access = &(const struct pae_l1_access){
+	  .l2_gpa = 3 * GB + 0x7000, .rights = PNPT_RW, .off = 0x20, .val = 0x3c0de03,
+	  .write = true, .exit = SVM_EXIT_VMMCALL } },
 	{ "npt_accessed_on_read", npt_accessed_dirty, true, .flag = false },
 	{ "npt_dirty_on_write", npt_accessed_dirty, true, .flag = true },
 	{ "l1_changes_npt_between_vmruns", case_l1_changes_npt_between_vmruns, true },

@@ -21,42 +21,6 @@
 #include "emulator.h"
 #include "pae_l1_cases.h"
 
-/* A not-present NPT PTE under a present PDE: NPF, P=0, U, final. */
-static void case_npf_pte_not_present(struct outcome *o, const struct pae_l1_case *c)
-{
-	struct pae_l1 *l1 = new_l1();
-	uint64_t ncr3 = npt_with_code(l1, 0);
-	const uint64_t l2_gpa = 1 * GB + 0x9000;
-
-	pnpt_map(l1->pvm, ncr3, l2_gpa + 0x1000, data_page(l1, 1), PNPT_LEVEL_4K, PNPT_RW);
-	pae_l1_set_ncr3(l1, ncr3);
-	pae_l1_l2_load(l1, l2_gpa + 0x18);
-	expect_npf(PFERR_USER_MASK | PFERR_GUEST_FINAL_MASK, l2_gpa + 0x18);
-	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_NPF));
-	run_and_judge(l1, check_vmcb, o);
-	pae_l1_free(l1);
-}
-
-/* A write through a read-only NPT leaf: NPF, P, W, U, final. */
-static void case_npf_write_read_only(struct outcome *o, const struct pae_l1_case *c)
-{
-	struct pae_l1 *l1 = new_l1();
-	uint64_t ncr3 = npt_with_code(l1, 0);
-	uint64_t page = data_page(l1, 0x5eed);
-	const uint64_t l2_gpa = 1 * GB + 0xb000;
-
-	pnpt_map(l1->pvm, ncr3, l2_gpa, page, PNPT_LEVEL_4K, PNPT_RO);
-	pae_l1_set_ncr3(l1, ncr3);
-	pae_l1_l2_store(l1, l2_gpa + 4, 0xbad);
-	expect_npf(PFERR_PRESENT_MASK | PFERR_WRITE_MASK | PFERR_USER_MASK | PFERR_GUEST_FINAL_MASK,
-		   l2_gpa + 4);
-	l2_exp.mem_gpa = page + 4;
-	l2_exp.mem = 0;
-	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_NPF));
-	run_and_judge(l1, check_vmcb, o);
-	pae_l1_free(l1);
-}
-
 /*
  * A not-present NPT PDPTE (PDPTE 3 of L1's NPT is 0 while 0-2 are
  * present): the NPF is raised on use, P=0, like any other level (APM
@@ -76,9 +40,7 @@ static void case_npf_pdpte_not_present(struct outcome *o, const struct pae_l1_ca
 	pae_l1_set_ncr3(l1, ncr3);
 	pae_l1_l2_load(l1, l2_gpa + 0x40);
 	expect_npf(PFERR_USER_MASK | PFERR_GUEST_FINAL_MASK, l2_gpa + 0x40);
-	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_NPF));
-	run_and_judge(l1, check_vmcb, o);
-	pae_l1_free(l1);
+	pae_l1_vmrun_and_judge(l1, SVM_EXIT_NPF, o);
 }
 
 /*
@@ -121,9 +83,7 @@ static void npf_pdpte_reserved(struct outcome *o, const struct pae_l1_case *c)
 	pae_l1_l2_load(l1, l2_gpa + 0x40);
 	expect_npf(PFERR_PRESENT_MASK | PFERR_RSVD_MASK | PFERR_USER_MASK | PFERR_GUEST_FINAL_MASK,
 		   l2_gpa + 0x40);
-	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_NPF));
-	run_and_judge(l1, check_vmcb, o);
-	pae_l1_free(l1);
+	pae_l1_vmrun_and_judge(l1, SVM_EXIT_NPF, o);
 }
 
 /*
@@ -150,9 +110,7 @@ static void npf_reserved_bit_at(struct outcome *o, const struct pae_l1_case *c)
 	pae_l1_l2_load(l1, l2_gpa + 0x40);
 	expect_npf(PFERR_PRESENT_MASK | PFERR_RSVD_MASK | PFERR_USER_MASK | PFERR_GUEST_FINAL_MASK,
 		   l2_gpa + 0x40);
-	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_NPF));
-	run_and_judge(l1, check_vmcb, o);
-	pae_l1_free(l1);
+	pae_l1_vmrun_and_judge(l1, SVM_EXIT_NPF, o);
 }
 
 /*
@@ -188,14 +146,20 @@ static void npf_fetch_from_xd_leaf(struct outcome *o, const struct pae_l1_case *
 		expect_npf(PFERR_PRESENT_MASK | PFERR_RSVD_MASK | PFERR_USER_MASK |
 			   PFERR_GUEST_FINAL_MASK, PAE_L1_L2_CODE_GPA);
 	}
-	pae_l1_vmrun(l1, EXPECT_VALUE(SVM_EXIT_NPF));
-	run_and_judge(l1, check_vmcb, o);
-	pae_l1_free(l1);
+	pae_l1_vmrun_and_judge(l1, SVM_EXIT_NPF, o);
 }
 
 static const struct pae_l1_case cases[] = {
-	{ "npf_pte_not_present", case_npf_pte_not_present, true },
-	{ "npf_write_read_only", case_npf_write_read_only, true },
+	/* A not-present NPT PTE under a present PDE: NPF, P=0, U, final. */
+	{ "npf_pte_not_present", pae_l1_access_case, true, .access = &(const struct pae_l1_access){
+	  .l2_gpa = 1 * GB + 0x9000, .rights = PNPT_RW, .tag = 1, .map_next = true, .off = 0x18,
+	  .exit = SVM_EXIT_NPF, .info1 = PFERR_USER_MASK | PFERR_GUEST_FINAL_MASK } },
+	/* A write through a read-only NPT leaf: NPF, P, W, U, final. */
+	{ "npf_write_read_only", pae_l1_access_case, true, .access = &(const struct pae_l1_access){
+	  .l2_gpa = 1 * GB + 0xb000, .rights = PNPT_RO, .tag = 0x5eed, .off = 4, .val = 0xbad,
+	  .write = true, .exit = SVM_EXIT_NPF,
+	  .info1 = PFERR_PRESENT_MASK | PFERR_WRITE_MASK | PFERR_USER_MASK |
+		   PFERR_GUEST_FINAL_MASK } },
 	{ "npf_pdpte_not_present", case_npf_pdpte_not_present, true },
 	/* Bit 62: above MAXPHYADDR and not XD. */
 	{ "npf_pdpte_reserved_bit", npf_pdpte_reserved, true, .arg = 1ull << 62 },

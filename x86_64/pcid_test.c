@@ -49,7 +49,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kvm_util.h"
@@ -70,8 +69,7 @@
 #define CR3_NOFLUSH	BIT_ULL(63)
 #define TAG(s, v)	(0x9c1d000000000000ULL | (uint64_t)(s) << 8 | (v))
 #define GLOBAL		0xff
-#define LEVEL_SHIFT(l)	(12 + 9 * ((l) - 1))
-#define INDEX(va, l)	(((va) >> LEVEL_SHIFT(l)) & 511)
+#define INDEX(va, l)	(((va) >> VM_LEVEL_SHIFT(l)) & 511)
 
 /* The tables and data pages, mapped at the same VA (the alias). */
 #define TEST_SLOT	1
@@ -528,24 +526,15 @@ static void make_leaves(struct kvm_vm *vm, int s, uint64_t pt, uint64_t va, uint
  */
 static uint64_t make_space(struct kvm_vm *vm, int s, uint64_t global_pt)
 {
-	const uint64_t flags = GP_P | GP_RW;
-	uint64_t top = vm_zeroed_page(vm, TEST_SLOT), t = top, pt;
-	int level;
+	uint64_t top, pd, pt;
 
-	memcpy(vm_table(vm, top), vm_table(vm, vm_mmu_pgd(vm)), PAGE_SIZE);
-	TEST_ASSERT(!vm_table(vm, top)[1], "entry 1 of the framework's top-level table is in use");
 	if (s == SPACE_Z)
-		return top;
-	for (level = vm_mmu_levels(vm); level > 2; level--) {
-		uint64_t next = vm_zeroed_page(vm, TEST_SLOT);
-
-		vm_table(vm, t)[INDEX(test_va, level)] = next | flags;
-		t = next;
-	}
+		return vm_new_address_space(vm, TEST_SLOT, test_va, vm_mmu_levels(vm), NULL);
+	top = vm_new_address_space(vm, TEST_SLOT, test_va, 2, &pd);
 	pt = vm_zeroed_page(vm, TEST_SLOT);
-	vm_table(vm, t)[INDEX(test_va, 2)] = pt | flags;
-	vm_table(vm, t)[INDEX(global_va, 2)] = global_pt | flags;
-	make_leaves(vm, s, pt, test_va, flags);
+	vm_table(vm, pd)[INDEX(test_va, 2)] = pt | GP_P | GP_RW;
+	vm_table(vm, pd)[INDEX(global_va, 2)] = global_pt | GP_P | GP_RW;
+	make_leaves(vm, s, pt, test_va, GP_P | GP_RW);
 	return top;
 }
 
@@ -558,8 +547,8 @@ static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, void *guest)
 	vm = vm_create_with_test_slot(vcpu, guest, TEST_PAGES, TEST_SLOT, TEST_SLOT_GPA,
 				      TEST_PAGES);
 	virt_map(vm, TEST_SLOT_GPA, TEST_SLOT_GPA, TEST_PAGES);
-	test_va = 1ULL << LEVEL_SHIFT(vm_mmu_levels(vm));
-	global_va = test_va + (1ULL << LEVEL_SHIFT(2));
+	test_va = 1ULL << VM_LEVEL_SHIFT(vm_mmu_levels(vm));
+	global_va = test_va + (1ULL << VM_LEVEL_SHIFT(2));
 	global_pt = vm_zeroed_page(vm, TEST_SLOT);
 	make_leaves(vm, SPACE_Z, global_pt, global_va, GP_P | GP_RW | GP_G);
 	for (s = 0; s <= SPACE_Z; s++)
@@ -573,8 +562,9 @@ static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, void *guest)
 }
 
 /* In a child: run one case to GUEST_DONE(); a guest assertion fails it. */
-static void run_case(const struct pcid_case *c)
+static void run_case(const void *arg)
 {
+	const struct pcid_case *c = arg;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 
@@ -586,15 +576,12 @@ static void run_case(const struct pcid_case *c)
 		ksft_print_msg("%s: an entry that may survive did %lu of %lu times\n",
 			       c->name, nr_kept, nr_may_keep);
 	kvm_vm_free(vm);
-	exit(KSFT_PASS);
 }
 
 int main(int argc, char *argv[])
 {
 	struct kvm_mmu_config cfg;
 	unsigned int i;
-	int status;
-	pid_t pid;
 
 	kvm_mmu_test_start(&cfg);
 	if (!kvm_cpu_has(X86_FEATURE_PCID) || !kvm_cpu_has(X86_FEATURE_INVPCID))
@@ -603,15 +590,8 @@ int main(int argc, char *argv[])
 			       "(QEMU's TCG and Bochs's ryzen model have neither PCID nor INVPCID)");
 	ksft_set_plan(ARRAY_SIZE(cases));
 
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		fflush(stdout);
-		pid = fork();
-		TEST_ASSERT(pid >= 0, "fork");
-		if (!pid)
-			run_case(&cases[i]);
-		TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
-		ksft_test_result(WIFEXITED(status) && WEXITSTATUS(status) == KSFT_PASS,
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		ksft_test_result(kvm_run_in_child(run_case, &cases[i]) == KSFT_PASS,
 				 "%s_%s\n", cases[i].name, kvm_mmu_config_name(&cfg));
-	}
 	ksft_finished();
 }

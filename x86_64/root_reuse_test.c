@@ -177,23 +177,10 @@ static void guest_stress_code(void)
  */
 static uint64_t make_address_space(struct kvm_vm *vm, gpa_t data, gpa_t ro)
 {
-	const uint64_t flags = GP_P | GP_RW;
-	gpa_t top = vm_zeroed_page(vm, TEST_SLOT), table = top;
-	uint64_t *p = addr_gpa2hva(vm, top);
-	int level;
+	uint64_t pt, top = vm_new_address_space(vm, TEST_SLOT, test_va, 1, &pt);
 
-	memcpy(p, addr_gpa2hva(vm, vm_mmu_pgd(vm)), PAGE_SIZE);
-	TEST_ASSERT(!p[1], "entry 1 of the framework's top-level table is in use: 0x%lx", p[1]);
-	for (level = vm_mmu_levels(vm); level > 1; level--) {
-		gpa_t next = vm_zeroed_page(vm, TEST_SLOT);
-
-		p = addr_gpa2hva(vm, table);
-		p[(test_va >> VM_LEVEL_SHIFT(level)) & 511] = next | flags;
-		table = next;
-	}
-	p = addr_gpa2hva(vm, table);
-	p[(test_va >> PAGE_SHIFT) & 511] = data | flags;
-	p[(RO_VA >> PAGE_SHIFT) & 511] = ro | GP_P;
+	vm_table(vm, pt)[(test_va >> PAGE_SHIFT) & 511] = data | GP_P | GP_RW;
+	vm_table(vm, pt)[(RO_VA >> PAGE_SHIFT) & 511] = ro | GP_P;
 	return top;
 }
 

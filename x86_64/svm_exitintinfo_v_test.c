@@ -182,7 +182,6 @@ int main(int argc, char *argv[])
 	struct kvm_vcpu *vcpu;
 	const char *known;
 	struct kvm_vm *vm;
-	gva_t svm_gva;
 	struct ucall uc;
 	char why[512];
 
@@ -190,9 +189,7 @@ int main(int argc, char *argv[])
 	kvm_mmu_config_require_nested_svm(&cfg);
 	ksft_set_plan(1);
 
-	vm = vm_create_with_test_slot(&vcpu, l1_code, 0, TEST_SLOT, TEST_SLOT_GPA, TEST_PAGES);
-	vcpu_alloc_svm(vm, &svm_gva);
-	vcpu_args_set(vcpu, 1, svm_gva);
+	vm = vm_create_svm_l1_with_test_slot(&vcpu, l1_code, TEST_SLOT, TEST_SLOT_GPA, TEST_PAGES);
 	build_tables(vm);
 	sync_global_to_guest(vm, pde_a);
 	sync_global_to_guest(vm, pde_b);

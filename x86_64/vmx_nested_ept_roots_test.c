@@ -285,16 +285,8 @@ int main(void)
 	unsigned int i;
 	uint64_t caps;
 
-	ksft_print_header();
-	kvm_mmu_config_read(&cfg);
-	kvm_mmu_config_print(&cfg);
-	kvm_mmu_config_require_standard(&cfg);
-	if (strcmp(cfg.vendor_module, "kvm_intel") || !cfg.nested || !kvm_cpu_has(X86_FEATURE_VMX))
-		ksft_exit_skip("needs nested VMX (kvm_intel nested=1); KVM here is %s, nested=%d\n",
-			       cfg.vendor_module, cfg.nested);
-	if (!kvm_cpu_has_ept())
-		ksft_exit_skip("KVM offers L1 no EPT (kvm_intel ept=%d): %s\n", cfg.tdp,
-			       "nested EPT needs EPT in L0 (nested_vmx_setup_ctls_msrs())");
+	kvm_mmu_test_start(&cfg);
+	kvm_mmu_config_require_nested_vmx_ept(&cfg);
 	caps = kvm_get_feature_msr(MSR_IA32_VMX_EPT_VPID_CAP);
 	no_trace = kvm_trace_unavailable();
 	ksft_set_plan(2 * ARRAY_SIZE(cases));

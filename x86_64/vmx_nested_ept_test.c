@@ -73,7 +73,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kvm_util.h"
@@ -404,8 +403,9 @@ static const char *exit_name(uint64_t reason)
 }
 
 /* In a child: one case in a VM of its own; a failed assertion fails it. */
-static void run_case(const struct ept_case *c)
+static void run_case(const void *arg)
 {
+	const struct ept_case *c = arg;
 	uint64_t page[2], root, *e, *leaf, want_gpa, want_gla, off, pt_gpa, data_gpa;
 	struct vmx_pages *vmx;
 	struct kvm_vcpu *vcpu;
@@ -508,28 +508,29 @@ static void run_case(const struct ept_case *c)
 	exit(KSFT_PASS);
 }
 
+/* A case in a child process of its own: its verdict from how the child exited. */
+static void report_case(const struct kvm_mmu_config *cfg, const struct ept_case *c)
+{
+	int status = kvm_run_in_child(run_case, c);
+
+	if (status == KSFT_XFAIL)
+		ksft_test_result_xfail("%s_%s: %s\n", c->name, kvm_mmu_config_name(cfg),
+				       known_defect(DEFECT_BOCHS_EPT_AD_WALK_READ_BIT));
+	else if (status == KSFT_SKIP)
+		ksft_test_result_skip("%s_%s: MAXPHYADDR is 52, no reserved address bit\n",
+				      c->name, kvm_mmu_config_name(cfg));
+	else
+		ksft_test_result(status == KSFT_PASS, "%s_%s\n", c->name, kvm_mmu_config_name(cfg));
+}
+
 int main(int argc, char *argv[])
 {
 	struct kvm_mmu_config cfg;
 	uint64_t caps;
 	unsigned int i;
-	int status;
-	pid_t pid;
 
-	ksft_print_header();
-	kvm_mmu_config_read(&cfg);
-	kvm_mmu_config_print(&cfg);
-	kvm_mmu_config_require_standard(&cfg);
-	if (strcmp(cfg.vendor_module, "kvm_intel"))
-		ksft_exit_skip("nested VMX is Intel's and KVM here is %s %s\n", cfg.vendor_module,
-			       "(this test's L1 is a VMX hypervisor; its SVM counterpart: the nested_npt_*_test programs)");
-	if (!cfg.nested || !kvm_cpu_has(X86_FEATURE_VMX))
-		ksft_exit_skip("nested VMX is not available to L1 %s=%d, %s: %d)\n",
-			       "(kvm_intel nested", cfg.nested, "VMX in KVM's CPUID",
-			       kvm_cpu_has(X86_FEATURE_VMX));
-	if (!kvm_cpu_has_ept())
-		ksft_exit_skip("KVM offers L1 no EPT (kvm_intel ept=%d): %s\n", cfg.tdp,
-			       "nested EPT needs EPT in L0 (nested_vmx_setup_ctls_msrs())");
+	kvm_mmu_test_start(&cfg);
+	kvm_mmu_config_require_nested_vmx_ept(&cfg);
 	caps = kvm_get_feature_msr(MSR_IA32_VMX_EPT_VPID_CAP);
 	ksft_print_msg("IA32_VMX_EPT_VPID_CAP offered to L1: 0x%lx\n", caps);
 	ksft_set_plan(ARRAY_SIZE(cases));
@@ -537,28 +538,13 @@ int main(int argc, char *argv[])
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		const struct ept_case *c = &cases[i];
 
-		if ((caps & c->need) != c->need) {
+		if ((caps & c->need) != c->need)
 			ksft_test_result_skip("%s_%s: %s 0x%lx lacks 0x%lx (%s)\n",
 					      c->name, kvm_mmu_config_name(&cfg),
 					      "KVM's IA32_VMX_EPT_VPID_CAP for L1", caps,
 					      c->need & ~caps, cap_name(c->need & ~caps));
-			continue;
-		}
-		fflush(stdout);
-		pid = fork();
-		TEST_ASSERT(pid >= 0, "fork");
-		if (!pid)
-			run_case(c);
-		TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
-		if (WIFEXITED(status) && WEXITSTATUS(status) == KSFT_XFAIL)
-			ksft_test_result_xfail("%s_%s: %s\n", c->name, kvm_mmu_config_name(&cfg),
-					       known_defect(DEFECT_BOCHS_EPT_AD_WALK_READ_BIT));
-		else if (WIFEXITED(status) && WEXITSTATUS(status) == KSFT_SKIP)
-			ksft_test_result_skip("%s_%s: MAXPHYADDR is 52, no reserved address bit\n",
-					      c->name, kvm_mmu_config_name(&cfg));
 		else
-			ksft_test_result(WIFEXITED(status) && WEXITSTATUS(status) == KSFT_PASS,
-					 "%s_%s\n", c->name, kvm_mmu_config_name(&cfg));
+			report_case(&cfg, c);
 	}
 	ksft_finished();
 }

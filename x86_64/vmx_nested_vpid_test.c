@@ -207,13 +207,8 @@ int main(void)
 	unsigned int i;
 	bool vpid;
 
-	ksft_print_header();
-	kvm_mmu_config_read(&cfg);
-	kvm_mmu_config_print(&cfg);
-	kvm_mmu_config_require_standard(&cfg);
-	if (strcmp(cfg.vendor_module, "kvm_intel") || !cfg.nested || !kvm_cpu_has(X86_FEATURE_VMX))
-		ksft_exit_skip("needs nested VMX (kvm_intel nested=1); KVM here is %s, nested=%d\n",
-			       cfg.vendor_module, cfg.nested);
+	kvm_mmu_test_start(&cfg);
+	kvm_mmu_config_require_nested_vmx(&cfg);
 	caps = kvm_get_feature_msr(MSR_IA32_VMX_EPT_VPID_CAP);
 	vpid = kvm_get_feature_msr(MSR_IA32_VMX_PROCBASED_CTLS2) >> 32 &
 	       SECONDARY_EXEC_ENABLE_VPID;

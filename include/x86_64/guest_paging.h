@@ -28,12 +28,15 @@
 #ifndef SELFTEST_KVM_GUEST_PAGING_H
 #define SELFTEST_KVM_GUEST_PAGING_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "kvm_compat.h"
 #include "kvm_run.h"
 #include "kvm_util.h"
+#include "kselftest.h"
 #include "ucall_common.h"
 #include "guest_steps.h"
 #include "gstep_expect.h"
@@ -293,6 +296,44 @@ struct kvm_trace;
  */
 bool paging_vm_run_traced(struct paging_vm *pvm, bool trace, const char *phase,
 			  struct kvm_trace **t);
+/*
+ * The same in @nr phases, @names[0] first: each GSTEP_SYNC step of the
+ * table ends a phase and begins the next (the table's own ->sync_fn is
+ * not called meanwhile).  @phases[i] gets phase i's number in the
+ * capture's model (kvm_trace_phase()), or -1 if it never began.  Traced,
+ * true only if every step gave what it expected and the table had
+ * exactly @nr - 1 GSTEP_SYNC steps.
+ */
+bool paging_vm_run_phases_traced(struct paging_vm *pvm, bool trace, const char *const *names,
+				 int nr, int *phases, struct kvm_trace **t);
+/*
+ * The TAP result of the case that @fmt names, for a test whose cases
+ * check guest-visible outcomes everywhere and, with TDP off, also
+ * KVM's shadow pages through kvmmmu events (paging_vm_run_traced()).
+ * @no_trace: with TDP off, why there is no tracing here
+ * (kvm_trace_unavailable()), or NULL.  Without tracing only the
+ * guest-visible checks ran: a failure fails, a pass is a skip that says
+ * why.  Inline: kselftest.h's counters are static, one set per file, and
+ * the test's ksft_finished() checks its own against the plan.
+ */
+#define PAGING_UNTRACED_SKIP_FMT					\
+	"%s: guest-visible checks passed, shadow page checks not run: %s\n"
+
+static inline __printf(3, 4)
+void paging_report_traced(bool ok, const char *no_trace, const char *fmt, ...)
+{
+	char name[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	if (ok && no_trace)
+		ksft_test_result_skip(PAGING_UNTRACED_SKIP_FMT, name, no_trace);
+	else
+		ksft_test_result(ok, "%s\n", name);
+}
+
 const struct gstep_result *paging_vm_result(struct paging_vm *pvm, int step);
 
 /*

@@ -38,6 +38,7 @@ struct outcome {
 	char why[640];
 };
 
+struct pae_l1_access;
 
 struct pae_l1_case {
 	const char *name;
@@ -47,7 +48,27 @@ struct pae_l1_case {
 	uint64_t arg;
 	bool flag;
 	bool trace;	/* needs kvmmmu tracing (kvm_trace_unavailable()) */
+	const struct pae_l1_access *access;	/* pae_l1_access_case()'s */
 };
+
+/*
+ * One L2 access through an NPT with one 4K leaf (@rights) for the page
+ * at @l2_gpa, a new L1 page whose first word is @tag (@map_next: the leaf
+ * is the next page's, this one's PTE is not present): L2 writes @val at
+ * offset @off, or reads there (the page holding @val at @off if not 0),
+ * and must #VMEXIT with @exit: VMMCALL with what it read (0 after a
+ * write), or NPF with EXITINFO1 @info1 and EXITINFO2 the L2 GPA.  A write
+ * must leave @val in L1's page, or, with an NPF, the word as it was.
+ */
+struct pae_l1_access {
+	uint64_t l2_gpa, rights;
+	uint32_t tag, off, val;
+	bool write, map_next;
+	uint64_t exit, info1;
+};
+
+/* The case of @c->access. */
+void pae_l1_access_case(struct outcome *o, const struct pae_l1_case *c);
 
 /* The program's main(): every case of @cases as a TAP result. */
 int pae_l1_cases_main(const struct pae_l1_case *cases, size_t nr);
@@ -81,6 +102,12 @@ bool check_vmcb(struct pae_l1 *l1, char *why, size_t len);
  */
 typedef bool (*l2_check_fn)(struct pae_l1 *l1, char *why, size_t len);
 void run_and_judge(struct pae_l1 *l1, l2_check_fn check, struct outcome *o);
+
+/*
+ * The end of most cases: L1's VMRUN, which must #VMEXIT with @exit (and
+ * what l2_exp says), run and judged with check_vmcb() into @o; L1 freed.
+ */
+void pae_l1_vmrun_and_judge(struct pae_l1 *l1, uint64_t exit, struct outcome *o);
 
 /* A PAE L1 for the running case, with the emulator workaround above. */
 struct pae_l1 *new_l1(void);

@@ -60,11 +60,30 @@ struct kvm_vm *vm_create_with_test_slot(struct kvm_vcpu **vcpu, void *guest_code
 					uint64_t pages);
 
 /*
+ * vm_create_with_test_slot() for a vCPU that is an SVM L1: it runs
+ * @l1_code(struct svm_test_data *) (vcpu_alloc_svm()).
+ */
+struct kvm_vm *vm_create_svm_l1_with_test_slot(struct kvm_vcpu **vcpu, void *l1_code,
+					       uint32_t slot, uint64_t gpa, uint64_t pages);
+
+/*
  * A zeroed page of memslot @slot (vm_phy_page_alloc() from the slot's
  * first GPA), for the tables and data a test builds in a slot of its own.
  * Returns its GPA.
  */
 uint64_t vm_zeroed_page(struct kvm_vm *vm, uint32_t slot);
+
+/*
+ * Another address space for the framework guest, in memslot @slot: a
+ * new top-level table, a copy of the framework's (code, stack and ucall
+ * stay mapped), and under it fresh tables for @va down to the one at
+ * @level (1: a page table; vm_mmu_levels(@vm): none), each entry present,
+ * writable and supervisor.  @va must lie under a top-level entry the
+ * framework leaves unused (asserted).  Returns the new top's GPA, and
+ * the GPA of the table at @level in *@table (if not NULL).
+ */
+uint64_t vm_new_address_space(struct kvm_vm *vm, uint32_t slot, uint64_t va, int level,
+			      uint64_t *table);
 
 /*
  * Host pointer to the page at bits 51:12 of @e: the table a table entry

@@ -524,6 +524,56 @@ bool paging_vm_run_traced(struct paging_vm *pvm, bool trace, const char *phase,
 	return ok;
 }
 
+/* paging_vm_run_phases_traced()'s state while the table runs. */
+struct traced_phases {
+	struct kvm_trace *t;
+	const char *const *names;
+	int nr, started, *phases;
+};
+
+/* Begin the next phase of the capture. */
+static void start_traced_phase(struct traced_phases *tp)
+{
+	kvm_trace_start(tp->t, tp->started < tp->nr ? tp->names[tp->started] : "past the last");
+	if (tp->started < tp->nr)
+		tp->phases[tp->started] = kvm_trace_phase(tp->t);
+	tp->started++;
+}
+
+/* At each GSTEP_SYNC: end the capture's phase and begin the next one. */
+static void next_traced_phase(struct paging_vm *pvm, uint32_t step, void *arg)
+{
+	kvm_trace_stop(((struct traced_phases *)arg)->t);
+	start_traced_phase(arg);
+}
+
+bool paging_vm_run_phases_traced(struct paging_vm *pvm, bool trace, const char *const *names,
+				 int nr, int *phases, struct kvm_trace **t)
+{
+	struct traced_phases tp = { .names = names, .nr = nr, .phases = phases };
+	paging_vm_sync_fn sync_fn = pvm->sync_fn;
+	void *sync_arg = pvm->sync_arg;
+	bool ok;
+	int i;
+
+	for (i = 0; i < nr; i++)
+		phases[i] = -1;
+	if (!trace) {
+		*t = NULL;
+		return !paging_vm_run_steps(pvm);
+	}
+	tp.t = kvm_trace_create();
+	pvm->sync_fn = next_traced_phase;
+	pvm->sync_arg = &tp;
+	start_traced_phase(&tp);
+	ok = !paging_vm_run_steps(pvm);
+	kvm_trace_stop(tp.t);
+	pvm->sync_fn = sync_fn;
+	pvm->sync_arg = sync_arg;
+	*t = tp.t;
+	return ok && tp.started == nr;
+}
+
 bool paging_vm_died_of_delivery_ev(struct paging_vm *pvm, char *buf, size_t size)
 {
 	const struct paging_vm_stop *stop = &pvm->priv->stop;

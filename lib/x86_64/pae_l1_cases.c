@@ -135,6 +135,13 @@ void run_and_judge(struct pae_l1 *l1, l2_check_fn check, struct outcome *o)
 	judge_l1_death(l1, before, "L2's part right", died, o);
 }
 
+void pae_l1_vmrun_and_judge(struct pae_l1 *l1, uint64_t exit, struct outcome *o)
+{
+	pae_l1_vmrun(l1, EXPECT_VALUE(exit));
+	run_and_judge(l1, check_vmcb, o);
+	pae_l1_free(l1);
+}
+
 /* ---- the expected L2 outcomes ---- */
 
 struct l2_expect l2_exp;
@@ -220,6 +227,34 @@ uint64_t npt_with_code(struct pae_l1 *l1, unsigned int offset)
 
 	pnpt_map(l1->pvm, ncr3, PAE_L1_L2_CODE_GPA, l1->l2_code_gpa, PNPT_LEVEL_4K, PNPT_RW);
 	return ncr3;
+}
+
+void pae_l1_access_case(struct outcome *o, const struct pae_l1_case *c)
+{
+	const struct pae_l1_access *a = c->access;
+	struct pae_l1 *l1 = new_l1();
+	uint64_t ncr3 = npt_with_code(l1, 0);
+	uint64_t page = data_page(l1, a->tag), gpa = a->l2_gpa + a->off;
+	uint32_t *word = paging_vm_hva(l1->pvm, page + a->off);
+
+	if (!a->write && a->val)
+		*word = a->val;
+	pnpt_map(l1->pvm, ncr3, a->l2_gpa + (a->map_next ? 4096 : 0), page, PNPT_LEVEL_4K,
+		 a->rights);
+	pae_l1_set_ncr3(l1, ncr3);
+	if (a->write)
+		pae_l1_l2_store(l1, gpa, a->val);
+	else
+		pae_l1_l2_load(l1, gpa);
+	if (a->exit == SVM_EXIT_NPF)
+		expect_npf(a->info1, gpa);
+	else
+		expect_vmmcall(a->write ? 0 : a->val);
+	if (a->write) {
+		l2_exp.mem_gpa = page + a->off;
+		l2_exp.mem = a->exit == SVM_EXIT_NPF ? *word : a->val;
+	}
+	pae_l1_vmrun_and_judge(l1, a->exit, o);
 }
 
 /*

@@ -7,6 +7,7 @@
 
 #include "kvm_util.h"
 #include "processor.h"
+#include "svm_util.h"
 
 #include "paging_bits.h"
 #include "vm_tables.h"
@@ -70,6 +71,27 @@ uint64_t *vm_table(struct kvm_vm *vm, uint64_t e)
 	return addr_gpa2hva(vm, e & VM_TABLE_ADDR);
 }
 
+uint64_t vm_new_address_space(struct kvm_vm *vm, uint32_t slot, uint64_t va, int level,
+			      uint64_t *table)
+{
+	int levels = vm_mmu_levels(vm), l;
+	uint64_t top = vm_zeroed_page(vm, slot), t = top, *e;
+
+	memcpy(vm_table(vm, top), vm_table(vm, vm_mmu_pgd(vm)), PAGE_SIZE);
+	e = &vm_table(vm, top)[(va >> VM_LEVEL_SHIFT(levels)) & 511];
+	TEST_ASSERT(!*e, "entry %lu of the framework's top-level table is in use: 0x%lx",
+		    (va >> VM_LEVEL_SHIFT(levels)) & 511, *e);
+	for (l = levels; l > level; l--) {
+		uint64_t next = vm_zeroed_page(vm, slot);
+
+		vm_table(vm, t)[(va >> VM_LEVEL_SHIFT(l)) & 511] = next | GP_P | GP_RW;
+		t = next;
+	}
+	if (table)
+		*table = t;
+	return top;
+}
+
 struct kvm_vm *vm_create_with_test_slot(struct kvm_vcpu **vcpu, void *guest_code,
 					uint64_t extra_pages, uint32_t slot, uint64_t gpa,
 					uint64_t pages)
@@ -77,5 +99,16 @@ struct kvm_vm *vm_create_with_test_slot(struct kvm_vcpu **vcpu, void *guest_code
 	struct kvm_vm *vm = __vm_create_with_one_vcpu(vcpu, extra_pages, guest_code);
 
 	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, gpa, slot, pages, 0);
+	return vm;
+}
+
+struct kvm_vm *vm_create_svm_l1_with_test_slot(struct kvm_vcpu **vcpu, void *l1_code,
+					       uint32_t slot, uint64_t gpa, uint64_t pages)
+{
+	struct kvm_vm *vm = vm_create_with_test_slot(vcpu, l1_code, 0, slot, gpa, pages);
+	gva_t svm_gva;
+
+	vcpu_alloc_svm(vm, &svm_gva);
+	vcpu_args_set(*vcpu, 1, svm_gva);
 	return vm;
 }

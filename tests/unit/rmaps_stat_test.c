@@ -94,7 +94,7 @@ TEST(captured_shadow)
 	ASSERT_NE((size_t)-1, len);
 	ASSERT_EQ(0, kvm_rmaps_stat_parse(text, len, &st));
 	EXPECT_EQ(3U, st.nr_levels);
-	/* mmu_introspection_test wrote 2 * 16 data pages before capturing. */
+	/* mmu_introspection_model_test wrote 2 * 16 data pages before capturing. */
 	EXPECT_LE(32U, kvm_rmaps_stat_mapped(&st, kvm_rmaps_stat_level(&st, "4K")));
 }
 

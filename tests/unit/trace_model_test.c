@@ -2,7 +2,7 @@
 /*
  * Unit tests of the shadow page model (lib/kvm_trace_model.c): queries on
  * hand-made events, the text form of events, and the events that
- * mmu_introspection_test captured in the test VM
+ * mmu_introspection_test (now mmu_introspection_model_test) captured in the test VM
  * (tests/unit/fixtures/events-*.txt, see tests/unit/fixtures/README).
  */
 #include <errno.h>
@@ -239,7 +239,7 @@ static int load_fixture(struct kvm_mmu_model *m, const char *name)
 }
 
 /*
- * The 64-bit guest of mmu_introspection_test under shadow paging: the same
+ * The 64-bit guest of mmu_introspection_model_test under shadow paging: the same
  * expectations that test checks live, on the events it printed.
  */
 TEST_F(model, captured_shadow_run)

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmu_introspection_test: check the introspection library (kvmmmu trace
- * capture, role decoding, the shadow page model, stat snapshots and
- * mmu_rmaps_stat) against what KVM 6.12's MMU code makes certain.
+ * mmu_introspection_model_test: check the introspection library's view
+ * of KVM's MMU (the kvmmmu trace read into the shadow page model, role
+ * decoding, stat snapshots and mmu_rmaps_stat) against what KVM 6.12's
+ * MMU code makes certain.  The capture's own promises (isolation,
+ * instance reuse and cleanup) are mmu_introspection_capture_test's.
  *
  * A 64-bit guest runs five phases, each traced separately:
  *   boot      run to the first GUEST_SYNC (code, stack, ucall mapped)
@@ -65,22 +67,10 @@
  * again before the next entry (vcpu_enter_guest() -> kvm_mmu_reload() ->
  * mmu_alloc_shadow_roots() -> mmu_alloc_root(), traced as found), far more
  * events than a 4 KB buffer holds.
- *
- * A capture sees only its own process: a VM run by a child process at the
- * same time leaves nothing in it.
- *
- * Last, the library's own promise: no tracefs instance is left behind by a
- * test that exits on a failed assertion, is killed by SIGTERM, or is killed
- * by SIGKILL (removed by the next capture of any test).
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "kvm_util.h"
 #include "processor.h"
@@ -92,6 +82,7 @@
 #include "kvm_mmu_config.h"
 #include "kvm_run.h"
 #include "kvm_role.h"
+#include "kvm_role_expect.h"
 #include "kvm_stats.h"
 #include "kvm_trace.h"
 #include "vm_tables.h"
@@ -169,14 +160,6 @@ static struct kvm_vm *vm;
 static int guest_levels;
 static uint64_t top_gfn, pd_a_gfn, pt_a_gfn, pd_b_gfn, pt_b_gfn;
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* gfn of the guest's paging structure at @level (below the top) for @gva. */
 static uint64_t guest_table_gfn(uint64_t gva, int level)
 {
@@ -218,99 +201,17 @@ static bool trace_agrees_with_stats(int phase, const struct kvm_stats_snapshot *
 	return ok;
 }
 
-/* Role checks print what differs, with the configuration. */
-static bool expect_field(const char *what, const char *field, int seen, int expected)
-{
-	if (seen == expected)
-		return true;
-	ksft_print_msg("%s: role.%s is %d, expected %d (configuration %s)\n", what, field,
-		       seen, expected, kvm_mmu_config_name(&cfg));
-	return false;
-}
-
-/* kvm_amd gmet / kvm_intel mbec (7.x): the TDP root role's cr4_smep. */
-static int tdp_smep(void)
-{
-	char path[128], c = 'N';
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", cfg.vendor_module,
-		 strcmp(cfg.vendor_module, "kvm_amd") ? "mbec" : "gmet");
-	f = fopen(path, "r");
-	if (f) {
-		if (fscanf(f, "%c", &c) != 1)
-			c = 'N';
-		fclose(f);
-	}
-	return c == 'Y' || c == '1';
-}
-
-/*
- * The role every shadow page of this 64-bit, non-nested, non-SMM guest
- * has.  @direct pages are TDP pages (kvm_calc_tdp_mmu_root_page_role():
- * cr0_wp and efer_nx forced on, access ACC_ALL).
- */
+/* The role of a page of this 64-bit, non-nested guest (kvm_role_expect_plain()). */
 static bool expect_role(const char *what, uint32_t word, int level, int direct, int access,
 			int cr0_wp)
 {
-	const struct kvm_role_layout *l = &kvm_trace_model(trace)->layout;
-	struct kvm_mmu_role r;
-	char buf[128];
-	bool ok = true;
-
-	kvm_role_decode(l, word, &r);
-	ksft_print_msg("%s: role 0x%08x = %s\n", what, word, kvm_role_format(&r, buf, sizeof(buf)));
-	ok &= expect_field(what, "level", r.level, level);
-	ok &= expect_field(what, "has_4_byte_gpte", r.has_4_byte_gpte, 0);
-	ok &= expect_field(what, "quadrant", r.quadrant, 0);
-	ok &= expect_field(what, "direct", r.direct, direct);
-	ok &= expect_field(what, "access (as rights r1 w2 u4 x8)", r.rights, access);
-	ok &= expect_field(what, "invalid", r.invalid, 0);
-	ok &= expect_field(what, "efer_nx", r.efer_nx, 1);
-	ok &= expect_field(what, "cr0_wp", r.cr0_wp, cr0_wp);
-	if (r.smep_andnot_wp != KVM_ROLE_ABSENT)
-		ok &= expect_field(what, "smep_andnot_wp", r.smep_andnot_wp, 0);
-	/* CR4.SMEP (0 in this guest); TDP: GMET/MBEC in use (kvm_calc_tdp_mmu_root_page_role()). */
-	if (r.cr4_smep != KVM_ROLE_ABSENT)
-		ok &= expect_field(what, "cr4_smep", r.cr4_smep, direct ? tdp_smep() : 0);
-	if (r.is_mirror != KVM_ROLE_ABSENT)
-		ok &= expect_field(what, "is_mirror", r.is_mirror, 0);
-	ok &= expect_field(what, "smap_andnot_wp", r.smap_andnot_wp, 0);
-	/* Shadow paging: kvm_calc_cpu_role() leaves it 0; NPT has A/D bits. */
-	if (!direct || !strcmp(cfg.vendor_module, "kvm_amd"))
-		ok &= expect_field(what, "ad_disabled", r.ad_disabled, 0);
-	ok &= expect_field(what, "guest_mode", r.guest_mode, 0);
-	if (r.passthrough != KVM_ROLE_ABSENT)
-		ok &= expect_field(what, "passthrough", r.passthrough, 0);
-	ok &= expect_field(what, "smm", r.smm, 0);
-	return ok;
+	return kvm_role_expect_plain(&cfg, &kvm_trace_model(trace)->layout, what, word, level,
+				     direct, access, cr0_wp);
 }
 
-#define CREATED_NOT_ONCE_FMT						\
-	"%s: %zu level-%d shadow pages of gfn 0x%lx created in phase %s, expected exactly 1\n"
-
-/*
- * The one page created in @phase for (@gfn, @level): its role word, or
- * false (with the count printed) if there is not exactly one.
- */
-static bool created_once(int phase, uint64_t gfn, int level, const char *what,
-			 uint32_t *role)
+static bool created_once(int phase, uint64_t gfn, int level, const char *what, uint32_t *role)
 {
-	struct kvm_mmu_model *m = kvm_trace_model(trace);
-	size_t i, n = 0;
-
-	for (i = 0; i < m->nr_events; i++) {
-		const struct kvm_mmu_event *e = &m->events[i];
-
-		if (e->phase != phase || e->type != KVM_MMU_GET_PAGE || !e->created ||
-		    e->gfn != gfn || kvm_role_get(&m->layout, e->role, "level") != level)
-			continue;
-		*role = e->role;
-		n++;
-	}
-	if (n != 1)
-		ksft_print_msg(CREATED_NOT_ONCE_FMT, what, n, level, gfn, phase_name[phase]);
-	return n == 1;
+	return kvm_mmu_model_created_once(kvm_trace_model(trace), phase, gfn, level, what, role);
 }
 
 /*
@@ -327,12 +228,16 @@ static bool check_root(void)
 {
 	int level = guest_levels, max_level;
 	uint64_t gfn = top_gfn;
+	int access = KVM_ROLE_ACC_ALL;
 	uint32_t role;
 
 	if (cfg.tdp) {
 		gfn = 0;
 		if (!strcmp(cfg.vendor_module, "kvm_amd")) {
 			level = cfg.host_paging_levels;
+			/* kvm_amd with gmet: the root role's access has no U. */
+			if (kvm_mmu_config_tdp_smep(&cfg))
+				access &= ~KVM_ROLE_ACC_U;
 		} else {
 			/* VMX picks 4 or 5 by guest MAXPHYADDR: take what is there. */
 			level = count(KVM_MMU_QUERY(.phase = PHASE_BOOT, .type = KVM_MMU_GET_PAGE,
@@ -351,9 +256,7 @@ static bool check_root(void)
 	return count(KVM_MMU_QUERY(.phase = PHASE_BOOT, .type = KVM_MMU_GET_PAGE,
 				   .created = 1, .level = level)) == 1 &&
 	       created_once(PHASE_BOOT, gfn, level, "root", &role) &&
-	       expect_role("root", role, level, cfg.tdp,
-			   cfg.tdp && tdp_smep() && !strcmp(cfg.vendor_module, "kvm_amd") ?
-			   KVM_ROLE_ACC_ALL & ~KVM_ROLE_ACC_U : KVM_ROLE_ACC_ALL, cfg.tdp);
+	       expect_role("root", role, level, cfg.tdp, access, cfg.tdp);
 }
 
 #define DIRECT_COUNTS_FMT						\
@@ -500,16 +403,6 @@ static bool check_rmaps(void)
 	return l4k >= 0 && mapped >= 2 * NR_PAGES;
 }
 
-static void report(bool ok, bool applies, const char *name, const char *why_not)
-{
-	const char *config = kvm_mmu_config_name(&cfg);
-
-	if (!applies)
-		ksft_test_result_skip("%s_%s: %s\n", name, config, why_not);
-	else
-		ksft_test_result(ok, "%s_%s\n", name, config);
-}
-
 static void run_phases(struct kvm_vcpu *vcpu, bool *stats_ok, uint64_t *cache_miss)
 {
 	struct kvm_stats_snapshot before, after, vcpu_before, vcpu_after;
@@ -520,11 +413,11 @@ static void run_phases(struct kvm_vcpu *vcpu, bool *stats_ok, uint64_t *cache_mi
 	for (p = 0; p < NR_RUN_PHASES; p++) {
 		vm_stats_snapshot(vm, &before);
 		vcpu_stats_snapshot(vcpu, &vcpu_before);
-		t0 = now();
+		t0 = kvm_trace_seconds();
 		kvm_trace_start(trace, phase_name[p]);
 		vcpu_run_to_sync(vcpu, p);
 		kvm_trace_stop(trace);
-		t1 = now();
+		t1 = kvm_trace_seconds();
 		vm_stats_snapshot(vm, &after);
 		vcpu_stats_snapshot(vcpu, &vcpu_after);
 		ksft_print_msg("%s: %.3f s including trace capture\n", phase_name[p], t1 - t0);
@@ -580,13 +473,13 @@ static size_t teardown(void)
 {
 	struct kvm_mmu_page_summary pages[256];
 	size_t i, n, total, live = 0;
-	double t0 = now();
+	double t0 = kvm_trace_seconds();
 
 	kvm_trace_start(trace, "teardown");
 	kvm_vm_free(vm);
 	vm = NULL;
 	kvm_trace_stop(trace);
-	ksft_print_msg("%s: %.3f s including trace capture\n", __func__, now() - t0);
+	ksft_print_msg("%s: %.3f s including trace capture\n", __func__, kvm_trace_seconds() - t0);
 
 	n = kvm_mmu_model_pages(kvm_trace_model(trace), pages, 256, &total);
 	TEST_ASSERT(n == total, "more than 256 shadow pages");
@@ -600,205 +493,6 @@ static size_t teardown(void)
 		live += pages[i].live;
 	}
 	return live;
-}
-
-/* ---- cleanup of tracefs instances, in child processes ---- */
-
-static bool instance_exists(const char *name)
-{
-	return kvm_trace_instance_exists(name);
-}
-
-/*
- * A child creates and starts a capture, tells the parent its instance name
- * and then: 0 waits to be killed, 1 fails a TEST_ASSERT.
- */
-static pid_t spawn_capture(int how, char *name, size_t size)
-{
-	int fds[2];
-	pid_t pid;
-	ssize_t n;
-
-	TEST_ASSERT(!pipe(fds), "pipe");
-	pid = fork();
-	TEST_ASSERT(pid >= 0, "fork");
-	if (!pid) {
-		struct kvm_trace *t = kvm_trace_create();
-		const char *nm = kvm_trace_instance_name(t);
-
-		kvm_trace_start(t, "child");
-		TEST_ASSERT(write(fds[1], nm, strlen(nm) + 1) > 0, "write");
-		if (how == 1) {
-			/* Its report would read like a failure of this test. */
-			TEST_ASSERT(freopen("/dev/null", "w", stderr), "freopen");
-			TEST_ASSERT(false, "expected failure in a child");
-		}
-		for (;;)
-			pause();
-	}
-	close(fds[1]);
-	n = read(fds[0], name, size - 1);
-	close(fds[0]);
-	TEST_ASSERT(n > 0, "the capture child died before creating its instance");
-	name[n] = '\0';
-	return pid;
-}
-
-static void idle_guest(void)
-{
-	GUEST_DONE();
-}
-
-static void run_idle_vm(void)
-{
-	struct kvm_vcpu *vcpu;
-	struct kvm_vm *idle = vm_create_with_one_vcpu(&vcpu, idle_guest);
-
-	vcpu_run_to_done(vcpu);
-	kvm_vm_free(idle);
-}
-
-#define INSTANCE_REUSE_FMT						\
-	"instance reuse: %s kept %d, taken over %d, %zu events from before (expected 0), %zu in its own phase, removed %d\n"
-
-/*
- * Instance reuse (kvm_trace_reuse_instances(), on by default): a destroyed
- * capture's instance is kept and the next capture of the process takes it
- * over, with nothing in it from the time between, when a VM ran (its
- * events are seen when the same VM runs again in a phase of that
- * capture); kvm_trace_reuse_instances(false) removes the kept instance.
- * A parallel capture (this test's own) is not disturbed.
- */
-static bool check_instance_reuse(void)
-{
-	size_t between, during;
-	struct kvm_trace *t;
-	bool kept, taken_over, removed;
-	char name[64];
-
-	kvm_trace_reuse_instances(true);
-	t = kvm_trace_create();
-	kvm_trace_start(t, "first capture");
-	kvm_trace_stop(t);
-	snprintf(name, sizeof(name), "%s", kvm_trace_instance_name(t));
-	kvm_trace_destroy(t);
-	kept = instance_exists(name);
-	run_idle_vm();
-
-	t = kvm_trace_create();
-	taken_over = !strcmp(kvm_trace_instance_name(t), name);
-	kvm_trace_start(t, "between");
-	kvm_trace_stop(t);
-	kvm_trace_start(t, "during");
-	run_idle_vm();
-	kvm_trace_stop(t);
-	between = kvm_mmu_model_count(kvm_trace_model(t), KVM_MMU_QUERY(.phase = 0));
-	during = kvm_mmu_model_count(kvm_trace_model(t), KVM_MMU_QUERY(.phase = 1));
-	kvm_trace_destroy(t);
-	kvm_trace_reuse_instances(false);
-	removed = !instance_exists(name);
-	ksft_print_msg(INSTANCE_REUSE_FMT, name, kept, taken_over, between, during, removed);
-	return kept && taken_over && !between && during && removed;
-}
-
-/*
- * While this test's capture runs, a child process runs a VM of its own
- * under a capture of its own.  The child's capture must see events (there
- * is something to leak) and this test's none: the common_pid filter.
- */
-static bool check_isolation(void)
-{
-	size_t child_events = 0, seen;
-	int fds[2], status;
-	pid_t pid;
-
-	TEST_ASSERT(!pipe(fds), "pipe");
-	kvm_trace_start(trace, "other_process");
-	pid = fork();
-	TEST_ASSERT(pid >= 0, "fork");
-	if (!pid) {
-		struct kvm_trace *t = kvm_trace_create();
-		struct kvm_vcpu *vcpu;
-		struct kvm_vm *other;
-		struct ucall uc;
-		size_t n;
-
-		kvm_trace_start(t, "child");
-		other = vm_create_with_one_vcpu(&vcpu, idle_guest);
-		vcpu_run(vcpu);
-		TEST_ASSERT(get_ucall(vcpu, &uc) == UCALL_DONE, "the child's guest did not finish");
-		kvm_vm_free(other);
-		kvm_trace_stop(t);
-		n = kvm_trace_model(t)->nr_events;
-		kvm_trace_destroy(t);
-		TEST_ASSERT(write(fds[1], &n, sizeof(n)) == sizeof(n), "write");
-		exit(0);
-	}
-	close(fds[1]);
-	if (read(fds[0], &child_events, sizeof(child_events)) != sizeof(child_events))
-		child_events = 0;
-	close(fds[0]);
-	waitpid(pid, &status, 0);
-	kvm_trace_stop(trace);
-
-	seen = count(KVM_MMU_QUERY(.phase = kvm_trace_phase(trace)));
-	ksft_print_msg("other process: its capture saw %zu events, this test's %zu (expected 0)\n",
-		       child_events, seen);
-	return WIFEXITED(status) && !WEXITSTATUS(status) && child_events > 0 && !seen;
-}
-
-static bool check_cleanup(void)
-{
-	char name[64];
-	bool ok = true;
-	int status;
-	pid_t pid;
-
-	/* TEST_ASSERT failure: exit() -> atexit handler. */
-	pid = spawn_capture(1, name, sizeof(name));
-	waitpid(pid, &status, 0);
-	if (instance_exists(name)) {
-		ksft_print_msg("instance %s left behind by a child that failed a TEST_ASSERT\n",
-			       name);
-		ok = false;
-	}
-
-	/* SIGTERM (what a runner sends first): the signal handler. */
-	pid = spawn_capture(0, name, sizeof(name));
-	kill(pid, SIGTERM);
-	waitpid(pid, &status, 0);
-	if (instance_exists(name)) {
-		ksft_print_msg("instance %s left behind by a child killed by SIGTERM\n", name);
-		ok = false;
-	}
-
-	/* SIGKILL (a timeout): nothing runs; the next capture reaps it. */
-	pid = spawn_capture(0, name, sizeof(name));
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	if (!instance_exists(name))
-		ksft_print_msg("instance %s of a SIGKILLed child vanished by itself?\n", name);
-	kvm_trace_reap_stale_instances();
-	if (instance_exists(name)) {
-		ksft_print_msg("instance %s of a SIGKILLed child was not reaped\n", name);
-		ok = false;
-	}
-	return ok;
-}
-
-/* The trace, with the library's fixed costs printed; returns its instance's name. */
-static void start_trace(char *own, size_t size)
-{
-	struct kvm_role_layout layout;
-	double t0, t1;
-
-	t0 = now();
-	kvm_role_layout_require(&layout);
-	t1 = now();
-	trace = kvm_trace_create();
-	ksft_print_msg("role layout from %s in %.3f s; tracefs instance %s set up in %.3f s\n",
-		       layout.source, t1 - t0, kvm_trace_instance_name(trace), now() - t1);
-	snprintf(own, size, "%s", kvm_trace_instance_name(trace));
 }
 
 #define GUEST_TABLES_FMT						\
@@ -826,23 +520,31 @@ static struct kvm_vcpu *create_vm(void)
 	return vcpu;
 }
 
+#define TDP_MMU_UNCOUNTED	\
+	"the TDP MMU traces its pages (tdp_mmu_init_sp(), handle_removed_pt()) but counts no mmu_cache_miss or mmu_shadow_zapped"
+#define TDP_NO_OVERFLOW		\
+	"TDP is on: CR0.WP flips cause no shadow page events to overflow a buffer with"
+
 /* The checks of the model against KVM's counters and roles, after the run. */
 static void report_model(bool stats_ok, uint64_t cache_miss, long long lost)
 {
-	report(stats_ok, !cfg.tdp_mmu, "trace_agrees_with_stats",
-	       "the TDP MMU traces its pages (tdp_mmu_init_sp(), handle_removed_pt()) but counts no mmu_cache_miss or mmu_shadow_zapped");
-	report(check_rmaps(), true, "rmaps_stat", NULL);
-	report(check_root(), true, "root_level_and_role", NULL);
-	report(check_direct(cache_miss), true, "pages_direct_iff_tdp", NULL);
-	report(!cfg.tdp && check_touch_a(), !cfg.tdp,
-	       "fresh_page_table_gets_one_level1_shadow_page",
-	       "TDP is on: guest page tables are not shadowed");
-	report(!cfg.tdp && check_wp_change(), !cfg.tdp, "cr0_wp_change_creates_new_root_and_pages",
-	       "TDP is on: CR0.WP is not part of a TDP page's role");
-	report(!cfg.tdp && check_unsync(), !cfg.tdp, "guest_pte_write_unsyncs_and_cr3_load_syncs",
-	       "TDP is on: guest page tables are not write-protected");
-	report(!cfg.tdp && check_overflow(lost), !cfg.tdp, "trace_buffer_overflow_is_detected",
-	       "TDP is on: CR0.WP flips cause no shadow page events to overflow a buffer with");
+	kvm_mmu_report(&cfg, stats_ok, cfg.tdp_mmu ? TDP_MMU_UNCOUNTED : NULL,
+		       "trace_agrees_with_stats");
+	kvm_mmu_report(&cfg, check_rmaps(), NULL, "rmaps_stat");
+	kvm_mmu_report(&cfg, check_root(), NULL, "root_level_and_role");
+	kvm_mmu_report(&cfg, check_direct(cache_miss), NULL, "pages_direct_iff_tdp");
+	kvm_mmu_report(&cfg, !cfg.tdp && check_touch_a(),
+		       cfg.tdp ? "TDP is on: guest page tables are not shadowed" : NULL,
+		       "fresh_page_table_gets_one_level1_shadow_page");
+	kvm_mmu_report(&cfg, !cfg.tdp && check_wp_change(),
+		       cfg.tdp ? "TDP is on: CR0.WP is not part of a TDP page's role" : NULL,
+		       "cr0_wp_change_creates_new_root_and_pages");
+	kvm_mmu_report(&cfg, !cfg.tdp && check_unsync(),
+		       cfg.tdp ? "TDP is on: guest page tables are not write-protected" : NULL,
+		       "guest_pte_write_unsyncs_and_cr3_load_syncs");
+	kvm_mmu_report(&cfg, !cfg.tdp && check_overflow(lost),
+		       cfg.tdp ? TDP_NO_OVERFLOW : NULL,
+		       "trace_buffer_overflow_is_detected");
 }
 
 /*
@@ -868,13 +570,11 @@ int main(int argc, char *argv[])
 	size_t leaked;
 	long long lost;
 	bool stats_ok;
-	char own[64];
-	double t0;
 
 	kvm_mmu_test_start(&cfg);
 	kvm_debugfs_require();
-	start_trace(own, sizeof(own));
-	ksft_set_plan(13);
+	trace = kvm_trace_create_timed();
+	ksft_set_plan(9);
 
 	vcpu = create_vm();
 	run_phases(vcpu, &stats_ok, &cache_miss);
@@ -883,16 +583,8 @@ int main(int argc, char *argv[])
 	leaked = teardown();
 	if (leaked)
 		ksft_print_msg("%zu shadow pages created and never zapped\n", leaked);
-	report(!leaked, true, "teardown_zaps_every_shadow_page", NULL);
-	report(check_isolation(), true, "capture_sees_only_this_process", NULL);
-	report(check_instance_reuse(), true, "kept_instance_reused_empty_and_removed", NULL);
+	kvm_mmu_report(&cfg, !leaked, NULL, "teardown_zaps_every_shadow_page");
 	dump_events();
-	/* Instance reuse off: kvm_trace_destroy() itself must remove it. */
-	kvm_trace_reuse_instances(false);
 	kvm_trace_destroy(trace);
-	report(!instance_exists(own), true, "own_instance_removed", NULL);
-	t0 = now();
-	report(check_cleanup(), true, "no_instance_left_by_failed_or_killed_test", NULL);
-	ksft_print_msg("cleanup checks (3 child captures) took %.3f s\n", now() - t0);
 	ksft_finished();
 }

@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * upper_level_writes_test: writes to guest page tables that KVM must not
+ * let go unsync, but write-protect and emulate, in 2-level, PAE and
+ * 64-bit guests: <mode>_upper_level_writes_emulated, in four parts (PDE
+ * writes, write flooding, a misaligned PDE write, an unsync page table
+ * reused as a page directory) on unsync_test's scene, a page table PT at
+ * VA_RW (unsync_scene_init_two_views()).
+ *
+ * Only level-1 shadow pages may be unsync: a page directory's shadow page
+ * is write-tracked (account_shadowed(), mmu.c), so mmu_try_to_unsync_pages()
+ * refuses it and each guest write to it faults and is emulated; the
+ * emulator's write reaches kvm_mmu_track_write(), which zaps the SPTE of
+ * the written entry (mmu_pde_zapped), or the whole shadow page when the
+ * write is misaligned (detect_write_misaligned(): less than 4 bytes) or
+ * the page is written 3 times without being used in a walk meanwhile
+ * (detect_write_flooding()), counting mmu_flooded.  A level-1 page that is
+ * unsync and then becomes a page directory too (PAE, 64-bit: VA_HIGH's
+ * PDPTE names it) is zapped as a page table (kvm_mmu_find_shadow_page():
+ * "zap unsync pages for the same gfn" when an upper-level page is
+ * created), after which it is write-tracked and never unsync again.
+ *
+ * Guest-visible, every configuration: each directory change is seen after
+ * INVLPG (SDM 4.10.4.1); through VA_RW, whose PDE names the reused page,
+ * the entries the guest wrote there read as data.  TDP off: no unsync
+ * event for the page directory; its shadow page zapped (flooding,
+ * misaligned write); the reused page's level-1 shadow pages zapped when
+ * its level-2 one is created, and no unsync event for it afterwards; the
+ * stats mmu_flooded and mmu_pde_zapped move.
+ *
+ * On kvm_amd 7.3 a case that fails only on the emulation checks, every
+ * step right, is XFAIL with the evidence of a known KVM bug
+ * (vectoring_defect()).  Without kvmmmu tracing (the build or the host),
+ * the guest-visible checks still run: a case fails on them, and otherwise
+ * skips with the reason (paging_report_traced()).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "ucall_common.h"
+#include "kselftest.h"
+
+#include "kvm_compat.h"
+#include "known_defects.h"
+#include "kvm_mmu_config.h"
+#include "kvm_trace.h"
+#include "guest_paging.h"
+#include "unsync_scene.h"
+
+/* Different page-directory entries in every mode, same page directory. */
+#define VA_RW		0x40000000ull
+#define VA_RO		0x40800000ull
+/* Other directory entries of the same page directory, in every mode. */
+#define VA_ALT		0x41000000ull
+#define VA_FLOOD	0x42000000ull
+/* PAE and 64-bit: a page-directory-pointer entry of its own. */
+#define VA_HIGH		0x80000000ull
+
+static const enum guest_paging_mode modes[] = {
+	GUEST_PAGING_32BIT, GUEST_PAGING_PAE, GUEST_PAGING_4LEVEL,
+};
+
+static struct kvm_mmu_config cfg;
+/* TDP off: why there is no kvmmmu tracing, or NULL. */
+static const char *no_trace;
+
+enum upper_part {
+	UPPER_PDE_WRITES,
+	UPPER_FLOODING,
+	UPPER_MISALIGNED,
+	UPPER_REUSE,
+	UPPER_NR_PARTS,
+};
+
+static const char *const upper_part_names[UPPER_NR_PARTS] = {
+	"PDE writes", "write flooding", "misaligned PDE write",
+	"unsync page table reused as a page directory",
+};
+
+struct upper {
+	struct unsync_scene s;
+	uint64_t pde_alt, pde_rw, pde_gpa, pd;
+	uint32_t alt_pte;
+	int quadrant;	/* of VA_RW's directory shadow page (2-level: 1) */
+	int phase[UPPER_NR_PARTS];
+	uint64_t flooded[UPPER_NR_PARTS], pde_zapped[UPPER_NR_PARTS];
+};
+
+static void build_upper_part(struct upper *u, enum upper_part part)
+{
+	struct unsync_scene *s = &u->s;
+	struct paging_vm *pvm = s->pvm;
+	uint64_t high, big = guest_paging_level_size(pvm->mode, 2);
+	int i;
+
+	gstep_phase(pvm, upper_part_names[part]);
+	switch (part) {
+	case UPPER_PDE_WRITES:
+		gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(unsync_scene_tag(0)));
+		gstep_load(pvm, VA_ALT, 4, EXPECT_VALUE(unsync_scene_tag(2)));
+		gstep_write_entry(pvm, s->as, VA_RW, 2, u->pde_alt);
+		gstep_invlpg(pvm, VA_RW);
+		gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(unsync_scene_tag(2)));
+		gstep_write_entry(pvm, s->as, VA_RW, 2, 0);
+		gstep_invlpg(pvm, VA_RW);
+		gstep_load(pvm, VA_RW, 4, EXPECT_PF(0, VA_RW));
+		gstep_write_entry(pvm, s->as, VA_RW, 2, u->pde_rw);
+		gstep_invlpg(pvm, VA_RW);
+		gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(unsync_scene_tag(0)));
+		break;
+	case UPPER_FLOODING:
+		/* No walk through the directory between the writes. */
+		for (i = 0; i < 4; i++)
+			gstep_write_entry(pvm, s->as, VA_FLOOD, 2, i & 1 ? 0 : u->pde_alt);
+		gstep_load(pvm, VA_FLOOD, 4, EXPECT_PF(0, VA_FLOOD));
+		gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(unsync_scene_tag(0)));
+		break;
+	case UPPER_MISALIGNED:
+		/* The low 2 bytes: flags and address bits 15:12; R/W cleared. */
+		gstep_store(pvm, paging_vm_table_va(pvm, u->pde_gpa), 2,
+			    (u->pde_rw & 0xffff) & ~GP_RW, EXPECT_OK());
+		gstep_invlpg(pvm, VA_RW);
+		gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(unsync_scene_tag(0)));
+		gstep_store(pvm, VA_RW + 8, 4, 1, EXPECT_PF(PFERR_PRESENT_MASK | PFERR_WRITE_MASK,
+							    VA_RW + 8));
+		gstep_store(pvm, paging_vm_table_va(pvm, u->pde_gpa), 2, u->pde_rw & 0xffff,
+			    EXPECT_OK());
+		gstep_invlpg(pvm, VA_RW);
+		gstep_store(pvm, VA_RW + 8, 4, 1, EXPECT_OK());
+		break;
+	case UPPER_REUSE:
+		/* Unsync PT, then make its entry 0 a PDE naming VA_ALT's table. */
+		unsync_scene_write_pte(s, 1, s->data[3] | GP_P | GP_RW);
+		unsync_scene_write_pte(s, 0, u->pde_alt);
+		high = pvm->mode == GUEST_PAGING_PAE ? s->pt | GP_P : s->pt | GP_P | GP_RW | GP_US;
+		gstep_write_entry(pvm, s->as, VA_HIGH, 3, high);
+		/*
+		 * PAE: PDPTEs are loaded at MOV CR3 (SDM 4.4.1), and KVM builds
+		 * the shadow page of each present one's directory then
+		 * (mmu_alloc_shadow_roots()).  64-bit: INVLPG is enough
+		 * (4.10.4.1), and does not sync PT as a whole as MOV CR3 would.
+		 */
+		if (pvm->mode == GUEST_PAGING_PAE) {
+			gstep_switch_as(pvm, s->as);
+		} else {
+			gstep_invlpg(pvm, VA_HIGH);
+			gstep_invlpg(pvm, VA_RW);
+			gstep_invlpg(pvm, VA_RW + PAGE_SIZE);
+		}
+		gstep_load(pvm, VA_HIGH, 4, EXPECT_VALUE(unsync_scene_tag(2)));
+		/*
+		 * Through VA_RW, PT is still a page table: entry 0 maps VA_ALT's
+		 * table, whose entry 0 the walks above marked accessed (SDM 4.8).
+		 */
+		gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(u->alt_pte));
+		gstep_load(pvm, VA_RW + PAGE_SIZE, 4, EXPECT_VALUE(unsync_scene_tag(3)));
+
+		/* Now shadowed at two levels: written entries seen both ways. */
+		unsync_scene_write_pte(s, 2, u->pde_alt);
+		gstep_invlpg(pvm, VA_HIGH + 2 * big);
+		gstep_invlpg(pvm, VA_RW + 2 * PAGE_SIZE);
+		gstep_load(pvm, VA_HIGH + 2 * big, 4, EXPECT_VALUE(unsync_scene_tag(2)));
+		gstep_load(pvm, VA_RW + 2 * PAGE_SIZE, 4, EXPECT_VALUE(u->alt_pte));
+		unsync_scene_write_pte(s, 0, 0);
+		gstep_invlpg(pvm, VA_HIGH);
+		gstep_invlpg(pvm, VA_RW);
+		gstep_load(pvm, VA_HIGH, 4, EXPECT_PF(0, VA_HIGH));
+		gstep_load(pvm, VA_RW, 4, EXPECT_PF(0, VA_RW));
+		break;
+	default:
+		break;
+	}
+}
+
+/* Events of @part's phase for @gfn: of @type, at @level (and @quadrant). */
+static size_t upper_count(struct upper *u, struct kvm_mmu_model *m, enum upper_part part,
+			  int type, uint64_t gfn, int level, int quadrant)
+{
+	return kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = u->phase[part], .type = type,
+						    .gfn = gfn, .level = level,
+						    .quadrant = quadrant));
+}
+
+/* What check_upper() found wrong. */
+#define UPPER_BAD_UNSYNC	BIT(0)	/* the directory went unsync */
+#define UPPER_BAD_EMULATION	BIT(1)	/* a write not seen by kvm_mmu_track_write() */
+#define UPPER_BAD_REUSE		BIT(2)	/* the reused page table */
+
+#define UPPER_COUNTS_FMT						\
+	"%s: PD gfn 0x%lx: %zu unsync events; PDE writes: mmu_pde_zapped +%lu; flooding: mmu_flooded +%lu, %zu zap; misaligned write: mmu_flooded +%lu, %zu zap\n"
+#define UPPER_REUSE_FMT							\
+	"%s: PT gfn 0x%lx reused as a directory: %zu level-1 zap events, %zu level-2 pages created, %zu unsync events after that\n"
+#define UPPER_REUSE_EXPECT_FMT						\
+	"%s: expected PT's unsync level-1 pages zapped when its level-2 page is created, and no unsync after that\n"
+
+static int check_upper(struct upper *u, struct kvm_trace *t, int nr_parts)
+{
+	struct kvm_mmu_model *m = kvm_trace_model(t);
+	uint64_t pd_gfn = u->pd >> 12, pt_gfn = u->s.pt >> 12;
+	const char *name = u->s.pvm->name;
+	size_t pd_unsync = kvm_mmu_model_count(m, KVM_MMU_QUERY(.type = KVM_MMU_UNSYNC_PAGE,
+								 .gfn = pd_gfn));
+	size_t flood_zap = upper_count(u, m, UPPER_FLOODING, KVM_MMU_PREPARE_ZAP_PAGE, pd_gfn,
+				       2, u->quadrant);
+	size_t misaligned_zap = upper_count(u, m, UPPER_MISALIGNED, KVM_MMU_PREPARE_ZAP_PAGE,
+					    pd_gfn, 2, u->quadrant);
+	int bad = 0;
+
+	ksft_print_msg(UPPER_COUNTS_FMT,
+		       name, pd_gfn, pd_unsync, u->pde_zapped[UPPER_PDE_WRITES],
+		       u->flooded[UPPER_FLOODING], flood_zap, u->flooded[UPPER_MISALIGNED],
+		       misaligned_zap);
+	if (pd_unsync) {
+		ksft_print_msg("%s: expected the directory never unsync\n", name);
+		bad |= UPPER_BAD_UNSYNC;
+	}
+	/*
+	 * kvm_mmu_track_write(): two non-zero PDE writes, each zapping the
+	 * written SPTE; flooding and the misaligned write each zap VA_RW's
+	 * directory shadow page and count mmu_flooded.
+	 */
+	if (u->pde_zapped[UPPER_PDE_WRITES] < 2 || !u->flooded[UPPER_FLOODING] || !flood_zap ||
+	    !u->flooded[UPPER_MISALIGNED] || !misaligned_zap) {
+		ksft_print_msg("%s: %s\n", name,
+			       "expected PDE writes emulated (mmu_pde_zapped >= 2), the directory's shadow page zapped by flooding and by a misaligned write (mmu_flooded, zap events)");
+		bad |= UPPER_BAD_EMULATION;
+	}
+	if (nr_parts > UPPER_REUSE) {
+		size_t zap1 = upper_count(u, m, UPPER_REUSE, KVM_MMU_PREPARE_ZAP_PAGE, pt_gfn, 1,
+					  KVM_MMU_ANY);
+		size_t made2 = kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = u->phase[UPPER_REUSE],
+					.type = KVM_MMU_GET_PAGE, .created = 1, .gfn = pt_gfn,
+					.level = 2));
+		size_t unsync_after = 0, i;
+		bool level2 = false;
+
+		for (i = 0; i < m->nr_events; i++) {
+			const struct kvm_mmu_event *e = &m->events[i];
+
+			if (e->gfn != pt_gfn)
+				continue;
+			if (e->type == KVM_MMU_GET_PAGE &&
+			    kvm_role_get(&m->layout, e->role, "level") == 2)
+				level2 = true;
+			if (e->type == KVM_MMU_UNSYNC_PAGE && level2)
+				unsync_after++;
+		}
+		ksft_print_msg(UPPER_REUSE_FMT, name, pt_gfn, zap1, made2, unsync_after);
+		if (!zap1 || !made2 || unsync_after) {
+			ksft_print_msg(UPPER_REUSE_EXPECT_FMT, name);
+			bad |= UPPER_BAD_REUSE;
+		}
+	}
+	if (bad)
+		kvm_trace_print(t);
+	return bad;
+}
+
+#define VECTORING_DEFECT	DEFECT_SVM_VECTORING_IGNORES_EXITINTINFO_V
+
+/*
+ * The KVM bug of docs/defects/kvm-svm-vectoring-ignores-exitintinfo-v.md:
+ * on kvm_amd, 7.3's svm_check_emulate_instruction() (arch/x86/kvm/svm/
+ * svm.c) refuses to emulate at a #PF intercept when EXITINTINFO's type
+ * bits are set, V or not.  QEMU TCG leaves the type and vector of the
+ * last event it delivered there with V clear, so the first write to a
+ * write-tracked page after KVM injected a #PF (the steps that expect one)
+ * is not emulated: x86_emulate_instruction() (arch/x86/kvm/x86.c) has
+ * kvm_unprotect_and_retry_on_failure() zap every shadow page of the gfn
+ * and lets the guest redo the write natively, which kvm_mmu_track_write()
+ * never sees (mmu_pde_zapped, mmu_flooded and the zaps of flooding miss
+ * it).  The guest-visible outcome is the architectural one either way.
+ *
+ * Evidence that this is why check_upper() failed, in the same VM: the
+ * same write of a PDE (VA_ALT's, its own value) in three runs that differ
+ * only in the step before it, a load of a present page or of a
+ * not-present one whose #PF KVM injects.  Without the #PF, before and
+ * after, it is emulated (mmu_pde_zapped or mmu_flooded move) and no
+ * shadow page of the directory is zapped: an aligned write zaps only the
+ * SPTE it changes, unless it floods.  Right after the #PF, the
+ * directory's shadow pages are zapped without mmu_flooded moving: the
+ * unprotect.  (With 2-level paging the directory is the root, which KVM
+ * rebuilds before the guest redoes the write: that write faults again,
+ * in a new VMRUN, and is emulated then.)  Any #VMEXIT between the #PF
+ * and the write (a host interrupt) starts a new VMRUN, whose EXITINTINFO
+ * no longer has the #PF: so up to PROBE_TRIES tries after a #PF, the
+ * first unprotected one is the evidence.  A KVM that emulates, or
+ * declines to, whatever came before the write shows no difference.
+ */
+#define PROBE_TRIES	4
+
+struct probe {
+	uint64_t pde_zapped, flooded;
+	size_t pd_zaps;
+	bool steps_ok;
+};
+
+static void probe_run(struct upper *u, struct kvm_trace *t, bool after_pf, struct probe *p)
+{
+	struct paging_vm *pvm = u->s.pvm;
+	const uint64_t np = VA_ALT + PAGE_SIZE;
+	uint64_t pde_zapped, flooded;
+	int phase;
+
+	gstep_phase(pvm, after_pf ? "probe: PDE write after an injected #PF" : "probe: PDE write");
+	gstep_load(pvm, VA_ALT, 4, EXPECT_VALUE(unsync_scene_tag(2)));
+	if (after_pf)
+		gstep_load(pvm, np, 4, EXPECT_PF(0, np));
+	else
+		gstep_load(pvm, VA_ALT, 4, EXPECT_VALUE(unsync_scene_tag(2)));
+	gstep_write_entry(pvm, u->s.as, VA_ALT, 2, u->pde_alt);
+
+	flooded = vm_stat_by_name(pvm->vm, "mmu_flooded");
+	pde_zapped = vm_stat_by_name(pvm->vm, "mmu_pde_zapped");
+	kvm_trace_start(t, after_pf ? "probe after #PF" : "probe");
+	phase = kvm_trace_phase(t);
+	p->steps_ok = !paging_vm_run_steps(pvm);
+	kvm_trace_stop(t);
+	p->flooded = vm_stat_by_name(pvm->vm, "mmu_flooded") - flooded;
+	p->pde_zapped = vm_stat_by_name(pvm->vm, "mmu_pde_zapped") - pde_zapped;
+	p->pd_zaps = kvm_mmu_model_count(kvm_trace_model(t),
+					 KVM_MMU_QUERY(.phase = phase,
+						       .type = KVM_MMU_PREPARE_ZAP_PAGE,
+						       .gfn = u->pd >> 12));
+}
+
+static bool probe_emulated(const struct probe *p)
+{
+	return p->steps_ok && (p->pde_zapped || p->flooded) && !p->pd_zaps;
+}
+
+/* The directory's shadow pages zapped, and not by flooding. */
+static bool probe_unprotected(const struct probe *p)
+{
+	return p->steps_ok && !p->flooded && p->pd_zaps;
+}
+
+/* Whether check_upper()'s failure is that defect's: the evidence, printed. */
+static bool vectoring_defect(struct upper *u, struct kvm_trace *t, char *why, size_t size)
+{
+	const char *name = u->s.pvm->name;
+	struct probe before, after, again;
+	char counts[320];
+	int tries = 0;
+
+	if (strcmp(cfg.vendor_module, "kvm_amd") || u->s.pvm->dead)
+		return false;
+	probe_run(u, t, false, &before);
+	do
+		probe_run(u, t, true, &after);
+	while (++tries < PROBE_TRIES && !probe_unprotected(&after));
+	probe_run(u, t, false, &again);
+	snprintf(counts, sizeof(counts),
+		 "without a #PF before it: mmu_pde_zapped +%lu, mmu_flooded +%lu, %zu zap events of the directory (again after: +%lu, +%lu, %zu); right after an injected #PF, try %d of %d: %zu zap events of the directory, mmu_flooded +%lu, mmu_pde_zapped +%lu",
+		 before.pde_zapped, before.flooded, before.pd_zaps, again.pde_zapped,
+		 again.flooded, again.pd_zaps, tries, PROBE_TRIES, after.pd_zaps, after.flooded,
+		 after.pde_zapped);
+	ksft_print_msg("%s: probe, the same PDE write %s\n", name, counts);
+	if (!probe_emulated(&before) || !probe_emulated(&again) || !probe_unprotected(&after))
+		return false;
+	snprintf(why, size,
+		 "the same PDE write is emulated without a #PF before it and unprotected right after KVM injected one (%s)",
+		 counts);
+	if (known_defect_seen_on_this_kernel(VECTORING_DEFECT))
+		return true;
+	ksft_print_msg("%s: %s: the signature of %s, on a kernel where it is not known\n", name,
+		       why, known_defect(VECTORING_DEFECT));
+	return false;
+}
+
+static void run_upper(enum guest_paging_mode mode)
+{
+	int nr_parts = mode == GUEST_PAGING_32BIT ? UPPER_REUSE : UPPER_NR_PARTS;
+	struct kvm_trace *t = NULL;
+	struct upper u;
+	struct unsync_scene *s = &u.s;
+	uint64_t flooded = 0, zapped = 0;
+	bool steps_ok = true, xfail = false;
+	char why[640];
+	int part, bad = 0;
+
+	memset(&u, 0, sizeof(u));
+	unsync_scene_init_two_views(s, mode, VA_RW, VA_RO);
+	guest_as_map(s->as, VA_ALT, s->data[2], 1, GP_P | GP_RW);
+	/* Ask for every entry the steps write once before the first run. */
+	guest_as_entry_gpa(s->as, VA_FLOOD, 2);
+	if (nr_parts > UPPER_REUSE)
+		guest_as_entry_gpa(s->as, VA_HIGH, 3);
+	u.pde_alt = guest_as_read_entry(s->as, VA_ALT, 2);
+	u.pde_rw = guest_as_read_entry(s->as, VA_RW, 2);
+	u.pde_gpa = guest_as_entry_gpa(s->as, VA_RW, 2);
+	u.pd = u.pde_gpa & ~0xfffull;
+	u.alt_pte = s->data[2] | GP_P | GP_RW | GP_A;
+	/* kvm_mmu_child_role(): a 2-level directory is shadowed in quarters. */
+	u.quadrant = mode == GUEST_PAGING_32BIT ? VA_RW >> 30 : 0;
+	if (!cfg.tdp && !no_trace)
+		t = kvm_trace_create();
+
+	for (part = 0; part < nr_parts; part++) {
+		build_upper_part(&u, part);
+		if (t) {
+			flooded = vm_stat_by_name(s->pvm->vm, "mmu_flooded");
+			zapped = vm_stat_by_name(s->pvm->vm, "mmu_pde_zapped");
+			kvm_trace_start(t, upper_part_names[part]);
+			u.phase[part] = kvm_trace_phase(t);
+		}
+		steps_ok &= !paging_vm_run_steps(s->pvm);
+		if (t) {
+			kvm_trace_stop(t);
+			u.flooded[part] = vm_stat_by_name(s->pvm->vm, "mmu_flooded") - flooded;
+			u.pde_zapped[part] = vm_stat_by_name(s->pvm->vm, "mmu_pde_zapped") - zapped;
+		}
+	}
+	if (t) {
+		bad = check_upper(&u, t, nr_parts);
+		/* Only a failure that defect explains, with every step right. */
+		if (steps_ok && bad == UPPER_BAD_EMULATION)
+			xfail = vectoring_defect(&u, t, why, sizeof(why));
+		kvm_trace_destroy(t);
+	}
+	if (xfail)
+		ksft_test_result_xfail("%s_upper_level_writes_emulated_%s: %s; %s\n",
+				       guest_paging_mode_name(mode), kvm_mmu_config_name(&cfg),
+				       known_defect(VECTORING_DEFECT), why);
+	else
+		paging_report_traced(steps_ok && !bad, no_trace,
+				     "%s_upper_level_writes_emulated_%s",
+				     guest_paging_mode_name(mode), kvm_mmu_config_name(&cfg));
+	paging_vm_free(s->pvm);
+}
+
+int main(int argc, char *argv[])
+{
+	const char *why;
+	unsigned int i;
+
+	kvm_mmu_test_start(&cfg);
+	if (!cfg.tdp)
+		no_trace = kvm_trace_unavailable();
+	ksft_set_plan(ARRAY_SIZE(modes));
+
+	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+		if (guest_paging_mode_supported(modes[i], &why))
+			run_upper(modes[i]);
+		else
+			ksft_test_result_skip("%s: %s\n", guest_paging_mode_name(modes[i]), why);
+	}
+	ksft_finished();
+}
