@@ -80,7 +80,6 @@ struct scene {
 	bool rewrite_pdptes;
 };
 
-
 static uint32_t tag(enum tour_mode m)
 {
 	return 0x3d3d0000u | m;
