@@ -570,6 +570,8 @@ int main(int argc, char *argv[])
 	const char *why, *no_trace = NULL;
 
 	kvm_mmu_test_start(&cfg);
+	/* Each case frees its VM before the next: one VM, reset, for all. */
+	paging_vm_reuse_vms(true);
 	if (!guest_paging_mode_supported(GUEST_PAGING_PAE, &why))
 		ksft_exit_skip("PAE paging: %s\n", why);
 	ksft_set_plan(12);
