@@ -81,7 +81,7 @@
 #include "kvm_trace.h"
 #include "guest_paging.h"
 
-#define GB		(1ull << 30)
+#define GB		0x40000000ull	/* 1 GiB */
 #define VA_TABLES	0x20000000ull	/* alias of the page tables, PDPTE 0 */
 /* One VA in each of PDPTEs 1-3 (PDPTE 0 maps the step engine). */
 #define VA_1		(1 * GB)
