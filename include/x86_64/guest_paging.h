@@ -95,6 +95,16 @@ int guest_paging_maxphyaddr(void);
  */
 struct paging_vm *paging_vm_create(enum guest_paging_mode mode);
 void paging_vm_free(struct paging_vm *pvm);
+/*
+ * For a program whose cases each create and free a plain paging VM, one
+ * at a time, read the VM's statistics only as differences within a case
+ * and run no VMRUN or WRPKRU step: paging_vm_free() keeps the VM and its
+ * vCPU, reset as a new one would be (every shadow page zapped, the
+ * engine's memslot new: see lib/x86_64/paging_target_vcpu.c), for the
+ * next paging_vm_create().  Creating a VM is a good part of such a
+ * case's time under emulation.
+ */
+void paging_vm_reuse_vms(bool on);
 
 /*
  * The same, but the engine runs as L2 of a 64-bit L1 hypervisor, so that
