@@ -131,6 +131,21 @@ static inline struct vmx_pages *kvm_compat_ept(void)
 #endif
 
 /*
+ * tdp_map() with leaves of another level (PG_LEVEL_2M: 2 MiB): __tdp_map()
+ * on 7.x, __nested_map() before, each defined in the tree's library
+ * (lib/x86/processor.c, lib/x86_64/vmx.c) but declared in none of its
+ * headers; the prototypes are the definitions'.
+ */
+#ifdef KVM_COMPAT_NO_TDP_MAP
+void __nested_map(struct vmx_pages *vmx, struct kvm_vm *vm, uint64_t nested_paddr,
+		  uint64_t paddr, uint64_t size, int level);
+#define __tdp_map(vm, l2_gpa, gpa, size, level)	\
+	__nested_map(kvm_compat_ept(), vm, l2_gpa, gpa, size, level)
+#else
+void __tdp_map(struct kvm_vm *vm, gpa_t l2_gpa, gpa_t gpa, u64 size, int level);
+#endif
+
+/*
  * The VMCB's EXITCODE, all 64 bits (AMD APM vol. 2, Appendix B, Table
  * B-1: offset 70h).  The trees' struct vmcb_control_area has one u64
  * exit_code since 7.x, u32 exit_code and exit_code_hi before, so a bare

@@ -80,7 +80,6 @@ struct scene {
 	bool rewrite_pdptes;
 };
 
-
 static uint32_t tag(enum tour_mode m)
 {
 	return 0x3d3d0000u | m;
@@ -108,7 +107,7 @@ static void build_scene(struct scene *s, enum scene_guest as)
 	enum tour_mode m;
 
 	if (as == AS_L2) {
-		pvm = paging_vm_create_l2(GUEST_PAGING_32BIT, kvm_cpu_has(X86_FEATURE_NPT));
+		pvm = paging_vm_create_l2(GUEST_PAGING_32BIT, paging_vm_l2_tdp_offered());
 		pvm->name = "as L2";
 	} else if (as == AS_L2_OF_PAE_L1) {
 		pvm = paging_vm_create_l2_pae(GUEST_PAGING_32BIT);
@@ -225,17 +224,19 @@ static size_t created_after(struct kvm_mmu_model *m, int first_phase)
 
 /*
  * The same tours with the engine as L2 of a 64-bit L1 (with nested paging
- * where KVM offers L1 NPT), or of a PAE L1 that is itself the engine (on
- * its PAE-format NPT): L1 intercepts none of L2's CR and EFER writes, so
- * KVM itself must switch L2's MMU context at each, with role.guest_mode
- * set (nested_svm_load_cr3() at VMRUN, then the same kvm_post_set_cr0()
- * path).
+ * where KVM offers L1 NPT or EPT), or of a PAE L1 that is itself the
+ * engine (on its PAE-format NPT): L1 intercepts none of L2's CR and EFER
+ * writes, so KVM itself must switch L2's MMU context at each, with
+ * role.guest_mode set (nested_svm_load_cr3() at VMRUN, nested_vmx_load_cr3()
+ * at VM entry, then the same kvm_post_set_cr0() path).  A VMX L1 runs
+ * the tour, which turns paging off, only with EPT
+ * (paging_vm_l2_mode_supported()).
  */
 static void run_tours_as_l2(enum scene_guest as)
 {
 	const char *result = as == AS_L2 ? "right_data_in_every_mode_l2" :
 					   "right_data_in_every_mode_l2_pae_l1";
-	bool npt = kvm_cpu_has(X86_FEATURE_NPT);
+	bool tdp = paging_vm_l2_tdp_offered();
 	uint64_t pdpte = 0;
 	const char *why;
 	struct scene s;
@@ -245,7 +246,7 @@ static void run_tours_as_l2(enum scene_guest as)
 	if (!cfg.nested)
 		why = "nested virtualization is off (nested=0): L1 cannot run an L2";
 	else if (as == AS_L2)
-		paging_vm_l2_supported(npt, &why);
+		paging_vm_l2_mode_supported(GUEST_PAGING_OFF, tdp, &why);
 	else
 		paging_vm_l2_pae_supported(&why);
 	if (why) {

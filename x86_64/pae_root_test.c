@@ -81,7 +81,7 @@
 #include "kvm_trace.h"
 #include "guest_paging.h"
 
-#define GB		(1ull << 30)
+#define GB		0x40000000ull	/* 1 GiB */
 #define VA_TABLES	0x20000000ull	/* alias of the page tables, PDPTE 0 */
 /* One VA in each of PDPTEs 1-3 (PDPTE 0 maps the step engine). */
 #define VA_1		(1 * GB)
@@ -570,6 +570,8 @@ int main(int argc, char *argv[])
 	const char *why, *no_trace = NULL;
 
 	kvm_mmu_test_start(&cfg);
+	/* Each case frees its VM before the next: one VM, reset, for all. */
+	paging_vm_reuse_vms(true);
 	if (!guest_paging_mode_supported(GUEST_PAGING_PAE, &why))
 		ksft_exit_skip("PAE paging: %s\n", why);
 	ksft_set_plan(12);

@@ -315,6 +315,11 @@ static void run(const struct mode_case *c, const struct kvm_mmu_config *cfg, con
 
 int main(int argc, char *argv[])
 {
+	/*
+	 * Each mode's VM is freed before the next: one VM, reset, for the
+	 * modes on a plain vCPU (the L2 cases make their own).
+	 */
+	paging_vm_reuse_vms(true);
 	return mode_cases_main(&(struct mode_case_test){
 		.nr_results = nr_results, .run = run, .check_model = true,
 	});

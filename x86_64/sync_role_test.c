@@ -504,6 +504,8 @@ int main(int argc, char *argv[])
 	unsigned int i, j, plan = 0;
 
 	kvm_mmu_test_start(&cfg);
+	/* Each case frees its VM before the next: one VM, reset, for all. */
+	paging_vm_reuse_vms(true);
 	if (!cfg.tdp)
 		no_trace = kvm_trace_unavailable();
 	for (i = 0; i < ARRAY_SIZE(role_cases); i++)

@@ -437,6 +437,8 @@ int main(int argc, char *argv[])
 	unsigned int i;
 
 	kvm_mmu_test_start(&cfg);
+	/* Each case frees its VM before the next: one VM, reset, for all. */
+	paging_vm_reuse_vms(true);
 	if (!cfg.tdp)
 		no_trace = kvm_trace_unavailable();
 	ksft_set_plan(ARRAY_SIZE(modes));

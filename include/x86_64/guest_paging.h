@@ -95,25 +95,52 @@ int guest_paging_maxphyaddr(void);
  */
 struct paging_vm *paging_vm_create(enum guest_paging_mode mode);
 void paging_vm_free(struct paging_vm *pvm);
+/*
+ * For a program whose cases each create and free a plain paging VM, one
+ * at a time, read the VM's statistics only as differences within a case
+ * and run no VMRUN or WRPKRU step: paging_vm_free() keeps the VM and its
+ * vCPU, reset as a new one would be (every shadow page zapped, the
+ * engine's memslot new: see lib/x86_64/paging_target_vcpu.c), for the
+ * next paging_vm_create().  Creating a VM is a good part of such a
+ * case's time under emulation.
+ */
+void paging_vm_reuse_vms(bool on);
 
 /*
- * The same, but the engine runs as L2 of a 64-bit L1 hypervisor (AMD SVM,
- * lib/x86_64/guest_paging_l2.c), so that the same step tables test KVM's
- * nested MMU: L1 VMRUNs the engine in @mode once and leaves it alone.
- * With @npt, L1 runs it with nested paging, on an NPT that maps the
- * engine's memslot at L2 GPA == L1 GPA: KVM then shadows that NPT, while
+ * The same, but the engine runs as L2 of a 64-bit L1 hypervisor, so that
+ * the same step tables test KVM's nested MMU: L1 enters the engine in
+ * @mode once and leaves it alone.  L1 is an AMD SVM one
+ * (lib/x86_64/guest_paging_l2.c), or an Intel VMX one where KVM offers
+ * L1 VMX and not SVM (lib/x86_64/guest_paging_vmx.c).  With @tdp, L1
+ * runs it with nested TDP, on an NPT or an EPT that maps the engine's
+ * memslot at L2 GPA == L1 GPA: KVM then shadows that NPT or EPT, while
  * the CPU walks L2's own tables.  Without, L2 runs on L1's physical
- * memory and KVM shadows L2's tables for it.
+ * memory and KVM shadows L2's tables for it (or, with TDP on in KVM,
+ * the CPU walks them).
  *
  * L1 intercepts no exception and no I/O: the engine handles its faults
  * itself and its ucalls reach the host as for a plain guest.  Any
- * #VMEXIT to L1 (NPF, HLT, shutdown) ends the engine: L1 reports it to
- * the host, and paging_vm_run_steps() prints it and counts the steps
- * not run.  GSTEP_VMRUN steps are not supported in L2.
+ * exit to L1 (NPF, EPT violation, HLT, shutdown or triple fault) ends
+ * the engine: L1 reports it to the host, and paging_vm_run_steps()
+ * prints it and counts the steps not run.  GSTEP_VMRUN steps are not
+ * supported in L2.
  */
-struct paging_vm *paging_vm_create_l2(enum guest_paging_mode mode, bool npt);
-/* Whether L1 can run the engine as L2 here (@npt: with nested paging); if not, why. */
-bool paging_vm_l2_supported(bool npt, const char **why);
+struct paging_vm *paging_vm_create_l2(enum guest_paging_mode mode, bool tdp);
+/* Whether L1 can run the engine as L2 here (@tdp: with nested TDP); if not, why. */
+bool paging_vm_l2_supported(bool tdp, const char **why);
+/*
+ * The same for an L2 in paging @mode: a VMX L1 runs L2 with paging off
+ * only with "unrestricted guest", which needs EPT.
+ */
+bool paging_vm_l2_mode_supported(enum guest_paging_mode mode, bool tdp, const char **why);
+/* Whether KVM offers L1 nested TDP: NPT to an SVM L1, EPT to a VMX L1. */
+bool paging_vm_l2_tdp_offered(void);
+/*
+ * The @tdp settings to run an engine as L2 with, in order, and how many:
+ * with nested TDP where KVM offers it, else without; and a VMX L1 also
+ * without it where it is offered.
+ */
+int paging_vm_l2_tdp_variants(bool tdp[2]);
 /*
  * The same under a 32-bit PAE L1 that is itself the step engine
  * (include/x86_64/nested_pae.h), always with nested paging: the L2
@@ -125,7 +152,7 @@ bool paging_vm_l2_supported(bool npt, const char **why);
  */
 struct paging_vm *paging_vm_create_l2_pae(enum guest_paging_mode mode);
 bool paging_vm_l2_pae_supported(const char **why);
-/* Whether L1 runs the engine as L2 on an NPT. */
+/* Whether L1 runs the engine as L2 on nested TDP: an NPT, or a VMX L1's EPT. */
 bool paging_vm_l2_npt(struct paging_vm *pvm);
 /*
  * An engine as L2 on an NPT, where the emulator gap applies

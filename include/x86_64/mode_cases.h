@@ -2,13 +2,15 @@
 /*
  * The paging-mode cases that the paging_*_test programs share: one case
  * per paging mode and page size, run by the guest step engine on a plain
- * vCPU, then as L2 of a 64-bit L1 (paging_vm_create_l2(), with nested
- * paging where KVM offers L1 NPT) and as L2 of a 32-bit PAE L1 that is
- * itself the step engine (paging_vm_create_l2_pae(); only where KVM
- * offers L1 NPT).  Running "as L2" is a dimension mode_cases_main()
- * iterates, not cases of their own: a case's results are named
- * <case><what>_<configuration>, with <case> "<mode>", "<mode>_l2" or
- * "<mode>_l2_pae_l1".
+ * vCPU, then as L2 of a 64-bit L1 (paging_vm_create_l2(): an SVM L1, or
+ * a VMX one on Intel; with nested paging where KVM offers L1 NPT or EPT,
+ * and a VMX L1 there also without EPT) and as L2 of a 32-bit PAE L1 that
+ * is itself the step engine (paging_vm_create_l2_pae(); only where KVM
+ * offers L1 SVM and NPT).  Running "as L2", and with or without nested
+ * paging, are dimensions mode_cases_main() iterates, not cases of their
+ * own: a case's results are named <case><what>_<configuration>, with
+ * <case> "<mode>", "<mode>_l2", "<mode>_l2_no_tdp" (the VMX L1 without
+ * EPT where KVM offers EPT) or "<mode>_l2_pae_l1".
  *
  * A program says which results it reports for a case and how it gets
  * them (struct mode_case_test); mode_cases_main() does the rest: the
@@ -46,6 +48,7 @@ struct mode_case {
 	enum guest_paging_mode mode;
 	int level;		/* of the case's data mappings (0: no paging) */
 	enum case_guest as;
+	bool l2_tdp;		/* AS_L2: L1 runs L2 with nested TDP (NPT or EPT) */
 };
 
 struct mode_case_test {
@@ -65,11 +68,12 @@ struct mode_case_test {
 int mode_cases_main(const struct mode_case_test *t);
 
 /*
- * The VM of a case, in its target.  As L2, L1 uses nested paging when
- * KVM offers it (npt=1): KVM then shadows L1's NPT and the CPU walks
- * L2's tables, as it walks a plain guest's under TDP; with npt=0, KVM
- * shadows L2's tables as it shadows a plain guest's.  So expectations
- * that differ between shadow paging and TDP are the same for L2.
+ * The VM of a case, in its target.  As L2, L1 uses nested paging as
+ * @c->l2_tdp says: with it KVM shadows L1's NPT or EPT and the CPU walks
+ * L2's tables, as it walks a plain guest's under TDP; without it, with
+ * TDP off in KVM, KVM shadows L2's tables as it shadows a plain guest's
+ * (with TDP on, the CPU walks them).  So expectations that differ
+ * between shadow paging and TDP are the same for L2.
  */
 struct paging_vm *mode_case_vm_create(const struct mode_case *c);
 /* Free it, keeping what mode_case_result() needs to know of its end. */

@@ -12,6 +12,7 @@
 #include "ucall_common.h"
 
 #include "guest_paging_int.h"
+#include "guest_paging_reuse.h"
 
 #define GSTEP_SLOT		10
 /* CPUID.01H:EDX.PSE[bit 3], spelled out: 6.1's processor.h has no name for it. */
@@ -194,6 +195,17 @@ struct paging_vm *__paging_vm_create(enum guest_paging_mode mode, void *l1_code)
 	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, l1_code);
 
 	return paging_vm_init(vm, vcpu, mode, GSTEP_SLOT, GSTEP_SLOT_GPA);
+}
+
+struct paging_vm *__paging_vm_create_on(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
+					enum guest_paging_mode mode)
+{
+	return paging_vm_init(vm, vcpu, mode, GSTEP_SLOT, GSTEP_SLOT_GPA);
+}
+
+void paging_vm_delete_slot(struct paging_vm *pvm)
+{
+	vm_mem_region_delete(pvm->vm, GSTEP_SLOT);
 }
 
 struct paging_vm *__paging_vm_create_in(struct paging_vm *host, enum guest_paging_mode mode,

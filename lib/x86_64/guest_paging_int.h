@@ -13,7 +13,9 @@
  *   4. targets (struct paging_target): where the engine runs.  The plain
  *      vCPU is paging_target_vcpu.c's; guest_paging_l2.c has
  *      the engine as L2 of a 64-bit SVM L1 and of a PAE SVM L1 (which is
- *      itself a paging VM: nested_pae.c, on layers 2 and 3).
+ *      itself a paging VM: nested_pae.c, on layers 2 and 3), and
+ *      guest_paging_vmx.c as L2 of a 64-bit VMX L1, which
+ *      paging_vm_create_l2() picks on a CPU that offers L1 VMX, not SVM.
  */
 #ifndef SELFTEST_KVM_GUEST_PAGING_INT_H
 #define SELFTEST_KVM_GUEST_PAGING_INT_H
@@ -95,6 +97,17 @@ struct paging_target {
 	/* Free the VM and what the target holds. */
 	void (*free)(struct paging_vm *pvm);
 };
+
+/*
+ * guest_paging_vmx.c: the engine as L2 of a 64-bit VMX L1, with or
+ * without EPT (paging_vm_create_l2() where L1 gets VMX); what KVM lacks
+ * for it (NULL: nothing), also for paging @mode; whether @pvm's L1 is
+ * such an L1 with EPT.
+ */
+struct paging_vm *paging_vm_create_l2_vmx(enum guest_paging_mode mode, bool ept);
+const char *paging_vm_l2_vmx_missing(bool ept);
+const char *paging_vm_l2_vmx_mode_missing(enum guest_paging_mode mode, bool ept);
+bool paging_vm_l2_vmx_ept(struct paging_vm *pvm);
 
 /* The flat engine images, from lib/guest32/blobs.S. */
 extern const char gstep_engine32_start[], gstep_engine32_end[];

@@ -21,6 +21,9 @@
  *
  * Each is a struct paging_target (guest_paging_int.h): the step tables
  * run unchanged on either, and the library's core does not know them.
+ * On a CPU that offers L1 VMX and not SVM, paging_vm_create_l2() makes
+ * the engine L2 of a 64-bit VMX L1 instead (guest_paging_vmx.c): this
+ * file's l1_is_vmx() is the one place that picks the L1's kind.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +40,7 @@
 #include "nested_pae.h"
 #include "known_defects.h"
 #include "emulator.h"
+#include "kvm_compat.h"
 #include "kvm_mmu_config.h"
 
 /* GUEST_SYNC_ARGS stage of L1's report of a #VMEXIT: "L1VX". */
@@ -125,21 +129,56 @@ static void paging_l1_guest_code(struct paging_l1_args *args)
 	}
 }
 
-bool paging_vm_l2_supported(bool npt, const char **why)
+/*
+ * Whether the 64-bit L1 of paging_vm_create_l2() is a VMX hypervisor:
+ * where KVM offers L1 VMX and not SVM (kvm_intel), else it is an SVM one.
+ */
+static bool l1_is_vmx(void)
+{
+	return !kvm_cpu_has(X86_FEATURE_SVM) && kvm_cpu_has(X86_FEATURE_VMX);
+}
+
+bool paging_vm_l2_supported(bool tdp, const char **why)
 {
 	*why = NULL;
-	if (!kvm_cpu_has(X86_FEATURE_SVM))
-		*why = "KVM offers L1 no SVM (kvm_amd nested=0, or not an AMD host)";
-	else if (npt && !kvm_cpu_has(X86_FEATURE_NPT))
+	if (l1_is_vmx())
+		*why = paging_vm_l2_vmx_missing(tdp);
+	else if (!kvm_cpu_has(X86_FEATURE_SVM))
+		*why = "KVM offers L1 no SVM (kvm_amd nested=0, or not an AMD host) and no VMX";
+	else if (tdp && !kvm_cpu_has(X86_FEATURE_NPT))
 		*why = "KVM offers L1 no nested paging (no NPT in its CPUID: kvm_amd npt=0)";
 	return !*why;
+}
+
+bool paging_vm_l2_mode_supported(enum guest_paging_mode mode, bool tdp, const char **why)
+{
+	if (paging_vm_l2_supported(tdp, why) && l1_is_vmx())
+		*why = paging_vm_l2_vmx_mode_missing(mode, tdp);
+	return !*why;
+}
+
+bool paging_vm_l2_tdp_offered(void)
+{
+	return l1_is_vmx() ? kvm_cpu_has_ept() : kvm_cpu_has(X86_FEATURE_NPT);
+}
+
+/*
+ * With nested TDP where KVM offers it; a VMX L1 also without it then.
+ * An SVM L1 runs as it always has, with NPT where offered, so that the
+ * results of QEMU's configurations stay those of before.
+ */
+int paging_vm_l2_tdp_variants(bool tdp[2])
+{
+	tdp[0] = paging_vm_l2_tdp_offered();
+	tdp[1] = false;
+	return tdp[0] && l1_is_vmx() ? 2 : 1;
 }
 
 bool paging_vm_l2_npt(struct paging_vm *pvm)
 {
 	struct paging_vm_l1 *l1 = svm64_l1(pvm);
 
-	return (l1 && l1->args->ncr3) || pae_l1_of(pvm);
+	return (l1 && l1->args->ncr3) || pae_l1_of(pvm) || paging_vm_l2_vmx_ept(pvm);
 }
 
 /*
@@ -165,15 +204,17 @@ static uint64_t engine_slot_npt(struct kvm_vm *vm)
 	return ncr3;
 }
 
-struct paging_vm *paging_vm_create_l2(enum guest_paging_mode mode, bool npt)
+struct paging_vm *paging_vm_create_l2(enum guest_paging_mode mode, bool tdp)
 {
 	struct paging_l1_args *args;
 	struct paging_vm_l1 *l1;
 	struct paging_vm *pvm;
 	gva_t args_gva, svm_gva;
 	const char *why;
-	bool supported = paging_vm_l2_supported(npt, &why);
+	bool supported = paging_vm_l2_supported(tdp, &why);
 
+	if (l1_is_vmx())
+		return paging_vm_create_l2_vmx(mode, tdp);
 	TEST_ASSERT(supported, "%s", why);
 	pvm = __paging_vm_create(mode, paging_l1_guest_code);
 	static_assert(sizeof(*args) <= PAGE_SIZE, "L1's arguments fit a page");
@@ -182,7 +223,7 @@ struct paging_vm *paging_vm_create_l2(enum guest_paging_mode mode, bool npt)
 	memset(args, 0, sizeof(*args));
 	vcpu_alloc_svm(pvm->vm, &svm_gva);
 	args->svm = (struct svm_test_data *)svm_gva;
-	if (npt)
+	if (tdp)
 		args->ncr3 = engine_slot_npt(pvm->vm);
 	vcpu_args_set(pvm->vcpu, 1, args_gva);
 
@@ -323,9 +364,11 @@ static const struct paging_target target_l2_of_svm64 = {
 
 bool paging_vm_l2_pae_supported(const char **why)
 {
-	if (!paging_vm_l2_supported(false, why))
-		return false;
-	if (!kvm_cpu_has(X86_FEATURE_NPT))
+	*why = NULL;
+	/* The PAE L1 is an SVM hypervisor, also where a VMX L1 runs paging_vm_create_l2(). */
+	if (!kvm_cpu_has(X86_FEATURE_SVM))
+		*why = "KVM offers L1 no SVM (kvm_amd nested=0, or not an AMD host)";
+	else if (!kvm_cpu_has(X86_FEATURE_NPT))
 		*why = PAE_L1_NO_NPT_WHY;
 	return !*why;
 }

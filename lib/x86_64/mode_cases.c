@@ -31,7 +31,7 @@ struct paging_vm *mode_case_vm_create(const struct mode_case *c)
 	struct paging_vm *pvm;
 
 	if (c->as == AS_L2)
-		pvm = paging_vm_create_l2(c->mode, kvm_cpu_has(X86_FEATURE_NPT));
+		pvm = paging_vm_create_l2(c->mode, c->l2_tdp);
 	else if (c->as == AS_L2_OF_PAE_L1)
 		pvm = paging_vm_create_l2_pae(c->mode);
 	else
@@ -198,61 +198,86 @@ static void run_case(const struct mode_case_test *t, const struct mode_case *c,
 
 /*
  * The same case with the engine as L2, named <case>_l2 (of a 64-bit L1,
- * paging_vm_create_l2()) or <case>_l2_pae_l1 (of a PAE L1 that is itself
- * the engine, paging_vm_create_l2_pae()): every step then goes through
- * KVM's nested MMU.
+ * paging_vm_create_l2(), in its first @tdp variant: with nested TDP where
+ * KVM offers it), <case>_l2_no_tdp (the second: a VMX L1 without EPT
+ * where KVM offers EPT; paging_vm_l2_tdp_variants()) or <case>_l2_pae_l1
+ * (of a PAE L1 that is itself the engine, paging_vm_create_l2_pae()):
+ * every step then goes through KVM's nested MMU.
  */
-static struct mode_case l2_case(const struct mode_case *c, enum case_guest as, char *name,
-				size_t len)
+static struct mode_case l2_case(const struct mode_case *c, enum case_guest as, int variant,
+				bool tdp, char *name, size_t len)
 {
 	struct mode_case l2 = *c;
 
-	snprintf(name, len, "%s%s", c->name, as == AS_L2 ? "_l2" : "_l2_pae_l1");
+	snprintf(name, len, "%s%s", c->name, as == AS_L2_OF_PAE_L1 ? "_l2_pae_l1" :
+		 variant ? "_l2_no_tdp" : "_l2");
 	l2.name = name;
 	l2.as = as;
+	l2.l2_tdp = as == AS_L2_OF_PAE_L1 || tdp;
 	return l2;
 }
 
-static void run_l2_cases(const struct mode_case_test *t, const struct kvm_mmu_config *cfg,
-			 enum case_guest as)
+static void run_l2_variant(const struct mode_case_test *t, const struct kvm_mmu_config *cfg,
+			   enum case_guest as, int variant, bool tdp)
 {
-	bool npt = kvm_cpu_has(X86_FEATURE_NPT);
+	const char *why, *mode_why;
 	char name[48];
 	struct mode_case l2;
-	const char *why;
 	int i;
 
 	if (!cfg->nested)
 		why = "nested virtualization is off (nested=0): L1 cannot run an L2";
 	else if (as == AS_L2)
-		paging_vm_l2_supported(npt, &why);
+		paging_vm_l2_supported(tdp, &why);
 	else
 		paging_vm_l2_pae_supported(&why);
 	if (as == AS_L2)
 		ksft_print_msg("as L2 of a 64-bit L1, %s nested paging%s%s\n",
-			       npt ? "with" : "without", why ? ": skipped, " : "", why ? why : "");
+			       tdp ? "with" : "without", why ? ": skipped, " : "", why ? why : "");
 	else
 		ksft_print_msg("as L2 of a PAE L1 (the step engine), with nested paging%s%s\n",
 			       why ? ": skipped, " : "", why ? why : "");
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		l2 = l2_case(&cases[i], as, name, sizeof(name));
-		run_case(t, &l2, cfg, why);
+		l2 = l2_case(&cases[i], as, variant, tdp, name, sizeof(name));
+		mode_why = why;
+		if (!why && as == AS_L2)
+			paging_vm_l2_mode_supported(l2.mode, tdp, &mode_why);
+		run_case(t, &l2, cfg, mode_why);
 	}
+}
+
+/* The cases as L2 of a 64-bit L1 in each of its @tdp variants, or of a PAE L1. */
+static void run_l2_cases(const struct mode_case_test *t, const struct kvm_mmu_config *cfg,
+			 enum case_guest as)
+{
+	bool tdp[2];
+	int v, nr = paging_vm_l2_tdp_variants(tdp);
+
+	if (as == AS_L2_OF_PAE_L1)
+		nr = 1;
+	for (v = 0; v < nr; v++)
+		run_l2_variant(t, cfg, as, v, tdp[v]);
 }
 
 int mode_cases_main(const struct mode_case_test *t)
 {
+	int i, v, nr_tdp, plan = t->check_model;
 	struct kvm_mmu_config cfg;
-	int i, plan = t->check_model;
+	struct mode_case l2;
 	char name[48];
+	bool tdp[2];
 
 	kvm_mmu_test_start(&cfg);
 	svm_host = !strcmp(cfg.vendor_module, "kvm_amd");
+	nr_tdp = paging_vm_l2_tdp_variants(tdp);
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct mode_case l2 = l2_case(&cases[i], AS_L2, name, sizeof(name));
-		struct mode_case l2_pae = l2_case(&cases[i], AS_L2_OF_PAE_L1, name, sizeof(name));
-
-		plan += t->nr_results(&cases[i]) + t->nr_results(&l2) + t->nr_results(&l2_pae);
+		plan += t->nr_results(&cases[i]);
+		for (v = 0; v < nr_tdp; v++) {
+			l2 = l2_case(&cases[i], AS_L2, v, tdp[v], name, sizeof(name));
+			plan += t->nr_results(&l2);
+		}
+		l2 = l2_case(&cases[i], AS_L2_OF_PAE_L1, 0, true, name, sizeof(name));
+		plan += t->nr_results(&l2);
 	}
 	ksft_set_plan(plan);
 

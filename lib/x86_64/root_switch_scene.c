@@ -34,7 +34,7 @@ static void build_scene(struct rs_scene *s, enum guest_paging_mode mode, bool l2
 	int i;
 
 	if (l2) {
-		pvm = paging_vm_create_l2(mode, kvm_cpu_has(X86_FEATURE_NPT));
+		pvm = paging_vm_create_l2(mode, paging_vm_l2_tdp_offered());
 		snprintf(s->name, sizeof(s->name), "%s_l2", guest_paging_mode_name(mode));
 		pvm->name = s->name;
 	} else {
@@ -209,7 +209,7 @@ static const char *mode_unsupported(const struct kvm_mmu_config *cfg,
 	if (l2 && !cfg->nested)
 		return "nested virtualization is off (nested=0): L1 cannot run an L2";
 	if (l2)
-		paging_vm_l2_supported(kvm_cpu_has(X86_FEATURE_NPT), &why);
+		paging_vm_l2_supported(paging_vm_l2_tdp_offered(), &why);
 	return why;
 }
 
