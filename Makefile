@@ -53,9 +53,9 @@ compat-check:
 	@$(SMMU_DIR)/scripts/compat-check
 bench:
 	@$(SMMU_DIR)/scripts/bench
-# make mutants [MUTANTS="name... or patch files"] [SMOKE=1] [KERNEL=7.3] [TESTS="test..."]
+# make mutants [MUTANTS="name... or patch files"] [SMOKE=1] [KERNEL=7.3] [TESTS="test..."] [GUARDED=1]
 mutants:
-	@$(SMMU_DIR)/scripts/mutants $(if $(SMOKE),--smoke) $(if $(KERNEL),--kernel $(KERNEL)) $(foreach t,$(TESTS),--test $(t)) $(MUTANTS)
+	@$(SMMU_DIR)/scripts/mutants $(if $(SMOKE),--smoke) $(if $(GUARDED),--guarded) $(if $(KERNEL),--kernel $(KERNEL)) $(foreach t,$(TESTS),--test $(t)) $(MUTANTS)
 # make verify-fixes [DEFECTS="doc ..."] [KERNEL=7.3]
 verify-fixes:
 	@$(SMMU_DIR)/scripts/verify-fixes $(if $(KERNEL),--kernel $(KERNEL)) $(DEFECTS)

@@ -63,6 +63,9 @@ void kvm_mmu_test_start(struct kvm_mmu_config *cfg);
 /* Skip (KSFT_SKIP), with the reason, unless L1 guests get nested SVM. */
 void kvm_mmu_config_require_nested_svm(const struct kvm_mmu_config *cfg);
 
+/* Skip (KSFT_SKIP), with the reason, unless L1 guests get nested VMX. */
+void kvm_mmu_config_require_nested_vmx(const struct kvm_mmu_config *cfg);
+
 /*
  * Skip (KSFT_SKIP), with the reason, unless L1 guests get nested VMX with
  * EPT (nested_vmx_setup_ctls_msrs() offers nested EPT only with EPT in L0).

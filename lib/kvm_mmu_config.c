@@ -136,7 +136,7 @@ void kvm_mmu_config_require_nested_svm(const struct kvm_mmu_config *cfg)
 		ksft_exit_skip(NO_NESTED_SVM_FMT, cfg->nested, kvm_cpu_has(X86_FEATURE_SVM));
 }
 
-void kvm_mmu_config_require_nested_vmx_ept(const struct kvm_mmu_config *cfg)
+void kvm_mmu_config_require_nested_vmx(const struct kvm_mmu_config *cfg)
 {
 	if (strcmp(cfg->vendor_module, "kvm_intel"))
 		ksft_exit_skip("nested VMX is Intel's and KVM here is %s %s\n", cfg->vendor_module,
@@ -145,6 +145,11 @@ void kvm_mmu_config_require_nested_vmx_ept(const struct kvm_mmu_config *cfg)
 		ksft_exit_skip("nested VMX is not available to L1 %s=%d, %s: %d)\n",
 			       "(kvm_intel nested", cfg->nested, "VMX in KVM's CPUID",
 			       kvm_cpu_has(X86_FEATURE_VMX));
+}
+
+void kvm_mmu_config_require_nested_vmx_ept(const struct kvm_mmu_config *cfg)
+{
+	kvm_mmu_config_require_nested_vmx(cfg);
 	if (!kvm_cpu_has_ept())
 		ksft_exit_skip("KVM offers L1 no EPT (kvm_intel ept=%d): %s\n", cfg->tdp,
 			       "nested EPT needs EPT in L0 (nested_vmx_setup_ctls_msrs())");

@@ -295,15 +295,17 @@ apt_fetch()
 	find "$SMMU_DEBS" -maxdepth 1 -name "${pkg}_${ver#*:}_*.deb" | head -n1
 }
 
-# vm_slot_acquire: take one of the machine's SMMU_VM_SLOTS (default 1) VM
-# slots, held on the file descriptor $VM_SLOT_FD until vm_slot_release or
-# exit.  An emulated VM keeps one core busy: the slots keep the VMs of all
-# the project's runners (make run, mutants, bench, ...) within the cores.
+# vm_slot_acquire: take one of the machine's SMMU_VM_SLOTS (default: its
+# cores) VM slots, held on the file descriptor $VM_SLOT_FD until
+# vm_slot_release or exit.  An emulated VM keeps one core busy: the slots
+# keep the VMs of all the project's runners (make run, mutants, bench,
+# ...) within the cores.  (A default of 1 made a mutants run and a make
+# run beside it take turns on one core while the other idled.)
 vm_slot_lock() { echo "$SMMU_CACHE/vm.lock$([ "$1" -eq 0 ] || echo ".$1")"; }
 
 vm_slot_acquire()
 {
-	local n=${SMMU_VM_SLOTS:-1} i
+	local n=${SMMU_VM_SLOTS:-$(nproc)} i
 
 	mkdir -p "$SMMU_CACHE"
 	for ((i = 0; i < n; i++)); do

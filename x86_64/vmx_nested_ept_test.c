@@ -47,6 +47,14 @@
  *   bits 7:3 of a non-leaf PDE (6:3; bit 7 is PS).  Guest-physical address:
  *   that of the access.  KVM: is_rsvd_bits_set() with the EPT masks of
  *   reset_rsvds_bits_mask_ept(), injected as EXIT_REASON_EPT_MISCONFIG.
+ * - Memory types (29.3.7 [28.2.7]): a leaf's bits 5:3 may be 0, 1, 4, 5
+ *   or 6, with bit 6 (ignore PAT) either way; in entries that reference
+ *   tables bits 6:3 (PDE, PDPTE) or 7:3 (PML4E) are reserved.
+ * - 2M and 1G leaves (bit 7 of a PDE or PDPTE, Tables 29-4 and 29-2),
+ *   offered to L1 in IA32_VMX_EPT_VPID_CAP bits 16 and 17: mapped over a
+ *   memslot of their own, with permissions, A/D, memory types and the
+ *   reserved bits 20:12 / 29:12 of the large format (KVM's
+ *   rsvd_bits_mask[1][] in __reset_rsvds_bits_mask_ept()).
  * - A/D (29.3.5 [28.2.4]): with EPTP bit 6 set the CPU sets bit 8 (A) of
  *   each entry used and bit 9 (D) of the leaf on a write; with it clear
  *   it sets neither.  KVM: role.ad_disabled = !EPTP[6]
@@ -82,6 +90,9 @@
 
 #define L2_GPA		0xc0000000ULL	/* T: linear = L2 GPA */
 #define ALIAS_GVA	0xd0000000ULL	/* L1's alias of T's EPT page table */
+#define BIG_GPA		0x80000000ULL	/* what a 2M or 1G EPT leaf for T maps */
+#define BIG_SLOT	1
+#define BIG_PAGES	512		/* 2M; a 1G leaf's L2 accesses stay in them */
 #define OFF_DATA	0x128
 #define OFF_CODE	0x340
 #define TAG(v)		(0x3e97000000000000ULL | (v))
@@ -95,6 +106,9 @@
 #define EPT_RWX		(EPT_R | EPT_W | EPT_X)
 #define EPT_MT(t)	((uint64_t)(t) << 3)
 #define EPT_MT_MASK	EPT_MT(7)
+#define EPT_MT_WB	EPT_MT(6)
+#define EPT_IPAT	BIT_ULL(6)	/* in a leaf; reserved above it */
+#define EPT_PS		BIT_ULL(7)	/* a leaf above level 1 */
 #define EPT_A		BIT_ULL(8)
 #define EPT_D		BIT_ULL(9)
 #define EPT_ADDR	GENMASK_ULL(51, 12)
@@ -102,6 +116,8 @@
 
 /* IA32_VMX_EPT_VPID_CAP (Appendix A.10). */
 #define CAP_EXEC_ONLY	BIT_ULL(0)
+#define CAP_2M		BIT_ULL(16)
+#define CAP_1G		BIT_ULL(17)
 #define CAP_AD		BIT_ULL(21)
 #define CAP_INVEPT_CTX	BIT_ULL(25)
 #define CAP_INVEPT_ALL	BIT_ULL(26)
@@ -129,6 +145,7 @@ struct ept_case {
 	int level;		/* of the EPT entry edited */
 	uint64_t clear, set;
 	bool rsvd_pa;		/* also set bit MAXPHYADDR */
+	int large;		/* 2 or 3: T's entry there is a leaf mapping BIG_GPA */
 	bool ad;		/* EPTP bit 6 */
 	enum l2_access access;
 	uint32_t exit;		/* EXIT_REASON_VMCALL: the access completed */
@@ -175,7 +192,55 @@ static const struct ept_case cases[] = {
 	  .exit = MISC },
 	{ "pte_memtype_7_misconfig", AT_T, 1, EPT_MT_MASK, EPT_MT(7), .access = L2_READ,
 	  .exit = MISC },
+	{ "pte_memtype_uc_completes", AT_T, 1, EPT_MT_MASK, EPT_MT(0), .access = L2_READ,
+	  .exit = DONE },
+	{ "pte_memtype_wc_completes", AT_T, 1, EPT_MT_MASK, EPT_MT(1), .access = L2_READ,
+	  .exit = DONE },
+	{ "pte_memtype_wt_completes", AT_T, 1, EPT_MT_MASK, EPT_MT(4), .access = L2_WRITE,
+	  .exit = DONE },
+	{ "pte_memtype_wp_completes", AT_T, 1, EPT_MT_MASK, EPT_MT(5), .access = L2_READ,
+	  .exit = DONE },
+	{ "pte_ignore_pat_completes", AT_T, 1, EPT_MT_MASK, EPT_MT(0) | EPT_IPAT,
+	  .access = L2_WRITE, .exit = DONE },
 	{ "pde_reserved_bit_3_misconfig", AT_T, 2, 0, BIT_ULL(3), .access = L2_READ, .exit = MISC },
+	{ "pde_ignore_pat_bit_misconfig", AT_T, 2, 0, EPT_IPAT, .access = L2_READ, .exit = MISC },
+	{ "pdpte_reserved_bit_3_misconfig", AT_T, 3, 0, BIT_ULL(3), .access = L2_FETCH,
+	  .exit = MISC },
+	{ "pde_2m_read_completes", AT_T, 2, 0, 0, .large = 2, .access = L2_READ, .exit = DONE,
+	  .need = CAP_2M },
+	{ "pde_2m_fetch_completes", AT_T, 2, 0, 0, .large = 2, .access = L2_FETCH, .exit = DONE,
+	  .need = CAP_2M },
+	{ "pde_2m_write_read_execute_violation", AT_T, 2, EPT_W, 0, .large = 2,
+	  .access = L2_WRITE, .exit = VIOL, .qual = Q_WR | Q_R | Q_X | Q_DATA, .need = CAP_2M },
+	{ "pde_2m_fetch_execute_only_completes", AT_T, 2, EPT_R | EPT_W, 0, .large = 2,
+	  .access = L2_FETCH, .exit = DONE, .need = CAP_2M | CAP_EXEC_ONLY },
+	{ "pde_2m_reserved_bit_12_misconfig", AT_T, 2, 0, BIT_ULL(12), .large = 2,
+	  .access = L2_READ, .exit = MISC, .need = CAP_2M },
+	{ "pde_2m_reserved_bit_20_misconfig", AT_T, 2, 0, BIT_ULL(20), .large = 2,
+	  .access = L2_WRITE, .exit = MISC, .need = CAP_2M },
+	{ "pde_2m_memtype_3_misconfig", AT_T, 2, EPT_MT_MASK, EPT_MT(3), .large = 2,
+	  .access = L2_READ, .exit = MISC, .need = CAP_2M },
+	{ "pde_2m_ad_on_write_sets_accessed_and_dirty", AT_T, 2, 0, 0, .large = 2, .ad = true,
+	  .access = L2_WRITE, .exit = DONE, .check_ad = true, .ad_bits = EPT_A | EPT_D,
+	  .need = CAP_2M | CAP_AD },
+	{ "pde_2m_ad_off_write_sets_neither", AT_T, 2, 0, 0, .large = 2, .access = L2_WRITE,
+	  .exit = DONE, .check_ad = true, .ad_bits = 0, .need = CAP_2M },
+	{ "pdpte_1g_read_completes", AT_T, 3, 0, 0, .large = 3, .access = L2_READ, .exit = DONE,
+	  .need = CAP_1G },
+	{ "pdpte_1g_write_completes", AT_T, 3, 0, 0, .large = 3, .access = L2_WRITE,
+	  .exit = DONE, .need = CAP_1G },
+	{ "pdpte_1g_fetch_read_write_violation", AT_T, 3, EPT_X, 0, .large = 3,
+	  .access = L2_FETCH, .exit = VIOL, .qual = Q_FETCH | Q_R | Q_W | Q_DATA,
+	  .need = CAP_1G },
+	{ "pdpte_1g_reserved_bit_12_misconfig", AT_T, 3, 0, BIT_ULL(12), .large = 3,
+	  .access = L2_READ, .exit = MISC, .need = CAP_1G },
+	{ "pdpte_1g_reserved_bit_29_misconfig", AT_T, 3, 0, BIT_ULL(29), .large = 3,
+	  .access = L2_FETCH, .exit = MISC, .need = CAP_1G },
+	{ "pdpte_1g_memtype_7_misconfig", AT_T, 3, EPT_MT_MASK, EPT_MT(7), .large = 3,
+	  .access = L2_WRITE, .exit = MISC, .need = CAP_1G },
+	{ "pdpte_1g_ad_on_read_sets_accessed", AT_T, 3, 0, 0, .large = 3, .ad = true,
+	  .access = L2_READ, .exit = DONE, .check_ad = true, .ad_bits = EPT_A,
+	  .need = CAP_1G | CAP_AD },
 	{ "pte_reserved_bit_maxphyaddr_misconfig", AT_T, 1, 0, 0, .rsvd_pa = true,
 	  .access = L2_READ, .exit = MISC },
 	{ "pde_reserved_bit_maxphyaddr_misconfig", AT_T, 2, 0, 0, .rsvd_pa = true,
@@ -294,6 +359,36 @@ static uint64_t page_alloc(struct kvm_vm *vm, uint64_t tag)
 	return gpa;
 }
 
+/*
+ * Make T's EPT entry @e (a PDE or PDPTE) a write-back leaf with T's
+ * rights that maps BIG_GPA (SDM Tables 29-4 and 29-2 [28-4, 28-2]).  Only
+ * the first 2M behind it are memory (a memslot of their own): L2 touches
+ * T's first page alone, and KVM maps a large guest leaf with 4K SPTEs
+ * where the host's memory is in small pages (kvm_mmu_max_mapping_level()).
+ */
+static void map_big_leaf(struct kvm_vm *vm, uint64_t *e)
+{
+	uint8_t *big;
+
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, BIG_GPA, BIG_SLOT, BIG_PAGES, 0);
+	big = addr_gpa2hva(vm, BIG_GPA);
+	*(uint64_t *)(big + OFF_DATA) = TAG(2);
+	big[OFF_CODE] = 0xc3;	/* RET */
+	*e = (*e & EPT_RWX) | EPT_MT_WB | EPT_PS | BIG_GPA;
+}
+
+/* What a missing IA32_VMX_EPT_VPID_CAP bit offers (Appendix A.10). */
+static const char *cap_name(uint64_t missing)
+{
+	if (missing & CAP_EXEC_ONLY)
+		return "execute-only";
+	if (missing & (CAP_2M | CAP_1G))
+		return missing & CAP_2M ? "2-MByte EPT pages" : "1-GByte EPT pages";
+	if (missing & CAP_AD)
+		return "EPT A/D";
+	return "an INVEPT type";
+}
+
 static const char *exit_name(uint64_t reason)
 {
 	switch (reason) {
@@ -311,7 +406,7 @@ static const char *exit_name(uint64_t reason)
 static void run_case(const void *arg)
 {
 	const struct ept_case *c = arg;
-	uint64_t page[2], root, *e, want_gpa, want_gla, off, pt_gpa;
+	uint64_t page[2], root, *e, *leaf, want_gpa, want_gla, off, pt_gpa, data_gpa;
 	struct vmx_pages *vmx;
 	struct kvm_vcpu *vcpu;
 	struct l1_exit *x;
@@ -337,6 +432,8 @@ static void run_case(const void *arg)
 	for (level = 1; level <= 4; level++)
 		*vm_ept_entry(vm, root, L2_GPA, level) &= ~(EPT_A | EPT_D);
 	leaf_new = (*vm_ept_entry(vm, root, L2_GPA, 1) & ~EPT_ADDR) | page[1];
+	if (c->large)
+		map_big_leaf(vm, vm_ept_entry(vm, root, L2_GPA, c->large));
 
 	pt_gpa = *vm_guest_entry(vm, L2_GPA, 2) & EPT_ADDR;
 	if (c->target == AT_T)
@@ -385,16 +482,17 @@ static void run_case(const void *arg)
 			    "exit qualification 0x%lx: bits 0-5,7,8,12 are 0x%llx, expected 0x%lx",
 			    x->qual, x->qual & Q_CHECKED, c->qual);
 	}
+	data_gpa = c->large ? BIG_GPA : page[0];
 	if (c->exit == DONE && c->access == L2_READ)
-		TEST_ASSERT_EQ(x->value, TAG(0));
+		TEST_ASSERT_EQ(x->value, c->large ? TAG(2) : TAG(0));
 	if (c->access == L2_WRITE && c->exit == DONE)
-		TEST_ASSERT_EQ(*(uint64_t *)addr_gpa2hva(vm, page[0] + OFF_DATA), WRITE_VAL);
-	if (c->check_ad)
-		TEST_ASSERT((*vm_ept_entry(vm, root, L2_GPA, 1) & (EPT_A | EPT_D)) == c->ad_bits,
+		TEST_ASSERT_EQ(*(uint64_t *)addr_gpa2hva(vm, data_gpa + OFF_DATA), WRITE_VAL);
+	if (c->check_ad) {
+		leaf = vm_ept_entry(vm, root, L2_GPA, c->large ?: 1);
+		TEST_ASSERT((*leaf & (EPT_A | EPT_D)) == c->ad_bits,
 			    "EPT leaf 0x%lx after the access: A/D 0x%llx, expected 0x%lx (EPTP A/D %s)",
-			    *vm_ept_entry(vm, root, L2_GPA, 1),
-			    *vm_ept_entry(vm, root, L2_GPA, 1) & (EPT_A | EPT_D), c->ad_bits,
-			    c->ad ? "on" : "off");
+			    *leaf, *leaf & (EPT_A | EPT_D), c->ad_bits, c->ad ? "on" : "off");
+	}
 	if (c->invept) {
 		TEST_ASSERT_EQ(nr_exits, 3);
 		TEST_ASSERT(exits[1].value == TAG(0) || exits[1].value == TAG(1),
@@ -444,9 +542,7 @@ int main(int argc, char *argv[])
 			ksft_test_result_skip("%s_%s: %s 0x%lx lacks 0x%lx (%s)\n",
 					      c->name, kvm_mmu_config_name(&cfg),
 					      "KVM's IA32_VMX_EPT_VPID_CAP for L1", caps,
-					      c->need & ~caps,
-					      c->need & CAP_EXEC_ONLY ? "execute-only" :
-					      c->need & CAP_AD ? "EPT A/D" : "an INVEPT type");
+					      c->need & ~caps, cap_name(c->need & ~caps));
 		else
 			report_case(&cfg, c);
 	}

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmx_nested_vpid_test: the linear mappings of an L2 of a VMX L1 without
+ * EPT, tagged with VPIDs or not, after L1 changes L2's page tables.
+ *
+ * A 64-bit VMX L1 runs a 64-bit L2 without EPT on L1's own page tables
+ * (GUEST_CR3 = HOST_CR3, upstream's prepare_vmcs()), in which linear
+ * address T maps page A.  L2 reads T; L1 points T's PTE at page B (through
+ * an alias of the page table that holds it), then does what the case
+ * names, and L2 reads T again.  The SDM (vol. 3C; 2023+ numbering, older
+ * in brackets) says what the second read may return:
+ *
+ * - VPID off (secondary control "enable VPID" clear): VM entries and
+ *   exits invalidate the linear mappings of VPID 0000H (29.4.3.1
+ *   [28.3.3.1]): B.
+ * - VPID on: the mappings of L2's VPID survive VM exits and entries; A or
+ *   B may be read without an invalidation (reported, not checked).
+ *   INVVPID (31.3 INVVPID [30.3]) invalidates them: type 0 the mappings
+ *   of one linear address of one VPID, type 1 all of one VPID, type 2 all
+ *   VPIDs but 0000H, type 3 all of one VPID but global ones (T's PTE is
+ *   not global).  Each must give B.  An entry with another VPID never used
+ *   before finds no mapping cached for it: B.
+ *
+ * KVM (arch/x86/kvm/vmx/nested.c, 6.12 and 7.3): with VPID off,
+ * nested_vmx_transition_tlb_flush() requests KVM_REQ_TLB_FLUSH_GUEST on
+ * every entry and exit, and so does a change of vmcs12's VPID; INVVPID is
+ * handle_invvpid(), which flushes vpid02 in hardware and, with ept=0 (L2's
+ * tables shadowed by KVM), frees the guest-mode shadow roots
+ * (kvm_mmu_free_guest_mode_roots()), so that the next entry rebuilds them
+ * from L2's current tables.  With ept=0, L1's write to the PTE finds the
+ * page table shadowed for L2 and makes it unsync (mmu_try_to_unsync_pages())
+ * rather than updating L2's SPTE: only such a flush brings B to L2.
+ *
+ * Skips where /dev/kvm is not kvm_intel with nested VMX, or where KVM
+ * offers L1 no VPID or not the INVVPID type of a case.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "ucall_common.h"
+#include "vmx.h"
+#include "kselftest.h"
+
+#include "kvm_compat.h"
+#include "kvm_mmu_config.h"
+#include "kvm_run.h"
+#include "vm_tables.h"
+
+#define T_GVA		0xc0000000ULL
+#define ALIAS_GVA	0xd0000000ULL	/* L1's alias of the page table of T */
+#define OFF_DATA	0x128
+#define TAG(v)		(0x59d1000000000000ULL | (v))
+#define L2_STACK_SIZE	512
+#define PTE_ADDR	GENMASK_ULL(51, 12)
+
+/* IA32_VMX_EPT_VPID_CAP (Appendix A.10): INVVPID and its types. */
+#define CAP_INVVPID	BIT_ULL(32)
+#define CAP_INVVPID_TYPE(t)	BIT_ULL(40 + (t))
+
+enum flush {
+	NOTHING,		/* resume L2 at once */
+	INVVPID,		/* of type .type for .invvpid_vpid at .invvpid_addr */
+	NEW_VPID,		/* resume L2 with VPID 2 */
+};
+
+struct vpid_case {
+	const char *name;
+	uint16_t vpid;		/* L2's VPID; 0: "enable VPID" clear */
+	enum flush flush;
+	int type;		/* INVVPID type (31.3) */
+	uint16_t invvpid_vpid;
+	uint64_t invvpid_addr;
+	bool must_flush;	/* the SDM says the second read gives B */
+};
+
+static const struct vpid_case cases[] = {
+	{ "vpid_off_vm_entry_invalidates", 0, NOTHING, .must_flush = true },
+	{ "vpid_on_kept_without_invvpid", 1, NOTHING },
+	{ "invvpid_individual_address", 1, INVVPID, 0, 1, T_GVA, .must_flush = true },
+	{ "invvpid_individual_other_address", 1, INVVPID, 0, 1, T_GVA + 0x200000 },
+	{ "invvpid_single_context", 1, INVVPID, 1, 1, .must_flush = true },
+	{ "invvpid_single_context_other_vpid", 1, INVVPID, 1, 3 },
+	{ "invvpid_all_context", 1, INVVPID, 2, .must_flush = true },
+	{ "invvpid_single_context_retaining_globals", 1, INVVPID, 3, 1, .must_flush = true },
+	{ "vm_entry_with_new_vpid", 1, NEW_VPID, .must_flush = true },
+};
+
+/* Shared by host, L1 and L2 (L2 runs on L1's page tables). */
+static struct vpid_case the_case;
+static uint64_t pte_new;	/* T's PTE, to page B */
+static uint64_t l2_value[2];	/* L2's reads of T, before and after */
+static uint8_t l2_stack[L2_STACK_SIZE] __aligned(16);
+
+static void l2_guest(void)
+{
+	/* vmcall()'s asm clobbers no memory: no access may cross it. */
+	WRITE_ONCE(l2_value[0], READ_ONCE(*(uint64_t *)(T_GVA + OFF_DATA)));
+	vmcall();
+	WRITE_ONCE(l2_value[1], READ_ONCE(*(uint64_t *)(T_GVA + OFF_DATA)));
+	vmcall();
+}
+
+static uint8_t l1_invvpid(uint64_t type, uint16_t vpid, uint64_t addr)
+{
+	struct { uint64_t vpid, addr; } desc = { vpid, addr };
+	uint8_t fail;
+
+	asm volatile("invvpid %1, %2; setbe %0"
+		     : "=q"(fail) : "m"(desc), "r"(type) : "cc", "memory");
+	return fail;
+}
+
+static void skip_vmcall(void)
+{
+	GUEST_ASSERT_EQ(vmreadz(VM_EXIT_REASON), EXIT_REASON_VMCALL);
+	vmwrite(GUEST_RIP, vmreadz(GUEST_RIP) + vmreadz(VM_EXIT_INSTRUCTION_LEN));
+}
+
+static void l1_guest(struct vmx_pages *vmx)
+{
+	const struct vpid_case *c = &the_case;
+
+	GUEST_ASSERT(prepare_for_vmx_operation(vmx));
+	GUEST_ASSERT(load_vmcs(vmx));
+	prepare_vmcs(vmx, l2_guest);
+	vmwrite(GUEST_RSP, (uint64_t)&l2_stack[L2_STACK_SIZE]);
+	if (c->vpid) {
+		vmwrite(SECONDARY_VM_EXEC_CONTROL,
+			vmreadz(SECONDARY_VM_EXEC_CONTROL) | SECONDARY_EXEC_ENABLE_VPID);
+		vmwrite(VIRTUAL_PROCESSOR_ID, c->vpid);
+	}
+
+	GUEST_ASSERT(!vmlaunch());
+	skip_vmcall();
+	/* T's PTE, through L1's alias of its page table. */
+	WRITE_ONCE(*(uint64_t *)(ALIAS_GVA + 8 * ((T_GVA >> 12) & 511)), pte_new);
+	if (c->flush == INVVPID)
+		GUEST_ASSERT(!l1_invvpid(c->type, c->invvpid_vpid, c->invvpid_addr));
+	else if (c->flush == NEW_VPID)
+		vmwrite(VIRTUAL_PROCESSOR_ID, 2);
+	GUEST_ASSERT(!vmresume());
+	skip_vmcall();
+	GUEST_DONE();
+}
+
+static uint64_t tagged_page(struct kvm_vm *vm, uint64_t tag)
+{
+	uint64_t gpa = vm_phy_page_alloc(vm, 0x100000, 0);
+	uint8_t *p = addr_gpa2hva(vm, gpa);
+
+	memset(p, 0, PAGE_SIZE);
+	*(uint64_t *)(p + OFF_DATA) = tag;
+	return gpa;
+}
+
+static void run_case(const struct vpid_case *c)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	uint64_t page_b;
+	gva_t vmx_gva;
+
+	vm = vm_create_with_one_vcpu(&vcpu, l1_guest);
+	vcpu_alloc_vmx(vm, &vmx_gva);
+	vcpu_args_set(vcpu, 1, vmx_gva);
+	virt_pg_map(vm, T_GVA, tagged_page(vm, TAG(0xa)));
+	page_b = tagged_page(vm, TAG(0xb));
+	virt_pg_map(vm, ALIAS_GVA, *vm_guest_entry(vm, T_GVA, 2) & PTE_ADDR);
+	pte_new = (*vm_guest_entry(vm, T_GVA, 1) & ~PTE_ADDR) | page_b;
+
+	the_case = *c;
+	sync_global_to_guest(vm, the_case);
+	sync_global_to_guest(vm, pte_new);
+	vcpu_run_to_done(vcpu);
+	sync_global_from_guest(vm, l2_value);
+
+	TEST_ASSERT(l2_value[0] == TAG(0xa), "L2's first read of T: 0x%lx, page A has 0x%llx",
+		    l2_value[0], TAG(0xa));
+	TEST_ASSERT(l2_value[1] == TAG(0xa) || l2_value[1] == TAG(0xb),
+		    "L2's second read of T: 0x%lx, neither page A (0x%llx) nor B (0x%llx)",
+		    l2_value[1], TAG(0xa), TAG(0xb));
+	ksft_print_msg("%s: L2 read page %s after the PTE change\n", c->name,
+		       l2_value[1] == TAG(0xb) ? "B (new)" : "A (old)");
+	TEST_ASSERT(!c->must_flush || l2_value[1] == TAG(0xb),
+		    "L2 read the old page A through T after L1 changed its PTE (%s)", c->name);
+	kvm_vm_free(vm);
+}
+
+/* Why a case cannot run here, or NULL. */
+static const char *case_unsupported(const struct vpid_case *c, uint64_t caps, bool vpid)
+{
+	if (c->vpid && !vpid)
+		return "KVM offers L1 no \"enable VPID\" (kvm_intel enable_vpid=0?)";
+	if (c->flush == INVVPID && (caps & (CAP_INVVPID | CAP_INVVPID_TYPE(c->type))) !=
+	    (CAP_INVVPID | CAP_INVVPID_TYPE(c->type)))
+		return "KVM's IA32_VMX_EPT_VPID_CAP for L1 lacks this INVVPID type";
+	return NULL;
+}
+
+int main(void)
+{
+	struct kvm_mmu_config cfg;
+	const char *why;
+	uint64_t caps;
+	unsigned int i;
+	bool vpid;
+
+	kvm_mmu_test_start(&cfg);
+	kvm_mmu_config_require_nested_vmx(&cfg);
+	caps = kvm_get_feature_msr(MSR_IA32_VMX_EPT_VPID_CAP);
+	vpid = kvm_get_feature_msr(MSR_IA32_VMX_PROCBASED_CTLS2) >> 32 &
+	       SECONDARY_EXEC_ENABLE_VPID;
+	ksft_print_msg("L1's IA32_VMX_EPT_VPID_CAP 0x%lx, enable VPID allowed: %d\n", caps, vpid);
+	ksft_set_plan(ARRAY_SIZE(cases));
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		why = case_unsupported(&cases[i], caps, vpid);
+		if (why) {
+			ksft_test_result_skip("%s_%s: %s\n", cases[i].name,
+					      kvm_mmu_config_name(&cfg), why);
+			continue;
+		}
+		run_case(&cases[i]);
+		ksft_test_result_pass("%s_%s\n", cases[i].name, kvm_mmu_config_name(&cfg));
+	}
+	ksft_finished();
+}
