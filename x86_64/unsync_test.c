@@ -328,6 +328,22 @@ static void run_pge(enum guest_paging_mode mode)
  */
 #define NR_AS	3
 
+/*
+ * Another address space, whose directory entry for VA_RW names the
+ * scene's PT, with the directory entry's bits @clear cleared and @set set.
+ */
+static struct guest_as *shared_as(struct unsync_scene *s, uint64_t clear, uint64_t set)
+{
+	struct guest_as *as = guest_as_create(s->pvm);
+	uint64_t pde;
+
+	guest_as_map_tables(as, UNSYNC_SCENE_VA_TABLES);
+	guest_as_share(as, VA_RW, s->as, VA_RW, 2);
+	pde = guest_as_read_entry(as, VA_RW, 2);
+	guest_as_write_entry(as, VA_RW, 2, (pde & ~clear) | set);
+	return as;
+}
+
 static void build_shared_steps(struct unsync_scene *s, struct guest_as **as)
 {
 	struct paging_vm *pvm = s->pvm;
@@ -384,19 +400,12 @@ static void run_shared(enum guest_paging_mode mode)
 	struct kvm_trace *t = NULL;
 	struct guest_as *as[NR_AS];
 	struct unsync_scene s;
-	uint64_t pde;
 	bool ok;
-	int i;
 
 	unsync_scene_init_two_views(&s, mode, VA_RW, VA_RO);
 	as[0] = s.as;
-	for (i = 1; i < NR_AS; i++) {
-		as[i] = guest_as_create(s.pvm);
-		guest_as_map_tables(as[i], UNSYNC_SCENE_VA_TABLES);
-		guest_as_share(as[i], VA_RW, s.as, VA_RW, 2);
-		pde = guest_as_read_entry(as[i], VA_RW, 2);
-		guest_as_write_entry(as[i], VA_RW, 2, pde & ~(i == 1 ? GP_RW : GP_US));
-	}
+	as[1] = shared_as(&s, GP_RW, 0);
+	as[2] = shared_as(&s, GP_US, 0);
 	/* Leaves user-accessible: the directory entries decide. */
 	unsync_scene_set_pte(&s, 0, s.data[0] | GP_P | GP_RW | GP_US);
 	unsync_scene_set_pte(&s, 1, s.data[1] | GP_P | GP_RW | GP_US);
