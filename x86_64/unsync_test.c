@@ -199,22 +199,33 @@ static bool traced(void)
 	return !cfg.tdp && !no_trace;
 }
 
+/*
+ * Run the steps of the scene, with TDP off also check that PT's @nr shadow
+ * pages were unsynced and synced, none zapped; report the case
+ * <mode>_@what_<configuration> and free the VM.
+ */
+static void finish_case(struct unsync_scene *s, const char *label, size_t nr, const char *what)
+{
+	struct kvm_trace *t = NULL;
+	bool ok;
+
+	ok = paging_vm_run_traced(s->pvm, traced(), label, &t);
+	if (t) {
+		ok &= check_synced(s, t, nr);
+		kvm_trace_destroy(t);
+	}
+	paging_report_traced(ok, no_trace, "%s_%s_%s", guest_paging_mode_name(s->pvm->mode),
+			     what, kvm_mmu_config_name(&cfg));
+	paging_vm_free(s->pvm);
+}
+
 static void run_mode(enum guest_paging_mode mode)
 {
-	struct kvm_trace *t;
 	struct unsync_scene s;
-	bool ok;
 
 	unsync_scene_init_two_views(&s, mode, VA_RW, VA_RO);
 	build_steps(&s);
-	ok = paging_vm_run_traced(s.pvm, traced(), guest_paging_mode_name(mode), &t);
-	if (t) {
-		ok &= check_synced(&s, t, 2);
-		kvm_trace_destroy(t);
-	}
-	paging_report_traced(ok, no_trace, "%s_leaf_changes_synced_in_both_roles_%s",
-			     guest_paging_mode_name(mode), kvm_mmu_config_name(&cfg));
-	paging_vm_free(s.pvm);
+	finish_case(&s, guest_paging_mode_name(mode), 2, "leaf_changes_synced_in_both_roles");
 }
 
 /*
@@ -285,9 +296,7 @@ static void build_pge_steps(struct unsync_scene *s)
 static void run_pge(enum guest_paging_mode mode)
 {
 	const char *name = guest_paging_mode_name(mode);
-	struct kvm_trace *t = NULL;
 	struct unsync_scene s;
-	bool ok;
 
 	if (!kvm_cpu_has(GP_FEATURE_PGE)) {
 		ksft_test_result_skip("%s_global_entries_and_cr4_pge: the vCPU has no PGE\n", name);
@@ -306,14 +315,7 @@ static void run_pge(enum guest_paging_mode mode)
 	s.pvm->cr4 |= X86_CR4_PGE;
 	unsync_scene_set_pte(&s, 0, s.data[0] | GP_P | GP_RW | GP_G);
 	build_pge_steps(&s);
-	ok = paging_vm_run_traced(s.pvm, traced(), "pge", &t);
-	if (t) {
-		ok &= check_synced(&s, t, 1);
-		kvm_trace_destroy(t);
-	}
-	paging_report_traced(ok, no_trace, "%s_global_entries_and_cr4_pge_%s", name,
-			     kvm_mmu_config_name(&cfg));
-	paging_vm_free(s.pvm);
+	finish_case(&s, "pge", 1, "global_entries_and_cr4_pge");
 }
 
 /*
@@ -397,10 +399,8 @@ static void build_shared_steps(struct unsync_scene *s, struct guest_as **as)
 
 static void run_shared(enum guest_paging_mode mode)
 {
-	struct kvm_trace *t = NULL;
 	struct guest_as *as[NR_AS];
 	struct unsync_scene s;
-	bool ok;
 
 	unsync_scene_init_two_views(&s, mode, VA_RW, VA_RO);
 	as[0] = s.as;
@@ -410,14 +410,7 @@ static void run_shared(enum guest_paging_mode mode)
 	unsync_scene_set_pte(&s, 0, s.data[0] | GP_P | GP_RW | GP_US);
 	unsync_scene_set_pte(&s, 1, s.data[1] | GP_P | GP_RW | GP_US);
 	build_shared_steps(&s, as);
-	ok = paging_vm_run_traced(s.pvm, traced(), "address spaces", &t);
-	if (t) {
-		ok &= check_synced(&s, t, NR_AS);
-		kvm_trace_destroy(t);
-	}
-	paging_report_traced(ok, no_trace, "%s_page_table_shared_by_address_spaces_%s",
-			     guest_paging_mode_name(mode), kvm_mmu_config_name(&cfg));
-	paging_vm_free(s.pvm);
+	finish_case(&s, "address spaces", NR_AS, "page_table_shared_by_address_spaces");
 }
 
 /*
@@ -492,10 +485,8 @@ static void build_xd_steps(struct unsync_scene *s, struct guest_as **as)
 static void run_xd(enum guest_paging_mode mode)
 {
 	const char *name = guest_paging_mode_name(mode);
-	struct kvm_trace *t = NULL;
 	struct guest_as *as[2];
 	struct unsync_scene s;
-	bool ok;
 
 	if (!kvm_cpu_has(X86_FEATURE_NX)) {
 		ksft_test_result_skip(XD_NO_NX_FMT, name);
@@ -508,14 +499,7 @@ static void run_xd(enum guest_paging_mode mode)
 	unsync_scene_set_pte(&s, 0, s.data[0] | GP_P | GP_RW | GP_US);
 	unsync_scene_set_pte(&s, 1, s.data[1] | GP_P | GP_RW | GP_US);
 	build_xd_steps(&s, as);
-	ok = paging_vm_run_traced(s.pvm, traced(), "xd directory entry", &t);
-	if (t) {
-		ok &= check_synced(&s, t, 2);
-		kvm_trace_destroy(t);
-	}
-	paging_report_traced(ok, no_trace, "%s_page_table_under_xd_directory_entry_%s", name,
-			     kvm_mmu_config_name(&cfg));
-	paging_vm_free(s.pvm);
+	finish_case(&s, "xd directory entry", 2, "page_table_under_xd_directory_entry");
 }
 
 /* 32-bit paging has no XD bit (SDM 4.3): no XD case there. */
