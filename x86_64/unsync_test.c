@@ -37,6 +37,9 @@
  *                                         MOV CR3 with a global leaf
  *  <mode>_page_table_shared_by_address_spaces
  *                                         three address spaces, three roles
+ *  <mode>_page_table_under_xd_directory_entry
+ *                                         PAE and 64-bit: a role without
+ *                                         exec access synced
  *
  * The writes to page tables that KVM must not let go unsync, but emulate,
  * are upper_level_writes_test's.
@@ -69,9 +72,6 @@ static const enum guest_paging_mode modes[] = {
 static struct kvm_mmu_config cfg;
 /* TDP off: why there is no kvmmmu tracing, or NULL. */
 static const char *no_trace;
-
-/* Test cases per paging mode (run_mode_cases()). */
-#define NR_CASES	3
 
 /* After a flush of everything: both views of entry @idx agree. */
 static void check_both(struct unsync_scene *s, int idx, struct gstep_expect rw,
@@ -199,22 +199,33 @@ static bool traced(void)
 	return !cfg.tdp && !no_trace;
 }
 
+/*
+ * Run the steps of the scene, with TDP off also check that PT's @nr shadow
+ * pages were unsynced and synced, none zapped; report the case
+ * <mode>_@what_<configuration> and free the VM.
+ */
+static void finish_case(struct unsync_scene *s, const char *label, size_t nr, const char *what)
+{
+	struct kvm_trace *t = NULL;
+	bool ok;
+
+	ok = paging_vm_run_traced(s->pvm, traced(), label, &t);
+	if (t) {
+		ok &= check_synced(s, t, nr);
+		kvm_trace_destroy(t);
+	}
+	paging_report_traced(ok, no_trace, "%s_%s_%s", guest_paging_mode_name(s->pvm->mode),
+			     what, kvm_mmu_config_name(&cfg));
+	paging_vm_free(s->pvm);
+}
+
 static void run_mode(enum guest_paging_mode mode)
 {
-	struct kvm_trace *t;
 	struct unsync_scene s;
-	bool ok;
 
 	unsync_scene_init_two_views(&s, mode, VA_RW, VA_RO);
 	build_steps(&s);
-	ok = paging_vm_run_traced(s.pvm, traced(), guest_paging_mode_name(mode), &t);
-	if (t) {
-		ok &= check_synced(&s, t, 2);
-		kvm_trace_destroy(t);
-	}
-	paging_report_traced(ok, no_trace, "%s_leaf_changes_synced_in_both_roles_%s",
-			     guest_paging_mode_name(mode), kvm_mmu_config_name(&cfg));
-	paging_vm_free(s.pvm);
+	finish_case(&s, guest_paging_mode_name(mode), 2, "leaf_changes_synced_in_both_roles");
 }
 
 /*
@@ -285,9 +296,7 @@ static void build_pge_steps(struct unsync_scene *s)
 static void run_pge(enum guest_paging_mode mode)
 {
 	const char *name = guest_paging_mode_name(mode);
-	struct kvm_trace *t = NULL;
 	struct unsync_scene s;
-	bool ok;
 
 	if (!kvm_cpu_has(GP_FEATURE_PGE)) {
 		ksft_test_result_skip("%s_global_entries_and_cr4_pge: the vCPU has no PGE\n", name);
@@ -306,14 +315,7 @@ static void run_pge(enum guest_paging_mode mode)
 	s.pvm->cr4 |= X86_CR4_PGE;
 	unsync_scene_set_pte(&s, 0, s.data[0] | GP_P | GP_RW | GP_G);
 	build_pge_steps(&s);
-	ok = paging_vm_run_traced(s.pvm, traced(), "pge", &t);
-	if (t) {
-		ok &= check_synced(&s, t, 1);
-		kvm_trace_destroy(t);
-	}
-	paging_report_traced(ok, no_trace, "%s_global_entries_and_cr4_pge_%s", name,
-			     kvm_mmu_config_name(&cfg));
-	paging_vm_free(s.pvm);
+	finish_case(&s, "pge", 1, "global_entries_and_cr4_pge");
 }
 
 /*
@@ -327,6 +329,22 @@ static void run_pge(enum guest_paging_mode mode)
  * each of PT's three shadow pages is unsynced and synced, none zapped.
  */
 #define NR_AS	3
+
+/*
+ * Another address space, whose directory entry for VA_RW names the
+ * scene's PT, with the directory entry's bits @clear cleared and @set set.
+ */
+static struct guest_as *shared_as(struct unsync_scene *s, uint64_t clear, uint64_t set)
+{
+	struct guest_as *as = guest_as_create(s->pvm);
+	uint64_t pde;
+
+	guest_as_map_tables(as, UNSYNC_SCENE_VA_TABLES);
+	guest_as_share(as, VA_RW, s->as, VA_RW, 2);
+	pde = guest_as_read_entry(as, VA_RW, 2);
+	guest_as_write_entry(as, VA_RW, 2, (pde & ~clear) | set);
+	return as;
+}
 
 static void build_shared_steps(struct unsync_scene *s, struct guest_as **as)
 {
@@ -381,34 +399,113 @@ static void build_shared_steps(struct unsync_scene *s, struct guest_as **as)
 
 static void run_shared(enum guest_paging_mode mode)
 {
-	struct kvm_trace *t = NULL;
 	struct guest_as *as[NR_AS];
 	struct unsync_scene s;
-	uint64_t pde;
-	bool ok;
-	int i;
 
 	unsync_scene_init_two_views(&s, mode, VA_RW, VA_RO);
 	as[0] = s.as;
-	for (i = 1; i < NR_AS; i++) {
-		as[i] = guest_as_create(s.pvm);
-		guest_as_map_tables(as[i], UNSYNC_SCENE_VA_TABLES);
-		guest_as_share(as[i], VA_RW, s.as, VA_RW, 2);
-		pde = guest_as_read_entry(as[i], VA_RW, 2);
-		guest_as_write_entry(as[i], VA_RW, 2, pde & ~(i == 1 ? GP_RW : GP_US));
-	}
+	as[1] = shared_as(&s, GP_RW, 0);
+	as[2] = shared_as(&s, GP_US, 0);
 	/* Leaves user-accessible: the directory entries decide. */
 	unsync_scene_set_pte(&s, 0, s.data[0] | GP_P | GP_RW | GP_US);
 	unsync_scene_set_pte(&s, 1, s.data[1] | GP_P | GP_RW | GP_US);
 	build_shared_steps(&s, as);
-	ok = paging_vm_run_traced(s.pvm, traced(), "address spaces", &t);
-	if (t) {
-		ok &= check_synced(&s, t, NR_AS);
-		kvm_trace_destroy(t);
+	finish_case(&s, "address spaces", NR_AS, "page_table_shared_by_address_spaces");
+}
+
+/*
+ * <mode>_page_table_under_xd_directory_entry (PAE and 64-bit, EFER.NXE=1):
+ * PT reached through VA_RW's directory entry in two address spaces,
+ * executable in AS 0 and with XD=1 in AS 1 (R/W and U/S kept).  SDM Vol.
+ * 3A 4.6: no instruction fetch through AS 1's entry, whatever the leaf;
+ * 4.10.4.1: after MOV CR3 every address space sees PT's new entries.
+ *
+ * KVM, TDP off: the walk takes the exec right away at the directory
+ * entry (FNAME(walk_addr_generic), pt_access ^ walk_nx_mask, mmu/
+ * paging_tmpl.h), so FNAME(fetch) -> kvm_mmu_get_child_sp() gives PT's
+ * shadow page in AS 1 a role.access without ACC_EXEC_MASK, unlike the
+ * root's (ACC_ALL).  After the guest writes PT, MOV CR3 to the other
+ * address space reuses its cached root and requests KVM_REQ_MMU_SYNC
+ * (kvm_mmu_new_pgd(), mmu/mmu.c), whose kvm_mmu_sync_roots() ->
+ * mmu_sync_children() -> kvm_sync_page() syncs that page only if
+ * kvm_sync_page_check() ignores the access bits: sync_role_ign's
+ * .access = 0x7 on 6.12, ACC_ALL on 7.3 (where access has ACC_READ_MASK
+ * and ACC_EXEC_MASK is 8).  A refused sync WARNs and is zapped
+ * (kvm_mmu_prepare_zap_page() in kvm_sync_page()): both of PT's shadow
+ * pages must be unsynced and synced, none zapped.
+ */
+static void build_xd_steps(struct unsync_scene *s, struct guest_as **as)
+{
+	struct paging_vm *pvm = s->pvm;
+	const uint64_t a = VA_RW, b = VA_RW + PAGE_SIZE, x = PAGING_EXEC_OFF;
+	const uint32_t pf_x = PFERR_PRESENT_MASK | PFERR_FETCH_MASK;
+	const uint32_t pf_w = PFERR_PRESENT_MASK | PFERR_WRITE_MASK;
+	int i;
+
+	gstep_phase(pvm, "warm up both address spaces");
+	for (i = 0; i < 2; i++) {
+		gstep_switch_as(pvm, as[i]);
+		gstep_load(pvm, a, 4, EXPECT_VALUE(unsync_scene_tag(0)));
+		gstep_load(pvm, b, 4, EXPECT_VALUE(unsync_scene_tag(1)));
 	}
-	paging_report_traced(ok, no_trace, "%s_page_table_shared_by_address_spaces_%s",
-			     guest_paging_mode_name(mode), kvm_mmu_config_name(&cfg));
-	paging_vm_free(s.pvm);
+	gstep_exec(pvm, a + x, EXPECT_PF(pf_x, a + x));
+	gstep_switch_as(pvm, as[0]);
+	gstep_exec(pvm, a + x, EXPECT_OK());
+
+	gstep_phase(pvm, "changes made in AS 0, seen under XD=1");
+	unsync_scene_write_pte(s, 0, s->data[2] | GP_P | GP_RW | GP_US);
+	unsync_scene_write_pte(s, 1, 0);
+	gstep_switch_as(pvm, as[1]);
+	gstep_load(pvm, a, 4, EXPECT_VALUE(unsync_scene_tag(2)));
+	gstep_load(pvm, b, 4, EXPECT_PF(0, b));
+	gstep_store(pvm, a + 8, 4, 1, EXPECT_OK());
+	gstep_exec(pvm, a + x, EXPECT_PF(pf_x, a + x));
+	gstep_switch_as(pvm, as[0]);
+	gstep_load(pvm, a + 8, 4, EXPECT_VALUE(1));
+	gstep_exec(pvm, a + x, EXPECT_OK());
+
+	gstep_phase(pvm, "changes made under XD=1, seen in AS 0");
+	gstep_switch_as(pvm, as[1]);
+	unsync_scene_write_pte(s, 0, s->data[3] | GP_P | GP_US);
+	unsync_scene_write_pte(s, 1, s->data[1] | GP_P | GP_RW | GP_US);
+	for (i = 0; i < 2; i++) {
+		gstep_switch_as(pvm, as[i]);
+		gstep_load(pvm, a, 4, EXPECT_VALUE(unsync_scene_tag(3)));
+		gstep_load(pvm, b, 4, EXPECT_VALUE(unsync_scene_tag(1)));
+		gstep_store(pvm, a + 8, 4, 1, EXPECT_PF(pf_w, a + 8));
+	}
+	gstep_exec(pvm, b + x, EXPECT_PF(pf_x, b + x));
+	gstep_switch_as(pvm, as[0]);
+	gstep_exec(pvm, b + x, EXPECT_OK());
+}
+
+#define XD_NO_NX_FMT							\
+	"%s_page_table_under_xd_directory_entry: the vCPU has no NX (EFER.NXE)\n"
+
+static void run_xd(enum guest_paging_mode mode)
+{
+	const char *name = guest_paging_mode_name(mode);
+	struct guest_as *as[2];
+	struct unsync_scene s;
+
+	if (!kvm_cpu_has(X86_FEATURE_NX)) {
+		ksft_test_result_skip(XD_NO_NX_FMT, name);
+		return;
+	}
+	unsync_scene_init_two_views(&s, mode, VA_RW, VA_RO);
+	TEST_ASSERT(s.pvm->efer & EFER_NX, "%s: EFER.NXE clear", name);
+	as[0] = s.as;
+	as[1] = shared_as(&s, 0, GP_NX);
+	unsync_scene_set_pte(&s, 0, s.data[0] | GP_P | GP_RW | GP_US);
+	unsync_scene_set_pte(&s, 1, s.data[1] | GP_P | GP_RW | GP_US);
+	build_xd_steps(&s, as);
+	finish_case(&s, "xd directory entry", 2, "page_table_under_xd_directory_entry");
+}
+
+/* 32-bit paging has no XD bit (SDM 4.3): no XD case there. */
+static unsigned int nr_cases(enum guest_paging_mode mode)
+{
+	return mode == GUEST_PAGING_32BIT ? 3 : 4;
 }
 
 static void run_mode_cases(enum guest_paging_mode mode)
@@ -416,23 +513,27 @@ static void run_mode_cases(enum guest_paging_mode mode)
 	run_mode(mode);
 	run_pge(mode);
 	run_shared(mode);
+	if (nr_cases(mode) > 3)
+		run_xd(mode);
 }
 
 int main(int argc, char *argv[])
 {
+	unsigned int i, j, plan = 0;
 	const char *why;
-	unsigned int i, j;
 
 	kvm_mmu_test_start(&cfg);
 	/* Each case frees its VM before the next: one VM, reset, for all. */
 	paging_vm_reuse_vms(true);
 	if (!cfg.tdp)
 		no_trace = kvm_trace_unavailable();
-	ksft_set_plan(ARRAY_SIZE(modes) * NR_CASES);
+	for (i = 0; i < ARRAY_SIZE(modes); i++)
+		plan += nr_cases(modes[i]);
+	ksft_set_plan(plan);
 
 	for (i = 0; i < ARRAY_SIZE(modes); i++) {
 		if (!guest_paging_mode_supported(modes[i], &why)) {
-			for (j = 0; j < NR_CASES; j++)
+			for (j = 0; j < nr_cases(modes[i]); j++)
 				ksft_test_result_skip("%s: %s\n",
 						      guest_paging_mode_name(modes[i]), why);
 			continue;
