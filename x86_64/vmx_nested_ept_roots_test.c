@@ -59,6 +59,7 @@
 #define EPTP_AD		BIT_ULL(6)
 #define CAP_AD		BIT_ULL(21)	/* IA32_VMX_EPT_VPID_CAP (A.10) */
 #define MAX_PAGES	512
+#define EXTRA_PAGES	64
 
 enum { INVEPT_SINGLE = 1, INVEPT_GLOBAL = 2 };	/* INVEPT types (31.3) */
 
@@ -241,7 +242,11 @@ static void run_case(const struct roots_case *c, const char *cfg_name, const cha
 	gva_t vmx_gva;
 	int s;
 
-	vm = vm_create_with_one_vcpu(&vcpu, l1_guest);
+	/*
+	 * Room in memslot 0 for EPTP2's PML4, two data pages and the EPT
+	 * tables: on 7.3 vm_create_with_one_vcpu()'s memslot had none left.
+	 */
+	vm = __vm_create_with_one_vcpu(&vcpu, EXTRA_PAGES, l1_guest);
 	vm_enable_ept(vm);
 	vmx = vcpu_alloc_vmx(vm, &vmx_gva);
 	vcpu_args_set(vcpu, 1, vmx_gva);
