@@ -59,7 +59,9 @@
 #define EPTP_AD		BIT_ULL(6)
 #define CAP_AD		BIT_ULL(21)	/* IA32_VMX_EPT_VPID_CAP (A.10) */
 #define MAX_PAGES	512
-#define EXTRA_PAGES	64
+#define DATA_SLOT	1
+#define DATA_GPA	0x40000000ULL	/* EPTP2's PML4 and T's pages */
+#define DATA_PAGES	16
 
 enum { INVEPT_SINGLE = 1, INVEPT_GLOBAL = 2 };	/* INVEPT types (31.3) */
 
@@ -139,18 +141,16 @@ static void l1_guest(struct vmx_pages *vmx)
 
 static uint64_t tagged_page(struct kvm_vm *vm, uint64_t tag)
 {
-	uint64_t gpa = vm_phy_page_alloc(vm, 0x100000, 0);
-	uint8_t *p = addr_gpa2hva(vm, gpa);
+	uint64_t gpa = vm_zeroed_page(vm, DATA_SLOT);
 
-	memset(p, 0, PAGE_SIZE);
-	*(uint64_t *)(p + OFF_DATA) = tag;
+	*(uint64_t *)((uint8_t *)addr_gpa2hva(vm, gpa) + OFF_DATA) = tag;
 	return gpa;
 }
 
 /* EPTP1 from upstream's builder, EPTP2 on a copy of its PML4 table. */
 static void build_eptps(struct kvm_vm *vm, uint64_t root, const struct roots_case *c)
 {
-	uint64_t root2 = vm_phy_page_alloc(vm, 0x100000, 0);
+	uint64_t root2 = vm_zeroed_page(vm, DATA_SLOT);
 	uint64_t page_b;
 
 	virt_pg_map(vm, L2_GPA, L2_GPA);
@@ -243,10 +243,12 @@ static void run_case(const struct roots_case *c, const char *cfg_name, const cha
 	int s;
 
 	/*
-	 * Room in memslot 0 for EPTP2's PML4, two data pages and the EPT
-	 * tables: on 7.3 vm_create_with_one_vcpu()'s memslot had none left.
+	 * EPTP2's PML4 and T's pages in a memslot of their own: 7.x's
+	 * memslot 0 is sized for the program's image, stacks and page
+	 * tables (vm_nr_pages_required(), 7.3 lib/kvm_util.c), and with
+	 * upstream's EPT tables it had no page left for them on 7.3.
 	 */
-	vm = __vm_create_with_one_vcpu(&vcpu, EXTRA_PAGES, l1_guest);
+	vm = vm_create_with_test_slot(&vcpu, l1_guest, 0, DATA_SLOT, DATA_GPA, DATA_PAGES);
 	vm_enable_ept(vm);
 	vmx = vcpu_alloc_vmx(vm, &vmx_gva);
 	vcpu_args_set(vcpu, 1, vmx_gva);
