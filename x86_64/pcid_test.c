@@ -498,22 +498,13 @@ static const struct pcid_case cases[] = {
 	{ "pcide_on_needs_cr3_low_bits_clear_and_drops_cached_roots", guest_pcide_on },
 };
 
-/* A zeroed page of the test slot whose first word is @tag. */
-static uint64_t tagged_page(struct kvm_vm *vm, uint64_t tag)
-{
-	uint64_t gpa = vm_zeroed_page(vm, TEST_SLOT);
-
-	*vm_table(vm, gpa) = tag;
-	return gpa;
-}
-
 /* The two leaves of @s (SPACE_Z: the global ones), and where its PTE is. */
 static void make_leaves(struct kvm_vm *vm, int s, uint64_t pt, uint64_t va, uint64_t flags)
 {
 	int v;
 
 	for (v = 0; v < 2; v++)
-		leaf_val[s][v] = tagged_page(vm, tag_of(s, v)) | flags;
+		leaf_val[s][v] = vm_tagged_page(vm, TEST_SLOT, 0, tag_of(s, v)) | flags;
 	leaf_gva[s] = pt + 8 * INDEX(va, 1);
 	vm_table(vm, pt)[INDEX(va, 1)] = leaf_val[s][0];
 }

@@ -35,7 +35,6 @@
  * offers L1 no VPID or not the INVVPID type of a case.
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "kvm_util.h"
 #include "processor.h"
@@ -47,6 +46,7 @@
 #include "kvm_mmu_config.h"
 #include "kvm_run.h"
 #include "vm_tables.h"
+#include "vmx_l1.h"
 
 #define T_GVA		0xc0000000ULL
 #define ALIAS_GVA	0xd0000000ULL	/* L1's alias of the page table of T */
@@ -102,30 +102,11 @@ static void l2_guest(void)
 	vmcall();
 }
 
-static uint8_t l1_invvpid(uint64_t type, uint16_t vpid, uint64_t addr)
-{
-	struct { uint64_t vpid, addr; } desc = { vpid, addr };
-	uint8_t fail;
-
-	asm volatile("invvpid %1, %2; setbe %0"
-		     : "=q"(fail) : "m"(desc), "r"(type) : "cc", "memory");
-	return fail;
-}
-
-static void skip_vmcall(void)
-{
-	GUEST_ASSERT_EQ(vmreadz(VM_EXIT_REASON), EXIT_REASON_VMCALL);
-	vmwrite(GUEST_RIP, vmreadz(GUEST_RIP) + vmreadz(VM_EXIT_INSTRUCTION_LEN));
-}
-
 static void l1_guest(struct vmx_pages *vmx)
 {
 	const struct vpid_case *c = &the_case;
 
-	GUEST_ASSERT(prepare_for_vmx_operation(vmx));
-	GUEST_ASSERT(load_vmcs(vmx));
-	prepare_vmcs(vmx, l2_guest);
-	vmwrite(GUEST_RSP, (uint64_t)&l2_stack[L2_STACK_SIZE]);
+	vmx_l1_prepare_l2(vmx, l2_guest, &l2_stack[L2_STACK_SIZE]);
 	if (c->vpid) {
 		vmwrite(SECONDARY_VM_EXEC_CONTROL,
 			vmreadz(SECONDARY_VM_EXEC_CONTROL) | SECONDARY_EXEC_ENABLE_VPID);
@@ -133,26 +114,16 @@ static void l1_guest(struct vmx_pages *vmx)
 	}
 
 	GUEST_ASSERT(!vmlaunch());
-	skip_vmcall();
+	vmx_l1_skip_vmcall();
 	/* T's PTE, through L1's alias of its page table. */
 	WRITE_ONCE(*(uint64_t *)(ALIAS_GVA + 8 * ((T_GVA >> 12) & 511)), pte_new);
 	if (c->flush == INVVPID)
-		GUEST_ASSERT(!l1_invvpid(c->type, c->invvpid_vpid, c->invvpid_addr));
+		GUEST_ASSERT(!vmx_l1_invvpid(c->type, c->invvpid_vpid, c->invvpid_addr));
 	else if (c->flush == NEW_VPID)
 		vmwrite(VIRTUAL_PROCESSOR_ID, 2);
 	GUEST_ASSERT(!vmresume());
-	skip_vmcall();
+	vmx_l1_skip_vmcall();
 	GUEST_DONE();
-}
-
-static uint64_t tagged_page(struct kvm_vm *vm, uint64_t tag)
-{
-	uint64_t gpa = vm_phy_page_alloc(vm, 0x100000, 0);
-	uint8_t *p = addr_gpa2hva(vm, gpa);
-
-	memset(p, 0, PAGE_SIZE);
-	*(uint64_t *)(p + OFF_DATA) = tag;
-	return gpa;
 }
 
 static void run_case(const struct vpid_case *c)
@@ -165,8 +136,8 @@ static void run_case(const struct vpid_case *c)
 	vm = vm_create_with_one_vcpu(&vcpu, l1_guest);
 	vcpu_alloc_vmx(vm, &vmx_gva);
 	vcpu_args_set(vcpu, 1, vmx_gva);
-	virt_pg_map(vm, T_GVA, tagged_page(vm, TAG(0xa)));
-	page_b = tagged_page(vm, TAG(0xb));
+	virt_pg_map(vm, T_GVA, vm_tagged_page(vm, 0, OFF_DATA, TAG(0xa)));
+	page_b = vm_tagged_page(vm, 0, OFF_DATA, TAG(0xb));
 	virt_pg_map(vm, ALIAS_GVA, *vm_guest_entry(vm, T_GVA, 2) & PTE_ADDR);
 	pte_new = (*vm_guest_entry(vm, T_GVA, 1) & ~PTE_ADDR) | page_b;
 

@@ -74,6 +74,12 @@ struct kvm_vm *vm_create_svm_l1_with_test_slot(struct kvm_vcpu **vcpu, void *l1_
 uint64_t vm_zeroed_page(struct kvm_vm *vm, uint32_t slot);
 
 /*
+ * vm_zeroed_page() with @tag at byte @offset: a data page a guest reads
+ * to tell which page a translation reached.  Returns its GPA.
+ */
+uint64_t vm_tagged_page(struct kvm_vm *vm, uint32_t slot, uint32_t offset, uint64_t tag);
+
+/*
  * Another address space for the framework guest, in memslot @slot: a
  * new top-level table, a copy of the framework's (code, stack and ucall
  * stay mapped), and under it fresh tables for @va down to the one at

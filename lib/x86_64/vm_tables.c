@@ -66,6 +66,14 @@ uint64_t vm_zeroed_page(struct kvm_vm *vm, uint32_t slot)
 	return gpa;
 }
 
+uint64_t vm_tagged_page(struct kvm_vm *vm, uint32_t slot, uint32_t offset, uint64_t tag)
+{
+	uint64_t gpa = vm_zeroed_page(vm, slot);
+
+	*(uint64_t *)addr_gpa2hva(vm, gpa + offset) = tag;
+	return gpa;
+}
+
 uint64_t *vm_table(struct kvm_vm *vm, uint64_t e)
 {
 	return addr_gpa2hva(vm, e & VM_TABLE_ADDR);
