@@ -26,11 +26,14 @@
  *
  * With kvmmmu tracing (include/kvm_trace.h) a second result per case
  * checks KVM's shadow EPT pages (kvm_calc_shadow_ept_root_page_role() and
- * kvm_mmu_get_child_sp(), 6.12 and 7.3): EPTP2's first entry creates its
- * root (level 4, guest_mode=1, direct=0, ad_disabled = !EPTP2[6], access
- * ACC_ALL), the lower pages are shared between EPTPs of the same A/D
- * setting and made anew, with their own ad_disabled, for another; the
- * switch back to EPTP1 looks up, creates and zaps no shadow page.
+ * kvm_mmu_get_child_sp(), 6.12 and 7.3): L2's first run on EPTP1 creates
+ * one shadow page per L1 EPT table it walks, each at that table's level
+ * (kvm_mmu_get_shadow_page() finds a page by gfn and role); EPTP2's first
+ * entry creates its root (level 4, guest_mode=1, direct=0, ad_disabled =
+ * !EPTP2[6], access ACC_ALL), the lower pages are shared between EPTPs of
+ * the same A/D setting and made anew, with their own ad_disabled, for
+ * another; neither switch zaps a shadow page, and the switch back to
+ * EPTP1 looks one up or creates one neither.
  *
  * Skips where /dev/kvm is not kvm_intel with nested VMX and EPT for L1.
  */
@@ -49,6 +52,7 @@
 #include "kvm_run.h"
 #include "kvm_trace.h"
 #include "vm_tables.h"
+#include "vmx_l1.h"
 
 #define L2_GPA		0xc0000000ULL	/* T: linear = L2 GPA */
 #define ALIAS_GVA	0xd0000000ULL	/* L1's alias of T's EPT page table */
@@ -56,14 +60,14 @@
 #define TAG(v)		(0x7e0d000000000000ULL | (v))
 #define L2_STACK_SIZE	512
 #define EPT_ADDR	GENMASK_ULL(51, 12)
+#define EPT_RWX		GENMASK_ULL(2, 0)
+#define EPT_PS		BIT_ULL(7)
 #define EPTP_AD		BIT_ULL(6)
 #define CAP_AD		BIT_ULL(21)	/* IA32_VMX_EPT_VPID_CAP (A.10) */
 #define MAX_PAGES	512
 #define DATA_SLOT	1
 #define DATA_GPA	0x40000000ULL	/* EPTP2's PML4 and T's pages */
 #define DATA_PAGES	16
-
-enum { INVEPT_SINGLE = 1, INVEPT_GLOBAL = 2 };	/* INVEPT types (31.3) */
 
 /* L2's runs, in order: the EPTP each is on, and its name as a trace phase. */
 enum stage { ON_1, ON_2, BACK_ON_1, CHANGED_ON_1, CHANGED_ON_2, CHANGED_BACK_ON_1, NR_STAGES };
@@ -82,9 +86,10 @@ struct roots_case {
 };
 
 static const struct roots_case cases[] = {
-	{ "invept_single_context_of_cached_eptp", false, false, INVEPT_SINGLE },
-	{ "invept_global", false, false, INVEPT_GLOBAL },
-	{ "ad_mixed_invept_single_context_of_cached_eptp", true, false, INVEPT_SINGLE },
+	{ "invept_single_context_of_cached_eptp", false, false, VMX_INVEPT_SINGLE_CONTEXT },
+	{ "invept_global", false, false, VMX_INVEPT_GLOBAL },
+	{ "ad_mixed_invept_single_context_of_cached_eptp", true, false,
+	  VMX_INVEPT_SINGLE_CONTEXT },
 };
 
 /* Shared by host, L1 and L2 (L2 reaches L1's memory through the identity map). */
@@ -104,47 +109,24 @@ static void l2_guest(void)
 	}
 }
 
-static uint8_t l1_invept(uint64_t type, uint64_t ep)
-{
-	struct { uint64_t eptp, gpa; } desc = { ep, 0 };
-	uint8_t fail;
-
-	asm volatile("invept %1, %2; setbe %0"
-		     : "=q"(fail) : "m"(desc), "r"(type) : "cc", "memory");
-	return fail;
-}
-
 static void l1_guest(struct vmx_pages *vmx)
 {
 	int s;
 
-	GUEST_ASSERT(prepare_for_vmx_operation(vmx));
-	GUEST_ASSERT(load_vmcs(vmx));
-	prepare_vmcs(vmx, l2_guest);
-	vmwrite(GUEST_RSP, (uint64_t)&l2_stack[L2_STACK_SIZE]);
-
+	vmx_l1_prepare_l2(vmx, l2_guest, &l2_stack[L2_STACK_SIZE]);
 	for (s = 0; s < NR_STAGES; s++) {
 		if (s == CHANGED_ON_1) {
 			WRITE_ONCE(*(uint64_t *)(ALIAS_GVA + 8 * ((L2_GPA >> 12) & 511)),
 				   leaf_new);
-			GUEST_ASSERT(!l1_invept(the_case.invept, eptp[2]));
+			GUEST_ASSERT(!vmx_l1_invept(the_case.invept, eptp[2]));
 		}
 		WRITE_ONCE(stage, s);
 		vmwrite(EPT_POINTER, eptp[stage_eptp[s]]);
 		GUEST_ASSERT(!(s ? vmresume() : vmlaunch()));
-		GUEST_ASSERT_EQ(vmreadz(VM_EXIT_REASON), EXIT_REASON_VMCALL);
-		vmwrite(GUEST_RIP, vmreadz(GUEST_RIP) + vmreadz(VM_EXIT_INSTRUCTION_LEN));
+		vmx_l1_skip_vmcall();
 		GUEST_SYNC(s);
 	}
 	GUEST_DONE();
-}
-
-static uint64_t tagged_page(struct kvm_vm *vm, uint64_t tag)
-{
-	uint64_t gpa = vm_zeroed_page(vm, DATA_SLOT);
-
-	*(uint64_t *)((uint8_t *)addr_gpa2hva(vm, gpa) + OFF_DATA) = tag;
-	return gpa;
 }
 
 /* EPTP1 from upstream's builder, EPTP2 on a copy of its PML4 table. */
@@ -154,8 +136,8 @@ static void build_eptps(struct kvm_vm *vm, uint64_t root, const struct roots_cas
 	uint64_t page_b;
 
 	virt_pg_map(vm, L2_GPA, L2_GPA);
-	tdp_map(vm, L2_GPA, tagged_page(vm, TAG(0xa)), PAGE_SIZE);
-	page_b = tagged_page(vm, TAG(0xb));
+	tdp_map(vm, L2_GPA, vm_tagged_page(vm, DATA_SLOT, OFF_DATA, TAG(0xa)), PAGE_SIZE);
+	page_b = vm_tagged_page(vm, DATA_SLOT, OFF_DATA, TAG(0xb));
 	virt_pg_map(vm, ALIAS_GVA, *vm_ept_entry(vm, root, L2_GPA, 2) & EPT_ADDR);
 	/* After every L1 page L2 walks or runs on is allocated. */
 	tdp_identity_map_default_memslots(vm);
@@ -170,7 +152,8 @@ static void build_eptps(struct kvm_vm *vm, uint64_t root, const struct roots_cas
 /* Whether the value L2 read in @s is one the SDM allows; reported. */
 static void check_value(const struct roots_case *c, enum stage s)
 {
-	bool invalidated = s == CHANGED_ON_2 || (s >= CHANGED_ON_1 && c->invept == INVEPT_GLOBAL);
+	bool invalidated = s == CHANGED_ON_2 ||
+			   (s >= CHANGED_ON_1 && c->invept == VMX_INVEPT_GLOBAL);
 	uint64_t v = l2_value[s];
 
 	if (s < CHANGED_ON_1) {
@@ -189,9 +172,60 @@ static void check_value(const struct roots_case *c, enum stage s)
 		    stage_names[s], c->invept, stage_eptp[s]);
 }
 
+/* The level of L1's EPT table at @gfn under the one at @gpa of @level, or 0. */
+static int ept_table_level(struct kvm_vm *vm, uint64_t gpa, int level, uint64_t gfn)
+{
+	uint64_t *table = vm_table(vm, gpa);
+	int i, found;
+
+	if (gpa >> 12 == gfn)
+		return level;
+	for (i = 0; level > 1 && i < 512; i++) {
+		if (!(table[i] & EPT_RWX) || (table[i] & EPT_PS))
+			continue;
+		found = ept_table_level(vm, table[i] & EPT_ADDR, level - 1, gfn);
+		if (found)
+			return found;
+	}
+	return 0;
+}
+
+/*
+ * Why the shadow pages L2's first run on EPTP1 created are not one per
+ * L1 EPT table at its level, or NULL.
+ */
+static const char *check_first_run_pages(struct kvm_vm *vm, const struct kvm_mmu_model *m,
+					 const struct kvm_mmu_page_summary *pages, size_t n,
+					 char *why, size_t size)
+{
+	int on1 = kvm_mmu_model_phase(m, stage_names[ON_1]);
+	struct kvm_mmu_role r;
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		kvm_role_decode(&m->layout, pages[i].role, &r);
+		if (pages[i].first_phase != on1 || !pages[i].created || !r.guest_mode || r.direct)
+			continue;
+		if (ept_table_level(vm, eptp[1] & EPT_ADDR, 4, pages[i].gfn) != r.level) {
+			snprintf(why, size, "shadow page of gfn 0x%lx, level %d: L1 has no EPT table at that level there",
+				 pages[i].gfn, r.level);
+			return why;
+		}
+		for (j = 0; j < i; j++) {
+			if (pages[j].gfn == pages[i].gfn && pages[j].first_phase == on1 &&
+			    pages[j].created) {
+				snprintf(why, size, "two shadow pages of L1's EPT table at gfn 0x%lx",
+					 pages[i].gfn);
+				return why;
+			}
+		}
+	}
+	return NULL;
+}
+
 /* Why KVM's shadow EPT pages break the rules in the header, or NULL. */
-static const char *check_pages(struct kvm_trace *t, const struct roots_case *c,
-			       uint64_t root2, char *why, size_t size)
+static const char *check_pages(struct kvm_trace *t, struct kvm_vm *vm,
+			       const struct roots_case *c, char *why, size_t size)
 {
 	static struct kvm_mmu_page_summary pages[MAX_PAGES];
 	struct kvm_mmu_model *m = kvm_trace_model(t);
@@ -199,10 +233,15 @@ static const char *check_pages(struct kvm_trace *t, const struct roots_case *c,
 	int back = kvm_mmu_model_phase(m, stage_names[BACK_ON_1]);
 	size_t i, n, total, roots2 = 0, lower2 = 0;
 	struct kvm_mmu_query looked_up, zapped;
+	uint64_t root2 = eptp[2] & EPT_ADDR;
 	struct kvm_mmu_role r;
+	const char *bad;
 
 	n = kvm_mmu_model_pages(m, pages, MAX_PAGES, &total);
 	TEST_ASSERT(n == total, "more than %d shadow pages", MAX_PAGES);
+	bad = check_first_run_pages(vm, m, pages, n, why, size);
+	if (bad)
+		return bad;
 	for (i = 0; i < n; i++) {
 		kvm_role_decode(&m->layout, pages[i].role, &r);
 		if (pages[i].first_phase != on2 || r.guest_mode != 1 || !pages[i].created)
@@ -228,6 +267,9 @@ static const char *check_pages(struct kvm_trace *t, const struct roots_case *c,
 	zapped = KVM_MMU_QUERY(.phase = back, .type = KVM_MMU_PREPARE_ZAP_PAGE);
 	if (kvm_mmu_model_count(m, looked_up) || kvm_mmu_model_count(m, zapped))
 		return "switching back to EPTP1 looked up, created or zapped shadow pages";
+	zapped = KVM_MMU_QUERY(.phase = on2, .type = KVM_MMU_PREPARE_ZAP_PAGE);
+	if (kvm_mmu_model_count(m, zapped))
+		return "switching to EPTP2 zapped shadow pages";
 	return NULL;
 }
 
@@ -272,7 +314,7 @@ static void run_case(const struct roots_case *c, const char *cfg_name, const cha
 	ksft_test_result_pass("%s_%s\n", c->name, cfg_name);
 
 	if (t)
-		bad = check_pages(t, c, eptp[2] & EPT_ADDR, why, sizeof(why));
+		bad = check_pages(t, vm, c, why, sizeof(why));
 	if (no_trace)
 		ksft_test_result_skip("%s_shadow_ept_pages_%s: %s\n", c->name, cfg_name, no_trace);
 	else

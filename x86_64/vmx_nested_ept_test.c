@@ -43,10 +43,14 @@
  *   takes them as present (FNAME(is_present_gpte): bits 2:0).  Their rows
  *   skip where KVM's capability MSR for L1 lacks the bit.
  * - EPT misconfiguration (29.3.3.1 [28.2.3.1]): write without read
- *   (W=1, R=0), a reserved memory type (2, 3, 7) in a leaf, bits 51:MAXPHYADDR,
- *   bits 7:3 of a non-leaf PDE (6:3; bit 7 is PS).  Guest-physical address:
+ *   (W=1, R=0), a reserved memory type (2, 3, 7) in a leaf, bits
+ *   51:MAXPHYADDR at every level, bits 6:3 of a PDE or PDPTE that
+ *   references a table, bits 7:3 of a PML4E.  Guest-physical address:
  *   that of the access.  KVM: is_rsvd_bits_set() with the EPT masks of
  *   reset_rsvds_bits_mask_ept(), injected as EXIT_REASON_EPT_MISCONFIG.
+ *   T's PML4E maps all of L1's memory (T is at 3 GiB, and L1's MAXPHYADDR
+ *   may leave no address at 512 GiB): its rows expect L2's first access,
+ *   the read of its own PML4E for RIP, to meet the edit.
  * - Memory types (29.3.7 [28.2.7]): a leaf's bits 5:3 may be 0, 1, 4, 5
  *   or 6, with bit 6 (ignore PAT) either way; in entries that reference
  *   tables bits 6:3 (PDE, PDPTE) or 7:3 (PML4E) are reserved.
@@ -87,6 +91,7 @@
 #include "kvm_mmu_config.h"
 #include "kvm_run.h"
 #include "vm_tables.h"
+#include "vmx_l1.h"
 
 #define L2_GPA		0xc0000000ULL	/* T: linear = L2 GPA */
 #define ALIAS_GVA	0xd0000000ULL	/* L1's alias of T's EPT page table */
@@ -135,9 +140,13 @@
 #define Q_CHECKED	(GENMASK_ULL(5, 0) | Q_GLA | Q_XLAT | Q_NMI)
 #define Q_DATA		(Q_GLA | Q_XLAT)	/* an access to T itself */
 
-enum { INVEPT_SINGLE = 1, INVEPT_GLOBAL = 2 };	/* INVEPT types (31.3) */
 enum l2_access { L2_READ, L2_WRITE, L2_FETCH };
-enum target { AT_T, AT_L2_PT };	/* T's EPT walk, or the page of L2's PTE for T */
+/*
+ * The EPT entry a case edits: in T's walk; in the walk of the page of
+ * L2's PTE for T; or T's PML4E, which maps all of L1's memory, so that
+ * L2's first access meets it: the read of L2's PML4E for its RIP.
+ */
+enum target { AT_T, AT_L2_PT, AT_FIRST_ACCESS };
 
 struct ept_case {
 	const char *name;
@@ -247,6 +256,14 @@ static const struct ept_case cases[] = {
 	  .access = L2_READ, .exit = MISC },
 	{ "pdpte_reserved_bit_maxphyaddr_misconfig", AT_T, 3, 0, 0, .rsvd_pa = true,
 	  .access = L2_READ, .exit = MISC },
+	{ "pml4e_reserved_bit_3_misconfig", AT_FIRST_ACCESS, 4, 0, BIT_ULL(3), .access = L2_READ,
+	  .exit = MISC },
+	{ "pml4e_reserved_bit_7_misconfig", AT_FIRST_ACCESS, 4, 0, EPT_PS, .access = L2_READ,
+	  .exit = MISC },
+	{ "pml4e_reserved_bit_maxphyaddr_misconfig", AT_FIRST_ACCESS, 4, 0, 0, .rsvd_pa = true,
+	  .access = L2_READ, .exit = MISC },
+	{ "pml4e_not_present_first_walk", AT_FIRST_ACCESS, 4, EPT_RWX, 0, .access = L2_READ,
+	  .exit = VIOL, .qual = Q_RD | Q_GLA },
 	{ "l2_page_table_not_present_ad_off", AT_L2_PT, 1, EPT_RWX, 0, .access = L2_READ,
 	  .exit = VIOL, .qual = Q_RD | Q_GLA },
 	{ "l2_page_table_not_present_ad_on", AT_L2_PT, 1, EPT_RWX, 0, .ad = true,
@@ -258,9 +275,9 @@ static const struct ept_case cases[] = {
 	{ "ad_off_write_sets_neither", AT_T, 1, 0, 0, .access = L2_WRITE, .exit = DONE,
 	  .check_ad = true, .ad_bits = 0 },
 	{ "invept_single_context_flushes_leaf_change", AT_T, 1, 0, 0, .access = L2_READ,
-	  .exit = DONE, .invept = INVEPT_SINGLE, .need = CAP_INVEPT_CTX },
+	  .exit = DONE, .invept = VMX_INVEPT_SINGLE_CONTEXT, .need = CAP_INVEPT_CTX },
 	{ "invept_global_flushes_leaf_change", AT_T, 1, 0, 0, .access = L2_READ,
-	  .exit = DONE, .invept = INVEPT_GLOBAL, .need = CAP_INVEPT_ALL },
+	  .exit = DONE, .invept = VMX_INVEPT_GLOBAL, .need = CAP_INVEPT_ALL },
 };
 
 /* What L1 saw at each exit from L2: 0 the access, 1 without INVEPT, 2 with. */
@@ -307,30 +324,16 @@ static void record(void)
 
 static void resume_after_vmcall(void)
 {
-	GUEST_ASSERT_EQ(vmreadz(VM_EXIT_REASON), EXIT_REASON_VMCALL);
-	vmwrite(GUEST_RIP, vmreadz(GUEST_RIP) + vmreadz(VM_EXIT_INSTRUCTION_LEN));
+	vmx_l1_skip_vmcall();
 	GUEST_ASSERT(!vmresume());
 	record();
-}
-
-static uint8_t l1_invept(uint64_t type, uint64_t eptp)
-{
-	struct { uint64_t eptp, gpa; } desc = { eptp, 0 };
-	uint8_t fail;
-
-	asm volatile("invept %1, %2; setbe %0"
-		     : "=q"(fail) : "m"(desc), "r"(type) : "cc", "memory");
-	return fail;
 }
 
 static void l1_guest(struct vmx_pages *vmx)
 {
 	uint64_t eptp;
 
-	GUEST_ASSERT(prepare_for_vmx_operation(vmx));
-	GUEST_ASSERT(load_vmcs(vmx));
-	prepare_vmcs(vmx, l2_guest);
-	vmwrite(GUEST_RSP, (uint64_t)&l2_stack[L2_STACK_SIZE]);
+	vmx_l1_prepare_l2(vmx, l2_guest, &l2_stack[L2_STACK_SIZE]);
 	eptp = vmreadz(EPT_POINTER) & ~EPTP_AD;
 	if (the_case.ad)
 		eptp |= EPTP_AD;
@@ -342,20 +345,18 @@ static void l1_guest(struct vmx_pages *vmx)
 		/* The leaf, through L1's alias of T's EPT page table. */
 		WRITE_ONCE(*(uint64_t *)(ALIAS_GVA + 8 * ((L2_GPA >> 12) & 511)), leaf_new);
 		resume_after_vmcall();
-		GUEST_ASSERT(!l1_invept(the_case.invept, eptp));
+		GUEST_ASSERT(!vmx_l1_invept(the_case.invept, eptp));
 		resume_after_vmcall();
 	}
 	GUEST_DONE();
 }
 
-static uint64_t page_alloc(struct kvm_vm *vm, uint64_t tag)
+/* A page of L1's memory that L2 reads @tag from, and returns from a call to. */
+static uint64_t l2_page(struct kvm_vm *vm, uint64_t tag)
 {
-	uint64_t gpa = vm_phy_page_alloc(vm, 0x100000, 0);
-	uint8_t *p = addr_gpa2hva(vm, gpa);
+	uint64_t gpa = vm_tagged_page(vm, 0, OFF_DATA, tag);
 
-	memset(p, 0, PAGE_SIZE);
-	*(uint64_t *)(p + OFF_DATA) = tag;
-	p[OFF_CODE] = 0xc3;	/* RET */
+	*(uint8_t *)addr_gpa2hva(vm, gpa + OFF_CODE) = 0xc3;	/* RET */
 	return gpa;
 }
 
@@ -420,8 +421,8 @@ static void run_case(const void *arg)
 	vcpu_args_set(vcpu, 1, vmx_gva);
 	root = vmx->eptp_gpa;
 
-	page[0] = page_alloc(vm, TAG(0));
-	page[1] = page_alloc(vm, TAG(1));
+	page[0] = l2_page(vm, TAG(0));
+	page[1] = l2_page(vm, TAG(1));
 	tdp_map(vm, L2_GPA, page[0], PAGE_SIZE);
 	virt_pg_map(vm, L2_GPA, L2_GPA);
 	virt_pg_map(vm, ALIAS_GVA, *vm_ept_entry(vm, root, L2_GPA, 2) & EPT_ADDR);
@@ -436,10 +437,10 @@ static void run_case(const void *arg)
 		map_big_leaf(vm, vm_ept_entry(vm, root, L2_GPA, c->large));
 
 	pt_gpa = *vm_guest_entry(vm, L2_GPA, 2) & EPT_ADDR;
-	if (c->target == AT_T)
-		e = vm_ept_entry(vm, root, L2_GPA, c->level);
-	else
+	if (c->target == AT_L2_PT)
 		e = vm_ept_entry(vm, root, pt_gpa, c->level);
+	else
+		e = vm_ept_entry(vm, root, L2_GPA, c->level);
 	*e = (*e & ~c->clear) | c->set;
 	if (c->rsvd_pa)
 		*e |= BIT_ULL(vm->pa_bits);
@@ -463,6 +464,10 @@ static void run_case(const void *arg)
 	off = c->access == L2_FETCH ? OFF_CODE : OFF_DATA;
 	want_gla = L2_GPA + off;
 	want_gpa = c->target == AT_T ? L2_GPA + off : pt_gpa + 8 * ((L2_GPA >> 12) & 511);
+	if (c->target == AT_FIRST_ACCESS) {
+		want_gla = (uint64_t)l2_guest;
+		want_gpa = vm_mmu_pgd(vm) + 8 * (want_gla >> VM_LEVEL_SHIFT(vm_mmu_levels(vm)) & 511);
+	}
 	if (c->exit != DONE)
 		TEST_ASSERT_EQ(x->gpa, want_gpa);
 	if (c->exit == VIOL) {
