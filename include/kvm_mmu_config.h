@@ -7,6 +7,7 @@
 #define SELFTEST_KVM_MMU_CONFIG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct kvm_mmu_config {
 	/* "kvm_amd", "kvm_intel", or a non-standard module such as "kvm_pvm". */
@@ -71,6 +72,13 @@ void kvm_mmu_config_require_nested_vmx(const struct kvm_mmu_config *cfg);
  * EPT (nested_vmx_setup_ctls_msrs() offers nested EPT only with EPT in L0).
  */
 void kvm_mmu_config_require_nested_vmx_ept(const struct kvm_mmu_config *cfg);
+
+/*
+ * The start of a nested EPT test: kvm_mmu_test_start(), the skip of
+ * kvm_mmu_config_require_nested_vmx_ept(), and KVM's
+ * IA32_VMX_EPT_VPID_CAP for L1 (SDM Appendix A.10), printed and returned.
+ */
+uint64_t kvm_mmu_nested_ept_test_start(struct kvm_mmu_config *cfg);
 
 /*
  * Whether the TDP root role has cr4_smep set: kvm_amd's gmet or

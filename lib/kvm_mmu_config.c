@@ -189,3 +189,14 @@ void kvm_mmu_test_start(struct kvm_mmu_config *cfg)
 	kvm_mmu_config_print(cfg);
 	kvm_mmu_config_require_standard(cfg);
 }
+
+uint64_t kvm_mmu_nested_ept_test_start(struct kvm_mmu_config *cfg)
+{
+	uint64_t caps;
+
+	kvm_mmu_test_start(cfg);
+	kvm_mmu_config_require_nested_vmx_ept(cfg);
+	caps = kvm_get_feature_msr(MSR_IA32_VMX_EPT_VPID_CAP);
+	ksft_print_msg("KVM's IA32_VMX_EPT_VPID_CAP for L1: 0x%lx\n", caps);
+	return caps;
+}

@@ -334,9 +334,7 @@ int main(void)
 	unsigned int i;
 	uint64_t caps;
 
-	kvm_mmu_test_start(&cfg);
-	kvm_mmu_config_require_nested_vmx_ept(&cfg);
-	caps = kvm_get_feature_msr(MSR_IA32_VMX_EPT_VPID_CAP);
+	caps = kvm_mmu_nested_ept_test_start(&cfg);
 	no_trace = kvm_trace_unavailable();
 	ksft_set_plan(2 * ARRAY_SIZE(cases));
 

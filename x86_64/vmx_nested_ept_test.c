@@ -534,10 +534,7 @@ int main(int argc, char *argv[])
 	uint64_t caps;
 	unsigned int i;
 
-	kvm_mmu_test_start(&cfg);
-	kvm_mmu_config_require_nested_vmx_ept(&cfg);
-	caps = kvm_get_feature_msr(MSR_IA32_VMX_EPT_VPID_CAP);
-	ksft_print_msg("IA32_VMX_EPT_VPID_CAP offered to L1: 0x%lx\n", caps);
+	caps = kvm_mmu_nested_ept_test_start(&cfg);
 	ksft_set_plan(ARRAY_SIZE(cases));
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
