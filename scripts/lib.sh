@@ -90,14 +90,16 @@ config_kernel_params()
 # and run.conf, and picks the binary (bochs_binary).
 SMMU_BOCHS=${SMMU_BOCHS:-debian}
 
-# config_emulator_name CONFIG: the emulator that runs CONFIG: qemu, or
-# that of SMMU_BOCHS for a Bochs configuration.
+# config_emulator_name CONFIG: the emulator that runs CONFIG, as the
+# tests (smmu.emulator=) and the results name it: that of SMMU_QEMU (the
+# machine's "qemu" or a build's name) for a QEMU configuration, that of
+# SMMU_BOCHS for a Bochs one.
 config_emulator_name()
 {
 	local e
 
 	e=$(config_emulator "$1")
-	if [ "$e" != bochs ]; then echo "$e"; return; fi
+	if [ "$e" != bochs ]; then echo "$SMMU_QEMU"; return; fi
 	case $SMMU_BOCHS in
 	debian) echo bochs ;;
 	patched|pristine) echo "bochs-$SMMU_BOCHS" ;;
