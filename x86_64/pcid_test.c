@@ -45,8 +45,9 @@
  * Each case runs in a VM of its own, in a child process, so that one
  * failing case does not hide the others.  Without PCID in KVM's CPUID
  * the test skips (QEMU's TCG), without INVPCID the cases that execute it
- * (vm/bochs's AMD CPU: ryzen with PCID added, but not INVPCID, which
- * Bochs's SVM does not intercept); Bochs's Intel model has both.
+ * (vm/bochs's AMD CPU on Debian's Bochs: ryzen with PCID added, but not
+ * INVPCID, which that Bochs's SVM does not intercept; the patched Bochs
+ * gets both); Bochs's Intel model has both.
  */
 #include <stdio.h>
 #include <string.h>
