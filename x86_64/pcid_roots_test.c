@@ -148,14 +148,15 @@ static void run_case(const struct load_case *c)
 	unsynced = count(t, "write", KVM_MMU_UNSYNC_PAGE, KVM_MMU_ANY, a_leaf_gva);
 	synced = count(t, "load", KVM_MMU_SYNC_PAGE, KVM_MMU_ANY, a_leaf_gva);
 	created = count(t, "load", KVM_MMU_GET_PAGE, 1, cr3_a);
-	ksft_print_msg("%s: A's page table unsync %zu, synced %zu; A's roots created %zu; read 0x%lx\n",
-		       c->name, unsynced, synced, created, value);
+	ksft_print_msg("%s: A's page table unsync %zu, synced %zu; A's roots created %zu\n",
+		       c->name, unsynced, synced, created);
+	ksft_print_msg("%s: read 0x%lx\n", c->name, value);
 	if (!unsynced || created || !synced != !c->must_sync)
 		kvm_trace_print(t);
 	TEST_ASSERT(unsynced, "the write to A's leaf from B left A's page table in sync");
 	TEST_ASSERT(!created, "MOV CR3 to A made %zu new roots: the cached one unused", created);
-	TEST_ASSERT(!synced == !c->must_sync, "MOV CR3 %s bit 63: A's page table synced %zu times, expected %s",
-		    c->noflush ? "with" : "without", synced, c->must_sync ? "some" : "none");
+	TEST_ASSERT(!synced == !c->must_sync, "MOV CR3 %s bit 63: A's page table synced %zu times",
+		    c->noflush ? "with" : "without", synced);
 	TEST_ASSERT(value == TAG(0xa1) || (c->noflush && value == TAG(0xa)),
 		    "read 0x%lx after MOV CR3 %s bit 63; new page 0x%llx, old 0x%llx",
 		    value, c->noflush ? "with" : "without", TAG(0xa1), TAG(0xa));
@@ -171,7 +172,7 @@ int main(void)
 
 	kvm_mmu_test_start(&cfg);
 	if (cfg.tdp)
-		ksft_exit_skip("TDP on: KVM shadows no guest page table, the CPU holds the PCIDs\n");
+		ksft_exit_skip("TDP on: KVM shadows no guest page table\n");
 	if (!kvm_cpu_has(X86_FEATURE_PCID))
 		ksft_exit_skip("KVM offers guests no PCID: the CPU it runs on lacks it\n");
 	why = kvm_trace_unavailable();

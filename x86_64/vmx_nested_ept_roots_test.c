@@ -207,14 +207,14 @@ static const char *check_first_run_pages(struct kvm_vm *vm, const struct kvm_mmu
 		if (pages[i].first_phase != on1 || !pages[i].created || !r.guest_mode || r.direct)
 			continue;
 		if (ept_table_level(vm, eptp[1] & EPT_ADDR, 4, pages[i].gfn) != r.level) {
-			snprintf(why, size, "shadow page of gfn 0x%lx, level %d: L1 has no EPT table at that level there",
-				 pages[i].gfn, r.level);
+			snprintf(why, size, "shadow page of gfn 0x%lx, level %d: %s", pages[i].gfn,
+				 r.level, "L1 has no EPT table of that level there");
 			return why;
 		}
 		for (j = 0; j < i; j++) {
 			if (pages[j].gfn == pages[i].gfn && pages[j].first_phase == on1 &&
 			    pages[j].created) {
-				snprintf(why, size, "two shadow pages of L1's EPT table at gfn 0x%lx",
+				snprintf(why, size, "two shadow pages of L1's EPT table 0x%lx",
 					 pages[i].gfn);
 				return why;
 			}

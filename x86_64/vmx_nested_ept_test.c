@@ -413,7 +413,7 @@ static void run_case(const void *arg)
 	struct l1_exit *x;
 	struct kvm_vm *vm;
 	gva_t vmx_gva;
-	int level;
+	int level, levels;
 
 	vm = vm_create_with_one_vcpu(&vcpu, l1_guest);
 	vm_enable_ept(vm);
@@ -466,7 +466,8 @@ static void run_case(const void *arg)
 	want_gpa = c->target == AT_T ? L2_GPA + off : pt_gpa + 8 * ((L2_GPA >> 12) & 511);
 	if (c->target == AT_FIRST_ACCESS) {
 		want_gla = (uint64_t)l2_guest;
-		want_gpa = vm_mmu_pgd(vm) + 8 * (want_gla >> VM_LEVEL_SHIFT(vm_mmu_levels(vm)) & 511);
+		levels = vm_mmu_levels(vm);
+		want_gpa = vm_mmu_pgd(vm) + 8 * (want_gla >> VM_LEVEL_SHIFT(levels) & 511);
 	}
 	if (c->exit != DONE)
 		TEST_ASSERT_EQ(x->gpa, want_gpa);
