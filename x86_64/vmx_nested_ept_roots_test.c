@@ -46,6 +46,7 @@
 #include "vmx.h"
 #include "kselftest.h"
 
+#include "ept_bits.h"
 #include "kvm_compat.h"
 #include "kvm_mmu_config.h"
 #include "kvm_role.h"
@@ -59,11 +60,6 @@
 #define OFF_DATA	0x128
 #define TAG(v)		(0x7e0d000000000000ULL | (v))
 #define L2_STACK_SIZE	512
-#define EPT_ADDR	GENMASK_ULL(51, 12)
-#define EPT_RWX		GENMASK_ULL(2, 0)
-#define EPT_PS		BIT_ULL(7)
-#define EPTP_AD		BIT_ULL(6)
-#define CAP_AD		BIT_ULL(21)	/* IA32_VMX_EPT_VPID_CAP (A.10) */
 #define MAX_PAGES	512
 #define DATA_SLOT	1
 #define DATA_GPA	0x40000000ULL	/* EPTP2's PML4 and T's pages */
@@ -145,8 +141,8 @@ static void build_eptps(struct kvm_vm *vm, uint64_t root, const struct roots_cas
 
 	memcpy(addr_gpa2hva(vm, root2), addr_gpa2hva(vm, root), PAGE_SIZE);
 	/* Write-back, 4-level walk (24.6.11 [24.6.11]), A/D per case. */
-	eptp[1] = root | 6 | 3 << 3 | (c->ad1 ? EPTP_AD : 0);
-	eptp[2] = root2 | 6 | 3 << 3 | (c->ad2 ? EPTP_AD : 0);
+	eptp[1] = root | EPTP_MT_WB | EPTP_PWL(4) | (c->ad1 ? EPTP_AD : 0);
+	eptp[2] = root2 | EPTP_MT_WB | EPTP_PWL(4) | (c->ad2 ? EPTP_AD : 0);
 }
 
 /* Whether the value L2 read in @s is one the SDM allows; reported. */
@@ -341,7 +337,7 @@ int main(void)
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		const struct roots_case *c = &cases[i];
 
-		if ((c->ad1 || c->ad2) && !(caps & CAP_AD)) {
+		if ((c->ad1 || c->ad2) && !(caps & VMX_EPT_VPID_CAP_AD_BITS)) {
 			ksft_test_result_skip("%s_%s: no EPT A/D for L1 (%s 0x%lx)\n",
 					      c->name, kvm_mmu_config_name(&cfg),
 					      "IA32_VMX_EPT_VPID_CAP", caps);

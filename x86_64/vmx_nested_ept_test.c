@@ -86,6 +86,7 @@
 #include "kselftest.h"
 
 #include "emulator.h"
+#include "ept_bits.h"
 #include "known_defects.h"
 #include "kvm_compat.h"
 #include "kvm_mmu_config.h"
@@ -103,29 +104,6 @@
 #define TAG(v)		(0x3e97000000000000ULL | (v))
 #define WRITE_VAL	0x77d0d0ULL
 #define L2_STACK_SIZE	512
-
-/* EPT entries (SDM vol. 3C Tables 29-1 to 29-6) and the EPTP (24.6.11). */
-#define EPT_R		BIT_ULL(0)
-#define EPT_W		BIT_ULL(1)
-#define EPT_X		BIT_ULL(2)
-#define EPT_RWX		(EPT_R | EPT_W | EPT_X)
-#define EPT_MT(t)	((uint64_t)(t) << 3)
-#define EPT_MT_MASK	EPT_MT(7)
-#define EPT_MT_WB	EPT_MT(6)
-#define EPT_IPAT	BIT_ULL(6)	/* in a leaf; reserved above it */
-#define EPT_PS		BIT_ULL(7)	/* a leaf above level 1 */
-#define EPT_A		BIT_ULL(8)
-#define EPT_D		BIT_ULL(9)
-#define EPT_ADDR	GENMASK_ULL(51, 12)
-#define EPTP_AD		BIT_ULL(6)
-
-/* IA32_VMX_EPT_VPID_CAP (Appendix A.10). */
-#define CAP_EXEC_ONLY	BIT_ULL(0)
-#define CAP_2M		BIT_ULL(16)
-#define CAP_1G		BIT_ULL(17)
-#define CAP_AD		BIT_ULL(21)
-#define CAP_INVEPT_CTX	BIT_ULL(25)
-#define CAP_INVEPT_ALL	BIT_ULL(26)
 
 /* EPT-violation exit qualification (Table 29-7). */
 #define Q_RD		BIT_ULL(0)
@@ -189,11 +167,11 @@ static const struct ept_case cases[] = {
 	{ "read_through_read_write_pdpte_completes", AT_T, 3, EPT_X, 0, .access = L2_READ,
 	  .exit = DONE },
 	{ "fetch_execute_only_pte", AT_T, 1, EPT_R | EPT_W, 0, .access = L2_FETCH, .exit = DONE,
-	  .need = CAP_EXEC_ONLY },
+	  .need = EPT_CAP_EXEC_ONLY },
 	{ "read_execute_only_pte", AT_T, 1, EPT_R | EPT_W, 0, .access = L2_READ, .exit = VIOL,
-	  .qual = Q_RD | Q_X | Q_DATA, .need = CAP_EXEC_ONLY },
+	  .qual = Q_RD | Q_X | Q_DATA, .need = EPT_CAP_EXEC_ONLY },
 	{ "write_execute_only_pde", AT_T, 2, EPT_R | EPT_W, 0, .access = L2_WRITE, .exit = VIOL,
-	  .qual = Q_WR | Q_X | Q_DATA, .need = CAP_EXEC_ONLY },
+	  .qual = Q_WR | Q_X | Q_DATA, .need = EPT_CAP_EXEC_ONLY },
 	{ "write_only_pte_misconfig", AT_T, 1, EPT_R | EPT_X, 0, .access = L2_READ, .exit = MISC },
 	{ "write_execute_pte_misconfig", AT_T, 1, EPT_R, 0, .access = L2_FETCH, .exit = MISC },
 	{ "write_only_pde_misconfig", AT_T, 2, EPT_R | EPT_X, 0, .access = L2_WRITE, .exit = MISC },
@@ -216,40 +194,40 @@ static const struct ept_case cases[] = {
 	{ "pdpte_reserved_bit_3_misconfig", AT_T, 3, 0, BIT_ULL(3), .access = L2_FETCH,
 	  .exit = MISC },
 	{ "pde_2m_read_completes", AT_T, 2, 0, 0, .large = 2, .access = L2_READ, .exit = DONE,
-	  .need = CAP_2M },
+	  .need = EPT_CAP_2M },
 	{ "pde_2m_fetch_completes", AT_T, 2, 0, 0, .large = 2, .access = L2_FETCH, .exit = DONE,
-	  .need = CAP_2M },
+	  .need = EPT_CAP_2M },
 	{ "pde_2m_write_read_execute_violation", AT_T, 2, EPT_W, 0, .large = 2,
-	  .access = L2_WRITE, .exit = VIOL, .qual = Q_WR | Q_R | Q_X | Q_DATA, .need = CAP_2M },
+	  .access = L2_WRITE, .exit = VIOL, .qual = Q_WR | Q_R | Q_X | Q_DATA, .need = EPT_CAP_2M },
 	{ "pde_2m_fetch_execute_only_completes", AT_T, 2, EPT_R | EPT_W, 0, .large = 2,
-	  .access = L2_FETCH, .exit = DONE, .need = CAP_2M | CAP_EXEC_ONLY },
+	  .access = L2_FETCH, .exit = DONE, .need = EPT_CAP_2M | EPT_CAP_EXEC_ONLY },
 	{ "pde_2m_reserved_bit_12_misconfig", AT_T, 2, 0, BIT_ULL(12), .large = 2,
-	  .access = L2_READ, .exit = MISC, .need = CAP_2M },
+	  .access = L2_READ, .exit = MISC, .need = EPT_CAP_2M },
 	{ "pde_2m_reserved_bit_20_misconfig", AT_T, 2, 0, BIT_ULL(20), .large = 2,
-	  .access = L2_WRITE, .exit = MISC, .need = CAP_2M },
+	  .access = L2_WRITE, .exit = MISC, .need = EPT_CAP_2M },
 	{ "pde_2m_memtype_3_misconfig", AT_T, 2, EPT_MT_MASK, EPT_MT(3), .large = 2,
-	  .access = L2_READ, .exit = MISC, .need = CAP_2M },
+	  .access = L2_READ, .exit = MISC, .need = EPT_CAP_2M },
 	{ "pde_2m_ad_on_write_sets_accessed_and_dirty", AT_T, 2, 0, 0, .large = 2, .ad = true,
 	  .access = L2_WRITE, .exit = DONE, .check_ad = true, .ad_bits = EPT_A | EPT_D,
-	  .need = CAP_2M | CAP_AD },
+	  .need = EPT_CAP_2M | VMX_EPT_VPID_CAP_AD_BITS },
 	{ "pde_2m_ad_off_write_sets_neither", AT_T, 2, 0, 0, .large = 2, .access = L2_WRITE,
-	  .exit = DONE, .check_ad = true, .ad_bits = 0, .need = CAP_2M },
+	  .exit = DONE, .check_ad = true, .ad_bits = 0, .need = EPT_CAP_2M },
 	{ "pdpte_1g_read_completes", AT_T, 3, 0, 0, .large = 3, .access = L2_READ, .exit = DONE,
-	  .need = CAP_1G },
+	  .need = VMX_EPT_VPID_CAP_1G_PAGES },
 	{ "pdpte_1g_write_completes", AT_T, 3, 0, 0, .large = 3, .access = L2_WRITE,
-	  .exit = DONE, .need = CAP_1G },
+	  .exit = DONE, .need = VMX_EPT_VPID_CAP_1G_PAGES },
 	{ "pdpte_1g_fetch_read_write_violation", AT_T, 3, EPT_X, 0, .large = 3,
 	  .access = L2_FETCH, .exit = VIOL, .qual = Q_FETCH | Q_R | Q_W | Q_DATA,
-	  .need = CAP_1G },
+	  .need = VMX_EPT_VPID_CAP_1G_PAGES },
 	{ "pdpte_1g_reserved_bit_12_misconfig", AT_T, 3, 0, BIT_ULL(12), .large = 3,
-	  .access = L2_READ, .exit = MISC, .need = CAP_1G },
+	  .access = L2_READ, .exit = MISC, .need = VMX_EPT_VPID_CAP_1G_PAGES },
 	{ "pdpte_1g_reserved_bit_29_misconfig", AT_T, 3, 0, BIT_ULL(29), .large = 3,
-	  .access = L2_FETCH, .exit = MISC, .need = CAP_1G },
+	  .access = L2_FETCH, .exit = MISC, .need = VMX_EPT_VPID_CAP_1G_PAGES },
 	{ "pdpte_1g_memtype_7_misconfig", AT_T, 3, EPT_MT_MASK, EPT_MT(7), .large = 3,
-	  .access = L2_WRITE, .exit = MISC, .need = CAP_1G },
+	  .access = L2_WRITE, .exit = MISC, .need = VMX_EPT_VPID_CAP_1G_PAGES },
 	{ "pdpte_1g_ad_on_read_sets_accessed", AT_T, 3, 0, 0, .large = 3, .ad = true,
 	  .access = L2_READ, .exit = DONE, .check_ad = true, .ad_bits = EPT_A,
-	  .need = CAP_1G | CAP_AD },
+	  .need = VMX_EPT_VPID_CAP_1G_PAGES | VMX_EPT_VPID_CAP_AD_BITS },
 	{ "pte_reserved_bit_maxphyaddr_misconfig", AT_T, 1, 0, 0, .rsvd_pa = true,
 	  .access = L2_READ, .exit = MISC },
 	{ "pde_reserved_bit_maxphyaddr_misconfig", AT_T, 2, 0, 0, .rsvd_pa = true,
@@ -267,17 +245,19 @@ static const struct ept_case cases[] = {
 	{ "l2_page_table_not_present_ad_off", AT_L2_PT, 1, EPT_RWX, 0, .access = L2_READ,
 	  .exit = VIOL, .qual = Q_RD | Q_GLA },
 	{ "l2_page_table_not_present_ad_on", AT_L2_PT, 1, EPT_RWX, 0, .ad = true,
-	  .access = L2_READ, .exit = VIOL, .qual = Q_RD | Q_WR | Q_GLA, .need = CAP_AD },
+	  .access = L2_READ, .exit = VIOL, .qual = Q_RD | Q_WR | Q_GLA,
+	  .need = VMX_EPT_VPID_CAP_AD_BITS },
 	{ "ad_on_read_sets_accessed", AT_T, 1, 0, 0, .ad = true, .access = L2_READ, .exit = DONE,
-	  .check_ad = true, .ad_bits = EPT_A, .need = CAP_AD },
+	  .check_ad = true, .ad_bits = EPT_A, .need = VMX_EPT_VPID_CAP_AD_BITS },
 	{ "ad_on_write_sets_accessed_and_dirty", AT_T, 1, 0, 0, .ad = true, .access = L2_WRITE,
-	  .exit = DONE, .check_ad = true, .ad_bits = EPT_A | EPT_D, .need = CAP_AD },
+	  .exit = DONE, .check_ad = true, .ad_bits = EPT_A | EPT_D,
+	  .need = VMX_EPT_VPID_CAP_AD_BITS },
 	{ "ad_off_write_sets_neither", AT_T, 1, 0, 0, .access = L2_WRITE, .exit = DONE,
 	  .check_ad = true, .ad_bits = 0 },
 	{ "invept_single_context_flushes_leaf_change", AT_T, 1, 0, 0, .access = L2_READ,
-	  .exit = DONE, .invept = VMX_INVEPT_SINGLE_CONTEXT, .need = CAP_INVEPT_CTX },
+	  .exit = DONE, .invept = VMX_INVEPT_SINGLE_CONTEXT, .need = EPT_CAP_INVEPT_CTX },
 	{ "invept_global_flushes_leaf_change", AT_T, 1, 0, 0, .access = L2_READ,
-	  .exit = DONE, .invept = VMX_INVEPT_GLOBAL, .need = CAP_INVEPT_ALL },
+	  .exit = DONE, .invept = VMX_INVEPT_GLOBAL, .need = EPT_CAP_INVEPT_ALL },
 };
 
 /* What L1 saw at each exit from L2: 0 the access, 1 without INVEPT, 2 with. */
@@ -381,11 +361,11 @@ static void map_big_leaf(struct kvm_vm *vm, uint64_t *e)
 /* What a missing IA32_VMX_EPT_VPID_CAP bit offers (Appendix A.10). */
 static const char *cap_name(uint64_t missing)
 {
-	if (missing & CAP_EXEC_ONLY)
+	if (missing & EPT_CAP_EXEC_ONLY)
 		return "execute-only";
-	if (missing & (CAP_2M | CAP_1G))
-		return missing & CAP_2M ? "2-MByte EPT pages" : "1-GByte EPT pages";
-	if (missing & CAP_AD)
+	if (missing & (EPT_CAP_2M | VMX_EPT_VPID_CAP_1G_PAGES))
+		return missing & EPT_CAP_2M ? "2-MByte EPT pages" : "1-GByte EPT pages";
+	if (missing & VMX_EPT_VPID_CAP_AD_BITS)
 		return "EPT A/D";
 	return "an INVEPT type";
 }

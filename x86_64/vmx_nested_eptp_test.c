@@ -31,6 +31,7 @@
 #include "vmx.h"
 #include "kselftest.h"
 
+#include "ept_bits.h"
 #include "kvm_compat.h"
 #include "kvm_mmu_config.h"
 #include "kvm_run.h"
@@ -43,18 +44,6 @@
 #define L2_STACK_SIZE	512
 #define ENTRY_INVALID_CONTROL	7	/* VM-instruction error (31.4) */
 
-/* The EPTP (25.6.11) and IA32_VMX_EPT_VPID_CAP (A.10). */
-#define EPTP_MT_MASK	GENMASK_ULL(2, 0)
-#define EPTP_MT_WB	6
-#define EPTP_PWL_MASK	GENMASK_ULL(5, 3)
-#define EPTP_PWL(n)	((uint64_t)((n) - 1) << 3)
-#define EPTP_AD		BIT_ULL(6)
-#define EPT_RWX		GENMASK_ULL(2, 0)
-#define CAP_PWL4	BIT_ULL(6)
-#define CAP_PWL5	BIT_ULL(7)
-#define CAP_UC		BIT_ULL(8)
-#define CAP_AD		BIT_ULL(21)
-
 struct eptp_case {
 	const char *name;
 	uint64_t clear, set;	/* EPTP bits, from WB and a 4-level walk */
@@ -65,14 +54,15 @@ struct eptp_case {
 };
 
 static const struct eptp_case cases[] = {
-	{ "wb_4_level_walk_enters", .need = CAP_PWL4 },
-	{ "ad_enabled_enters", 0, EPTP_AD, .need = CAP_AD },
+	{ "wb_4_level_walk_enters", .need = EPT_CAP_PWL4 },
+	{ "ad_enabled_enters", 0, EPTP_AD, .need = VMX_EPT_VPID_CAP_AD_BITS },
 	{ "walk_length_3_fails", EPTP_PWL_MASK, EPTP_PWL(3), .entry_fails = true },
-	{ "walk_length_5_without_cap_fails", EPTP_PWL_MASK, EPTP_PWL(5), .lacks = CAP_PWL5,
+	{ "walk_length_5_without_cap_fails", EPTP_PWL_MASK, EPTP_PWL(5), .lacks = EPT_CAP_PWL5,
 	  .entry_fails = true },
 	{ "five_level_walk_enters", EPTP_PWL_MASK, EPTP_PWL(5), .five_level = true,
-	  .need = CAP_PWL5 },
-	{ "memtype_uc_without_cap_fails", EPTP_MT_MASK, 0, .lacks = CAP_UC, .entry_fails = true },
+	  .need = EPT_CAP_PWL5 },
+	{ "memtype_uc_without_cap_fails", EPTP_MT_MASK, 0, .lacks = EPT_CAP_UC,
+	  .entry_fails = true },
 	{ "memtype_2_fails", EPTP_MT_MASK, 2, .entry_fails = true },
 	{ "reserved_bit_7_fails", 0, BIT_ULL(7), .entry_fails = true },
 	{ "reserved_bit_11_fails", 0, BIT_ULL(11), .entry_fails = true },

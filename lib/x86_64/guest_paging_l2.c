@@ -353,7 +353,7 @@ static const struct paging_target target_l2_of_svm64 = {
 
 /* The L1 GPA of the L2 engine's memslot; L2 sees it at GSTEP_SLOT_GPA. */
 #define GSTEP_L2_SLOT_GPA	0x20000000ull
-#define PNPT_2M			(1ull << 21)
+#define PNPT_2M			BIT_ULL(21)
 
 /*
  * Only with nested paging: without it L2's GPAs would be L1's, where the

@@ -9,6 +9,7 @@
 #include "processor.h"
 #include "svm_util.h"
 
+#include "ept_bits.h"
 #include "paging_bits.h"
 #include "vm_tables.h"
 
@@ -32,13 +33,6 @@ uint64_t *vm_guest_entry(struct kvm_vm *vm, uint64_t gva, int level)
 	return &table[(gva >> VM_LEVEL_SHIFT(level)) & 511];
 }
 
-/*
- * EPT paging-structure entries: bits 2:0 R/W/X (all clear: not present),
- * bit 7 a large page, bits 51:12 the next table (SDM vol. 3C, Tables
- * 29-1 to 29-6; 28-1 to 28-6 in older numbering).
- */
-#define VM_EPT_RWX	GENMASK_ULL(2, 0)
-#define VM_EPT_PS	BIT_ULL(7)
 #define VM_EPT_LEVELS	4
 
 uint64_t *vm_ept_entry(struct kvm_vm *vm, uint64_t root_gpa, uint64_t l2_gpa, int level)
@@ -49,7 +43,7 @@ uint64_t *vm_ept_entry(struct kvm_vm *vm, uint64_t root_gpa, uint64_t l2_gpa, in
 	TEST_ASSERT(level >= 1 && level <= VM_EPT_LEVELS, "level %d of a 4-level EPT", level);
 	for (l = VM_EPT_LEVELS; l > level; l--) {
 		e = table[(l2_gpa >> VM_LEVEL_SHIFT(l)) & 511];
-		TEST_ASSERT((e & VM_EPT_RWX) && !(e & VM_EPT_PS),
+		TEST_ASSERT((e & EPT_RWX) && !(e & EPT_PS),
 			    "L2 GPA 0x%lx: the level-%d EPT entry 0x%lx is no table pointer",
 			    l2_gpa, l, e);
 		table = addr_gpa2hva(vm, e & VM_TABLE_ADDR);
