@@ -77,6 +77,8 @@ struct kvm_mmu_query {
 	int64_t gfn;
 	/* Only events whose page had root_count > 0 in some event. */
 	int root;
+	/* The page's root_count as the event printed it (before a new root's ++). */
+	int64_t root_count;
 };
 
 /* Overriding the defaults is the point, so -Woverride-init is silenced. */
@@ -93,7 +95,8 @@ struct kvm_mmu_query {
 		.phase = KVM_MMU_ANY, .type = KVM_MMU_ANY, .created = KVM_MMU_ANY, \
 		.level = KVM_MMU_ANY, .direct = KVM_MMU_ANY, .quadrant = KVM_MMU_ANY, \
 		.has_4_byte_gpte = KVM_MMU_ANY, .passthrough = KVM_MMU_ANY,	\
-		.gfn = KVM_MMU_ANY, .root = KVM_MMU_ANY, __VA_ARGS__ };		\
+		.gfn = KVM_MMU_ANY, .root = KVM_MMU_ANY, .root_count = KVM_MMU_ANY,	\
+		__VA_ARGS__ };							\
 	_Pragma("GCC diagnostic pop")						\
 	__q;									\
 })

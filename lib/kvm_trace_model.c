@@ -178,6 +178,8 @@ static bool matches(const struct kvm_mmu_model *m, const struct kvm_mmu_query *q
 		return false;
 	if (q->gfn != KVM_MMU_ANY && (uint64_t)q->gfn != e->gfn)
 		return false;
+	if (q->root_count != KVM_MMU_ANY && (uint64_t)q->root_count != e->root_count)
+		return false;
 	if (!want(q->level, kvm_role_get(l, e->role, "level")) ||
 	    !want(q->direct, kvm_role_get(l, e->role, "direct")) ||
 	    !want(q->quadrant, kvm_role_get(l, e->role, "quadrant")) ||

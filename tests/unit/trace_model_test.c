@@ -129,6 +129,10 @@ TEST_F(model, zap_ends_a_page_and_roots_are_marked)
 	EXPECT_EQ(1U, pages(m, KVM_MMU_QUERY(.root = 0, .type = KVM_MMU_PREPARE_ZAP_PAGE)));
 	EXPECT_EQ(1U, kvm_mmu_model_pages(m, s, 1, &total));
 	EXPECT_EQ(2U, total);
+	/* root_count as each event printed it. */
+	EXPECT_EQ(1U, q(m, KVM_MMU_QUERY(.gfn = 0x180, .root_count = 1)));
+	EXPECT_EQ(2U, q(m, KVM_MMU_QUERY(.gfn = 0x180, .root_count = 0)));
+	EXPECT_EQ(0U, q(m, KVM_MMU_QUERY(.root_count = 2)));
 }
 
 TEST_F(model, sync_unsync_and_other_events)
