@@ -25,9 +25,10 @@
  * level-3 tables: FNAME(fetch) (paging_tmpl.h) links below each shadow
  * table the page of the guest table one level down
  * (gw->table_gfn[it.level - 2]), so L1's level-4 table has no shadow page.
- * Switching among 3 NPTs after a warm-up reuses the cached roots
- * (fast_pgd_switch(), KVM_MMU_NUM_PREV_ROOTS = 3) and creates or zaps no
- * shadow NPT page; and VM teardown zaps every one of them.
+ * Switching among 3 NPTs after a warm-up, also to the current one,
+ * reuses the current or a cached root (fast_pgd_switch(),
+ * KVM_MMU_NUM_PREV_ROOTS = 3) and finds, creates or zaps no shadow NPT
+ * page; and VM teardown zaps every one of them.
  *
  * With npt=0 (the shadow configuration) every case and check reports SKIP.
  */

@@ -197,7 +197,7 @@ enum {
 	NNPT_CHECK_ROLES = BIT(1),
 	/* A root per nCR3 at KVM's TDP level, and a page per table on the way. */
 	NNPT_CHECK_TABLES = BIT(2),
-	/* nCR3 switches after the warm-up create and zap nothing. */
+	/* nCR3 switches after the warm-up find, create and zap nothing. */
 	NNPT_CHECK_NO_REBUILD = BIT(3),
 	/* VM teardown zaps every shadow NPT page. */
 	NNPT_CHECK_TEARDOWN = BIT(4),
