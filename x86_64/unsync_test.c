@@ -40,12 +40,18 @@
  *  <mode>_page_table_under_xd_directory_entry
  *                                         PAE and 64-bit: a role without
  *                                         exec access synced
+ *  <mode>_page_table_discarded_by_host    an unsync page whose entries
+ *                                         cannot be read is zapped
+ *  <mode>_directory_entry_rewritten_by_host
+ *                                         a stale link to a child replaced
  *
  * The writes to page tables that KVM must not let go unsync, but emulate,
  * are upper_level_writes_test's.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "kvm_util.h"
 #include "processor.h"
@@ -502,10 +508,160 @@ static void run_xd(enum guest_paging_mode mode)
 	finish_case(&s, "xd directory entry", 2, "page_table_under_xd_directory_entry");
 }
 
+/*
+ * <mode>_page_table_discarded_by_host: PT unsync (the guest wrote one of
+ * its entries), then the host discards PT's memory (MADV_DONTNEED: from
+ * then on it reads as zeros, as if a device had zeroed it), then the
+ * guest's MOV CR3.  SDM Vol. 3A 4.10.4.1: after MOV CR3 no translation
+ * from PT's old entries may be used: every address PT mapped faults.
+ *
+ * KVM, TDP off: a host write is not write-tracked.  The MOV CR3 syncs
+ * PT's unsync shadow pages (kvm_mmu_sync_roots() -> mmu_sync_children()
+ * -> kvm_sync_page()), FNAME(sync_spte) cannot read the discarded
+ * entries (kvm_vcpu_read_guest_atomic() fails on a page the host
+ * unmapped) and returns -1, and kvm_sync_page() zaps the page (6.12 and
+ * 7.3 mmu.c): both of PT's shadow pages unsynced, then zapped.  (A
+ * shadow page that is not unsync is not synced at MOV CR3: KVM keeps
+ * using the old entries after a host write to a write-protected guest
+ * table.  That is why the guest writes PT first.)
+ */
+static void discard_pt(struct paging_vm *pvm, uint32_t step, void *arg)
+{
+	struct unsync_scene *s = arg;
+
+	TEST_ASSERT(!madvise(paging_vm_hva(pvm, s->pt), PAGE_SIZE, MADV_DONTNEED),
+		    "madvise(MADV_DONTNEED) of PT: %s", strerror(errno));
+}
+
+static void run_discarded(enum guest_paging_mode mode)
+{
+	const char *name = guest_paging_mode_name(mode);
+	struct paging_vm *pvm;
+	struct unsync_scene s;
+	struct kvm_trace *t;
+	bool ok;
+	int i;
+
+	unsync_scene_init_two_views(&s, mode, VA_RW, VA_RO);
+	pvm = s.pvm;
+	gstep_phase(pvm, "warm up both views");
+	check_both(&s, 0, EXPECT_VALUE(unsync_scene_tag(0)), EXPECT_VALUE(unsync_scene_tag(0)));
+	check_both(&s, 1, EXPECT_VALUE(unsync_scene_tag(1)), EXPECT_VALUE(unsync_scene_tag(1)));
+	gstep_phase(pvm, "PT written, then discarded by the host");
+	unsync_scene_write_pte(&s, 2, s.data[2] | GP_P | GP_RW);
+	gstep_sync(pvm);
+	gstep_switch_as(pvm, s.as);
+	for (i = 0; i < 2; i++) {
+		gstep_load(pvm, VA_RW + i * PAGE_SIZE, 4, EXPECT_PF(0, VA_RW + i * PAGE_SIZE));
+		gstep_load(pvm, VA_RO + i * PAGE_SIZE, 4, EXPECT_PF(0, VA_RO + i * PAGE_SIZE));
+	}
+	pvm->sync_fn = discard_pt;
+	pvm->sync_arg = &s;
+	ok = paging_vm_run_traced(pvm, traced(), "discarded", &t);
+	pvm->sync_fn = NULL;
+	if (t) {
+		struct kvm_mmu_model *m = kvm_trace_model(t);
+		uint64_t gfn = s.pt >> 12;
+		size_t unsync = count(m, KVM_MMU_UNSYNC_PAGE, gfn);
+		size_t zap = count(m, KVM_MMU_PREPARE_ZAP_PAGE, gfn);
+
+		ksft_print_msg("%s: PT gfn 0x%lx: %zu shadow pages, %zu unsync, %zu zap events\n",
+			       name, gfn, count_pages(m, gfn), unsync, zap);
+		if (count_pages(m, gfn) != 2 || unsync < 2 || zap < 2) {
+			ksft_print_msg("%s: %s\n", name,
+				       "expected PT's 2 shadow pages unsynced, then zapped");
+			kvm_trace_print(t);
+			ok = false;
+		}
+		kvm_trace_destroy(t);
+	}
+	paging_report_traced(ok, no_trace, "%s_page_table_discarded_by_host_%s", name,
+			     kvm_mmu_config_name(&cfg));
+	paging_vm_free(pvm);
+}
+
+/*
+ * <mode>_directory_entry_rewritten_by_host: the host points VA_RW's
+ * directory entry at another page table, PT2 (entry 0: data page 3,
+ * entry 1 not present, entry 2: data page 2), then the guest's MOV CR3.
+ * SDM Vol. 3A 4.10.4.1: from then on every address under the entry is
+ * translated through PT2.
+ *
+ * KVM, TDP off: the host write is not write-tracked, so the shadow of
+ * the directory still links PT's shadow page, whose SPTEs translate
+ * VA_RW and VA_RW + 4K the old way: KVM keeps using them until a fault
+ * under the entry.  That is the guest's first access, to VA_RW + 8K (no
+ * SPTE yet): FNAME(fetch) walks PT2, and kvm_mmu_get_child_sp() finds a
+ * present link to a child of another gfn, so it gets PT2's shadow page
+ * and link_shadow_page() replaces the link (6.12 and 7.3 mmu.c): after
+ * it VA_RW and VA_RW + 4K fault and are translated through PT2.
+ */
+struct rewritten {
+	struct unsync_scene *s;
+	uint64_t pde;		/* VA_RW's directory entry, naming PT2 */
+};
+
+static void rewrite_pde(struct paging_vm *pvm, uint32_t step, void *arg)
+{
+	struct rewritten *r = arg;
+
+	guest_as_write_entry(r->s->as, VA_RW, 2, r->pde);
+}
+
+static void run_rewritten(enum guest_paging_mode mode)
+{
+	const char *name = guest_paging_mode_name(mode);
+	const uint64_t a = VA_RW, b = VA_RW + PAGE_SIZE, c = VA_RW + 2 * PAGE_SIZE;
+	struct guest_as *as2;
+	struct paging_vm *pvm;
+	struct unsync_scene s;
+	struct rewritten r = { .s = &s };
+	struct kvm_trace *t;
+	uint64_t pt2;
+	bool ok;
+
+	unsync_scene_init_two_views(&s, mode, VA_RW, VA_RO);
+	pvm = s.pvm;
+	/* PT2 is another address space's table for VA_RW. */
+	as2 = guest_as_create(pvm);
+	guest_as_map(as2, a, s.data[3], 1, GP_P | GP_RW);
+	guest_as_map(as2, c, s.data[2], 1, GP_P | GP_RW);
+	r.pde = guest_as_read_entry(as2, a, 2);
+	pt2 = guest_as_entry_gpa(as2, a, 1) & ~(PAGE_SIZE - 1);
+
+	gstep_phase(pvm, "warm up");
+	gstep_load(pvm, a, 4, EXPECT_VALUE(unsync_scene_tag(0)));
+	gstep_load(pvm, b, 4, EXPECT_VALUE(unsync_scene_tag(1)));
+	gstep_phase(pvm, "directory entry rewritten by the host");
+	gstep_sync(pvm);
+	gstep_switch_as(pvm, s.as);
+	gstep_load(pvm, c, 4, EXPECT_VALUE(unsync_scene_tag(2)));
+	gstep_load(pvm, a, 4, EXPECT_VALUE(unsync_scene_tag(3)));
+	gstep_load(pvm, b, 4, EXPECT_PF(0, b));
+	pvm->sync_fn = rewrite_pde;
+	pvm->sync_arg = &r;
+	ok = paging_vm_run_traced(pvm, traced(), "rewritten", &t);
+	pvm->sync_fn = NULL;
+	if (t) {
+		size_t pages = count_pages(kvm_trace_model(t), pt2 >> 12);
+
+		ksft_print_msg("%s: PT2 gfn 0x%lx: %zu shadow pages\n", name, pt2 >> 12, pages);
+		if (pages != 1) {
+			ksft_print_msg("%s: expected one shadow page of PT2\n", name);
+			kvm_trace_print(t);
+			ok = false;
+		}
+		kvm_trace_destroy(t);
+	}
+	paging_report_traced(ok, no_trace, "%s_directory_entry_rewritten_by_host_%s", name,
+			     kvm_mmu_config_name(&cfg));
+	paging_vm_free(pvm);
+}
+
 /* 32-bit paging has no XD bit (SDM 4.3): no XD case there. */
 static unsigned int nr_cases(enum guest_paging_mode mode)
 {
-	return mode == GUEST_PAGING_32BIT ? 3 : 4;
+	return mode == GUEST_PAGING_32BIT ? 5 : 6;
 }
 
 static void run_mode_cases(enum guest_paging_mode mode)
@@ -513,7 +669,9 @@ static void run_mode_cases(enum guest_paging_mode mode)
 	run_mode(mode);
 	run_pge(mode);
 	run_shared(mode);
-	if (nr_cases(mode) > 3)
+	run_discarded(mode);
+	run_rewritten(mode);
+	if (nr_cases(mode) > 5)
 		run_xd(mode);
 }
 
