@@ -20,7 +20,7 @@
  *    what was undone fails the test (a test must leave nothing behind).
  *
  * The verdict's inputs go to /tmp/result as shell assignments (rc,
- * timed_out, duration_ms, kerr, leftover, all_skipped), for run-tests to
+ * timed_out, stuck, duration_ms, kerr, leftover, all_skipped), for run-tests to
  * source.  In C rather than in the runner's shell: under TCG every process
  * the shell starts costs milliseconds, and the shell's version of this
  * started about fifteen per test.
@@ -104,24 +104,42 @@ static pid_t start_test(const char *test, int *out_fd)
 	return pid;
 }
 
+/* How long a killed test may take to die before it is called stuck. */
+#define KILL_GRACE_MS	10000
+
+enum test_end { TEST_EXITED, TEST_KILLED, TEST_STUCK };
+
 /*
  * Copy the test's output until EOF, prefixed line by line; kill its
- * session at @deadline_ms.  True if it had to.
+ * session at @deadline_ms.  A test that SIGKILL does not end within
+ * KILL_GRACE_MS (a thread looping in the kernel, e.g. in a broken KVM)
+ * is left as it is: waiting for it would hang the whole run.
  */
-static bool stream(int in_fd, int file_fd, pid_t pid, long long deadline_ms)
+static enum test_end stream(int in_fd, int file_fd, pid_t pid, long long deadline_ms)
 {
 	char buf[4096], line[4096 + 2] = "# ";
 	struct pollfd p = { .fd = in_fd, .events = POLLIN };
-	bool killed = false;
+	enum test_end end = TEST_EXITED;
 	size_t used = 2;
 	long long left;
 	ssize_t n, i;
 
 	for (;;) {
+		int ready;
+
 		left = deadline_ms - now_ms();
-		if (!killed && poll(&p, 1, left < 0 ? 0 : left) == 0) {
+		ready = poll(&p, 1, left < 0 ? 0 : left);
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready == 0) {
+			if (end == TEST_KILLED) {
+				end = TEST_STUCK;
+				break;
+			}
 			kill(-pid, SIGKILL);
-			killed = true;
+			end = TEST_KILLED;
+			deadline_ms = now_ms() + KILL_GRACE_MS;
+			continue;
 		}
 		n = read(in_fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
@@ -141,7 +159,7 @@ static bool stream(int in_fd, int file_fd, pid_t pid, long long deadline_ms)
 		line[used++] = '\n';
 		write_all(1, line, used);
 	}
-	return killed;
+	return end;
 }
 
 /* A file's contents, NUL-terminated (empty if it cannot be read). */
@@ -343,7 +361,7 @@ int main(int argc, char *argv[])
 	char *kerr = NULL, *leftover = NULL;
 	int in_fd, file_fd, status;
 	long long start, duration_ms;
-	bool timed_out;
+	enum test_end end;
 	FILE *result;
 	pid_t pid;
 
@@ -356,11 +374,15 @@ int main(int argc, char *argv[])
 		die(OUT_FILE);
 	start = now_ms();
 	pid = start_test(argv[3], &in_fd);
-	timed_out = stream(in_fd, file_fd, pid,
-			   start + 1000LL * strtoul(argv[1], NULL, 10));
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			die("waitpid");
+	end = stream(in_fd, file_fd, pid, start + 1000LL * strtoul(argv[1], NULL, 10));
+	status = SIGKILL;	/* a stuck test: as if SIGKILL had ended it */
+	/* Dead after all, and a process of its that escaped the kill holds the pipe? */
+	if (end == TEST_STUCK && waitpid(pid, &status, WNOHANG) == pid)
+		end = TEST_KILLED;
+	else
+		while (end != TEST_STUCK && waitpid(pid, &status, 0) < 0)
+			if (errno != EINTR)
+				die("waitpid");
 	duration_ms = now_ms() - start;
 	close(file_fd);
 
@@ -372,9 +394,9 @@ int main(int argc, char *argv[])
 	result = fopen(RESULT_FILE, "w");
 	if (!result)
 		die(RESULT_FILE);
-	fprintf(result, "rc=%d\ntimed_out=%d\nduration_ms=%lld\nall_skipped=%d\n",
+	fprintf(result, "rc=%d\ntimed_out=%d\nstuck=%d\nduration_ms=%lld\nall_skipped=%d\n",
 		WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status),
-		timed_out, duration_ms, all_skipped());
+		end != TEST_EXITED, end == TEST_STUCK, duration_ms, all_skipped());
 	put_var(result, "kerr", kerr);
 	put_var(result, "leftover", leftover);
 	fclose(result);
