@@ -94,6 +94,13 @@ static const struct cache_case cases[] = {
 	     ENTER_NEW(A), ENTER_NEW(B), ENTER_NEW(C), ENTER_NEW(D), INVEPT(D),
 	     ENTER_CACHED(C), ENTER_CACHED(A), ENTER_CACHED(B), INVEPT_ALL,
 	     ENTER_FOUND(A), ENTER_FOUND(B), ENTER_FOUND(C), ENTER_FOUND(D)),
+	/*
+	 * As above, then a new EPTP: the slot the hit left empty is the one
+	 * a miss frees, so A, B and C all stay cached.
+	 */
+	CASE("invept_current_then_new_eptp",
+	     ENTER_NEW(A), ENTER_NEW(B), ENTER_NEW(C), ENTER_NEW(D), INVEPT(D),
+	     ENTER_CACHED(C), ENTER_NEW(E), ENTER_CACHED(A), ENTER_CACHED(B), ENTER_CACHED(C)),
 	/* B, cached, freed: the others stay. */
 	CASE("invept_cached",
 	     ENTER_NEW(A), ENTER_NEW(B), ENTER_NEW(C), ENTER_NEW(D), INVEPT(B),
