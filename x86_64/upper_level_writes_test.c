@@ -5,7 +5,8 @@
  * 64-bit guests: <mode>_upper_level_writes_emulated, in four parts (PDE
  * writes, write flooding, a misaligned PDE write, an unsync page table
  * reused as a page directory) on unsync_test's scene, a page table PT at
- * VA_RW (unsync_scene_init_two_views()).
+ * VA_RW (unsync_scene_init_two_views()), and in 64-bit a fifth: writes to
+ * the root across a CR3 switch.
  *
  * Only level-1 shadow pages may be unsync: a page directory's shadow page
  * is write-tracked (account_shadowed(), mmu.c), so mmu_try_to_unsync_pages()
@@ -19,6 +20,16 @@
  * PDPTE names it) is zapped as a page table (kvm_mmu_find_shadow_page():
  * "zap unsync pages for the same gfn" when an upper-level page is
  * created), after which it is write-tracked and never unsync again.
+ *
+ * A use of the table between two writes resets its flooding count: a walk
+ * through it (FNAME(fetch), and at every write fault on the way to the
+ * written page, so a root, on every path, is never flooded by writes that
+ * fault), and for a root a MOV CR3 that reuses it (kvm_mmu_new_pgd() ->
+ * __clear_sp_write_flooding_count()).  The fifth part writes the root
+ * with INSB, which KVM emulates as string I/O without a fault: two
+ * writes, a switch to another address space and back, a third write; TDP
+ * off, no flooding and no zap of the root.  (2-level and PAE roots are
+ * KVM's pae_root, not a shadow page.)
  *
  * Guest-visible, every configuration: each directory change is seen after
  * INVLPG (SDM 4.10.4.1); through VA_RW, whose PDE names the reused page,
@@ -49,6 +60,8 @@
 #include "guest_paging.h"
 #include "unsync_scene.h"
 
+/* 64-bit: a PML4 entry nothing uses (the upper half of the VA space). */
+#define ROOT_FLOOD_IDX	256
 /* Different page-directory entries in every mode, same page directory. */
 #define VA_RW		0x40000000ull
 #define VA_RO		0x40800000ull
@@ -71,16 +84,20 @@ enum upper_part {
 	UPPER_FLOODING,
 	UPPER_MISALIGNED,
 	UPPER_REUSE,
+	UPPER_ROOT_FLOODING,
 	UPPER_NR_PARTS,
 };
 
 static const char *const upper_part_names[UPPER_NR_PARTS] = {
 	"PDE writes", "write flooding", "misaligned PDE write",
 	"unsync page table reused as a page directory",
+	"root writes across a CR3 switch",
 };
 
 struct upper {
 	struct unsync_scene s;
+	struct guest_as *as2;	/* 64-bit: another address space, to switch to */
+	uint64_t root;		/* 64-bit: the PML4 of s.as */
 	uint64_t pde_alt, pde_rw, pde_gpa, pd;
 	uint32_t alt_pte;
 	int quadrant;	/* of VA_RW's directory shadow page (2-level: 1) */
@@ -169,6 +186,20 @@ static void build_upper_part(struct upper *u, enum upper_part part)
 		gstep_load(pvm, VA_HIGH, 4, EXPECT_PF(0, VA_HIGH));
 		gstep_load(pvm, VA_RW, 4, EXPECT_PF(0, VA_RW));
 		break;
+	case UPPER_ROOT_FLOODING:
+		if (!u->as2)
+			break;
+		/*
+		 * INSB, which KVM emulates (string I/O) without a #PF: no
+		 * walk clears the root's flooding count between the writes.
+		 */
+		gstep_insb(pvm, paging_vm_table_va(pvm, u->root) + 8 * ROOT_FLOOD_IDX, EXPECT_OK());
+		gstep_insb(pvm, paging_vm_table_va(pvm, u->root) + 8 * ROOT_FLOOD_IDX, EXPECT_OK());
+		gstep_switch_as(pvm, u->as2);
+		gstep_switch_as(pvm, s->as);
+		gstep_insb(pvm, paging_vm_table_va(pvm, u->root) + 8 * ROOT_FLOOD_IDX, EXPECT_OK());
+		gstep_load(pvm, VA_ALT, 4, EXPECT_VALUE(unsync_scene_tag(2)));
+		break;
 	default:
 		break;
 	}
@@ -187,11 +218,14 @@ static size_t upper_count(struct upper *u, struct kvm_mmu_model *m, enum upper_p
 #define UPPER_BAD_UNSYNC	BIT(0)	/* the directory went unsync */
 #define UPPER_BAD_EMULATION	BIT(1)	/* a write not seen by kvm_mmu_track_write() */
 #define UPPER_BAD_REUSE		BIT(2)	/* the reused page table */
+#define UPPER_BAD_ROOT_FLOOD	BIT(3)	/* the root flooded across a switch */
 
 #define UPPER_COUNTS_FMT						\
 	"%s: PD gfn 0x%lx: %zu unsync events; PDE writes: mmu_pde_zapped +%lu; flooding: mmu_flooded +%lu, %zu zap; misaligned write: mmu_flooded +%lu, %zu zap\n"
 #define UPPER_REUSE_FMT							\
 	"%s: PT gfn 0x%lx reused as a directory: %zu level-1 zap events, %zu level-2 pages created, %zu unsync events after that\n"
+#define UPPER_ROOT_FMT							\
+	"%s: root gfn 0x%lx, 3 INSBs to it, a switch back after the 2nd: mmu_flooded +%lu, %zu zap events\n"
 #define UPPER_REUSE_EXPECT_FMT						\
 	"%s: expected PT's unsync level-1 pages zapped when its level-2 page is created, and no unsync after that\n"
 
@@ -251,6 +285,18 @@ static int check_upper(struct upper *u, struct kvm_trace *t, int nr_parts)
 		if (!zap1 || !made2 || unsync_after) {
 			ksft_print_msg(UPPER_REUSE_EXPECT_FMT, name);
 			bad |= UPPER_BAD_REUSE;
+		}
+	}
+	if (u->as2 && nr_parts > UPPER_ROOT_FLOODING) {
+		size_t root_zap = upper_count(u, m, UPPER_ROOT_FLOODING, KVM_MMU_PREPARE_ZAP_PAGE,
+					      u->root >> 12, KVM_MMU_ANY, KVM_MMU_ANY);
+
+		ksft_print_msg(UPPER_ROOT_FMT, name, u->root >> 12, u->flooded[UPPER_ROOT_FLOODING],
+			       root_zap);
+		if (u->flooded[UPPER_ROOT_FLOODING] || root_zap) {
+			ksft_print_msg("%s: %s\n", name,
+				       "expected no flooding: the switch back to the root is a use of it");
+			bad |= UPPER_BAD_ROOT_FLOOD;
 		}
 	}
 	if (bad)
@@ -395,6 +441,12 @@ static void run_upper(enum guest_paging_mode mode)
 	u.alt_pte = s->data[2] | GP_P | GP_RW | GP_A;
 	/* kvm_mmu_child_role(): a 2-level directory is shadowed in quarters. */
 	u.quadrant = mode == GUEST_PAGING_32BIT ? VA_RW >> 30 : 0;
+	/* Only a 64-bit guest's root has a shadow page (others: pae_root). */
+	if (mode == GUEST_PAGING_4LEVEL) {
+		u.root = guest_as_cr3(s->as) & ~0xfffull;
+		u.as2 = guest_as_create(s->pvm);
+		guest_as_map_tables(u.as2, UNSYNC_SCENE_VA_TABLES);
+	}
 	if (!cfg.tdp && !no_trace)
 		t = kvm_trace_create();
 
