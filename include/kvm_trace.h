@@ -23,8 +23,14 @@
 #ifndef SELFTEST_KVM_TRACE_H
 #define SELFTEST_KVM_TRACE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
+
+#include <linux/compiler.h>	/* __printf, also where kselftest.h lacks it (6.1) */
+
+#include "kselftest.h"
 
 #include "kvm_role.h"
 #include "kvm_trace_model.h"
@@ -88,6 +94,34 @@ const char *kvm_trace_instance_name(struct kvm_trace *t);
 
 /* Print the model as TAP diagnostics. */
 void kvm_trace_print(struct kvm_trace *t);
+
+/*
+ * Report the kvmmmu check named by @fmt: a skip that says @no_trace (why
+ * there is no capture), else a pass, or a failure that says @bad, with
+ * the model printed; then end the capture @t (NULL: none).  Inline:
+ * kselftest.h's counters are static, one set per file.
+ */
+void kvm_trace_destroy(struct kvm_trace *t);
+
+static inline __printf(4, 5)
+void kvm_trace_report(struct kvm_trace *t, const char *no_trace, const char *bad,
+		      const char *fmt, ...)
+{
+	char name[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	if (no_trace)
+		ksft_test_result_skip("%s: %s\n", name, no_trace);
+	else
+		ksft_test_result(!bad, "%s%s%s\n", name, bad ? ": " : "", bad ?: "");
+	if (bad && t)
+		kvm_trace_print(t);
+	if (t)
+		kvm_trace_destroy(t);
+}
 
 /*
  * End the capture and free it.  Its instance is kept (armed, tracing off)

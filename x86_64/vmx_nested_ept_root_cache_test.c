@@ -247,15 +247,7 @@ static void run_case(const struct cache_case *c, const char *cfg_name, const cha
 	for (s = 0; t && !bad && s < c->nr_steps; s++)
 		if (c->steps[s].op == ENTER)
 			bad = check_root(kvm_trace_model(t), s, &c->steps[s], why, sizeof(why));
-	if (no_trace)
-		ksft_test_result_skip("%s_roots_%s: %s\n", c->name, cfg_name, no_trace);
-	else
-		ksft_test_result(!bad, "%s_roots_%s%s%s\n", c->name, cfg_name,
-				 bad ? ": " : "", bad ?: "");
-	if (bad)
-		kvm_trace_print(t);
-	if (t)
-		kvm_trace_destroy(t);
+	kvm_trace_report(t, no_trace, bad, "%s_roots_%s", c->name, cfg_name);
 	kvm_vm_free(vm);
 }
 

@@ -311,15 +311,7 @@ static void run_case(const struct roots_case *c, const char *cfg_name, const cha
 
 	if (t)
 		bad = check_pages(t, vm, c, why, sizeof(why));
-	if (no_trace)
-		ksft_test_result_skip("%s_shadow_ept_pages_%s: %s\n", c->name, cfg_name, no_trace);
-	else
-		ksft_test_result(!bad, "%s_shadow_ept_pages_%s%s%s\n", c->name, cfg_name,
-				 bad ? ": " : "", bad ?: "");
-	if (bad)
-		kvm_trace_print(t);
-	if (t)
-		kvm_trace_destroy(t);
+	kvm_trace_report(t, no_trace, bad, "%s_shadow_ept_pages_%s", c->name, cfg_name);
 	kvm_vm_free(vm);
 }
 
