@@ -190,6 +190,8 @@ static const char *check_root(struct kvm_mmu_model *m, int s, const struct step 
 	char phase[16];
 	int p = kvm_mmu_model_phase(m, step_phase(s, phase, sizeof(phase)));
 
+	/* KVM_MMU_ANY is -1: a missing phase would count them all. */
+	TEST_ASSERT(p >= 0, "no trace phase %s", phase);
 	roots = kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = p, .type = KVM_MMU_GET_PAGE,
 						     .direct = 0, .level = 4));
 	made = kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = p, .type = KVM_MMU_GET_PAGE,
