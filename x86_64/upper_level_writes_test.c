@@ -109,7 +109,7 @@ static void build_upper_part(struct upper *u, enum upper_part part)
 {
 	struct unsync_scene *s = &u->s;
 	struct paging_vm *pvm = s->pvm;
-	uint64_t high, big = guest_paging_level_size(pvm->mode, 2);
+	uint64_t high, root_entry, big = guest_paging_level_size(pvm->mode, 2);
 	int i;
 
 	gstep_phase(pvm, upper_part_names[part]);
@@ -189,15 +189,16 @@ static void build_upper_part(struct upper *u, enum upper_part part)
 	case UPPER_ROOT_FLOODING:
 		if (!u->as2)
 			break;
+		root_entry = paging_vm_table_va(pvm, u->root) + 8 * ROOT_FLOOD_IDX;
 		/*
 		 * INSB, which KVM emulates (string I/O) without a #PF: no
 		 * walk clears the root's flooding count between the writes.
 		 */
-		gstep_insb(pvm, paging_vm_table_va(pvm, u->root) + 8 * ROOT_FLOOD_IDX, EXPECT_OK());
-		gstep_insb(pvm, paging_vm_table_va(pvm, u->root) + 8 * ROOT_FLOOD_IDX, EXPECT_OK());
+		gstep_insb(pvm, root_entry, EXPECT_OK());
+		gstep_insb(pvm, root_entry, EXPECT_OK());
 		gstep_switch_as(pvm, u->as2);
 		gstep_switch_as(pvm, s->as);
-		gstep_insb(pvm, paging_vm_table_va(pvm, u->root) + 8 * ROOT_FLOOD_IDX, EXPECT_OK());
+		gstep_insb(pvm, root_entry, EXPECT_OK());
 		gstep_load(pvm, VA_ALT, 4, EXPECT_VALUE(unsync_scene_tag(2)));
 		break;
 	default:
