@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cr3_outside_memslots_test: a 64-bit guest whose CR3 names a page that no
+ * memslot backs, under shadow paging.
+ *
+ * KVM cannot shadow a root it cannot read.  Since 6.7 it runs such a guest
+ * on a dummy root, the zero page, which has no shadow page
+ * (mmu_alloc_shadow_roots(): !kvm_vcpu_is_visible_gfn() ->
+ * kvm_mmu_get_dummy_root(), arch/x86/kvm/mmu/mmu.c, 6.12 and 7.3), and
+ * every path that takes the current root's shadow page must skip it:
+ * kvm_mmu_sync_roots() (is_unsync_root()), called by kvm_mmu_load() at
+ * every root load, and FNAME(fetch) (paging_tmpl.h).  What any correct
+ * KVM must do:
+ *
+ * - A guest that runs with such a CR3 cannot read its paging structures:
+ *   the fetch faults, so does the delivery of that #PF and of the #DF, and
+ *   the guest shuts down (KVM_EXIT_SHUTDOWN; SDM 6.15, "Interrupt 8").  Set
+ *   by the host (KVM_SET_SREGS) or loaded by the guest (MOV CR3), the same.
+ *   Userspace can then give the vCPU its state back and run it on.
+ *
+ * - A memslot created over that page makes it the guest's root: the guest
+ *   runs on it at its next entry.  KVM loaded the dummy root first (a
+ *   KVM_RUN that a pending signal ends after kvm_mmu_reload(), x86.c
+ *   vcpu_enter_guest()) and creating a memslot frees no root; the guest's
+ *   first fault finds its tables readable, and FNAME(fetch) frees the
+ *   dummy root (KVM_REQ_MMU_FREE_OBSOLETE_ROOTS: is_obsolete_root() counts
+ *   a root without a shadow page as obsolete, "Dummy roots are unique in
+ *   that they are obsoleted by memslot _creation_").  Loading the dummy
+ *   root looks up no shadow page (the mmu_cache_miss stat is unchanged), and
+ *   the zero page stays zero.
+ *
+ * Under TDP the CPU walks the guest's tables through L0's: no dummy root,
+ * and the test skips.
+ */
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "test_util.h"
+#include "kselftest.h"
+
+#include "kvm_compat.h"
+#include "kvm_mmu_config.h"
+#include "kvm_run.h"
+
+/* Above memslot 0, in no memslot until the memslot case creates one. */
+#define ROOT_SLOT	1
+#define ROOT_GPA	0x30000000ULL
+#define DATA_TAG	0xc3c3000000000001ULL
+
+/* Set by the host: the guest loads CR3 = ROOT_GPA itself. */
+static bool guest_loads_root;
+static uint64_t data = DATA_TAG;
+
+static void guest_code(void)
+{
+	GUEST_SYNC(1);
+	if (READ_ONCE(guest_loads_root))
+		set_cr3(ROOT_GPA);
+	GUEST_ASSERT_EQ(READ_ONCE(data), DATA_TAG);
+	GUEST_SYNC(get_cr3() & ~(uint64_t)(PAGE_SIZE - 1));
+	GUEST_DONE();
+}
+
+struct vcpu_state {
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct kvm_vcpu_events events;
+};
+
+static void state_save(struct kvm_vcpu *vcpu, struct vcpu_state *s)
+{
+	vcpu_regs_get(vcpu, &s->regs);
+	vcpu_sregs_get(vcpu, &s->sregs);
+	vcpu_events_get(vcpu, &s->events);
+}
+
+static void state_restore(struct kvm_vcpu *vcpu, const struct vcpu_state *s)
+{
+	struct kvm_vcpu_events events = s->events;
+	struct kvm_sregs sregs = s->sregs;
+	struct kvm_regs regs = s->regs;
+
+	vcpu_sregs_set(vcpu, &sregs);
+	vcpu_regs_set(vcpu, &regs);
+	vcpu_events_set(vcpu, &events);
+}
+
+static void set_guest_cr3(struct kvm_vcpu *vcpu, uint64_t cr3)
+{
+	struct kvm_sregs sregs;
+
+	vcpu_sregs_get(vcpu, &sregs);
+	sregs.cr3 = cr3;
+	vcpu_sregs_set(vcpu, &sregs);
+}
+
+/* The guest reads its data and reports the root it ran on: @root. */
+static void run_to_done_on(struct kvm_vcpu *vcpu, uint64_t root)
+{
+	vcpu_run_to_sync(vcpu, root);
+	vcpu_run_to_done(vcpu);
+}
+
+/*
+ * The guest's CR3 becomes ROOT_GPA (by the host or, @by_guest, by MOV CR3):
+ * it shuts down.  Given its state at GUEST_SYNC(1) back, it runs on.
+ */
+static void shutdown_and_recover(bool by_guest)
+{
+	struct kvm_vcpu *vcpu;
+	struct vcpu_state s;
+	struct kvm_vm *vm;
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	guest_loads_root = by_guest;
+	sync_global_to_guest(vm, guest_loads_root);
+	vcpu_run_to_sync(vcpu, 1);
+	state_save(vcpu, &s);
+	if (!by_guest)
+		set_guest_cr3(vcpu, ROOT_GPA);
+
+	vcpu_run(vcpu);
+	TEST_ASSERT(vcpu->run->exit_reason == KVM_EXIT_SHUTDOWN,
+		    "CR3 0x%llx in no memslot: exit %s, expected SHUTDOWN", ROOT_GPA,
+		    exit_reason_str(vcpu->run->exit_reason));
+
+	guest_loads_root = false;
+	sync_global_to_guest(vm, guest_loads_root);
+	state_restore(vcpu, &s);
+	run_to_done_on(vcpu, vm_mmu_pgd(vm));
+	kvm_vm_free(vm);
+}
+
+static void cr3_set_by_host(const void *arg)
+{
+	shutdown_and_recover(false);
+}
+
+static void cr3_loaded_by_guest(const void *arg)
+{
+	shutdown_and_recover(true);
+}
+
+/*
+ * KVM_RUN with SIGUSR1 pending and unblocked only inside it (the vCPU's
+ * signal mask, KVM_SET_SIGNAL_MASK): KVM loads the vCPU's MMU and exits
+ * before entering the guest (kvm_vcpu_exit_request()).
+ */
+static void run_until_root_loaded(struct kvm_vcpu *vcpu)
+{
+	struct kvm_signal_mask *mask = alloca(offsetof(struct kvm_signal_mask, sigset) +
+					      sizeof(sigset_t));
+	sigset_t usr1, *run_mask = (sigset_t *)&mask->sigset;
+	int r, sig;
+
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	TEST_ASSERT(!sigprocmask(SIG_BLOCK, &usr1, NULL), "blocking SIGUSR1");
+	mask->len = 8;
+	sigprocmask(SIG_BLOCK, NULL, run_mask);
+	sigdelset(run_mask, SIGUSR1);
+	vcpu_ioctl(vcpu, KVM_SET_SIGNAL_MASK, mask);
+
+	raise(SIGUSR1);
+	r = __vcpu_run(vcpu);
+	TEST_ASSERT(r == -1 && errno == EINTR, "KVM_RUN with a signal pending: %d (%s)",
+		    r, strerror(errno));
+	TEST_ASSERT(vcpu->run->exit_reason == KVM_EXIT_INTR, "exit %s, expected INTR",
+		    exit_reason_str(vcpu->run->exit_reason));
+	TEST_ASSERT(!sigwait(&usr1, &sig) && sig == SIGUSR1, "SIGUSR1 still pending");
+	vcpu_ioctl(vcpu, KVM_SET_SIGNAL_MASK, (struct kvm_signal_mask *)NULL);
+}
+
+/* A page of a fresh private anonymous mapping reads as the zero page. */
+static bool zero_page_is_zero(void)
+{
+	uint64_t *p = mmap(NULL, PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	bool zero = true;
+	int i;
+
+	TEST_ASSERT(p != MAP_FAILED, "mmap");
+	for (i = 0; i < PAGE_SIZE / 8; i++)
+		zero &= !p[i];
+	munmap(p, PAGE_SIZE);
+	return zero;
+}
+
+/*
+ * The guest's CR3 points at ROOT_GPA while no memslot backs it, KVM loads
+ * the dummy root, then a memslot there gets a copy of the guest's top-level
+ * table: the guest runs on it.
+ */
+static void memslot_created_under_dummy_root(const void *arg)
+{
+	uint64_t misses;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	vcpu_run_to_sync(vcpu, 1);
+	set_guest_cr3(vcpu, ROOT_GPA);
+
+	misses = vm_stat_by_name(vm, "mmu_cache_miss");
+	run_until_root_loaded(vcpu);
+	TEST_ASSERT_EQ(vm_stat_by_name(vm, "mmu_cache_miss"), misses);
+
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, ROOT_GPA, ROOT_SLOT, 1, 0);
+	memcpy(addr_gpa2hva(vm, ROOT_GPA), addr_gpa2hva(vm, vm_mmu_pgd(vm)), PAGE_SIZE);
+	run_to_done_on(vcpu, ROOT_GPA);
+	TEST_ASSERT(vm_stat_by_name(vm, "mmu_cache_miss") > misses,
+		    "the guest ran on its new root, and KVM looked up no shadow page for it");
+	TEST_ASSERT(zero_page_is_zero(), "the zero page (KVM's dummy root) is no longer zero");
+	kvm_vm_free(vm);
+}
+
+static const struct {
+	const char *name;
+	void (*run)(const void *arg);
+} cases[] = {
+	{ "cr3_set_by_host_shuts_down", cr3_set_by_host },
+	{ "cr3_loaded_by_guest_shuts_down", cr3_loaded_by_guest },
+	{ "memslot_created_under_dummy_root", memslot_created_under_dummy_root },
+};
+
+int main(void)
+{
+	struct kvm_mmu_config cfg;
+	unsigned int i;
+
+	kvm_mmu_test_start(&cfg);
+	if (cfg.tdp)
+		ksft_exit_skip("TDP is on: the CPU walks the guest's CR3 through L0's tables, %s\n",
+			       "KVM shadows no guest root");
+	ksft_set_plan(ARRAY_SIZE(cases));
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		ksft_test_result(kvm_run_in_child(cases[i].run, NULL) == KSFT_PASS, "%s_%s\n",
+				 cases[i].name, kvm_mmu_config_name(&cfg));
+	ksft_finished();
+}
