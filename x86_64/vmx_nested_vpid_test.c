@@ -31,10 +31,20 @@
  * page table shadowed for L2 and makes it unsync (mmu_try_to_unsync_pages())
  * rather than updating L2's SPTE: only such a flush brings B to L2.
  *
+ * And with ept=0 INVVPID frees L2's roots only: L1 and L2 share root_mmu
+ * and its cache of previous roots, and kvm_mmu_free_guest_mode_roots()
+ * (6.12 and 7.3 mmu/mmu.c) frees those with role.guest_mode (VPIDs are
+ * not in the role), keeping L1's.  L1 runs on two CR3s, A and B, before
+ * it enters L2 (A); after the INVVPID case it moves to B again, which
+ * must reuse B's cached root: kvmmmu sees no root looked up
+ * (fast_pgd_switch() hits).  Where KVM shadows L1's CR3 (ept=0) and
+ * kvmmmu tracing is available.
+ *
  * Skips where /dev/kvm is not kvm_intel with nested VMX, or where KVM
  * offers L1 no VPID or not the INVVPID type of a case.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "kvm_util.h"
 #include "processor.h"
@@ -45,6 +55,7 @@
 #include "kvm_compat.h"
 #include "kvm_mmu_config.h"
 #include "kvm_run.h"
+#include "kvm_trace.h"
 #include "vm_tables.h"
 #include "vmx_l1.h"
 
@@ -91,6 +102,7 @@ static const struct vpid_case cases[] = {
 static struct vpid_case the_case;
 static uint64_t pte_new;	/* T's PTE, to page B */
 static uint64_t l2_value[2];	/* L2's reads of T, before and after */
+static uint64_t l1_cr3[2];	/* L1's CR3s A (L2's too) and B */
 static uint8_t l2_stack[L2_STACK_SIZE] __aligned(16);
 
 static void l2_guest(void)
@@ -106,6 +118,9 @@ static void l1_guest(struct vmx_pages *vmx)
 {
 	const struct vpid_case *c = &the_case;
 
+	/* B's root cached as L1's (role.guest_mode clear) before L2 runs. */
+	set_cr3(l1_cr3[1]);
+	set_cr3(l1_cr3[0]);
 	vmx_l1_prepare_l2(vmx, l2_guest, &l2_stack[L2_STACK_SIZE]);
 	if (c->vpid) {
 		vmwrite(SECONDARY_VM_EXEC_CONTROL,
@@ -123,15 +138,36 @@ static void l1_guest(struct vmx_pages *vmx)
 		vmwrite(VIRTUAL_PROCESSOR_ID, 2);
 	GUEST_ASSERT(!vmresume());
 	vmx_l1_skip_vmcall();
+	GUEST_SYNC(1);
+	set_cr3(l1_cr3[1]);
+	GUEST_SYNC(2);
+	set_cr3(l1_cr3[0]);
 	GUEST_DONE();
 }
 
-static void run_case(const struct vpid_case *c)
+/* Why L1's move to CR3 B looked up a root, or NULL: B's root was cached. */
+static const char *check_l1_root_kept(struct kvm_mmu_model *m, int levels, char *why,
+				      size_t size)
 {
+	size_t roots = kvm_mmu_model_count(m, KVM_MMU_QUERY(.type = KVM_MMU_GET_PAGE,
+							    .direct = 0, .level = levels));
+
+	if (!roots)
+		return NULL;
+	snprintf(why, size, "L1's MOV CR3 to B after L2's INVVPID looked up %zu root(s): %s",
+		 roots, "B's root was not kept in the cache");
+	return why;
+}
+
+static void run_case(const struct vpid_case *c, const char *cfg_name, const char *no_trace)
+{
+	struct kvm_trace *t = NULL;
+	const char *bad = NULL;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 	uint64_t page_b;
 	gva_t vmx_gva;
+	char why[128];
 
 	vm = vm_create_with_one_vcpu(&vcpu, l1_guest);
 	vcpu_alloc_vmx(vm, &vmx_gva);
@@ -140,10 +176,25 @@ static void run_case(const struct vpid_case *c)
 	page_b = vm_tagged_page(vm, 0, OFF_DATA, TAG(0xb));
 	virt_pg_map(vm, ALIAS_GVA, *vm_guest_entry(vm, T_GVA, 2) & PTE_ADDR);
 	pte_new = (*vm_guest_entry(vm, T_GVA, 1) & ~PTE_ADDR) | page_b;
+	/* B: a copy of the top-level table, once every mapping is in. */
+	l1_cr3[0] = vm_mmu_pgd(vm);
+	l1_cr3[1] = vm_zeroed_page(vm, 0);
+	memcpy(addr_gpa2hva(vm, l1_cr3[1]), addr_gpa2hva(vm, l1_cr3[0]), PAGE_SIZE);
 
 	the_case = *c;
 	sync_global_to_guest(vm, the_case);
 	sync_global_to_guest(vm, pte_new);
+	sync_global_to_guest(vm, l1_cr3);
+	vcpu_run_to_sync(vcpu, 1);
+	if (c->flush == INVVPID && !no_trace) {
+		t = kvm_trace_create();
+		kvm_trace_start(t, "l1_to_b");
+	}
+	vcpu_run_to_sync(vcpu, 2);
+	if (t) {
+		kvm_trace_stop(t);
+		bad = check_l1_root_kept(kvm_trace_model(t), vm_mmu_levels(vm), why, sizeof(why));
+	}
 	vcpu_run_to_done(vcpu);
 	sync_global_from_guest(vm, l2_value);
 
@@ -156,6 +207,9 @@ static void run_case(const struct vpid_case *c)
 		       l2_value[1] == TAG(0xb) ? "B (new)" : "A (old)");
 	TEST_ASSERT(!c->must_flush || l2_value[1] == TAG(0xb),
 		    "L2 read the old page A through T after L1 changed its PTE (%s)", c->name);
+	ksft_test_result_pass("%s_%s\n", c->name, cfg_name);
+	if (c->flush == INVVPID)
+		kvm_trace_report(t, no_trace, bad, "%s_keeps_l1_roots_%s", c->name, cfg_name);
 	kvm_vm_free(vm);
 }
 
@@ -173,28 +227,32 @@ static const char *case_unsupported(const struct vpid_case *c, uint64_t caps, bo
 int main(void)
 {
 	struct kvm_mmu_config cfg;
-	const char *why;
+	const char *why, *no_trace;
+	unsigned int i, plan = 0;
 	uint64_t caps;
-	unsigned int i;
 	bool vpid;
 
 	kvm_mmu_test_start(&cfg);
 	kvm_mmu_config_require_nested_vmx(&cfg);
+	no_trace = cfg.tdp ? "EPT is on: KVM shadows no CR3 of L1" : kvm_trace_unavailable();
 	caps = kvm_get_feature_msr(MSR_IA32_VMX_EPT_VPID_CAP);
 	vpid = kvm_get_feature_msr(MSR_IA32_VMX_PROCBASED_CTLS2) >> 32 &
 	       SECONDARY_EXEC_ENABLE_VPID;
 	ksft_print_msg("L1's IA32_VMX_EPT_VPID_CAP 0x%lx, enable VPID allowed: %d\n", caps, vpid);
-	ksft_set_plan(ARRAY_SIZE(cases));
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		plan += 1 + (cases[i].flush == INVVPID);
+	ksft_set_plan(plan);
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		why = case_unsupported(&cases[i], caps, vpid);
-		if (why) {
-			ksft_test_result_skip("%s_%s: %s\n", cases[i].name,
-					      kvm_mmu_config_name(&cfg), why);
+		if (!why) {
+			run_case(&cases[i], kvm_mmu_config_name(&cfg), no_trace);
 			continue;
 		}
-		run_case(&cases[i]);
-		ksft_test_result_pass("%s_%s\n", cases[i].name, kvm_mmu_config_name(&cfg));
+		ksft_test_result_skip("%s_%s: %s\n", cases[i].name, kvm_mmu_config_name(&cfg), why);
+		if (cases[i].flush == INVVPID)
+			ksft_test_result_skip("%s_keeps_l1_roots_%s: %s\n", cases[i].name,
+					      kvm_mmu_config_name(&cfg), why);
 	}
 	ksft_finished();
 }
