@@ -44,6 +44,8 @@
  *                                         cannot be read is zapped
  *  <mode>_directory_entry_rewritten_by_host
  *                                         a stale link to a child replaced
+ *  <mode>_alias_table_synced_first        the SPTE of PT's alias made
+ *                                         again while PT is unsync
  *
  * The writes to page tables that KVM must not let go unsync, but emulate,
  * are upper_level_writes_test's.
@@ -658,10 +660,55 @@ static void run_rewritten(enum guest_paging_mode mode)
 	paging_vm_free(pvm);
 }
 
+/*
+ * <mode>_alias_table_synced_first: PT and T, the page table that maps
+ * PT's alias (guest_as_map_tables()), both unsync, then MOV CR3; then the
+ * guest rewrites a leaf of PT through the alias, and MOV CR3 again.  SDM
+ * Vol. 3A 4.10.4.1: after it the leaf's new frame is used.
+ *
+ * KVM, TDP off: the first MOV CR3 write-protects both gfns and syncs T
+ * before PT (the alias region's directory entry comes first in the walk;
+ * in 64-bit paging one mmu_sync_children() call takes both, under PAE
+ * roots each PDPTE's tree is synced apart).  The guest gave PT's alias
+ * user access in T: syncing that entry makes its SPTE again
+ * (FNAME(sync_spte) -> make_spte(), which it skips when the rights are
+ * unchanged) while PT is still unsync, and mmu_try_to_unsync_pages() must
+ * keep it read-only
+ * (!can_unsync, 6.12 and 7.3 mmu.c), or the guest's next write to PT
+ * through it is never seen, PT stays synced, and the second MOV CR3
+ * leaves the old frame mapped.
+ */
+static void run_alias_synced_first(enum guest_paging_mode mode)
+{
+	struct paging_vm *pvm;
+	struct unsync_scene s;
+	uint64_t alias_va, alias_pte;
+
+	unsync_scene_init_two_views(&s, mode, VA_RW, VA_RO);
+	pvm = s.pvm;
+	alias_va = paging_vm_table_va(pvm, s.pt);
+	alias_pte = guest_as_read_entry(s.as, alias_va, 1);
+
+	gstep_phase(pvm, "warm up");
+	gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(unsync_scene_tag(0)));
+	gstep_phase(pvm, "PT and the table of its alias unsync, then synced");
+	unsync_scene_write_pte(&s, 0, s.data[0] | GP_P | GP_RW);
+	/* User access: a change of rights, so that the sync makes the SPTE again. */
+	gstep_write_entry(pvm, s.as, alias_va, 1, alias_pte | GP_US | GP_A | GP_D);
+	gstep_switch_as(pvm, s.as);
+	/* The sync dropped the SPTE (the rewritten PTE has A clear): map it again. */
+	gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(unsync_scene_tag(0)));
+	gstep_phase(pvm, "PT rewritten through its alias");
+	unsync_scene_write_pte(&s, 0, s.data[2] | GP_P | GP_RW);
+	gstep_switch_as(pvm, s.as);
+	gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(unsync_scene_tag(2)));
+	finish_case(&s, "alias table", 1, "alias_table_synced_first");
+}
+
 /* 32-bit paging has no XD bit (SDM 4.3): no XD case there. */
 static unsigned int nr_cases(enum guest_paging_mode mode)
 {
-	return mode == GUEST_PAGING_32BIT ? 5 : 6;
+	return mode == GUEST_PAGING_32BIT ? 6 : 7;
 }
 
 static void run_mode_cases(enum guest_paging_mode mode)
@@ -671,7 +718,8 @@ static void run_mode_cases(enum guest_paging_mode mode)
 	run_shared(mode);
 	run_discarded(mode);
 	run_rewritten(mode);
-	if (nr_cases(mode) > 5)
+	run_alias_synced_first(mode);
+	if (nr_cases(mode) > 6)
 		run_xd(mode);
 }
 
