@@ -46,6 +46,8 @@
  *                                         a stale link to a child replaced
  *  <mode>_alias_table_synced_first        the SPTE of PT's alias made
  *                                         again while PT is unsync
+ *  <mode>_prefetch_keeps_page_table_synced
+ *                                         PT's alias prefetched, not unsync
  *
  * The writes to page tables that KVM must not let go unsync, but emulate,
  * are upper_level_writes_test's.
@@ -705,10 +707,64 @@ static void run_alias_synced_first(enum guest_paging_mode mode)
 	finish_case(&s, "alias table", 1, "alias_table_synced_first");
 }
 
+/*
+ * <mode>_prefetch_keeps_page_table_synced: the guest reads a page through
+ * the tables' alias, next to PT's alias, whose PTE (like every PTE of that
+ * group of eight) has A and D set; it never writes PT.
+ *
+ * KVM, TDP off: the fault on the read maps it and prefetches the group's
+ * other PTEs (FNAME(pte_prefetch) -> FNAME(prefetch_gpte), paging_tmpl.h),
+ * PT's alias among them, writable in the guest's PTE.  A prefetch must not
+ * unsync a shadowed page table: mmu_try_to_unsync_pages() returns -EEXIST
+ * for it (6.12 and 7.3 mmu.c), and the SPTE is made read-only.  So no
+ * kvmmmu unsync event for PT.
+ */
+static void run_prefetched_alias(enum guest_paging_mode mode)
+{
+	const char *name = guest_paging_mode_name(mode);
+	const uint64_t group = 8 * PAGE_SIZE;	/* PTE_PREFETCH_NUM entries */
+	uint64_t alias_va, base, neighbour, va;
+	struct paging_vm *pvm;
+	struct unsync_scene s;
+	struct kvm_trace *t;
+	bool ok;
+
+	unsync_scene_init_two_views(&s, mode, VA_RW, VA_RO);
+	pvm = s.pvm;
+	alias_va = paging_vm_table_va(pvm, s.pt);
+	base = alias_va & ~(group - 1);
+	for (va = base; va < base + group; va += PAGE_SIZE)
+		guest_as_write_entry(s.as, va, 1,
+				     guest_as_read_entry(s.as, va, 1) | GP_A | GP_D);
+	neighbour = alias_va == base ? base + PAGE_SIZE : base;
+
+	gstep_phase(pvm, "warm up");
+	gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(unsync_scene_tag(0)));
+	gstep_phase(pvm, "the neighbour of PT's alias read");
+	gstep_load(pvm, neighbour, 4, EXPECT_ANY());
+	gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(unsync_scene_tag(0)));
+	ok = paging_vm_run_traced(pvm, traced(), "prefetch", &t);
+	if (t) {
+		size_t unsync = count(kvm_trace_model(t), KVM_MMU_UNSYNC_PAGE, s.pt >> 12);
+
+		ksft_print_msg("%s: PT gfn 0x%lx: %zu unsync events\n", name, s.pt >> 12, unsync);
+		if (unsync) {
+			ksft_print_msg("%s: %s\n", name,
+				       "PT went unsync with no guest write: a prefetch unsynced it");
+			kvm_trace_print(t);
+			ok = false;
+		}
+		kvm_trace_destroy(t);
+	}
+	paging_report_traced(ok, no_trace, "%s_prefetch_keeps_page_table_synced_%s", name,
+			     kvm_mmu_config_name(&cfg));
+	paging_vm_free(pvm);
+}
+
 /* 32-bit paging has no XD bit (SDM 4.3): no XD case there. */
 static unsigned int nr_cases(enum guest_paging_mode mode)
 {
-	return mode == GUEST_PAGING_32BIT ? 6 : 7;
+	return mode == GUEST_PAGING_32BIT ? 7 : 8;
 }
 
 static void run_mode_cases(enum guest_paging_mode mode)
@@ -719,7 +775,8 @@ static void run_mode_cases(enum guest_paging_mode mode)
 	run_discarded(mode);
 	run_rewritten(mode);
 	run_alias_synced_first(mode);
-	if (nr_cases(mode) > 6)
+	run_prefetched_alias(mode);
+	if (nr_cases(mode) > 7)
 		run_xd(mode);
 }
 
