@@ -89,6 +89,8 @@
 #define VA_3		(3 * GB)
 #define PDPTE_P		GP_P
 #define GARBAGE		0xfffffffffffffffeull	/* every bit but P */
+/* Above the step engine's memslot (guest_steps.h), in no memslot. */
+#define NO_MEMORY_GPA	0x30000000ull
 
 #define TAG_A		0xaaaa0001u
 #define TAG_B		0xbbbb0002u
@@ -163,6 +165,32 @@ static void test_not_present_pdpte_bits_ignored(void)
 static const uint64_t pdpte_reserved[] = {
 	GP_RW, GP_US, GP_A, GP_D, GP_PS, GP_G, 1ull << 62, GP_NX,
 };
+
+/*
+ * A present PDPTE whose page directory is in no memslot: MOV CR3 loads it
+ * (SDM 4.4.1 checks only reserved bits), and addresses under the other
+ * PDPTEs work.  Nothing is accessed under it (what a read of missing
+ * memory returns is the platform's).  KVM, TDP off: mmu_alloc_shadow_roots()
+ * treats such a PDPTE as not present (!kvm_vcpu_is_visible_gfn(), 6.12
+ * and 7.3 mmu.c): no shadow page for a gfn that no memslot backs.
+ */
+static void test_pdpte_outside_memslots(void)
+{
+	struct paging_vm *pvm = pae_vm("pdpte_outside_memslots");
+	struct guest_as *as = guest_as_create(pvm);
+	struct guest_as *other = guest_as_create(pvm);
+
+	guest_as_map(as, VA_1, data_page(pvm, TAG_A), 1, GP_P | GP_RW);
+	guest_as_share(other, VA_1, as, VA_1, 3);
+	guest_as_write_entry(other, VA_3, 3, NO_MEMORY_GPA | PDPTE_P);
+
+	gstep_phase(pvm, "a present PDPTE naming no memory");
+	gstep_write_cr3(pvm, guest_as_cr3(other), EXPECT_OK());
+	gstep_load(pvm, VA_1, 4, EXPECT_VALUE(TAG_A));
+	gstep_write_cr3(pvm, guest_as_cr3(as), EXPECT_OK());
+	gstep_load(pvm, VA_1, 4, EXPECT_VALUE(TAG_A));
+	finish(pvm, "pdpte_outside_memslots");
+}
 
 static void test_reserved_pdpte_bits(void)
 {
@@ -574,9 +602,10 @@ int main(int argc, char *argv[])
 	paging_vm_reuse_vms(true);
 	if (!guest_paging_mode_supported(GUEST_PAGING_PAE, &why))
 		ksft_exit_skip("PAE paging: %s\n", why);
-	ksft_set_plan(12);
+	ksft_set_plan(13);
 
 	test_not_present_pdpte_bits_ignored();
+	test_pdpte_outside_memslots();
 	test_reserved_pdpte_bits();
 	test_reserved_pdpte_bits_on_use();
 	test_pdptes_loaded_at_mov_cr3();
