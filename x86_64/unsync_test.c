@@ -209,6 +209,17 @@ static bool traced(void)
 	return !cfg.tdp && !no_trace;
 }
 
+/* End the capture @t; if @bad, say @why and print the model.  Returns !@bad. */
+static bool trace_verdict(struct kvm_trace *t, const char *name, bool bad, const char *why)
+{
+	if (bad) {
+		ksft_print_msg("%s: %s\n", name, why);
+		kvm_trace_print(t);
+	}
+	kvm_trace_destroy(t);
+	return !bad;
+}
+
 /*
  * Run the steps of the scene, with TDP off also check that PT's @nr shadow
  * pages were unsynced and synced, none zapped; report the case
@@ -571,13 +582,8 @@ static void run_discarded(enum guest_paging_mode mode)
 
 		ksft_print_msg("%s: PT gfn 0x%lx: %zu shadow pages, %zu unsync, %zu zap events\n",
 			       name, gfn, count_pages(m, gfn), unsync, zap);
-		if (count_pages(m, gfn) != 2 || unsync < 2 || zap < 2) {
-			ksft_print_msg("%s: %s\n", name,
-				       "expected PT's 2 shadow pages unsynced, then zapped");
-			kvm_trace_print(t);
-			ok = false;
-		}
-		kvm_trace_destroy(t);
+		ok &= trace_verdict(t, name, count_pages(m, gfn) != 2 || unsync < 2 || zap < 2,
+				    "expected PT's 2 shadow pages unsynced, then zapped");
 	}
 	paging_report_traced(ok, no_trace, "%s_page_table_discarded_by_host_%s", name,
 			     kvm_mmu_config_name(&cfg));
@@ -650,12 +656,7 @@ static void run_rewritten(enum guest_paging_mode mode)
 		size_t pages = count_pages(kvm_trace_model(t), pt2 >> 12);
 
 		ksft_print_msg("%s: PT2 gfn 0x%lx: %zu shadow pages\n", name, pt2 >> 12, pages);
-		if (pages != 1) {
-			ksft_print_msg("%s: expected one shadow page of PT2\n", name);
-			kvm_trace_print(t);
-			ok = false;
-		}
-		kvm_trace_destroy(t);
+		ok &= trace_verdict(t, name, pages != 1, "expected one shadow page of PT2");
 	}
 	paging_report_traced(ok, no_trace, "%s_directory_entry_rewritten_by_host_%s", name,
 			     kvm_mmu_config_name(&cfg));
@@ -748,13 +749,8 @@ static void run_prefetched_alias(enum guest_paging_mode mode)
 		size_t unsync = count(kvm_trace_model(t), KVM_MMU_UNSYNC_PAGE, s.pt >> 12);
 
 		ksft_print_msg("%s: PT gfn 0x%lx: %zu unsync events\n", name, s.pt >> 12, unsync);
-		if (unsync) {
-			ksft_print_msg("%s: %s\n", name,
-				       "PT went unsync with no guest write: a prefetch unsynced it");
-			kvm_trace_print(t);
-			ok = false;
-		}
-		kvm_trace_destroy(t);
+		ok &= trace_verdict(t, name, unsync,
+				    "PT went unsync with no guest write: a prefetch unsynced it");
 	}
 	paging_report_traced(ok, no_trace, "%s_prefetch_keeps_page_table_synced_%s", name,
 			     kvm_mmu_config_name(&cfg));
