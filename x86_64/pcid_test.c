@@ -82,6 +82,11 @@ enum { INVPCID_ADDR, INVPCID_CONTEXT, INVPCID_ALL, INVPCID_ALL_NON_GLOBAL };
 
 static uint64_t cr3s[NR_SPACES + 1];
 static uint64_t leaf_gva[NR_SPACES + 1];	/* [SPACE_Z]: the global leaf */
+/*
+ * Where a case gives each space a page table of its own for global_va
+ * (copies of one, mapping the same global page): space s's global leaf.
+ */
+static uint64_t own_global_leaf_gva[NR_SPACES];
 static uint64_t leaf_val[NR_SPACES + 1][2];	/* old (0) and new (1) leaves */
 static uint64_t test_va, global_va;
 /* Guest only: the version each leaf has now, and the may-keep tally. */
@@ -382,6 +387,39 @@ static void guest_invlpg(void)
 	GUEST_DONE();
 }
 
+/* Rewrite the global leaf in every space's own table, alike (SDM 4.10.2.4). */
+static void flip_global_everywhere(void)
+{
+	int s;
+
+	ver[SPACE_Z] ^= 1;
+	for (s = 0; s < NR_SPACES; s++)
+		WRITE_ONCE(*(uint64_t *)own_global_leaf_gva[s], leaf_val[SPACE_Z][ver[SPACE_Z]]);
+}
+
+/*
+ * INVLPG invalidates global translations of the page in every PCID, as
+ * above, but here each space maps global_va through a page table of its
+ * own: KVM has a shadow page per space to sync, in each cached root
+ * (kvm_mmu_invlpg(): KVM_MMU_ROOTS_ALL), not just one shared by all.
+ */
+static void guest_invlpg_global_own_tables(void)
+{
+	const char *after = "INVLPG of a global page in per-PCID tables, then MOV CR3 with bit 63";
+	int s;
+
+	pcid_on();
+	warm(CACHED);
+	flip_global_everywhere();
+	inv_page(global_va);
+	must(SPACE_Z, "INVLPG of a global page");
+	for (s = 0; s < CACHED - 1; s++) {
+		load_noflush(s);
+		must(SPACE_Z, after);
+	}
+	GUEST_DONE();
+}
+
 static void guest_pcide_off(void)
 {
 	int c = CACHED - 1;
@@ -484,6 +522,7 @@ struct pcid_case {
 	const char *name;
 	void (*guest)(void);
 	bool invpcid;		/* the case executes INVPCID */
+	bool own_global_pts;	/* each space maps global_va with its own table */
 };
 
 static const struct pcid_case cases[] = {
@@ -496,6 +535,8 @@ static const struct pcid_case cases[] = {
 	{ "invpcid_all_including_global", guest_invpcid_all_incl_global, true },
 	{ "invpcid_all_non_global", guest_invpcid_all_non_global, true },
 	{ "invlpg_current_pcid_and_global_pages", guest_invlpg },
+	{ "invlpg_global_page_in_each_pcids_own_table", guest_invlpg_global_own_tables,
+	  .own_global_pts = true },
 	{ "invpcid_faults", guest_invpcid_faults, true },
 	{ "pcide_off_flushes_all_pcids", guest_pcide_off },
 	{ "pcide_on_needs_cr3_low_bits_clear_and_drops_cached_roots", guest_pcide_on },
@@ -518,13 +559,19 @@ static void make_leaves(struct kvm_vm *vm, int s, uint64_t pt, uint64_t va, uint
  * page directory whose entry 0 is the space's page table (test_va) and
  * entry 1 the shared global one (global_va).
  */
-static uint64_t make_space(struct kvm_vm *vm, int s, uint64_t global_pt)
+static uint64_t make_space(struct kvm_vm *vm, int s, uint64_t global_pt, bool own_global_pt)
 {
 	uint64_t top, pd, pt;
 
 	if (s == SPACE_Z)
 		return vm_new_address_space(vm, TEST_SLOT, test_va, vm_mmu_levels(vm), NULL);
 	top = vm_new_address_space(vm, TEST_SLOT, test_va, 2, &pd);
+	if (own_global_pt) {
+		pt = vm_zeroed_page(vm, TEST_SLOT);
+		memcpy(vm_table(vm, pt), vm_table(vm, global_pt), PAGE_SIZE);
+		own_global_leaf_gva[s] = pt + 8 * INDEX(global_va, 1);
+		global_pt = pt;
+	}
 	pt = vm_zeroed_page(vm, TEST_SLOT);
 	vm_table(vm, pd)[INDEX(test_va, 2)] = pt | GP_P | GP_RW;
 	vm_table(vm, pd)[INDEX(global_va, 2)] = global_pt | GP_P | GP_RW;
@@ -532,13 +579,13 @@ static uint64_t make_space(struct kvm_vm *vm, int s, uint64_t global_pt)
 	return top;
 }
 
-static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, void *guest)
+static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, const struct pcid_case *c)
 {
 	struct kvm_vm *vm;
 	uint64_t global_pt;
 	int s;
 
-	vm = vm_create_with_test_slot(vcpu, guest, TEST_PAGES, TEST_SLOT, TEST_SLOT_GPA,
+	vm = vm_create_with_test_slot(vcpu, c->guest, TEST_PAGES, TEST_SLOT, TEST_SLOT_GPA,
 				      TEST_PAGES);
 	virt_map(vm, TEST_SLOT_GPA, TEST_SLOT_GPA, TEST_PAGES);
 	test_va = 1ULL << VM_LEVEL_SHIFT(vm_mmu_levels(vm));
@@ -546,8 +593,9 @@ static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, void *guest)
 	global_pt = vm_zeroed_page(vm, TEST_SLOT);
 	make_leaves(vm, SPACE_Z, global_pt, global_va, GP_P | GP_RW | GP_G);
 	for (s = 0; s <= SPACE_Z; s++)
-		cr3s[s] = make_space(vm, s, global_pt);
+		cr3s[s] = make_space(vm, s, global_pt, c->own_global_pts);
 	sync_global_to_guest(vm, cr3s);
+	sync_global_to_guest(vm, own_global_leaf_gva);
 	sync_global_to_guest(vm, leaf_gva);
 	sync_global_to_guest(vm, leaf_val);
 	sync_global_to_guest(vm, test_va);
@@ -562,7 +610,7 @@ static void run_case(const void *arg)
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 
-	vm = create_vm(&vcpu, c->guest);
+	vm = create_vm(&vcpu, c);
 	vcpu_run_to_done(vcpu);
 	sync_global_from_guest(vm, nr_kept);
 	sync_global_from_guest(vm, nr_may_keep);
