@@ -65,30 +65,6 @@ static void guest_code(void)
 	GUEST_DONE();
 }
 
-struct vcpu_state {
-	struct kvm_regs regs;
-	struct kvm_sregs sregs;
-	struct kvm_vcpu_events events;
-};
-
-static void state_save(struct kvm_vcpu *vcpu, struct vcpu_state *s)
-{
-	vcpu_regs_get(vcpu, &s->regs);
-	vcpu_sregs_get(vcpu, &s->sregs);
-	vcpu_events_get(vcpu, &s->events);
-}
-
-static void state_restore(struct kvm_vcpu *vcpu, const struct vcpu_state *s)
-{
-	struct kvm_vcpu_events events = s->events;
-	struct kvm_sregs sregs = s->sregs;
-	struct kvm_regs regs = s->regs;
-
-	vcpu_sregs_set(vcpu, &sregs);
-	vcpu_regs_set(vcpu, &regs);
-	vcpu_events_set(vcpu, &events);
-}
-
 static void set_guest_cr3(struct kvm_vcpu *vcpu, uint64_t cr3)
 {
 	struct kvm_sregs sregs;
@@ -111,15 +87,15 @@ static void run_to_done_on(struct kvm_vcpu *vcpu, uint64_t root)
  */
 static void shutdown_and_recover(bool by_guest)
 {
+	struct kvm_x86_state *state;
 	struct kvm_vcpu *vcpu;
-	struct vcpu_state s;
 	struct kvm_vm *vm;
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	guest_loads_root = by_guest;
 	sync_global_to_guest(vm, guest_loads_root);
 	vcpu_run_to_sync(vcpu, 1);
-	state_save(vcpu, &s);
+	state = vcpu_save_state(vcpu);
 	if (!by_guest)
 		set_guest_cr3(vcpu, ROOT_GPA);
 
@@ -130,7 +106,8 @@ static void shutdown_and_recover(bool by_guest)
 
 	guest_loads_root = false;
 	sync_global_to_guest(vm, guest_loads_root);
-	state_restore(vcpu, &s);
+	vcpu_load_state(vcpu, state);
+	kvm_x86_state_cleanup(state);
 	run_to_done_on(vcpu, vm_mmu_pgd(vm));
 	kvm_vm_free(vm);
 }
