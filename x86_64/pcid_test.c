@@ -567,10 +567,8 @@ static uint64_t make_space(struct kvm_vm *vm, int s, uint64_t global_pt, bool ow
 		return vm_new_address_space(vm, TEST_SLOT, test_va, vm_mmu_levels(vm), NULL);
 	top = vm_new_address_space(vm, TEST_SLOT, test_va, 2, &pd);
 	if (own_global_pt) {
-		pt = vm_zeroed_page(vm, TEST_SLOT);
-		memcpy(vm_table(vm, pt), vm_table(vm, global_pt), PAGE_SIZE);
-		own_global_leaf_gva[s] = pt + 8 * INDEX(global_va, 1);
-		global_pt = pt;
+		global_pt = vm_table_copy(vm, TEST_SLOT, global_pt);
+		own_global_leaf_gva[s] = global_pt + 8 * INDEX(global_va, 1);
 	}
 	pt = vm_zeroed_page(vm, TEST_SLOT);
 	vm_table(vm, pd)[INDEX(test_va, 2)] = pt | GP_P | GP_RW;

@@ -34,7 +34,6 @@
  * Skips where /dev/kvm is not kvm_intel with nested VMX and EPT for L1.
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "kvm_util.h"
 #include "processor.h"
@@ -164,10 +163,8 @@ static void build_eptps(struct kvm_vm *vm, uint64_t root)
 	/* After every L1 page L2 walks or runs on is allocated. */
 	tdp_identity_map_default_memslots(vm);
 	for (i = 0; i < NR_EPTPS; i++) {
-		uint64_t pml4 = i ? vm_zeroed_page(vm, DATA_SLOT) : root;
+		uint64_t pml4 = i ? vm_table_copy(vm, DATA_SLOT, root) : root;
 
-		if (i)
-			memcpy(addr_gpa2hva(vm, pml4), addr_gpa2hva(vm, root), PAGE_SIZE);
 		/* Write-back, 4-level walk (25.6.11 [24.6.11]). */
 		eptp[i] = pml4 | EPTP_MT_WB | EPTP_PWL(4);
 	}

@@ -44,7 +44,6 @@
  * offers L1 no VPID or not the INVVPID type of a case.
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "kvm_util.h"
 #include "processor.h"
@@ -178,8 +177,7 @@ static void run_case(const struct vpid_case *c, const char *cfg_name, const char
 	pte_new = (*vm_guest_entry(vm, T_GVA, 1) & ~PTE_ADDR) | page_b;
 	/* B: a copy of the top-level table, once every mapping is in. */
 	l1_cr3[0] = vm_mmu_pgd(vm);
-	l1_cr3[1] = vm_zeroed_page(vm, 0);
-	memcpy(addr_gpa2hva(vm, l1_cr3[1]), addr_gpa2hva(vm, l1_cr3[0]), PAGE_SIZE);
+	l1_cr3[1] = vm_table_copy(vm, 0, l1_cr3[0]);
 
 	the_case = *c;
 	sync_global_to_guest(vm, the_case);

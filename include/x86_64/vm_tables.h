@@ -80,6 +80,12 @@ uint64_t vm_zeroed_page(struct kvm_vm *vm, uint32_t slot);
 uint64_t vm_tagged_page(struct kvm_vm *vm, uint32_t slot, uint32_t offset, uint64_t tag);
 
 /*
+ * A page of memslot @slot holding a copy of the table at @table_gpa (a
+ * second top-level table over the same lower ones).  Returns its GPA.
+ */
+uint64_t vm_table_copy(struct kvm_vm *vm, uint32_t slot, uint64_t table_gpa);
+
+/*
  * Another address space for the framework guest, in memslot @slot: a
  * new top-level table, a copy of the framework's (code, stack and ucall
  * stay mapped), and under it fresh tables for @va down to the one at

@@ -73,13 +73,20 @@ uint64_t *vm_table(struct kvm_vm *vm, uint64_t e)
 	return addr_gpa2hva(vm, e & VM_TABLE_ADDR);
 }
 
+uint64_t vm_table_copy(struct kvm_vm *vm, uint32_t slot, uint64_t table_gpa)
+{
+	uint64_t gpa = vm_zeroed_page(vm, slot);
+
+	memcpy(vm_table(vm, gpa), vm_table(vm, table_gpa), PAGE_SIZE);
+	return gpa;
+}
+
 uint64_t vm_new_address_space(struct kvm_vm *vm, uint32_t slot, uint64_t va, int level,
 			      uint64_t *table)
 {
 	int levels = vm_mmu_levels(vm), l;
-	uint64_t top = vm_zeroed_page(vm, slot), t = top, *e;
+	uint64_t top = vm_table_copy(vm, slot, vm_mmu_pgd(vm)), t = top, *e;
 
-	memcpy(vm_table(vm, top), vm_table(vm, vm_mmu_pgd(vm)), PAGE_SIZE);
 	e = &vm_table(vm, top)[(va >> VM_LEVEL_SHIFT(levels)) & 511];
 	TEST_ASSERT(!*e, "entry %lu of the framework's top-level table is in use: 0x%lx",
 		    (va >> VM_LEVEL_SHIFT(levels)) & 511, *e);
