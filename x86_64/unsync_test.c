@@ -48,6 +48,7 @@
  *                                         again while PT is unsync
  *  <mode>_prefetch_keeps_page_table_synced
  *                                         PT's alias prefetched, not unsync
+ *  <mode>_noncanonical_invlpg_is_a_nop    64-bit: PT stays unsync
  *
  * The writes to page tables that KVM must not let go unsync, but emulate,
  * are upper_level_writes_test's.
@@ -757,10 +758,54 @@ static void run_prefetched_alias(enum guest_paging_mode mode)
 	paging_vm_free(pvm);
 }
 
-/* 32-bit paging has no XD bit (SDM 4.3): no XD case there. */
+/*
+ * <mode>_noncanonical_invlpg_is_a_nop (64-bit paging): the guest gives
+ * PT's entry 0 a new frame, then INVLPG of VA_RW's non-canonical alias
+ * (bit 63 set, bit 47 clear): a NOP (SDM Vol. 2A, INVLPG), not a #GP.
+ * Then INVLPG of VA_RW, after which the new frame is used, and MOV CR3.
+ *
+ * KVM, TDP off: kvm_mmu_invalidate_addr() returns before it syncs
+ * anything for a non-canonical address (6.12 is_noncanonical_address(),
+ * 7.3 is_noncanonical_invlpg_address()), and nothing else syncs PT
+ * before the second INVLPG, so the guest still reads through the stale
+ * SPTE: the old frame.  Only VMX (Bochs) passes the address to
+ * kvm_mmu_invlpg() (the exit qualification, handle_invlpg()); SVM
+ * without decode assists (QEMU's TCG) emulates INVLPG, and em_invlpg()
+ * drops a non-canonical one itself (6.12 and 7.3 emulate.c).  TDP on:
+ * the CPU's TLB may hold either translation.
+ */
+static void run_noncanonical_invlpg(enum guest_paging_mode mode)
+{
+	const uint64_t alias = VA_RW | BIT_ULL(63);
+	struct paging_vm *pvm;
+	struct unsync_scene s;
+
+	unsync_scene_init_two_views(&s, mode, VA_RW, VA_RO);
+	pvm = s.pvm;
+	gstep_phase(pvm, "warm up");
+	gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(unsync_scene_tag(0)));
+	gstep_phase(pvm, "frame change, INVLPG of a non-canonical alias");
+	unsync_scene_write_pte(&s, 0, s.data[2] | GP_P | GP_RW);
+	gstep_invlpg(pvm, alias);
+	gstep_load(pvm, VA_RW, 4, cfg.tdp ? EXPECT_ANY() : EXPECT_VALUE(unsync_scene_tag(0)));
+	gstep_phase(pvm, "INVLPG of the address");
+	gstep_invlpg(pvm, VA_RW);
+	gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(unsync_scene_tag(2)));
+	/* INVLPG syncs one SPTE; the MOV CR3 syncs the page (check_synced()). */
+	gstep_switch_as(pvm, s.as);
+	gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(unsync_scene_tag(2)));
+	finish_case(&s, "noncanonical invlpg", 1, "noncanonical_invlpg_is_a_nop");
+}
+
+/*
+ * 32-bit paging has no XD bit (SDM 4.3): no XD case there; only 64-bit
+ * paging has non-canonical addresses.
+ */
 static unsigned int nr_cases(enum guest_paging_mode mode)
 {
-	return mode == GUEST_PAGING_32BIT ? 7 : 8;
+	if (mode == GUEST_PAGING_32BIT)
+		return 7;
+	return mode == GUEST_PAGING_PAE ? 8 : 9;
 }
 
 static void run_mode_cases(enum guest_paging_mode mode)
@@ -774,6 +819,8 @@ static void run_mode_cases(enum guest_paging_mode mode)
 	run_prefetched_alias(mode);
 	if (nr_cases(mode) > 7)
 		run_xd(mode);
+	if (nr_cases(mode) > 8)
+		run_noncanonical_invlpg(mode);
 }
 
 int main(int argc, char *argv[])
