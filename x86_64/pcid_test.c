@@ -22,7 +22,9 @@
  *   #GP(0) unless CR3[11:0] = 0 (MOV to CR4 in vol. 2B).
  * A read after an invalidation that must drop the entry must return the
  * new leaf's page; where the entry may survive, the old or the new page
- * (and nothing else), counted and printed.
+ * (and nothing else), counted and printed.  With TDP off, the current
+ * PCID's rewritten entry must survive an INVPCID 0 of another PCID
+ * (invpcid_individual_address): KVM syncs only the roots it names.
  *
  * Under shadow paging (kvm_intel ept=0) the guest's TLB is KVM's shadow
  * page tables: a leaf rewritten through the alias leaves its level-1
@@ -89,6 +91,8 @@ static uint64_t leaf_gva[NR_SPACES + 1];	/* [SPACE_Z]: the global leaf */
 static uint64_t own_global_leaf_gva[NR_SPACES];
 static uint64_t leaf_val[NR_SPACES + 1][2];	/* old (0) and new (1) leaves */
 static uint64_t test_va, global_va;
+/* TDP off: the guest's TLB is KVM's shadow page tables. */
+static bool shadow_paging;
 /* Guest only: the version each leaf has now, and the may-keep tally. */
 static int ver[NR_SPACES + 1];
 static uint64_t nr_kept, nr_may_keep;
@@ -161,6 +165,22 @@ static void may_keep(int s, const char *after)
 	nr_kept += got == old;
 }
 
+/*
+ * The entry of @s, rewritten but not named by the invalidation: it may
+ * survive; with TDP off it must, as KVM syncs only the roots an
+ * invalidation names (kvm_mmu_invpcid_gva(), 6.12 and 7.3 mmu.c) and
+ * the stale SPTE is all the guest's TLB has.
+ */
+static void not_named(int s, const char *after)
+{
+	uint64_t got = read_va(s), old = tag_of(s, ver[s] ^ 1);
+
+	may_keep(s, after);
+	__GUEST_ASSERT(!shadow_paging || got == old,
+		       "after %s: %s read 0x%lx, expected the old page's 0x%lx: with TDP off KVM syncs only the roots named",
+		       after, s == SPACE_Z ? "global_va" : "test_va", got, old);
+}
+
 static void pcid_on(void)
 {
 	set_cr4(get_cr4() | X86_CR4_PGE);
@@ -223,9 +243,13 @@ static void guest_mov_cr3_noflush(void)
 	GUEST_DONE();
 }
 
+/*
+ * INVPCID 0 of a PCID not current, with the current PCID's leaf also
+ * rewritten: only the named PCID's entry must go.
+ */
 static void guest_invpcid_addr(void)
 {
-	int s;
+	int s, cur;
 
 	pcid_on();
 	warm(CACHED);
@@ -233,8 +257,11 @@ static void guest_invpcid_addr(void)
 	inv_pcid(INVPCID_ADDR, PCID(CACHED - 1), test_va);
 	must(CACHED - 1, "INVPCID 0 of the current PCID");
 	for (s = 0; s < CACHED - 1; s++) {
+		cur = s ? s - 1 : CACHED - 1;
 		flip(s);
+		flip(cur);
 		inv_pcid(INVPCID_ADDR, PCID(s), test_va);
+		not_named(cur, "INVPCID 0 of another PCID");
 		load_noflush(s);
 		must(s, "INVPCID 0 of a PCID not current, then MOV CR3 with bit 63");
 	}
@@ -598,6 +625,7 @@ static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, const struct pcid_case *
 	sync_global_to_guest(vm, leaf_val);
 	sync_global_to_guest(vm, test_va);
 	sync_global_to_guest(vm, global_va);
+	sync_global_to_guest(vm, shadow_paging);
 	return vm;
 }
 
@@ -624,6 +652,7 @@ int main(int argc, char *argv[])
 	unsigned int i;
 
 	kvm_mmu_test_start(&cfg);
+	shadow_paging = !cfg.tdp;
 	if (!kvm_cpu_has(X86_FEATURE_PCID))
 		ksft_exit_skip("KVM offers guests no PCID: its CPU lacks it (QEMU's TCG)\n");
 	ksft_set_plan(ARRAY_SIZE(cases));
