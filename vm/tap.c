@@ -161,6 +161,8 @@ static void parse_mark(struct tap_run *run, const char *p)
 		set_error(run, "", p + 7);
 	else if (!strncmp(p, "kernel-error: ", 14))
 		set_error(run, "kernel error before the tests: ", p + 14);
+	else if (!strncmp(p, "kernel-error-unload: ", 21))
+		set_error(run, "kernel error unloading KVM after the tests: ", p + 21);
 }
 
 /*

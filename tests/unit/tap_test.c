@@ -128,6 +128,22 @@ TEST_F(console, kernel_error_outside_tests_fails_the_run)
 	EXPECT_FALSE(tap_run_ok(&self->run));
 }
 
+/* A leak that kmem_cache_destroy() reports when KVM is unloaded. */
+TEST_F(console, kernel_error_unloading_kvm_fails_the_run)
+{
+	const char *lines[] = {
+		BOOT, "# selftests: shadow-mmu: a_test", "ok 1 selftests: shadow-mmu: a_test",
+		"# shadow-mmu: kernel-error-unload: [9.0] WARNING: CPU: 0 PID: 1 at mm/slab_common.c:1",
+		"# shadow-mmu: done", NULL,
+	};
+
+	feed(&self->run, lines);
+	tap_finish(&self->run, "QEMU exited with 0");
+	EXPECT_EQ(TAP_PASS, self->run.tests[0].status);
+	EXPECT_NE(NULL, strstr(self->run.error, "unloading KVM"));
+	EXPECT_FALSE(tap_run_ok(&self->run));
+}
+
 TEST_F(console, no_boot_and_guest_errors)
 {
 	tap_finish(&self->run, "QEMU exited with 1");
