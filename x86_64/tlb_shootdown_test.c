@@ -48,6 +48,22 @@
  *                preempted vCPU meets this all the time; upstream
  *                hyperv_tlb_flush hits it by chance.  Known KVM bug with
  *                kvm_amd npt=0: XFAIL, see known_svm_hv_flush_defect().
+ *   mov_cr3_write_protects_writers_alias
+ *                the reader writes CR3 with its own value before it
+ *                hands over, and executes INVLPG TVA after; the writer,
+ *                which wrote the PTE in the previous iteration (or at its
+ *                start), keeps reading it through the alias meanwhile.
+ *                With TDP off the reader's MOV CR3 syncs the page table's
+ *                unsync shadow page and write-protects it while the
+ *                writer's TLB holds a writable translation of the alias:
+ *                KVM must flush every vCPU's TLB then
+ *                (mmu_sync_children() -> kvm_mmu_remote_flush_or_zap(),
+ *                6.12 and 7.3 mmu.c), or the writer's next write lands
+ *                unseen, the page stays synced, and the reader's INVLPG
+ *                syncs nothing.  Only a writer that takes no VM exit
+ *                meanwhile keeps its entry (an exit flushes an emulator's
+ *                whole TLB), so a missing flush shows in most
+ *                iterations, not in all; a correct KVM passes them all.
  *
  * What KVM does for each under shadow paging (TDP off, 6.12): the first
  * write to the page table unsyncs its shadow page
@@ -110,6 +126,7 @@ enum flush_kind {
 	FLUSH_CR4_PGE,
 	FLUSH_HV_VA_SPACE,
 	FLUSH_HV_TARGET_OUT,
+	FLUSH_SYNC_WRITE_PROTECT,
 	NR_FLUSH_KINDS,
 };
 
@@ -119,6 +136,7 @@ static const char *const kind_name[NR_FLUSH_KINDS] = {
 	[FLUSH_CR4_PGE]		= "cr4_pge",
 	[FLUSH_HV_VA_SPACE]	= "hv_flush_va_space",
 	[FLUSH_HV_TARGET_OUT]	= "hv_flush_va_space_target_out",
+	[FLUSH_SYNC_WRITE_PROTECT] = "mov_cr3_write_protects_writers_alias",
 };
 
 struct hv_flush_input {
@@ -189,6 +207,7 @@ static void reader_flush(uint64_t kind)
 
 	switch (kind) {
 	case FLUSH_INVLPG:
+	case FLUSH_SYNC_WRITE_PROTECT:
 		asm volatile("invlpg (%0)" : : "r" (sh.tva) : "memory");
 		break;
 	case FLUSH_MOV_CR3:
@@ -231,6 +250,9 @@ static void reader_code(void)
 			/* The host sets reader_ready, waits for writer_done. */
 			GUEST_SYNC(i);
 		} else {
+			/* TDP off: syncs the page table, write-protected again. */
+			if (sh.kind == FLUSH_SYNC_WRITE_PROTECT)
+				mov_cr3_same();
 			WRITE_ONCE(sh.reader_ready, i);
 			/*
 			 * Any value: not flushed yet.  PAUSE, as any spin-wait
@@ -262,9 +284,17 @@ static void writer_code(void)
 		      sh.hcall_page_gpa | HV_HYPERCALL_ENABLE);
 	}
 
+	/* TDP off: the page table unsync, the alias writable in our TLB. */
+	if (sh.kind == FLUSH_SYNC_WRITE_PROTECT)
+		WRITE_ONCE(*pte, sh.pte[0]);
+
 	for (i = 1; i <= sh.iterations; i++) {
-		while (READ_ONCE(sh.reader_ready) != i)
+		while (READ_ONCE(sh.reader_ready) != i) {
+			/* Keeps the alias's translation in our TLB. */
+			if (sh.kind == FLUSH_SYNC_WRITE_PROTECT)
+				READ_ONCE(*pte);
 			cpu_relax();
+		}
 		if (sh.kind == FLUSH_HV_TARGET_OUT) {
 			/*
 			 * The reader is out of guest mode.  Rewrite the PTE
