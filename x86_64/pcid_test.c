@@ -291,7 +291,8 @@ static void guest_invpcid_context(void)
  * The prev_roots per PCID: spaces 0..3 all cached; from the current one
  * change v's and w's leaves, INVPCID 1 of v only, then go to v, x and w
  * without flushing: v must show its new page, x its unchanged one, w
- * either.  v comes first: a miss on the way would rotate KVM's root cache
+ * either.  The current PCID's leaf, changed too, may survive the INVPCID
+ * of v, and with TDP off must (not_named()).  v comes first: a miss on the way would rotate KVM's root cache
  * (cached_root_find_and_keep_current()) and could evict v's root, hiding
  * a root that KVM wrongly kept.
  */
@@ -316,7 +317,12 @@ static void guest_prev_roots(void)
 		must(c, "MOV CR3 with bit 63 (leaf invalidated since)");
 		flip(v);
 		flip(w);
+		/* The current PCID's leaf too, put back after the check. */
+		flip(c);
 		inv_pcid(INVPCID_CONTEXT, PCID(v), 0);
+		not_named(c, "INVPCID 1 of another PCID");
+		flip(c);
+		inv_page(test_va);
 		load_noflush(v);
 		must(v, "INVPCID 1 of a PCID not current, then MOV CR3 with bit 63");
 		load_noflush(x);
