@@ -292,7 +292,8 @@ static void guest_invpcid_context(void)
  * change v's and w's leaves, INVPCID 1 of v only, then go to v, x and w
  * without flushing: v must show its new page, x its unchanged one, w
  * either.  The current PCID's leaf, changed too, may survive the INVPCID
- * of v, and with TDP off must (not_named()).  v comes first: a miss on the way would rotate KVM's root cache
+ * of v, and with TDP off must (not_named()).  v comes first: a miss on
+ * the way would rotate KVM's root cache
  * (cached_root_find_and_keep_current()) and could evict v's root, hiding
  * a root that KVM wrongly kept.
  */
