@@ -303,6 +303,19 @@ apt_fetch()
 # keep the VMs of all the project's runners (make run, mutants, bench,
 # ...) within the cores.  (A default of 1 made a mutants run and a make
 # run beside it take turns on one core while the other idled.)
+# config_killer SUMMARY CFG: what vm/vmtest's summary.txt says failed
+# configuration CFG as a whole: "kvm-unload" (a kernel error while KVM was
+# unloaded after the tests, vm/guest/init: a leak), "(vm)" (anything
+# else), or nothing.
+config_killer()
+{
+	if grep -q "^\[$2\] configuration FAILED: kernel error unloading KVM" "$1" 2>/dev/null; then
+		echo kvm-unload
+	elif grep -q "^\[$2\] configuration FAILED" "$1" 2>/dev/null; then
+		echo "(vm)"
+	fi
+}
+
 vm_slot_lock() { echo "$SMMU_CACHE/vm.lock$([ "$1" -eq 0 ] || echo ".$1")"; }
 
 vm_slot_acquire()
