@@ -50,6 +50,8 @@
  *                                         PT's alias prefetched, not unsync
  *  <mode>_unsync_page_table_prefetched_writable
  *                                         and then written without a fault
+ *  <mode>_sync_changing_nothing_flushes_nothing
+ *                                         no remote TLB flush requested
  *  <mode>_noncanonical_invlpg_is_a_nop    64-bit: PT stays unsync
  *
  * The writes to page tables that KVM must not let go unsync, but emulate,
@@ -815,17 +817,21 @@ static void run_noncanonical_invlpg(enum guest_paging_mode mode)
  * between the two GSTEP_SYNCs around it.  A wrong -EEXIST costs the
  * guest one write fault, which nothing else shows.
  */
-struct pf_snaps {
+struct stat_snaps {
 	struct kvm_stats_snapshot snap[2];
 	int nr;
+	bool vm_stats;		/* the VM's stats, not the vCPU's */
 };
 
-static void snap_vcpu_stats(struct paging_vm *pvm, uint32_t step, void *arg)
+static void snap_stats(struct paging_vm *pvm, uint32_t step, void *arg)
 {
-	struct pf_snaps *p = arg;
+	struct stat_snaps *p = arg;
 
 	TEST_ASSERT(p->nr < 2, "more GSTEP_SYNCs than snapshots");
-	vcpu_stats_snapshot(pvm->vcpu, &p->snap[p->nr++]);
+	if (p->vm_stats)
+		vm_stats_snapshot(pvm->vm, &p->snap[p->nr++]);
+	else
+		vcpu_stats_snapshot(pvm->vcpu, &p->snap[p->nr++]);
 }
 
 static void run_prefetched_unsync(enum guest_paging_mode mode)
@@ -834,7 +840,7 @@ static void run_prefetched_unsync(enum guest_paging_mode mode)
 	const uint64_t flags = GP_P | GP_RW | GP_A | GP_D;
 	struct paging_vm *pvm;
 	struct unsync_scene s;
-	struct pf_snaps p = { 0 };
+	struct stat_snaps p = { 0 };
 	int64_t faults;
 	bool ok;
 	int i;
@@ -861,7 +867,7 @@ static void run_prefetched_unsync(enum guest_paging_mode mode)
 	/* A store of 0 to an entry of PT that maps nothing. */
 	gstep_store(pvm, VA_GROUP + PAGE_SIZE + 0x800, 4, 0, EXPECT_OK());
 	gstep_sync(pvm);
-	pvm->sync_fn = snap_vcpu_stats;
+	pvm->sync_fn = snap_stats;
 	pvm->sync_arg = &p;
 	ok = paging_vm_run_steps(pvm) == 0;
 	pvm->sync_fn = NULL;
@@ -876,14 +882,86 @@ static void run_prefetched_unsync(enum guest_paging_mode mode)
 }
 
 /*
+ * <mode>_sync_changing_nothing_flushes_nothing (TDP off): PT shadowed for
+ * VA_RW, then unsync (the guest writes 0 over an entry that is 0 and has
+ * no SPTE), then shadowed for VA_RO as well, which write-protects its gfn
+ * again (account_shadowed()) and leaves the first page unsync.  The MOV
+ * CR3 that syncs it then has nothing to write-protect and no SPTE to
+ * change, so KVM requests no remote TLB flush: remote_tlb_flush_requests
+ * does not move between the two GSTEP_SYNCs around it.
+ *
+ * KVM (6.12 and 7.3 mmu.c, mmu_sync_children()): the flush after
+ * kvm_vcpu_write_protect_gfn() is only "if (protected)", the one after
+ * the sync only if kvm_sync_page() returned > 0, i.e. an SPTE changed;
+ * __kvm_sync_page() says any such flush is purely for KVM's correctness.
+ * An extra flush is allowed to the guest, so only the count shows it.
+ * Every remote flush is counted (kvm_flush_remote_tlbs(), virt/kvm/
+ * kvm_main.c); remote_tlb_flush itself moves only when a vCPU is kicked.
+ */
+#define FAR_IDX	256	/* an entry of PT beyond every prefetch of VA_RW's */
+
+static void run_unchanged_sync(enum guest_paging_mode mode)
+{
+	const char *name = guest_paging_mode_name(mode);
+	struct stat_snaps p = { .vm_stats = true };
+	struct paging_vm *pvm;
+	struct unsync_scene s;
+	struct kvm_trace *t;
+	int64_t flushes;
+	bool ok;
+
+	if (cfg.tdp) {
+		ksft_test_result_skip("%s_sync_changing_nothing_flushes_nothing_%s: %s\n", name,
+				      kvm_mmu_config_name(&cfg),
+				      "TDP is on: KVM shadows no guest page table");
+		return;
+	}
+	unsync_scene_init_two_views(&s, mode, VA_RW, VA_RO);
+	pvm = s.pvm;
+	gstep_phase(pvm, "PT shadowed for VA_RW, then unsync");
+	gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(unsync_scene_tag(0)));
+	unsync_scene_write_pte(&s, FAR_IDX, 0);
+	gstep_phase(pvm, "PT shadowed for VA_RO too: write-protected again");
+	gstep_load(pvm, VA_RO, 4, EXPECT_VALUE(unsync_scene_tag(0)));
+	gstep_sync(pvm);
+	gstep_switch_as(pvm, s.as);
+	gstep_sync(pvm);
+	check_both(&s, 0, EXPECT_VALUE(unsync_scene_tag(0)), EXPECT_VALUE(unsync_scene_tag(0)));
+	pvm->sync_fn = snap_stats;
+	pvm->sync_arg = &p;
+	ok = paging_vm_run_traced(pvm, traced(), "unchanged sync", &t);
+	pvm->sync_fn = NULL;
+	TEST_ASSERT(p.nr == 2, "%s: %d snapshots, expected 2", name, p.nr);
+	flushes = kvm_stats_delta(&p.snap[0], &p.snap[1], "remote_tlb_flush_requests");
+	ksft_print_msg("%s: %ld remote TLB flushes requested by the MOV CR3\n", name, flushes);
+	ok &= flushes == 0;
+	if (t) {
+		struct kvm_mmu_model *m = kvm_trace_model(t);
+		uint64_t gfn = s.pt >> 12;
+		size_t unsync = count(m, KVM_MMU_UNSYNC_PAGE, gfn);
+		size_t sync = count(m, KVM_MMU_SYNC_PAGE, gfn);
+		size_t zap = count(m, KVM_MMU_PREPARE_ZAP_PAGE, gfn);
+
+		/* Without the sync, no flush would prove nothing. */
+		ksft_print_msg("%s: PT gfn 0x%lx: %zu unsync, %zu sync, %zu zap events\n", name,
+			       gfn, unsync, sync, zap);
+		ok &= trace_verdict(t, name, !unsync || !sync || zap,
+				    "expected PT unsynced, synced by the MOV CR3, not zapped");
+	}
+	paging_report_traced(ok, no_trace, "%s_sync_changing_nothing_flushes_nothing_%s", name,
+			     kvm_mmu_config_name(&cfg));
+	paging_vm_free(pvm);
+}
+
+/*
  * 32-bit paging has no XD bit (SDM 4.3): no XD case there; only 64-bit
  * paging has non-canonical addresses.
  */
 static unsigned int nr_cases(enum guest_paging_mode mode)
 {
 	if (mode == GUEST_PAGING_32BIT)
-		return 8;
-	return mode == GUEST_PAGING_PAE ? 9 : 10;
+		return 9;
+	return mode == GUEST_PAGING_PAE ? 10 : 11;
 }
 
 static void run_mode_cases(enum guest_paging_mode mode)
@@ -896,9 +974,10 @@ static void run_mode_cases(enum guest_paging_mode mode)
 	run_alias_synced_first(mode);
 	run_prefetched_alias(mode);
 	run_prefetched_unsync(mode);
-	if (nr_cases(mode) > 8)
-		run_xd(mode);
+	run_unchanged_sync(mode);
 	if (nr_cases(mode) > 9)
+		run_xd(mode);
+	if (nr_cases(mode) > 10)
 		run_noncanonical_invlpg(mode);
 }
 
