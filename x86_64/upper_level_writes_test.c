@@ -37,7 +37,8 @@
  * event for the page directory; its shadow page zapped (flooding,
  * misaligned write); the reused page's level-1 shadow pages zapped when
  * its level-2 one is created, and no unsync event for it afterwards; the
- * stats mmu_flooded and mmu_pde_zapped move.
+ * stats mmu_flooded and mmu_pde_zapped move, and each PDE write that
+ * zaps a present SPTE requests a remote TLB flush.
  *
  * On kvm_amd 7.3 a case that fails only on the emulation checks, every
  * step right, is XFAIL with the evidence of a known KVM bug
@@ -103,7 +104,26 @@ struct upper {
 	int quadrant;	/* of VA_RW's directory shadow page (2-level: 1) */
 	int phase[UPPER_NR_PARTS];
 	uint64_t flooded[UPPER_NR_PARTS], pde_zapped[UPPER_NR_PARTS];
+	/* remote_tlb_flush_requests at the GSTEP_SYNCs around 2 PDE writes */
+	uint64_t flush_reqs[4];
+	int nr_flush_reqs;
 };
+
+static void read_flush_reqs(struct paging_vm *pvm, uint32_t step, void *arg)
+{
+	struct upper *u = arg;
+
+	TEST_ASSERT(u->nr_flush_reqs < ARRAY_SIZE(u->flush_reqs), "more GSTEP_SYNCs than reads");
+	u->flush_reqs[u->nr_flush_reqs++] = vm_stat_by_name(pvm->vm, "remote_tlb_flush_requests");
+}
+
+/* A PDE write between two GSTEP_SYNCs, to count its remote TLB flushes. */
+static void write_pde_counted(struct upper *u, uint64_t pde)
+{
+	gstep_sync(u->s.pvm);
+	gstep_write_entry(u->s.pvm, u->s.as, VA_RW, 2, pde);
+	gstep_sync(u->s.pvm);
+}
 
 static void build_upper_part(struct upper *u, enum upper_part part)
 {
@@ -117,10 +137,11 @@ static void build_upper_part(struct upper *u, enum upper_part part)
 	case UPPER_PDE_WRITES:
 		gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(unsync_scene_tag(0)));
 		gstep_load(pvm, VA_ALT, 4, EXPECT_VALUE(unsync_scene_tag(2)));
-		gstep_write_entry(pvm, s->as, VA_RW, 2, u->pde_alt);
+		/* Both writes replace a PDE whose SPTE is present. */
+		write_pde_counted(u, u->pde_alt);
 		gstep_invlpg(pvm, VA_RW);
 		gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(unsync_scene_tag(2)));
-		gstep_write_entry(pvm, s->as, VA_RW, 2, 0);
+		write_pde_counted(u, 0);
 		gstep_invlpg(pvm, VA_RW);
 		gstep_load(pvm, VA_RW, 4, EXPECT_PF(0, VA_RW));
 		gstep_write_entry(pvm, s->as, VA_RW, 2, u->pde_rw);
@@ -220,6 +241,7 @@ static size_t upper_count(struct upper *u, struct kvm_mmu_model *m, enum upper_p
 #define UPPER_BAD_EMULATION	BIT(1)	/* a write not seen by kvm_mmu_track_write() */
 #define UPPER_BAD_REUSE		BIT(2)	/* the reused page table */
 #define UPPER_BAD_ROOT_FLOOD	BIT(3)	/* the root flooded across a switch */
+#define UPPER_BAD_FLUSH		BIT(4)	/* a zapped present SPTE not flushed */
 
 #define UPPER_COUNTS_FMT						\
 	"%s: PD gfn 0x%lx: %zu unsync events; PDE writes: mmu_pde_zapped +%lu; flooding: mmu_flooded +%lu, %zu zap; misaligned write: mmu_flooded +%lu, %zu zap\n"
@@ -229,6 +251,30 @@ static size_t upper_count(struct upper *u, struct kvm_mmu_model *m, enum upper_p
 	"%s: root gfn 0x%lx, 3 INSBs to it, a switch back after the 2nd: mmu_flooded +%lu, %zu zap events\n"
 #define UPPER_REUSE_EXPECT_FMT						\
 	"%s: expected PT's unsync level-1 pages zapped when its level-2 page is created, and no unsync after that\n"
+
+/*
+ * kvm_mmu_track_write() (6.12 and 7.3 mmu.c) zaps the written PDE's SPTE
+ * and, since it was present, asks kvm_mmu_remote_flush_or_zap() for a
+ * flush of every vCPU: any of them may hold translations made through
+ * it.  The guest cannot see a missing one here (QEMU and Bochs flush
+ * their whole TLB at every VM exit, and the write is one); the
+ * remote_tlb_flush_requests stat, which counts every
+ * kvm_flush_remote_tlbs() (virt/kvm/kvm_main.c), can.
+ */
+static int check_pde_write_flushes(struct upper *u)
+{
+	uint64_t *r = u->flush_reqs;
+
+	if (u->nr_flush_reqs < 4)
+		return 0;	/* the steps stopped early: already a failure */
+	ksft_print_msg("%s: remote TLB flushes requested by the two PDE writes: %lu, %lu\n",
+		       u->s.pvm->name, r[1] - r[0], r[3] - r[2]);
+	if (r[1] - r[0] && r[3] - r[2])
+		return 0;
+	ksft_print_msg("%s: expected each PDE write that zaps a present SPTE to request one\n",
+		       u->s.pvm->name);
+	return UPPER_BAD_FLUSH;
+}
 
 static int check_upper(struct upper *u, struct kvm_trace *t, int nr_parts)
 {
@@ -300,6 +346,7 @@ static int check_upper(struct upper *u, struct kvm_trace *t, int nr_parts)
 			bad |= UPPER_BAD_ROOT_FLOOD;
 		}
 	}
+	bad |= check_pde_write_flushes(u);
 	if (bad)
 		kvm_trace_print(t);
 	return bad;
@@ -459,7 +506,12 @@ static void run_upper(enum guest_paging_mode mode)
 			kvm_trace_start(t, upper_part_names[part]);
 			u.phase[part] = kvm_trace_phase(t);
 		}
+		if (part == UPPER_PDE_WRITES) {
+			s->pvm->sync_fn = read_flush_reqs;
+			s->pvm->sync_arg = &u;
+		}
 		steps_ok &= !paging_vm_run_steps(s->pvm);
+		s->pvm->sync_fn = NULL;
 		if (t) {
 			kvm_trace_stop(t);
 			u.flooded[part] = vm_stat_by_name(s->pvm->vm, "mmu_flooded") - flooded;
