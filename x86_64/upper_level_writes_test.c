@@ -37,8 +37,9 @@
  * event for the page directory; its shadow page zapped (flooding,
  * misaligned write); the reused page's level-1 shadow pages zapped when
  * its level-2 one is created, and no unsync event for it afterwards; the
- * stats mmu_flooded and mmu_pde_zapped move, and each PDE write that
- * zaps a present SPTE requests a remote TLB flush.
+ * stats mmu_flooded and mmu_pde_zapped move; a remote TLB flush is
+ * requested after each write that zaps a present SPTE, and none after
+ * one that zaps nothing.
  *
  * On kvm_amd 7.3 a case that fails only on the emulation checks, every
  * step right, is XFAIL with the evidence of a known KVM bug
@@ -104,8 +105,9 @@ struct upper {
 	int quadrant;	/* of VA_RW's directory shadow page (2-level: 1) */
 	int phase[UPPER_NR_PARTS];
 	uint64_t flooded[UPPER_NR_PARTS], pde_zapped[UPPER_NR_PARTS];
-	/* remote_tlb_flush_requests at the GSTEP_SYNCs around 2 PDE writes */
-	uint64_t flush_reqs[4];
+	uint64_t pte_write[UPPER_NR_PARTS];
+	/* remote_tlb_flush_requests around 2 PDE writes and an INSB to the root */
+	uint64_t flush_reqs[6];
 	int nr_flush_reqs;
 };
 
@@ -215,7 +217,10 @@ static void build_upper_part(struct upper *u, enum upper_part part)
 		 * INSB, which KVM emulates (string I/O) without a #PF: no
 		 * walk clears the root's flooding count between the writes.
 		 */
+		/* The first one between GSTEP_SYNCs: the entry has no SPTE. */
+		gstep_sync(pvm);
 		gstep_insb(pvm, root_entry, EXPECT_OK());
+		gstep_sync(pvm);
 		gstep_insb(pvm, root_entry, EXPECT_OK());
 		gstep_switch_as(pvm, u->as2);
 		gstep_switch_as(pvm, s->as);
@@ -242,6 +247,7 @@ static size_t upper_count(struct upper *u, struct kvm_mmu_model *m, enum upper_p
 #define UPPER_BAD_REUSE		BIT(2)	/* the reused page table */
 #define UPPER_BAD_ROOT_FLOOD	BIT(3)	/* the root flooded across a switch */
 #define UPPER_BAD_FLUSH		BIT(4)	/* a zapped present SPTE not flushed */
+#define UPPER_BAD_TRACKED	BIT(5)	/* TDP on: an emulated write tracked */
 
 #define UPPER_COUNTS_FMT						\
 	"%s: PD gfn 0x%lx: %zu unsync events; PDE writes: mmu_pde_zapped +%lu; flooding: mmu_flooded +%lu, %zu zap; misaligned write: mmu_flooded +%lu, %zu zap\n"
@@ -253,25 +259,57 @@ static size_t upper_count(struct upper *u, struct kvm_mmu_model *m, enum upper_p
 	"%s: expected PT's unsync level-1 pages zapped when its level-2 page is created, and no unsync after that\n"
 
 /*
- * kvm_mmu_track_write() (6.12 and 7.3 mmu.c) zaps the written PDE's SPTE
- * and, since it was present, asks kvm_mmu_remote_flush_or_zap() for a
- * flush of every vCPU: any of them may hold translations made through
- * it.  The guest cannot see a missing one here (QEMU and Bochs flush
- * their whole TLB at every VM exit, and the write is one); the
- * remote_tlb_flush_requests stat, which counts every
- * kvm_flush_remote_tlbs() (virt/kvm/kvm_main.c), can.
+ * TDP on, KVM shadows no guest page table (indirect_shadow_pages is 0),
+ * and kvm_mmu_track_write() (6.12 and 7.3 mmu.c) returns before it takes
+ * mmu_lock for an emulated write, so mmu_pte_write stays.  The 64-bit
+ * guest's INSBs to its root are such writes (emulated string I/O,
+ * emulator_write_phys() in x86.c); the other parts emulate nothing.
  */
-static int check_pde_write_flushes(struct upper *u)
+static int check_tdp_writes_untracked(struct upper *u)
+{
+	uint64_t tracked = u->pte_write[UPPER_ROOT_FLOODING];
+
+	if (!u->as2)
+		return 0;
+	ksft_print_msg("%s: TDP on: 3 INSBs to the root: mmu_pte_write +%lu\n", u->s.pvm->name,
+		       tracked);
+	if (!tracked)
+		return 0;
+	ksft_print_msg("%s: expected none: no shadow page, no write tracking\n", u->s.pvm->name);
+	return UPPER_BAD_TRACKED;
+}
+
+/*
+ * kvm_mmu_track_write() (6.12 and 7.3 mmu.c) zaps the SPTE of the entry
+ * written and, if it was present, asks kvm_mmu_remote_flush_or_zap() for a
+ * flush of every vCPU: any of them may hold translations made through it;
+ * if not, for none.  The guest cannot see a missing flush here (QEMU and
+ * Bochs flush their whole TLB at every VM exit, and the write is one);
+ * the remote_tlb_flush_requests stat, which counts every
+ * kvm_flush_remote_tlbs() (virt/kvm/kvm_main.c), can.  The PDE writes
+ * replace entries with an SPTE; 64-bit, the first INSB writes a root
+ * entry that has none.
+ */
+#define UPPER_FLUSH_FMT							\
+	"%s: remote TLB flushes requested by the PDE writes: %lu, %lu; by the INSB: %s\n"
+
+static int check_flushes(struct upper *u)
 {
 	uint64_t *r = u->flush_reqs;
+	char insb[24] = "-";
+	bool ok;
 
 	if (u->nr_flush_reqs < 4)
 		return 0;	/* the steps stopped early: already a failure */
-	ksft_print_msg("%s: remote TLB flushes requested by the two PDE writes: %lu, %lu\n",
-		       u->s.pvm->name, r[1] - r[0], r[3] - r[2]);
-	if (r[1] - r[0] && r[3] - r[2])
+	ok = r[1] - r[0] && r[3] - r[2];
+	if (u->nr_flush_reqs == 6) {
+		snprintf(insb, sizeof(insb), "%lu", r[5] - r[4]);
+		ok &= r[5] == r[4];
+	}
+	ksft_print_msg(UPPER_FLUSH_FMT, u->s.pvm->name, r[1] - r[0], r[3] - r[2], insb);
+	if (ok)
 		return 0;
-	ksft_print_msg("%s: expected each PDE write that zaps a present SPTE to request one\n",
+	ksft_print_msg("%s: expected a flush after each zap of a present SPTE, and none else\n",
 		       u->s.pvm->name);
 	return UPPER_BAD_FLUSH;
 }
@@ -346,7 +384,7 @@ static int check_upper(struct upper *u, struct kvm_trace *t, int nr_parts)
 			bad |= UPPER_BAD_ROOT_FLOOD;
 		}
 	}
-	bad |= check_pde_write_flushes(u);
+	bad |= check_flushes(u);
 	if (bad)
 		kvm_trace_print(t);
 	return bad;
@@ -470,7 +508,7 @@ static void run_upper(enum guest_paging_mode mode)
 	struct kvm_trace *t = NULL;
 	struct upper u;
 	struct unsync_scene *s = &u.s;
-	uint64_t flooded = 0, zapped = 0;
+	uint64_t flooded, zapped, pte_write;
 	bool steps_ok = true, xfail = false;
 	char why[640];
 	int part, bad = 0;
@@ -500,24 +538,27 @@ static void run_upper(enum guest_paging_mode mode)
 
 	for (part = 0; part < nr_parts; part++) {
 		build_upper_part(&u, part);
+		flooded = vm_stat_by_name(s->pvm->vm, "mmu_flooded");
+		zapped = vm_stat_by_name(s->pvm->vm, "mmu_pde_zapped");
+		pte_write = vm_stat_by_name(s->pvm->vm, "mmu_pte_write");
 		if (t) {
-			flooded = vm_stat_by_name(s->pvm->vm, "mmu_flooded");
-			zapped = vm_stat_by_name(s->pvm->vm, "mmu_pde_zapped");
 			kvm_trace_start(t, upper_part_names[part]);
 			u.phase[part] = kvm_trace_phase(t);
 		}
-		if (part == UPPER_PDE_WRITES) {
+		if (part == UPPER_PDE_WRITES || part == UPPER_ROOT_FLOODING) {
 			s->pvm->sync_fn = read_flush_reqs;
 			s->pvm->sync_arg = &u;
 		}
 		steps_ok &= !paging_vm_run_steps(s->pvm);
 		s->pvm->sync_fn = NULL;
-		if (t) {
+		if (t)
 			kvm_trace_stop(t);
-			u.flooded[part] = vm_stat_by_name(s->pvm->vm, "mmu_flooded") - flooded;
-			u.pde_zapped[part] = vm_stat_by_name(s->pvm->vm, "mmu_pde_zapped") - zapped;
-		}
+		u.flooded[part] = vm_stat_by_name(s->pvm->vm, "mmu_flooded") - flooded;
+		u.pde_zapped[part] = vm_stat_by_name(s->pvm->vm, "mmu_pde_zapped") - zapped;
+		u.pte_write[part] = vm_stat_by_name(s->pvm->vm, "mmu_pte_write") - pte_write;
 	}
+	if (cfg.tdp)
+		bad = check_tdp_writes_untracked(&u);
 	if (t) {
 		bad = check_upper(&u, t, nr_parts);
 		/* Only a failure that defect explains, with every step right. */
