@@ -2,11 +2,17 @@
 /*
  * upper_level_writes_test: writes to guest page tables that KVM must not
  * let go unsync, but write-protect and emulate, in 2-level, PAE and
- * 64-bit guests: <mode>_upper_level_writes_emulated, in four parts (PDE
- * writes, write flooding, a misaligned PDE write, an unsync page table
- * reused as a page directory) on unsync_test's scene, a page table PT at
- * VA_RW (unsync_scene_init_two_views()), and in 64-bit a fifth: writes to
- * the root across a CR3 switch.
+ * 64-bit guests: <mode>_upper_level_writes_emulated, in five parts (PDE
+ * writes, write flooding, a misaligned PDE write, INSBs to a page table,
+ * and in PAE and 64-bit an unsync page table reused as a page directory)
+ * on unsync_test's scene, a page table PT at VA_RW
+ * (unsync_scene_init_two_views()), and in 64-bit a sixth: writes to the
+ * root across a CR3 switch.
+ *
+ * Three INSBs in a row (emulated string I/O) to VA_ALT's page table: a
+ * level-1 page never floods (detect_write_flooding() skips it, since it
+ * could be unsync instead), so mmu_flooded stays while mmu_pte_write
+ * counts the three writes.
  *
  * Only level-1 shadow pages may be unsync: a page directory's shadow page
  * is write-tracked (account_shadowed(), mmu.c), so mmu_try_to_unsync_pages()
@@ -62,6 +68,10 @@
 #include "guest_paging.h"
 #include "unsync_scene.h"
 
+/* detect_write_flooding(): the emulated write that floods a page table. */
+#define FLOOD_AT	3
+/* An entry of VA_ALT's page table that maps nothing. */
+#define PT_INSB_IDX	256
 /* 64-bit: a PML4 entry nothing uses (the upper half of the VA space). */
 #define ROOT_FLOOD_IDX	256
 /* Different page-directory entries in every mode, same page directory. */
@@ -85,6 +95,7 @@ enum upper_part {
 	UPPER_PDE_WRITES,
 	UPPER_FLOODING,
 	UPPER_MISALIGNED,
+	UPPER_PT_INSBS,
 	UPPER_REUSE,
 	UPPER_ROOT_FLOODING,
 	UPPER_NR_PARTS,
@@ -92,8 +103,13 @@ enum upper_part {
 
 static const char *const upper_part_names[UPPER_NR_PARTS] = {
 	"PDE writes", "write flooding", "misaligned PDE write",
-	"unsync page table reused as a page directory",
+	"INSBs to a page table", "unsync page table reused as a page directory",
 	"root writes across a CR3 switch",
+};
+
+struct write_counts {
+	uint64_t flushes;	/* remote_tlb_flush_requests */
+	uint64_t pde_zapped, flooded;
 };
 
 struct upper {
@@ -102,21 +118,36 @@ struct upper {
 	uint64_t root;		/* 64-bit: the PML4 of s.as */
 	uint64_t pde_alt, pde_rw, pde_gpa, pd;
 	uint32_t alt_pte;
+	uint64_t alt_table_va;	/* the alias of VA_ALT's page table */
+	int entry_size;
 	int quadrant;	/* of VA_RW's directory shadow page (2-level: 1) */
 	int phase[UPPER_NR_PARTS];
 	uint64_t flooded[UPPER_NR_PARTS], pde_zapped[UPPER_NR_PARTS];
 	uint64_t pte_write[UPPER_NR_PARTS];
-	/* remote_tlb_flush_requests around 2 PDE writes and an INSB to the root */
-	uint64_t flush_reqs[6];
-	int nr_flush_reqs;
+	/* The counts at each GSTEP_SYNC of a part, to tell single writes apart */
+	struct write_counts at[UPPER_NR_PARTS][4];
+	int nr_at[UPPER_NR_PARTS];
+	enum upper_part running;
 };
 
-static void read_flush_reqs(struct paging_vm *pvm, uint32_t step, void *arg)
+static void read_write_counts(struct paging_vm *pvm, uint32_t step, void *arg)
 {
 	struct upper *u = arg;
+	struct write_counts *c = &u->at[u->running][u->nr_at[u->running]++];
 
-	TEST_ASSERT(u->nr_flush_reqs < ARRAY_SIZE(u->flush_reqs), "more GSTEP_SYNCs than reads");
-	u->flush_reqs[u->nr_flush_reqs++] = vm_stat_by_name(pvm->vm, "remote_tlb_flush_requests");
+	TEST_ASSERT(u->nr_at[u->running] <= ARRAY_SIZE(u->at[0]), "more GSTEP_SYNCs than reads");
+	c->flushes = vm_stat_by_name(pvm->vm, "remote_tlb_flush_requests");
+	c->pde_zapped = vm_stat_by_name(pvm->vm, "mmu_pde_zapped");
+	c->flooded = vm_stat_by_name(pvm->vm, "mmu_flooded");
+}
+
+/*
+ * The writes KVM emulates for one guest write of an entry: a PAE guest's
+ * 32-bit code writes the 8 bytes in two halves (the counts show it).
+ */
+static int emulated_per_entry(struct upper *u)
+{
+	return u->s.pvm->mode == GUEST_PAGING_PAE ? 2 : 1;
 }
 
 /* A PDE write between two GSTEP_SYNCs, to count its remote TLB flushes. */
@@ -151,9 +182,18 @@ static void build_upper_part(struct upper *u, enum upper_part part)
 		gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(unsync_scene_tag(0)));
 		break;
 	case UPPER_FLOODING:
-		/* No walk through the directory between the writes. */
-		for (i = 0; i < 4; i++)
+		/*
+		 * No walk through the directory between the writes; a
+		 * GSTEP_SYNC before the one that floods it, and after.
+		 */
+		gstep_sync(pvm);
+		for (i = 0; i < 4; i++) {
+			if (i == (FLOOD_AT - 1) / emulated_per_entry(u))
+				gstep_sync(pvm);
 			gstep_write_entry(pvm, s->as, VA_FLOOD, 2, i & 1 ? 0 : u->pde_alt);
+			if (i == (FLOOD_AT - 1) / emulated_per_entry(u))
+				gstep_sync(pvm);
+		}
 		gstep_load(pvm, VA_FLOOD, 4, EXPECT_PF(0, VA_FLOOD));
 		gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(unsync_scene_tag(0)));
 		break;
@@ -169,6 +209,12 @@ static void build_upper_part(struct upper *u, enum upper_part part)
 			    EXPECT_OK());
 		gstep_invlpg(pvm, VA_RW);
 		gstep_store(pvm, VA_RW + 8, 4, 1, EXPECT_OK());
+		break;
+	case UPPER_PT_INSBS:
+		/* Byte 0 of an entry that maps nothing (misaligned otherwise). */
+		for (i = 0; i < 3; i++)
+			gstep_insb(pvm, u->alt_table_va + PT_INSB_IDX * u->entry_size, EXPECT_OK());
+		gstep_load(pvm, VA_ALT, 4, EXPECT_VALUE(unsync_scene_tag(2)));
 		break;
 	case UPPER_REUSE:
 		/* Unsync PT, then make its entry 0 a PDE naming VA_ALT's table. */
@@ -246,7 +292,7 @@ static size_t upper_count(struct upper *u, struct kvm_mmu_model *m, enum upper_p
 #define UPPER_BAD_EMULATION	BIT(1)	/* a write not seen by kvm_mmu_track_write() */
 #define UPPER_BAD_REUSE		BIT(2)	/* the reused page table */
 #define UPPER_BAD_ROOT_FLOOD	BIT(3)	/* the root flooded across a switch */
-#define UPPER_BAD_FLUSH		BIT(4)	/* a zapped present SPTE not flushed */
+#define UPPER_BAD_WRITE_COUNTS	BIT(4)	/* flushes, mmu_pde_zapped of one write */
 #define UPPER_BAD_TRACKED	BIT(5)	/* TDP on: an emulated write tracked */
 
 #define UPPER_COUNTS_FMT						\
@@ -261,22 +307,33 @@ static size_t upper_count(struct upper *u, struct kvm_mmu_model *m, enum upper_p
 /*
  * TDP on, KVM shadows no guest page table (indirect_shadow_pages is 0),
  * and kvm_mmu_track_write() (6.12 and 7.3 mmu.c) returns before it takes
- * mmu_lock for an emulated write, so mmu_pte_write stays.  The 64-bit
- * guest's INSBs to its root are such writes (emulated string I/O,
- * emulator_write_phys() in x86.c); the other parts emulate nothing.
+ * mmu_lock for an emulated write, so mmu_pte_write stays.  The INSBs to
+ * VA_ALT's page table and, 64-bit, to the root are such writes (emulated
+ * string I/O, emulator_write_phys() in x86.c); the other parts emulate
+ * nothing.
  */
 static int check_tdp_writes_untracked(struct upper *u)
 {
-	uint64_t tracked = u->pte_write[UPPER_ROOT_FLOODING];
+	uint64_t tracked = u->pte_write[UPPER_PT_INSBS] + u->pte_write[UPPER_ROOT_FLOODING];
 
-	if (!u->as2)
-		return 0;
-	ksft_print_msg("%s: TDP on: 3 INSBs to the root: mmu_pte_write +%lu\n", u->s.pvm->name,
-		       tracked);
+	ksft_print_msg("%s: TDP on: %d INSBs: mmu_pte_write +%lu\n", u->s.pvm->name,
+		       u->as2 ? 6 : 3, tracked);
 	if (!tracked)
 		return 0;
 	ksft_print_msg("%s: expected none: no shadow page, no write tracking\n", u->s.pvm->name);
 	return UPPER_BAD_TRACKED;
+}
+
+/* @part's counts from its GSTEP_SYNC @from to the next one. */
+static struct write_counts count_delta(struct upper *u, enum upper_part part, int from)
+{
+	struct write_counts *a = &u->at[part][from], *b = a + 1;
+
+	return (struct write_counts){
+		.flushes = b->flushes - a->flushes,
+		.pde_zapped = b->pde_zapped - a->pde_zapped,
+		.flooded = b->flooded - a->flooded,
+	};
 }
 
 /*
@@ -286,32 +343,73 @@ static int check_tdp_writes_untracked(struct upper *u)
  * if not, for none.  The guest cannot see a missing flush here (QEMU and
  * Bochs flush their whole TLB at every VM exit, and the write is one);
  * the remote_tlb_flush_requests stat, which counts every
- * kvm_flush_remote_tlbs() (virt/kvm/kvm_main.c), can.  The PDE writes
- * replace entries with an SPTE; 64-bit, the first INSB writes a root
- * entry that has none.
+ * kvm_flush_remote_tlbs() (virt/kvm/kvm_main.c), can.  It counts
+ * mmu_pde_zapped once per SPTE zapped for a non-zero entry above level 1:
+ * a 2-level PDE has two (get_written_sptes(): the quadrant's page only).
+ * The two PDE writes replace entries with an SPTE, the second with 0;
+ * 64-bit, the first INSB writes one byte of a root entry that has none.
  */
-#define UPPER_FLUSH_FMT							\
-	"%s: remote TLB flushes requested by the PDE writes: %lu, %lu; by the INSB: %s\n"
+#define UPPER_WRITES_FMT						\
+	"%s: remote TLB flushes, mmu_pde_zapped: PDE write %lu, +%lu; PDE cleared %lu, +%lu; INSB %s\n"
+#define UPPER_WRITES_EXPECT_FMT						\
+	"%s: expected a flush after each zap of a present SPTE and none else, mmu_pde_zapped +%d for a new PDE\n"
 
-static int check_flushes(struct upper *u)
+static bool pde_write_counts_ok(struct upper *u)
 {
-	uint64_t *r = u->flush_reqs;
-	char insb[24] = "-";
-	bool ok;
+	struct write_counts w1 = count_delta(u, UPPER_PDE_WRITES, 0);
+	struct write_counts w2 = count_delta(u, UPPER_PDE_WRITES, 2);
+	int zaps = (u->s.pvm->mode == GUEST_PAGING_32BIT ? 2 : 1) * emulated_per_entry(u);
+	char insb[48] = "-";
+	bool ok = w1.flushes && w2.flushes;
 
-	if (u->nr_flush_reqs < 4)
-		return 0;	/* the steps stopped early: already a failure */
-	ok = r[1] - r[0] && r[3] - r[2];
-	if (u->nr_flush_reqs == 6) {
-		snprintf(insb, sizeof(insb), "%lu", r[5] - r[4]);
-		ok &= r[5] == r[4];
+	/* Not emulated at all (0): check_upper()'s emulation check. */
+	if (w1.pde_zapped)
+		ok &= w1.pde_zapped == zaps;
+	/* PAE: after the first half the entry is not 0 yet (its XD half). */
+	if (emulated_per_entry(u) == 1)
+		ok &= !w2.pde_zapped;
+	if (u->nr_at[UPPER_ROOT_FLOODING] == 2) {
+		struct write_counts w = count_delta(u, UPPER_ROOT_FLOODING, 0);
+
+		snprintf(insb, sizeof(insb), "%lu, +%lu", w.flushes, w.pde_zapped);
+		ok &= !w.flushes && !w.pde_zapped;
 	}
-	ksft_print_msg(UPPER_FLUSH_FMT, u->s.pvm->name, r[1] - r[0], r[3] - r[2], insb);
-	if (ok)
+	ksft_print_msg(UPPER_WRITES_FMT, u->s.pvm->name, w1.flushes, w1.pde_zapped, w2.flushes,
+		       w2.pde_zapped, insb);
+	if (!ok)
+		ksft_print_msg(UPPER_WRITES_EXPECT_FMT, u->s.pvm->name, zaps);
+	return ok;
+}
+
+/*
+ * detect_write_flooding(): the FLOOD_AT'th emulated write to a page table
+ * with no walk through it in between zaps it, not one before.  Checked
+ * when it flooded at all (else check_upper()'s emulation check fails).
+ */
+static bool flooding_counts_ok(struct upper *u)
+{
+	uint64_t before = count_delta(u, UPPER_FLOODING, 0).flooded;
+	uint64_t at = count_delta(u, UPPER_FLOODING, 1).flooded;
+
+	if (u->nr_at[UPPER_FLOODING] != 3 || !u->flooded[UPPER_FLOODING])
+		return true;
+	ksft_print_msg("%s: mmu_flooded before write %d +%lu, at it +%lu\n", u->s.pvm->name,
+		       FLOOD_AT, before, at);
+	if (!before && at)
+		return true;
+	ksft_print_msg("%s: expected the directory flooded at emulated write %d\n",
+		       u->s.pvm->name, FLOOD_AT);
+	return false;
+}
+
+static int check_write_counts(struct upper *u)
+{
+	/* Steps that stopped early are a failure already. */
+	if (u->nr_at[UPPER_PDE_WRITES] != 4)
 		return 0;
-	ksft_print_msg("%s: expected a flush after each zap of a present SPTE, and none else\n",
-		       u->s.pvm->name);
-	return UPPER_BAD_FLUSH;
+	if (pde_write_counts_ok(u) & flooding_counts_ok(u))
+		return 0;
+	return UPPER_BAD_WRITE_COUNTS;
 }
 
 static int check_upper(struct upper *u, struct kvm_trace *t, int nr_parts)
@@ -341,10 +439,17 @@ static int check_upper(struct upper *u, struct kvm_trace *t, int nr_parts)
 	 * directory shadow page and count mmu_flooded.
 	 */
 	if (u->pde_zapped[UPPER_PDE_WRITES] < 2 || !u->flooded[UPPER_FLOODING] || !flood_zap ||
-	    !u->flooded[UPPER_MISALIGNED] || !misaligned_zap) {
+	    !u->flooded[UPPER_MISALIGNED] || !misaligned_zap ||
+	    u->pte_write[UPPER_PT_INSBS] < 3) {
 		ksft_print_msg("%s: %s\n", name,
-			       "expected PDE writes emulated (mmu_pde_zapped >= 2), the directory's shadow page zapped by flooding and by a misaligned write (mmu_flooded, zap events)");
+			       "expected PDE writes emulated (mmu_pde_zapped >= 2), the directory's shadow page zapped by flooding and by a misaligned write (mmu_flooded, zap events), the INSBs tracked (mmu_pte_write)");
 		bad |= UPPER_BAD_EMULATION;
+	}
+	ksft_print_msg("%s: 3 INSBs to a page table: mmu_pte_write +%lu, mmu_flooded +%lu\n", name,
+		       u->pte_write[UPPER_PT_INSBS], u->flooded[UPPER_PT_INSBS]);
+	if (u->flooded[UPPER_PT_INSBS]) {
+		ksft_print_msg("%s: expected no flooding of a level-1 page\n", name);
+		bad |= UPPER_BAD_WRITE_COUNTS;
 	}
 	if (nr_parts > UPPER_REUSE) {
 		size_t zap1 = upper_count(u, m, UPPER_REUSE, KVM_MMU_PREPARE_ZAP_PAGE, pt_gfn, 1,
@@ -384,7 +489,7 @@ static int check_upper(struct upper *u, struct kvm_trace *t, int nr_parts)
 			bad |= UPPER_BAD_ROOT_FLOOD;
 		}
 	}
-	bad |= check_flushes(u);
+	bad |= check_write_counts(u);
 	if (bad)
 		kvm_trace_print(t);
 	return bad;
@@ -525,6 +630,9 @@ static void run_upper(enum guest_paging_mode mode)
 	u.pde_gpa = guest_as_entry_gpa(s->as, VA_RW, 2);
 	u.pd = u.pde_gpa & ~0xfffull;
 	u.alt_pte = s->data[2] | GP_P | GP_RW | GP_A;
+	u.alt_table_va = guest_as_entry_gpa(s->as, VA_ALT, 1) & ~0xfffull;
+	u.alt_table_va = paging_vm_table_va(s->pvm, u.alt_table_va);
+	u.entry_size = mode == GUEST_PAGING_32BIT ? 4 : 8;
 	/* kvm_mmu_child_role(): a 2-level directory is shadowed in quarters. */
 	u.quadrant = mode == GUEST_PAGING_32BIT ? VA_RW >> 30 : 0;
 	/* Only a 64-bit guest's root has a shadow page (others: pae_root). */
@@ -545,10 +653,9 @@ static void run_upper(enum guest_paging_mode mode)
 			kvm_trace_start(t, upper_part_names[part]);
 			u.phase[part] = kvm_trace_phase(t);
 		}
-		if (part == UPPER_PDE_WRITES || part == UPPER_ROOT_FLOODING) {
-			s->pvm->sync_fn = read_flush_reqs;
-			s->pvm->sync_arg = &u;
-		}
+		u.running = part;
+		s->pvm->sync_fn = read_write_counts;
+		s->pvm->sync_arg = &u;
 		steps_ok &= !paging_vm_run_steps(s->pvm);
 		s->pvm->sync_fn = NULL;
 		if (t)
