@@ -143,11 +143,26 @@ static void read_write_counts(struct paging_vm *pvm, uint32_t step, void *arg)
 
 /*
  * The writes KVM emulates for one guest write of an entry: a PAE guest's
- * 32-bit code writes the 8 bytes in two halves (the counts show it).
+ * 32-bit code uses a locked CMPXCHG8B from a guess of 0 (store8() in
+ * lib/guest32/engine.c), which over a non-zero entry first fails and
+ * writes the old value back (SDM Vol. 2A, CMPXCHG8B), then succeeds.
  */
-static int emulated_per_entry(struct upper *u)
+static int emulated_writes(struct upper *u, bool over_nonzero)
 {
-	return u->s.pvm->mode == GUEST_PAGING_PAE ? 2 : 1;
+	return u->s.pvm->mode == GUEST_PAGING_PAE && over_nonzero ? 2 : 1;
+}
+
+/*
+ * The flooding part's write that holds its FLOOD_AT'th emulated one: its
+ * even writes set the entry (0 before), its odd ones clear it.
+ */
+static int flooding_write(struct upper *u)
+{
+	int i, n = 0;
+
+	for (i = 0; n + emulated_writes(u, i & 1) < FLOOD_AT; i++)
+		n += emulated_writes(u, i & 1);
+	return i;
 }
 
 /* A PDE write between two GSTEP_SYNCs, to count its remote TLB flushes. */
@@ -188,10 +203,10 @@ static void build_upper_part(struct upper *u, enum upper_part part)
 		 */
 		gstep_sync(pvm);
 		for (i = 0; i < 4; i++) {
-			if (i == (FLOOD_AT - 1) / emulated_per_entry(u))
+			if (i == flooding_write(u))
 				gstep_sync(pvm);
 			gstep_write_entry(pvm, s->as, VA_FLOOD, 2, i & 1 ? 0 : u->pde_alt);
-			if (i == (FLOOD_AT - 1) / emulated_per_entry(u))
+			if (i == flooding_write(u))
 				gstep_sync(pvm);
 		}
 		gstep_load(pvm, VA_FLOOD, 4, EXPECT_PF(0, VA_FLOOD));
@@ -358,16 +373,16 @@ static bool pde_write_counts_ok(struct upper *u)
 {
 	struct write_counts w1 = count_delta(u, UPPER_PDE_WRITES, 0);
 	struct write_counts w2 = count_delta(u, UPPER_PDE_WRITES, 2);
-	int zaps = (u->s.pvm->mode == GUEST_PAGING_32BIT ? 2 : 1) * emulated_per_entry(u);
+	int sptes = u->s.pvm->mode == GUEST_PAGING_32BIT ? 2 : 1;
+	int zaps = sptes * emulated_writes(u, true);
 	char insb[48] = "-";
 	bool ok = w1.flushes && w2.flushes;
 
 	/* Not emulated at all (0): check_upper()'s emulation check. */
 	if (w1.pde_zapped)
 		ok &= w1.pde_zapped == zaps;
-	/* PAE: after the first half the entry is not 0 yet (its XD half). */
-	if (emulated_per_entry(u) == 1)
-		ok &= !w2.pde_zapped;
+	/* Cleared: only PAE's write-back of the old entry counts. */
+	ok &= w2.pde_zapped == sptes * (emulated_writes(u, true) - 1);
 	if (u->nr_at[UPPER_ROOT_FLOODING] == 2) {
 		struct write_counts w = count_delta(u, UPPER_ROOT_FLOODING, 0);
 
