@@ -70,8 +70,9 @@
 
 /* detect_write_flooding(): the emulated write that floods a page table. */
 #define FLOOD_AT	3
-/* An entry of VA_ALT's page table that maps nothing. */
+/* An entry of VA_ALT's page table, and the address it maps */
 #define PT_INSB_IDX	256
+#define VA_ALT_INSB	(VA_ALT + PT_INSB_IDX * PAGE_SIZE)
 /* 64-bit: a PML4 entry nothing uses (the upper half of the VA space). */
 #define ROOT_FLOOD_IDX	256
 /* Different page-directory entries in every mode, same page directory. */
@@ -240,10 +241,20 @@ static void build_upper_part(struct upper *u, enum upper_part part)
 		gstep_store(pvm, VA_RW + 8, 4, 1, EXPECT_OK());
 		break;
 	case UPPER_PT_INSBS:
-		/* Byte 0 of an entry that maps nothing (misaligned otherwise). */
-		for (i = 0; i < 3; i++)
+		/*
+		 * Byte 0 (misaligned otherwise) of VA_ALT_INSB's entry, whose
+		 * SPTE the load makes: the first INSB zaps it and so requests
+		 * a remote TLB flush.  The entry keeps its frame.
+		 */
+		gstep_load(pvm, VA_ALT_INSB, 4, EXPECT_VALUE(unsync_scene_tag(3)));
+		for (i = 0; i < 3; i++) {
+			if (!i)
+				gstep_sync(pvm);
 			gstep_insb(pvm, u->alt_table_va + PT_INSB_IDX * u->entry_size, EXPECT_OK());
-		gstep_load(pvm, VA_ALT, 4, EXPECT_VALUE(unsync_scene_tag(2)));
+			if (!i)
+				gstep_sync(pvm);
+		}
+		gstep_load(pvm, VA_ALT_INSB, 4, EXPECT_VALUE(unsync_scene_tag(3)));
 		break;
 	case UPPER_REUSE:
 		/* Unsync PT, then make its entry 0 a PDE naming VA_ALT's table. */
@@ -403,6 +414,13 @@ static bool pde_write_counts_ok(struct upper *u)
 		ksft_print_msg("%s: PAE: the high half rewritten: %lu, +%lu\n", u->s.pvm->name,
 			       half.flushes, half.pde_zapped);
 		ok &= half.flushes && half.pde_zapped == 1;
+	}
+	if (u->nr_at[UPPER_PT_INSBS] == 2) {
+		struct write_counts w = count_delta(u, UPPER_PT_INSBS, 0);
+
+		ksft_print_msg("%s: INSB to a present PTE: %lu flushes\n", u->s.pvm->name,
+			       w.flushes);
+		ok &= w.flushes;
 	}
 	if (u->nr_at[UPPER_ROOT_FLOODING] == 2) {
 		struct write_counts w = count_delta(u, UPPER_ROOT_FLOODING, 0);
@@ -657,6 +675,7 @@ static void run_upper(enum guest_paging_mode mode)
 	memset(&u, 0, sizeof(u));
 	unsync_scene_init_two_views(s, mode, VA_RW, VA_RO);
 	guest_as_map(s->as, VA_ALT, s->data[2], 1, GP_P | GP_RW);
+	guest_as_map(s->as, VA_ALT_INSB, s->data[3], 1, GP_P | GP_RW);
 	/* Ask for every entry the steps write once before the first run. */
 	guest_as_entry_gpa(s->as, VA_FLOOD, 2);
 	if (nr_parts > UPPER_REUSE)
