@@ -329,10 +329,10 @@ static size_t upper_count(struct upper *u, struct kvm_mmu_model *m, enum upper_p
 
 /* What check_upper() found wrong. */
 #define UPPER_BAD_UNSYNC	BIT(0)	/* the directory went unsync */
-#define UPPER_BAD_EMULATION	BIT(1)	/* a write not seen by kvm_mmu_track_write() */
+#define UPPER_BAD_EMULATION	BIT(1)	/* a faulting write not tracked, or miscounted */
 #define UPPER_BAD_REUSE		BIT(2)	/* the reused page table */
 #define UPPER_BAD_ROOT_FLOOD	BIT(3)	/* the root flooded across a switch */
-#define UPPER_BAD_WRITE_COUNTS	BIT(4)	/* flushes, mmu_pde_zapped of one write */
+#define UPPER_BAD_WRITE_COUNTS	BIT(4)	/* an INSB's flushes, mmu_pde_zapped, flooding */
 #define UPPER_BAD_TRACKED	BIT(5)	/* TDP on: an emulated write tracked */
 
 #define UPPER_COUNTS_FMT						\
@@ -386,13 +386,14 @@ static struct write_counts count_delta(struct upper *u, enum upper_part part, in
  * kvm_flush_remote_tlbs() (virt/kvm/kvm_main.c), can.  It counts
  * mmu_pde_zapped once per SPTE zapped for a non-zero entry above level 1:
  * a 2-level PDE has two (get_written_sptes(): the quadrant's page only).
- * The two PDE writes replace entries with an SPTE, the second with 0;
- * 64-bit, the first INSB writes one byte of a root entry that has none.
+ * The two PDE writes replace entries with an SPTE, the second with 0.
+ * These writes fault and are emulated: emulation counts, which a known
+ * 7.3 defect can make XFAIL (vectoring_defect()).
  */
 #define UPPER_WRITES_FMT						\
-	"%s: remote TLB flushes, mmu_pde_zapped: PDE write %lu, +%lu; PDE cleared %lu, +%lu; INSB %s\n"
+	"%s: remote TLB flushes, mmu_pde_zapped: PDE write %lu, +%lu; PDE cleared %lu, +%lu\n"
 #define UPPER_WRITES_EXPECT_FMT						\
-	"%s: expected a flush after each zap of a present SPTE and none else, mmu_pde_zapped +%d for a new PDE\n"
+	"%s: expected a flush after each zap of a present SPTE, mmu_pde_zapped +%d for a new PDE and none for 0\n"
 
 static bool pde_write_counts_ok(struct upper *u)
 {
@@ -400,7 +401,6 @@ static bool pde_write_counts_ok(struct upper *u)
 	struct write_counts w2 = count_delta(u, UPPER_PDE_WRITES, 2);
 	int sptes = u->s.pvm->mode == GUEST_PAGING_32BIT ? 2 : 1;
 	int zaps = sptes * emulated_writes(u, true);
-	char insb[48] = "-";
 	bool ok = w1.flushes && w2.flushes;
 
 	/* Not emulated at all (0): check_upper()'s emulation check. */
@@ -415,23 +415,40 @@ static bool pde_write_counts_ok(struct upper *u)
 			       half.flushes, half.pde_zapped);
 		ok &= half.flushes && half.pde_zapped == 1;
 	}
-	if (u->nr_at[UPPER_PT_INSBS] == 2) {
-		struct write_counts w = count_delta(u, UPPER_PT_INSBS, 0);
+	ksft_print_msg(UPPER_WRITES_FMT, u->s.pvm->name, w1.flushes, w1.pde_zapped, w2.flushes,
+		       w2.pde_zapped);
+	if (!ok)
+		ksft_print_msg(UPPER_WRITES_EXPECT_FMT, u->s.pvm->name, zaps);
+	return ok;
+}
 
-		ksft_print_msg("%s: INSB to a present PTE: %lu flushes\n", u->s.pvm->name,
-			       w.flushes);
-		ok &= w.flushes;
+/*
+ * The first INSB of each INSB part (string I/O: emulated without a fault):
+ * to a PTE whose SPTE is present, it zaps it and requests a flush; to the
+ * empty root entry (64-bit), it zaps nothing and requests none, and one
+ * byte counts no mmu_pde_zapped (mmu_pte_write_fetch_gpte(): no entry).
+ */
+static bool insb_counts_ok(struct upper *u)
+{
+	char root[48] = "-";
+	uint64_t pte = 0;
+	bool ok = true;
+
+	if (u->nr_at[UPPER_PT_INSBS] == 2) {
+		pte = count_delta(u, UPPER_PT_INSBS, 0).flushes;
+		ok &= pte;
 	}
 	if (u->nr_at[UPPER_ROOT_FLOODING] == 2) {
 		struct write_counts w = count_delta(u, UPPER_ROOT_FLOODING, 0);
 
-		snprintf(insb, sizeof(insb), "%lu, +%lu", w.flushes, w.pde_zapped);
+		snprintf(root, sizeof(root), "%lu, +%lu", w.flushes, w.pde_zapped);
 		ok &= !w.flushes && !w.pde_zapped;
 	}
-	ksft_print_msg(UPPER_WRITES_FMT, u->s.pvm->name, w1.flushes, w1.pde_zapped, w2.flushes,
-		       w2.pde_zapped, insb);
+	ksft_print_msg("%s: INSB to a present PTE: %lu flushes; to an empty root entry: %s\n",
+		       u->s.pvm->name, pte, root);
 	if (!ok)
-		ksft_print_msg(UPPER_WRITES_EXPECT_FMT, u->s.pvm->name, zaps);
+		ksft_print_msg("%s: expected a flush for the PTE, none and no mmu_pde_zapped for the root\n",
+			       u->s.pvm->name);
 	return ok;
 }
 
@@ -458,12 +475,16 @@ static bool flooding_counts_ok(struct upper *u)
 
 static int check_write_counts(struct upper *u)
 {
+	int bad = 0;
+
 	/* Steps that stopped early are a failure already. */
 	if (u->nr_at[UPPER_PDE_WRITES] < 4)
 		return 0;
-	if (pde_write_counts_ok(u) & flooding_counts_ok(u))
-		return 0;
-	return UPPER_BAD_WRITE_COUNTS;
+	if (!(pde_write_counts_ok(u) & flooding_counts_ok(u)))
+		bad |= UPPER_BAD_EMULATION;
+	if (!insb_counts_ok(u))
+		bad |= UPPER_BAD_WRITE_COUNTS;
+	return bad;
 }
 
 static int check_upper(struct upper *u, struct kvm_trace *t, int nr_parts)
