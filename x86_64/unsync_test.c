@@ -834,6 +834,33 @@ static void snap_stats(struct paging_vm *pvm, uint32_t step, void *arg)
 		vcpu_stats_snapshot(pvm->vcpu, &p->snap[p->nr++]);
 }
 
+/*
+ * Run the steps, which have two GSTEP_SYNCs, with a snapshot of the stats
+ * at each (kvmmmu events in *@t if @t and traced()); returns whether they
+ * passed.
+ */
+static bool run_with_snaps(struct paging_vm *pvm, struct stat_snaps *p, struct kvm_trace **t)
+{
+	struct kvm_trace *untraced;
+	bool ok;
+
+	pvm->sync_fn = snap_stats;
+	pvm->sync_arg = p;
+	ok = paging_vm_run_traced(pvm, t && traced(), "stat snapshots", t ? t : &untraced);
+	pvm->sync_fn = NULL;
+	TEST_ASSERT(p->nr == 2, "%s: %d snapshots, expected 2", pvm->name, p->nr);
+	return ok;
+}
+
+/* With TDP on, skip case <mode>_@what_<configuration>: KVM @why. */
+static bool skipped_under_tdp(enum guest_paging_mode mode, const char *what, const char *why)
+{
+	if (cfg.tdp)
+		ksft_test_result_skip("%s_%s_%s: TDP is on: KVM %s\n", guest_paging_mode_name(mode),
+				      what, kvm_mmu_config_name(&cfg), why);
+	return cfg.tdp;
+}
+
 static void run_prefetched_unsync(enum guest_paging_mode mode)
 {
 	const char *name = guest_paging_mode_name(mode);
@@ -845,12 +872,9 @@ static void run_prefetched_unsync(enum guest_paging_mode mode)
 	bool ok;
 	int i;
 
-	if (cfg.tdp) {
-		ksft_test_result_skip("%s_unsync_page_table_prefetched_writable_%s: %s\n", name,
-				      kvm_mmu_config_name(&cfg),
-				      "TDP is on: KVM prefetches no guest PTE");
+	if (skipped_under_tdp(mode, "unsync_page_table_prefetched_writable",
+			      "prefetches no guest PTE"))
 		return;
-	}
 	unsync_scene_init_two_views(&s, mode, VA_RW, VA_RO);
 	pvm = s.pvm;
 	/* Entry 1 of the group maps PT; the others data pages. */
@@ -867,11 +891,7 @@ static void run_prefetched_unsync(enum guest_paging_mode mode)
 	/* A store of 0 to an entry of PT that maps nothing. */
 	gstep_store(pvm, VA_GROUP + PAGE_SIZE + 0x800, 4, 0, EXPECT_OK());
 	gstep_sync(pvm);
-	pvm->sync_fn = snap_stats;
-	pvm->sync_arg = &p;
-	ok = paging_vm_run_steps(pvm) == 0;
-	pvm->sync_fn = NULL;
-	TEST_ASSERT(p.nr == 2, "%s: %d snapshots, expected 2", name, p.nr);
+	ok = run_with_snaps(pvm, &p, NULL);
 	faults = kvm_stats_delta(&p.snap[0], &p.snap[1], "pf_taken");
 	ksft_print_msg("%s: %ld page faults on the write through the prefetched PTE\n", name,
 		       faults);
@@ -910,12 +930,9 @@ static void run_unchanged_sync(enum guest_paging_mode mode)
 	int64_t flushes;
 	bool ok;
 
-	if (cfg.tdp) {
-		ksft_test_result_skip("%s_sync_changing_nothing_flushes_nothing_%s: %s\n", name,
-				      kvm_mmu_config_name(&cfg),
-				      "TDP is on: KVM shadows no guest page table");
+	if (skipped_under_tdp(mode, "sync_changing_nothing_flushes_nothing",
+			      "shadows no guest page table"))
 		return;
-	}
 	unsync_scene_init_two_views(&s, mode, VA_RW, VA_RO);
 	pvm = s.pvm;
 	gstep_phase(pvm, "PT shadowed for VA_RW, then unsync");
@@ -927,11 +944,7 @@ static void run_unchanged_sync(enum guest_paging_mode mode)
 	gstep_switch_as(pvm, s.as);
 	gstep_sync(pvm);
 	check_both(&s, 0, EXPECT_VALUE(unsync_scene_tag(0)), EXPECT_VALUE(unsync_scene_tag(0)));
-	pvm->sync_fn = snap_stats;
-	pvm->sync_arg = &p;
-	ok = paging_vm_run_traced(pvm, traced(), "unchanged sync", &t);
-	pvm->sync_fn = NULL;
-	TEST_ASSERT(p.nr == 2, "%s: %d snapshots, expected 2", name, p.nr);
+	ok = run_with_snaps(pvm, &p, &t);
 	flushes = kvm_stats_delta(&p.snap[0], &p.snap[1], "remote_tlb_flush_requests");
 	ksft_print_msg("%s: %ld remote TLB flushes requested by the MOV CR3\n", name, flushes);
 	ok &= flushes == 0;
