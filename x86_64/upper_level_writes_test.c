@@ -447,8 +447,8 @@ static bool insb_counts_ok(struct upper *u)
 	ksft_print_msg("%s: INSB to a present PTE: %lu flushes; to an empty root entry: %s\n",
 		       u->s.pvm->name, pte, root);
 	if (!ok)
-		ksft_print_msg("%s: expected a flush for the PTE, none and no mmu_pde_zapped for the root\n",
-			       u->s.pvm->name);
+		ksft_print_msg("%s: %s\n", u->s.pvm->name,
+			       "expected a flush for the PTE, none and no mmu_pde_zapped for the root");
 	return ok;
 }
 
