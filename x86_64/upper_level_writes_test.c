@@ -120,7 +120,6 @@ struct upper {
 	uint64_t pde_alt, pde_rw, pde_gpa, pd;
 	uint32_t alt_pte;
 	uint64_t alt_table_va;	/* the alias of VA_ALT's page table */
-	int entry_size;
 	int quadrant;	/* of VA_RW's directory shadow page (2-level: 1) */
 	int phase[UPPER_NR_PARTS];
 	uint64_t flooded[UPPER_NR_PARTS], pde_zapped[UPPER_NR_PARTS];
@@ -250,7 +249,8 @@ static void build_upper_part(struct upper *u, enum upper_part part)
 		for (i = 0; i < 3; i++) {
 			if (!i)
 				gstep_sync(pvm);
-			gstep_insb(pvm, u->alt_table_va + PT_INSB_IDX * u->entry_size, EXPECT_OK());
+			gstep_insb(pvm, u->alt_table_va +
+				   PT_INSB_IDX * guest_paging_entry_size(pvm->mode), EXPECT_OK());
 			if (!i)
 				gstep_sync(pvm);
 		}
@@ -708,7 +708,6 @@ static void run_upper(enum guest_paging_mode mode)
 	u.alt_pte = s->data[2] | GP_P | GP_RW | GP_A;
 	u.alt_table_va = guest_as_entry_gpa(s->as, VA_ALT, 1) & ~0xfffull;
 	u.alt_table_va = paging_vm_table_va(s->pvm, u.alt_table_va);
-	u.entry_size = mode == GUEST_PAGING_32BIT ? 4 : 8;
 	/* kvm_mmu_child_role(): a 2-level directory is shadowed in quarters. */
 	u.quadrant = mode == GUEST_PAGING_32BIT ? VA_RW >> 30 : 0;
 	/* Only a 64-bit guest's root has a shadow page (others: pae_root). */
