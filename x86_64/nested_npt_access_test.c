@@ -25,6 +25,12 @@
  *   the leaf of a write (APM 5.4.2; FNAME(update_accessed_dirty_bits),
  *   paging_tmpl.h).
  *
+ * - Protection keys do not apply to the NPT: with CR4.PKE set in L1 and
+ *   PKRU denying every key but 0, L2 reads a page whose NPT leaf holds
+ *   key 1.  KVM masks CR4.PKE out of the role of L1's NPT walker
+ *   (kvm_init_shadow_npt_mmu(), mmu.c, 6.12 and 7.3), so that
+ *   permission_fault() (mmu.h) finds no pkru_mask for it.
+ *
  * And, from kvmmmu trace events: every shadow page of L1's NPT has
  * role.guest_mode=1 and 8-byte gptes, also those made while L2 runs 32-bit
  * code with 4-byte gptes, and VM teardown zaps every one of them.
@@ -102,6 +108,34 @@ static void case_accessed_dirty(const struct nnpt_case *c)
 	NNPT_EXPECT("L1 reads what L2 stored", nnpt_data_at(0, NNPT_OFF_W), NNPT_STORE_VAL);
 }
 
+/* PKRU: access and write disabled for keys 1..15, key 0 (L1's own pages) left alone. */
+#define PKRU_DENY_ALL_BUT_KEY_0	0xfffffffcU
+
+/*
+ * The leaf is new (NNPT_PG_ABSENT had none), so KVM has no shadow SPTE to
+ * sync: L2's read faults and KVM walks L1's NPT, where a key would count.
+ */
+static void case_npt_pkey_ignored(const struct nnpt_case *c)
+{
+	uint64_t exit;
+
+	if (!this_cpu_has(X86_FEATURE_PKU)) {
+		nnpt_cur->skipped = "L1 has no protection keys (CPUID 7.0 ECX.PKU)";
+		return;
+	}
+	set_cr4(get_cr4() | X86_CR4_PKE);
+	wrpkru(PKRU_DENY_ALL_BUT_KEY_0);
+	nnpt_set_leaf(NNPT_PG_ABSENT, nnpt_args.data_gpa[4] | NPT_RW | NPT_PKEY(1));
+	nnpt_l2_load_expect(NNPT_VA(NNPT_PG_ABSENT), NNPT_TAG(4), TLB_CONTROL_FLUSH_ALL_ASID);
+	wrpkru(0);
+	set_cr4(get_cr4() & ~X86_CR4_PKE);
+	/* Unmapped again, as other cases want it. */
+	nnpt_set_leaf(NNPT_PG_ABSENT, 0);
+	exit = nnpt_run(nnpt_svm, nnpt_l2_load, NNPT_VA(NNPT_PG_ABSENT), 0,
+			TLB_CONTROL_FLUSH_ALL_ASID);
+	nnpt_expect_npf(exit, NNPT_WIN_PAGE(NNPT_PG_ABSENT), PFERR_USER_MASK);
+}
+
 static const struct nnpt_case cases[] = {
 	{ "l2_reads_and_writes_through_npt", case_l2_reads_and_writes, true },
 	/* Paging off: L2's addresses are L2 GPAs. */
@@ -114,6 +148,7 @@ static const struct nnpt_case cases[] = {
 	  .mode = NNPT_L2_32_PAE, .va = NNPT_L2_32_VA_DATA, .va2 = NNPT_L2_32_VA_ABSENT },
 	{ "1g_npt_leaf", case_1g_leaf, true },
 	{ "npt_accessed_and_dirty_bits", case_accessed_dirty, true },
+	{ "npt_leaf_protection_key_ignored", case_npt_pkey_ignored, true },
 };
 
 int main(int argc, char *argv[])

@@ -44,6 +44,8 @@
 #define NPT_D		BIT_ULL(6)
 #define NPT_PS		BIT_ULL(7)
 #define NPT_NX		BIT_ULL(63)
+/* Bits 62:59, a long-mode leaf's protection key (SDM 4.6.2); NPT walks ignore them. */
+#define NPT_PKEY(k)	((uint64_t)((k) & 0xf) << 59)
 #define NPT_ADDR_MASK	GENMASK_ULL(51, 12)
 #define NPT_RW		(NPT_P | NPT_W | NPT_U)
 #define NPT_RO		(NPT_P | NPT_U)
