@@ -195,6 +195,12 @@ uint64_t paging_vm_alloc(struct paging_vm *pvm, uint64_t size, uint64_t align);
 /* Zeroed page from the page-table pool (what guest_as_* use). */
 uint64_t paging_vm_alloc_table(struct paging_vm *pvm);
 void *paging_vm_hva(struct paging_vm *pvm, uint64_t gpa);
+/*
+ * The GPA of KVM's VM at which the engine's @gpa is: @gpa itself, or for
+ * an engine run as L2 under nested paging, where L1's NPT or EPT maps it
+ * (what KVM_TRANSLATE gives for a VA that maps @gpa).
+ */
+uint64_t paging_vm_vm_gpa(struct paging_vm *pvm, uint64_t gpa);
 
 /* Where paging_vm_tagged_page() puts a RET, for gstep_exec(). */
 #define PAGING_EXEC_OFF		0x800

@@ -49,11 +49,16 @@ bool guest_paging_mode_supported(enum guest_paging_mode mode, const char **why)
 	return !*why;
 }
 
-void *paging_vm_hva(struct paging_vm *pvm, uint64_t gpa)
+uint64_t paging_vm_vm_gpa(struct paging_vm *pvm, uint64_t gpa)
 {
 	TEST_ASSERT(gpa >= GSTEP_SLOT_GPA && gpa < GSTEP_SLOT_GPA + GSTEP_SLOT_SIZE,
 		    "GPA 0x%lx is outside the paging VM's memslot", gpa);
-	return addr_gpa2hva(pvm->vm, gpa - GSTEP_SLOT_GPA + pvm->priv->slot_gpa);
+	return gpa - GSTEP_SLOT_GPA + pvm->priv->slot_gpa;
+}
+
+void *paging_vm_hva(struct paging_vm *pvm, uint64_t gpa)
+{
+	return addr_gpa2hva(pvm->vm, paging_vm_vm_gpa(pvm, gpa));
 }
 
 static uint64_t bump_alloc(uint64_t *next, uint64_t end, uint64_t size,
