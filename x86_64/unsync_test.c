@@ -52,6 +52,9 @@
  *                                         and then written without a fault
  *  <mode>_sync_changing_nothing_flushes_nothing
  *                                         no remote TLB flush requested
+ *  <mode>_sync_changing_an_spte_flushes_once
+ *                                         and one flush for the sync and
+ *                                         the MOV CR3 together
  *  <mode>_noncanonical_invlpg_is_a_nop    64-bit: PT stays unsync
  *
  * The writes to page tables that KVM must not let go unsync, but emulate,
@@ -967,14 +970,57 @@ static void run_unchanged_sync(enum guest_paging_mode mode)
 }
 
 /*
+ * <mode>_sync_changing_an_spte_flushes_once (TDP off): PT shadowed for
+ * VA_RW, then unsync (the guest points VA_RW's PTE at another page); the
+ * MOV CR3 that syncs it changes VA_RW's SPTE, so the sync requests a
+ * remote flush (mmu_sync_children(): KVM_REQ_TLB_FLUSH) while the MOV CR3
+ * itself asked to flush the current context (kvm_invalidate_pcid():
+ * KVM_REQ_TLB_FLUSH_CURRENT).  Both come due at the same VM entry, where
+ * flushing everything clears the request for the current context
+ * (vcpu_enter_guest(), kvm_vcpu_flush_tlb_all(), 6.12 and 7.3 x86.c): the
+ * vCPU's tlb_flush stat moves by exactly 1 between the two GSTEP_SYNCs
+ * around the MOV CR3.  A second flush is invisible to the guest.
+ */
+static void run_changed_sync(enum guest_paging_mode mode)
+{
+	const char *name = guest_paging_mode_name(mode);
+	struct stat_snaps p = { 0 };
+	struct paging_vm *pvm;
+	struct unsync_scene s;
+	int64_t flushes;
+	bool ok;
+
+	if (skipped_under_tdp(mode, "sync_changing_an_spte_flushes_once",
+			      "shadows no guest page table"))
+		return;
+	unsync_scene_init_two_views(&s, mode, VA_RW, VA_RO);
+	pvm = s.pvm;
+	gstep_phase(pvm, "PT shadowed for VA_RW, then VA_RW's PTE changed: unsync");
+	gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(unsync_scene_tag(0)));
+	unsync_scene_write_pte(&s, 0, s.data[2] | GP_P | GP_RW);
+	gstep_sync(pvm);
+	gstep_switch_as(pvm, s.as);
+	gstep_sync(pvm);
+	gstep_load(pvm, VA_RW, 4, EXPECT_VALUE(unsync_scene_tag(2)));
+	ok = run_with_snaps(pvm, &p, NULL);
+	flushes = kvm_stats_delta(&p.snap[0], &p.snap[1], "tlb_flush");
+	ksft_print_msg("%s: %ld TLB flushes at the MOV CR3 that synced a changed SPTE\n", name,
+		       flushes);
+	ok &= flushes == 1;
+	ksft_test_result(ok, "%s_sync_changing_an_spte_flushes_once_%s\n", name,
+			 kvm_mmu_config_name(&cfg));
+	paging_vm_free(pvm);
+}
+
+/*
  * 32-bit paging has no XD bit (SDM 4.3): no XD case there; only 64-bit
  * paging has non-canonical addresses.
  */
 static unsigned int nr_cases(enum guest_paging_mode mode)
 {
 	if (mode == GUEST_PAGING_32BIT)
-		return 9;
-	return mode == GUEST_PAGING_PAE ? 10 : 11;
+		return 10;
+	return mode == GUEST_PAGING_PAE ? 11 : 12;
 }
 
 static void run_mode_cases(enum guest_paging_mode mode)
@@ -988,9 +1034,10 @@ static void run_mode_cases(enum guest_paging_mode mode)
 	run_prefetched_alias(mode);
 	run_prefetched_unsync(mode);
 	run_unchanged_sync(mode);
-	if (nr_cases(mode) > 9)
-		run_xd(mode);
+	run_changed_sync(mode);
 	if (nr_cases(mode) > 10)
+		run_xd(mode);
+	if (nr_cases(mode) > 11)
 		run_noncanonical_invlpg(mode);
 }
 
