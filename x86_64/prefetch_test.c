@@ -129,6 +129,9 @@ static void neighbour_without_memslot(const void *arg)
 	kvm_vm_free(vm);
 }
 
+#define UNREADABLE_READ_FMT						\
+	"the guest's read of a page with PROT_NONE host memory: KVM_RUN %d (%s), exit %s; expected EFAULT"
+
 static void neighbour_host_memory_unreadable(const void *arg)
 {
 	struct kvm_vcpu *vcpu;
@@ -146,8 +149,7 @@ static void neighbour_host_memory_unreadable(const void *arg)
 	vcpu_run_to_sync(vcpu, 1);
 
 	r = __vcpu_run(vcpu);
-	TEST_ASSERT(r == -1 && errno == EFAULT,
-		    "the guest's read of a page with PROT_NONE host memory: KVM_RUN %d (%s), exit %s; expected EFAULT",
+	TEST_ASSERT(r == -1 && errno == EFAULT, UNREADABLE_READ_FMT,
 		    r, strerror(errno), exit_reason_str(vcpu->run->exit_reason));
 
 	TEST_ASSERT(!mprotect(hva, PAGE_SIZE, PROT_READ | PROT_WRITE), "mprotect(RW)");
