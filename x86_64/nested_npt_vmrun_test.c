@@ -90,11 +90,34 @@ static void case_l2_without_np(const struct nnpt_case *c)
 	nnpt_l2_load_expect((uint64_t)&nnpt_ident_word, NNPT_IDENT_VAL, 0);
 }
 
+/*
+ * KVM flushes the current context's TLB at each nested transition, VMRUN
+ * and #VMEXIT, whatever L1's TLB_CONTROL says (nested_svm_transition_tlb_flush(),
+ * svm/nested.c, 6.12 and 7.3: KVM_REQ_TLB_FLUSH_CURRENT, and its TODO
+ * list), once at the VM entry that follows it, so the vCPU's tlb_flush
+ * moves by exactly 2 for a round trip to L2 that changes nothing (the
+ * second of two: the first may make shadow pages, whose write protection
+ * flushes too).  The emulators flush their TLB at every VM entry, so no
+ * guest sees a missing flush; the stat does.
+ */
+static void case_transition_flushes(const struct nnpt_case *c)
+{
+	uint64_t before;
+
+	nnpt_l2_load_expect((uint64_t)&nnpt_ident_word, NNPT_IDENT_VAL, TLB_CONTROL_DO_NOTHING);
+	before = nnpt_vcpu_tlb_flushes();
+	nnpt_l2_load_expect((uint64_t)&nnpt_ident_word, NNPT_IDENT_VAL, TLB_CONTROL_DO_NOTHING);
+	NNPT_EXPECT("TLB flushes of an L2 round trip (VMRUN, #VMEXIT)",
+		    nnpt_vcpu_tlb_flushes() - before, 2);
+}
+
 static const struct nnpt_case cases[] = {
 	{ "l1_cpuid_npt_bit_is_kvms", case_l1_cpuid },
 	{ "vmrun_np_enable_without_npt_refused_or_ignored", case_np_enable_without_npt },
 	{ "vmrun_ncr3_beyond_maxphyaddr_is_invalid", case_illegal_ncr3 },
 	{ "l2_without_nested_paging", case_l2_without_np },
+	{ "vmrun_and_vmexit_flush_once_each", case_transition_flushes, true },
+	{ "vmrun_and_vmexit_flush_once_each_without_np", case_transition_flushes },
 };
 
 int main(int argc, char *argv[])

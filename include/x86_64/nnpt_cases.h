@@ -122,6 +122,12 @@ enum nnpt_win_page {
 #define NNPT_EMU_IN		2
 #define NNPT_EMU_NONE		3
 
+/*
+ * GUEST_SYNC(NNPT_SYNC_TLB_FLUSHES): the host stores the vCPU's tlb_flush
+ * stat in nnpt_tlb_flushes (nnpt_vcpu_tlb_flushes()).
+ */
+#define NNPT_SYNC_TLB_FLUSHES	102
+
 /* What the scene tells L1. */
 struct nnpt_args {
 	uint64_t svm_gva;
@@ -215,6 +221,10 @@ extern struct svm_test_data *nnpt_svm;
 extern struct npt_pool *nnpt_pool;
 extern struct nnpt_result *nnpt_cur;
 extern uint64_t nnpt_ident_word;
+extern uint64_t nnpt_tlb_flushes;
+
+/* How many TLB flushes KVM has done for this vCPU (its tlb_flush stat). */
+uint64_t nnpt_vcpu_tlb_flushes(void);
 
 /*
  * @seen == @want, or the case fails with @what, the line and the last

@@ -24,6 +24,7 @@
 #include "emulator.h"
 #include "kvm_mmu_config.h"
 #include "kvm_role_btf.h"
+#include "kvm_stats.h"
 #include "kvm_trace.h"
 #include "nested_npt.h"
 #include "nnpt_cases.h"
@@ -43,6 +44,7 @@
 struct nnpt_args nnpt_args;
 struct nnpt_l2_32_scene nnpt_l2_32;
 uint64_t nnpt_ident_word = NNPT_IDENT_VAL;
+uint64_t nnpt_tlb_flushes;
 static struct nnpt_result nnpt_results[NNPT_MAX_CASES];
 
 /* ---- L1 ---- */
@@ -134,6 +136,12 @@ bool nnpt_expect_walk_npf(uint64_t exit, uint64_t table_gpa)
 	       NNPT_EXPECT("EXITINFO1 P, U, RSV, ID (not present, user)",
 			   f.info1 & (PFERR_PRESENT_MASK | PFERR_USER_MASK | PFERR_RSVD_MASK |
 				      PFERR_FETCH_MASK), PFERR_USER_MASK);
+}
+
+uint64_t nnpt_vcpu_tlb_flushes(void)
+{
+	GUEST_SYNC(NNPT_SYNC_TLB_FLUSHES);
+	return READ_ONCE(nnpt_tlb_flushes);
 }
 
 static void l1_guest_code(void)
@@ -714,6 +722,16 @@ static struct kvm_vm *setup_vm(struct kvm_vcpu **vcpu_out, struct npt_pool **poo
 	return vm;
 }
 
+/* NNPT_SYNC_TLB_FLUSHES: the vCPU's tlb_flush stat, for L1 to read. */
+static void store_tlb_flushes(struct kvm_vcpu *vcpu)
+{
+	struct kvm_stats_snapshot s;
+
+	vcpu_stats_snapshot(vcpu, &s);
+	nnpt_tlb_flushes = kvm_stats_get(&s, "tlb_flush");
+	sync_global_to_guest(vcpu->vm, nnpt_tlb_flushes);
+}
+
 #define CASE_HUNG_FMT							\
 	"%s: no exit to the host for %d s: KVM keeps L1 or L2 in a loop (e.g. a fault it never resolves)\n"
 
@@ -750,6 +768,10 @@ static bool run_cases(struct kvm_vcpu *vcpu, unsigned int *cur_case_out)
 			}
 			if (uc.args[1] == NNPT_SYNC_EMU) {
 				emu_announce(cur_case, uc.args[2], uc.args[3]);
+				break;
+			}
+			if (uc.args[1] == NNPT_SYNC_TLB_FLUSHES) {
+				store_tlb_flushes(vcpu);
 				break;
 			}
 			/* The last case's announced I/O, if it never came. */
