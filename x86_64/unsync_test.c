@@ -122,6 +122,17 @@ static void build_steps(struct unsync_scene *s)
 	check_both(s, 0, EXPECT_VALUE(unsync_scene_tag(2)), EXPECT_VALUE(unsync_scene_tag(2)));
 	gstep_store(pvm, VA_RO, 4, 1, EXPECT_PF(ro_write, VA_RO));
 
+	/* P cleared with the frame kept, as kernels do for PROT_NONE and NUMA hinting. */
+	gstep_phase(pvm, "present -> not present, frame kept");
+	unsync_scene_write_pte(s, 0, s->data[2] | GP_RW);
+	gstep_invlpg(pvm, VA_RW);
+	gstep_load(pvm, VA_RW, 4, EXPECT_PF(0, VA_RW));
+	gstep_switch_as(pvm, s->as);
+	gstep_load(pvm, VA_RO, 4, EXPECT_PF(0, VA_RO));
+	unsync_scene_write_pte(s, 0, s->data[2] | GP_P | GP_RW);
+	gstep_switch_as(pvm, s->as);
+	check_both(s, 0, EXPECT_VALUE(unsync_scene_tag(2)), EXPECT_VALUE(unsync_scene_tag(2)));
+
 	gstep_phase(pvm, "present -> not present");
 	unsync_scene_write_pte(s, 1, 0);
 	gstep_invlpg(pvm, VA_RW + PAGE_SIZE);
