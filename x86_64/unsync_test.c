@@ -162,8 +162,14 @@ static void build_steps(struct unsync_scene *s)
 	gstep_load_user(pvm, VA_RO, 4, EXPECT_VALUE(unsync_scene_tag(2)));
 	gstep_store_user(pvm, VA_RO, 4, 1, EXPECT_PF(ro_write | PFERR_USER_MASK, VA_RO));
 
+	/*
+	 * A store first, so that KVM's SPTE is writable; the new entry keeps
+	 * A and D, so that the sync updates the SPTE's rights in place
+	 * (FNAME(sync_spte)) rather than dropping it as never accessed.
+	 */
 	gstep_phase(pvm, "R/W 1 -> 0");
-	unsync_scene_write_pte(s, 0, s->data[2] | GP_P | GP_US);
+	gstep_store(pvm, VA_RW + 8, 4, 5, EXPECT_OK());
+	unsync_scene_write_pte(s, 0, s->data[2] | GP_P | GP_US | GP_A | GP_D);
 	gstep_invlpg(pvm, VA_RW);
 	gstep_store(pvm, VA_RW + 8, 4, 1, EXPECT_PF(ro_write, VA_RW + 8));
 
