@@ -163,6 +163,13 @@ static inline uint64_t vmcb_exit_code(const struct vmcb_control_area *ctl)
 #endif
 }
 
+#ifdef KVM_COMPAT_NO_WRPKRU		/* in processor.h since 6.x, not 6.1's */
+static inline void wrpkru(uint32_t pkru)
+{
+	__asm__ __volatile__("wrpkru" : : "a" (pkru), "c" (0), "d" (0));
+}
+#endif
+
 #ifdef KVM_COMPAT_NO_PFERR		/* #PF error-code bits: in 6.12's processor.h, not 6.1's */
 #define PFERR_PRESENT_MASK	BIT(0)
 #define PFERR_WRITE_MASK	BIT(1)

@@ -28,6 +28,7 @@
 #include "test_util.h"
 #include "kselftest.h"
 
+#include "kvm_compat.h"
 #include "kvm_mmu_config.h"
 #include "kvm_run.h"
 
