@@ -31,6 +31,20 @@ void vcpu_run_to_done(struct kvm_vcpu *vcpu);
  */
 int kvm_run_in_child(void (*fn)(const void *arg), const void *arg);
 
+/* A case of a test that is a table of cases, each run in a child process. */
+struct kvm_child_case {
+	const char *name;
+	void (*run)(const void *arg);
+};
+
+/*
+ * The test's whole TAP plan: each of the @nr @cases run by
+ * kvm_run_in_child(), reported as "<name>_<@config_name>", passing only
+ * if its child exited with KSFT_PASS.
+ */
+void kvm_run_child_cases(const struct kvm_child_case *cases, size_t nr,
+			 const char *config_name);
+
 /*
  * KVM_EXIT_INTERNAL_ERROR's report (struct kvm_run's "internal"), kept for
  * a verdict made after the vCPU has run again or is gone.

@@ -72,6 +72,17 @@ int kvm_run_in_child(void (*fn)(const void *arg), const void *arg)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+void kvm_run_child_cases(const struct kvm_child_case *cases, size_t nr,
+			 const char *config_name)
+{
+	size_t i;
+
+	ksft_set_plan(nr);
+	for (i = 0; i < nr; i++)
+		ksft_test_result(kvm_run_in_child(cases[i].run, NULL) == KSFT_PASS, "%s_%s\n",
+				 cases[i].name, config_name);
+}
+
 void kvm_internal_error_save(const struct kvm_run *run, struct kvm_internal_error *e)
 {
 	memset(e, 0, sizeof(*e));

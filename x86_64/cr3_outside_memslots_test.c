@@ -194,10 +194,7 @@ static void memslot_created_under_dummy_root(const void *arg)
 	kvm_vm_free(vm);
 }
 
-static const struct {
-	const char *name;
-	void (*run)(const void *arg);
-} cases[] = {
+static const struct kvm_child_case cases[] = {
 	{ "cr3_set_by_host_shuts_down", cr3_set_by_host },
 	{ "cr3_loaded_by_guest_shuts_down", cr3_loaded_by_guest },
 	{ "memslot_created_under_dummy_root", memslot_created_under_dummy_root },
@@ -206,15 +203,11 @@ static const struct {
 int main(void)
 {
 	struct kvm_mmu_config cfg;
-	unsigned int i;
 
 	kvm_mmu_test_start(&cfg);
 	if (cfg.tdp)
 		ksft_exit_skip("TDP is on: the CPU walks the guest's CR3 through L0's tables, %s\n",
 			       "KVM shadows no guest root");
-	ksft_set_plan(ARRAY_SIZE(cases));
-	for (i = 0; i < ARRAY_SIZE(cases); i++)
-		ksft_test_result(kvm_run_in_child(cases[i].run, NULL) == KSFT_PASS, "%s_%s\n",
-				 cases[i].name, kvm_mmu_config_name(&cfg));
+	kvm_run_child_cases(cases, ARRAY_SIZE(cases), kvm_mmu_config_name(&cfg));
 	ksft_finished();
 }

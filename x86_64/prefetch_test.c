@@ -188,10 +188,7 @@ static void neighbour_dirty_logged(const void *arg)
 	kvm_vm_free(vm);
 }
 
-static const struct {
-	const char *name;
-	void (*run)(const void *arg);
-} cases[] = {
+static const struct kvm_child_case cases[] = {
 	{ "neighbour_in_no_memslot_not_prefetched", neighbour_without_memslot },
 	{ "neighbour_host_memory_unreadable_not_prefetched", neighbour_host_memory_unreadable },
 	{ "neighbour_dirty_logged_not_prefetched_writable", neighbour_dirty_logged },
@@ -200,13 +197,9 @@ static const struct {
 int main(void)
 {
 	struct kvm_mmu_config cfg;
-	unsigned int i;
 
 	kvm_mmu_test_start(&cfg);
 	kvm_debugfs_require();
-	ksft_set_plan(ARRAY_SIZE(cases));
-	for (i = 0; i < ARRAY_SIZE(cases); i++)
-		ksft_test_result(kvm_run_in_child(cases[i].run, NULL) == KSFT_PASS, "%s_%s\n",
-				 cases[i].name, kvm_mmu_config_name(&cfg));
+	kvm_run_child_cases(cases, ARRAY_SIZE(cases), kvm_mmu_config_name(&cfg));
 	ksft_finished();
 }

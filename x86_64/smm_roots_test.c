@@ -180,14 +180,16 @@ static void smram_apart_from_outside(const void *arg)
 	munmap(smram, SMRAM_SIZE);
 }
 
+static const struct kvm_child_case cases[] = {
+	{ "smram_apart_from_outside", smram_apart_from_outside },
+};
+
 int main(void)
 {
 	struct kvm_mmu_config cfg;
 
 	kvm_mmu_test_start(&cfg);
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_X86_SMM));
-	ksft_set_plan(1);
-	ksft_test_result(kvm_run_in_child(smram_apart_from_outside, NULL) == KSFT_PASS,
-			 "smram_apart_from_outside_%s\n", kvm_mmu_config_name(&cfg));
+	kvm_run_child_cases(cases, ARRAY_SIZE(cases), kvm_mmu_config_name(&cfg));
 	ksft_finished();
 }
