@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/compiler.h>
+
 struct kvm_run;
 struct kvm_vcpu;
 
@@ -38,12 +40,14 @@ struct kvm_child_case {
 };
 
 /*
- * The test's whole TAP plan: each of the @nr @cases run by
+ * The test's whole TAP plan, and its exit: each of the @nr @cases run by
  * kvm_run_in_child(), reported as "<name>_<@config_name>", passing only
- * if its child exited with KSFT_PASS.
+ * if its child exited with KSFT_PASS; then ksft_finished().  It must
+ * exit too: kselftest.h keeps the plan and the counts in static variables
+ * of each file, and the exit status must come from those of the results.
  */
-void kvm_run_child_cases(const struct kvm_child_case *cases, size_t nr,
-			 const char *config_name);
+void __noreturn kvm_run_child_cases(const struct kvm_child_case *cases, size_t nr,
+				    const char *config_name);
 
 /*
  * KVM_EXIT_INTERNAL_ERROR's report (struct kvm_run's "internal"), kept for

@@ -72,8 +72,8 @@ int kvm_run_in_child(void (*fn)(const void *arg), const void *arg)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-void kvm_run_child_cases(const struct kvm_child_case *cases, size_t nr,
-			 const char *config_name)
+void __noreturn kvm_run_child_cases(const struct kvm_child_case *cases, size_t nr,
+				    const char *config_name)
 {
 	size_t i;
 
@@ -81,6 +81,7 @@ void kvm_run_child_cases(const struct kvm_child_case *cases, size_t nr,
 	for (i = 0; i < nr; i++)
 		ksft_test_result(kvm_run_in_child(cases[i].run, NULL) == KSFT_PASS, "%s_%s\n",
 				 cases[i].name, config_name);
+	ksft_finished();
 }
 
 void kvm_internal_error_save(const struct kvm_run *run, struct kvm_internal_error *e)

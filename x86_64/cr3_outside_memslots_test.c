@@ -209,5 +209,4 @@ int main(void)
 		ksft_exit_skip("TDP is on: the CPU walks the guest's CR3 through L0's tables, %s\n",
 			       "KVM shadows no guest root");
 	kvm_run_child_cases(cases, ARRAY_SIZE(cases), kvm_mmu_config_name(&cfg));
-	ksft_finished();
 }

@@ -201,5 +201,4 @@ int main(void)
 	kvm_mmu_test_start(&cfg);
 	kvm_debugfs_require();
 	kvm_run_child_cases(cases, ARRAY_SIZE(cases), kvm_mmu_config_name(&cfg));
-	ksft_finished();
 }

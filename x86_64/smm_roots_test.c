@@ -191,5 +191,4 @@ int main(void)
 	kvm_mmu_test_start(&cfg);
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_X86_SMM));
 	kvm_run_child_cases(cases, ARRAY_SIZE(cases), kvm_mmu_config_name(&cfg));
-	ksft_finished();
 }
