@@ -53,9 +53,6 @@ static void intercept_io_but_emu_port(void)
 	ctl->iopm_base_pa = nnpt_args.iopm_gpa;
 }
 
-/* Bit 5 of a PAE PDPTE is reserved (SDM vol. 3A Table 4-8, APM Figure 5-10). */
-#define PDPTE_BIT5	BIT_ULL(5)
-
 /*
  * QEMU 7.2 TCG's walker sets bit 5 (A) in the PAE PDPTEs it uses
  * (docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md): fetching L2's
@@ -88,12 +85,9 @@ static uint64_t emu_run(enum nnpt_emu_l2 m, enum nnpt_l2_32_op op, uint64_t addr
 		[NNPT_EMU_L2_32_2LEVEL] = NNPT_L2_32_2LEVEL,
 		[NNPT_EMU_L2_32_PAE] = NNPT_L2_32_PAE,
 	};
-	uint64_t *pdpt = (uint64_t *)nnpt_l2_32.l2.pdpt_gva;
-	int i;
 
-	if (m == NNPT_EMU_L2_32_PAE && nnpt_args.pdpte_gap)
-		for (i = 0; i < 4; i++)
-			WRITE_ONCE(pdpt[i], READ_ONCE(pdpt[i]) & ~PDPTE_BIT5);
+	if (m == NNPT_EMU_L2_32_PAE)
+		nnpt_l2_32_clear_pdpte_gap();
 	if (m == NNPT_EMU_L2_64)
 		return nnpt_run(nnpt_svm, op == NNPT_L2_32_OUTSB ? nnpt_l2_outsb : nnpt_l2_insb,
 				addr, NNPT_EMU_PORT, TLB_CONTROL_DO_NOTHING);

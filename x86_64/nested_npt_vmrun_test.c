@@ -7,7 +7,8 @@
  *   X86_FEATURE_NPT only if npt_enabled) L1's CPUID says so, and VMRUN with
  *   NP_ENABLE fails with #VMEXIT(INVALID) or runs L2 without nested paging;
  *   an nCR3 beyond MAXPHYADDR when NPT is offered fails with
- *   #VMEXIT(INVALID) (__nested_vmcb_check_controls(), svm/nested.c).
+ *   #VMEXIT(INVALID) (__nested_vmcb_check_controls(), svm/nested.c), and
+ *   so does a 32-bit L2's CR3 beyond MAXPHYADDR.
  * - L2 without nested paging reads and writes L1 memory through L1's page
  *   tables in every configuration.
  *
@@ -81,6 +82,33 @@ static void case_illegal_ncr3(const struct nnpt_case *c)
 	nnpt_l2_load_expect(NNPT_VA(NNPT_PG_DATA), NNPT_TAG(0), 0);
 }
 
+/*
+ * L2's CR3 must be a legal GPA also outside long mode, where
+ * nested_vmcb_check_save() does not look at it: nested_svm_load_cr3()
+ * (svm/nested.c, 6.12 and 7.3) refuses it, and VMRUN fails with
+ * #VMEXIT(INVALID) (APM vol. 2, 15.5.1: any MBZ bit of CR3 set).  L2 then
+ * runs with its valid CR3: it reads the first word of its code page, at
+ * L2 VA == L2 GPA == L1 GPA with and without nested paging.  Without it,
+ * a PAE L2's VMRUN loads its PDPTEs (load_pdptrs()), and would fail on a
+ * bit the emulated CPU set there.
+ */
+static void case_illegal_l2_32_cr3(const struct nnpt_case *c)
+{
+	struct nnpt_l2_32 l2 = nnpt_l2_32.l2;
+	uint64_t exit;
+
+	if (!nnpt_args.illegal_gpa) {
+		nnpt_cur->skipped = "L1's MAXPHYADDR is 52";
+		return;
+	}
+	nnpt_l2_32_clear_pdpte_gap();
+	l2.cr3[c->mode] |= nnpt_args.illegal_gpa;
+	exit = nnpt_run_32(nnpt_svm, &l2, c->mode, l2.code_gpa, TLB_CONTROL_FLUSH_ALL_ASID);
+	NNPT_EXPECT("#VMEXIT code (VMEXIT_INVALID)", exit, SVM_EXIT_ERR);
+	nnpt_l2_32_clear_pdpte_gap();
+	nnpt_l2_32_load_expect(c->mode, l2.code_gpa, READ_ONCE(*(uint32_t *)l2.code_gva));
+}
+
 /* No nested paging: L2 GPA == L1 GPA, through L1's page tables. */
 static void case_l2_without_np(const struct nnpt_case *c)
 {
@@ -116,6 +144,14 @@ static const struct nnpt_case cases[] = {
 	{ "vmrun_np_enable_without_npt_refused_or_ignored", case_np_enable_without_npt },
 	{ "vmrun_ncr3_beyond_maxphyaddr_is_invalid", case_illegal_ncr3 },
 	{ "l2_without_nested_paging", case_l2_without_np },
+	{ "vmrun_l2_32bit_2level_cr3_beyond_maxphyaddr_is_invalid", case_illegal_l2_32_cr3, true,
+	  .mode = NNPT_L2_32_2LEVEL },
+	{ "vmrun_l2_32bit_pae_cr3_beyond_maxphyaddr_is_invalid", case_illegal_l2_32_cr3, true,
+	  .mode = NNPT_L2_32_PAE },
+	{ "vmrun_l2_32bit_2level_cr3_beyond_maxphyaddr_is_invalid_without_np",
+	  case_illegal_l2_32_cr3, .mode = NNPT_L2_32_2LEVEL },
+	{ "vmrun_l2_32bit_pae_cr3_beyond_maxphyaddr_is_invalid_without_np",
+	  case_illegal_l2_32_cr3, .mode = NNPT_L2_32_PAE },
 	{ "vmrun_and_vmexit_flush_once_each", case_transition_flushes, true },
 	{ "vmrun_and_vmexit_flush_once_each_without_np", case_transition_flushes },
 };

@@ -238,6 +238,17 @@ bool nnpt_l2_load_expect(uint64_t va, uint64_t want, uint8_t tlb_ctl);
 bool nnpt_l2_store_expect(uint64_t va, uint64_t val, uint8_t tlb_ctl);
 /* 32-bit L2 in @mode loads @addr, flushing the ASID: EAX == @want. */
 bool nnpt_l2_32_load_expect(enum nnpt_l2_32_mode mode, uint32_t addr, uint32_t want);
+
+/* Bit 5 of a PAE PDPTE is reserved (SDM vol. 3A Table 4-8, APM Figure 5-10). */
+#define PDPTE_BIT5	BIT_ULL(5)
+
+/*
+ * L1: clear bit 5 of the 32-bit L2's PAE PDPTEs where the emulated CPU
+ * sets it (nnpt_args.pdpte_gap, docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md),
+ * so that KVM's load_pdptrs() of them (x86.c) sees what a real CPU leaves.
+ */
+void nnpt_l2_32_clear_pdpte_gap(void);
+
 /* The exit L1 just got is #VMEXIT(NPF) at @gpa with @error_code, final translation. */
 bool nnpt_expect_npf(uint64_t exit, uint64_t gpa, uint64_t error_code);
 /* ... an NPF on an access of L2's own page walk, to the table at @table_gpa. */

@@ -118,6 +118,17 @@ bool nnpt_l2_32_load_expect(enum nnpt_l2_32_mode mode, uint32_t addr, uint32_t w
 	       NNPT_EXPECT("32-bit L2 load: EAX", (uint32_t)nnpt_l2_result(nnpt_svm), want);
 }
 
+void nnpt_l2_32_clear_pdpte_gap(void)
+{
+	uint64_t *pdpt = (uint64_t *)nnpt_l2_32.l2.pdpt_gva;
+	int i;
+
+	if (!nnpt_args.pdpte_gap)
+		return;
+	for (i = 0; i < 4; i++)
+		WRITE_ONCE(pdpt[i], READ_ONCE(pdpt[i]) & ~PDPTE_BIT5);
+}
+
 /*
  * The exit L1 just got is #VMEXIT(NPF) for an access of L2's own page
  * walk (EXITINFO1 bit 33) to the page table at @table_gpa, not present,
