@@ -29,6 +29,21 @@
  *   root looks up no shadow page (the mmu_cache_miss stat is unchanged), and
  *   the zero page stays zero.
  *
+ * - Freeing the dummy root frees it alone (__kvm_mmu_free_obsolete_roots():
+ *   KVM_MMU_ROOT_CURRENT, and the cached roots only if they are obsolete
+ *   themselves): a guest that left CR3 A for ROOT_GPA by MOV CR3 (A
+ *   cached in prev_roots) and comes back to A after the memslot is created
+ *   runs on A's cached root: no kvm_mmu_get_page for A's gfn (kvmmmu
+ *   trace; a root freed from the cache stays a shadow page, and building
+ *   it again would find it).  KVM must load the dummy root between the
+ *   MOV CR3 and the memslot: the host single-steps the guest up to the
+ *   instruction after the MOV CR3, then loads the root as above.
+ *
+ * - A CR3 beyond MAXPHYADDR is in no memslot either, but the guest cannot
+ *   load it: MOV CR3 with a reserved bit set (bit MAXPHYADDR, or bit 63
+ *   with CR4.PCIDE=0) is #GP, CR3 unchanged (SDM vol. 3A 4.5, vol. 2B MOV;
+ *   kvm_set_cr3(), regs.c on 6.12 and 7.3, strips bit 63 only with PCIDE).
+ *
  * Under TDP the CPU walks the guest's tables through L0's: no dummy root,
  * and the test skips.
  */
@@ -45,6 +60,8 @@
 #include "kvm_compat.h"
 #include "kvm_mmu_config.h"
 #include "kvm_run.h"
+#include "kvm_trace.h"
+#include "kvm_trace_model.h"
 
 /* Above memslot 0, in no memslot until the memslot case creates one. */
 #define ROOT_SLOT	1
@@ -60,6 +77,44 @@ static void guest_code(void)
 	GUEST_SYNC(1);
 	if (READ_ONCE(guest_loads_root))
 		set_cr3(ROOT_GPA);
+	GUEST_ASSERT_EQ(READ_ONCE(data), DATA_TAG);
+	GUEST_SYNC(get_cr3() & ~(uint64_t)(PAGE_SIZE - 1));
+	GUEST_DONE();
+}
+
+/* Set by the host: CR3 values with a reserved bit, or 0. */
+static uint64_t illegal_cr3[2];
+
+static void guest_loads_illegal_cr3(void)
+{
+	uint64_t cr3 = get_cr3(), bad;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(illegal_cr3); i++) {
+		bad = READ_ONCE(illegal_cr3[i]);
+		if (!bad)
+			continue;
+		GUEST_ASSERT_EQ(kvm_asm_safe("mov %[cr3], %%cr3", [cr3] "r" (bad)), GP_VECTOR);
+		GUEST_ASSERT_EQ(get_cr3(), cr3);
+	}
+	GUEST_DONE();
+}
+
+/* The address right after the guest's MOV CR3 to ROOT_GPA. */
+extern char after_mov_to_root_gpa[];
+
+/* ROOT_GPA by MOV CR3, then back to the CR3 it had. */
+static noinline void guest_leaves_and_returns(void)
+{
+	uint64_t cr3 = get_cr3();
+
+	GUEST_SYNC(1);
+	__asm__ __volatile__("mov %0, %%cr3\n"
+			     "after_mov_to_root_gpa:"
+			     : : "r" (ROOT_GPA) : "memory");
+	GUEST_ASSERT_EQ(READ_ONCE(data), DATA_TAG);
+	GUEST_SYNC(get_cr3() & ~(uint64_t)(PAGE_SIZE - 1));
+	set_cr3(cr3);
 	GUEST_ASSERT_EQ(READ_ONCE(data), DATA_TAG);
 	GUEST_SYNC(get_cr3() & ~(uint64_t)(PAGE_SIZE - 1));
 	GUEST_DONE();
@@ -194,10 +249,89 @@ static void memslot_created_under_dummy_root(const void *arg)
 	kvm_vm_free(vm);
 }
 
+/* The guest's MOV CR3 of its CR3 with bit MAXPHYADDR, then bit 63, set. */
+static void illegal_cr3_faults(const void *arg)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_loads_illegal_cr3);
+	if (vm->pa_bits < 52)
+		illegal_cr3[0] = vm_mmu_pgd(vm) | BIT_ULL(vm->pa_bits);
+	illegal_cr3[1] = vm_mmu_pgd(vm) | BIT_ULL(63);
+	sync_global_to_guest(vm, illegal_cr3);
+	vcpu_run_to_done(vcpu);
+	kvm_vm_free(vm);
+}
+
+/* More than the instructions from a GUEST_SYNC's exit to the guest's next MOV CR3. */
+#define MAX_STEPS	10000
+
+/* Single-step the guest until its RIP is @rip. */
+static void step_to(struct kvm_vcpu *vcpu, uint64_t rip)
+{
+	struct kvm_guest_debug debug = {
+		.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP,
+	};
+	int steps;
+
+	vcpu_guest_debug_set(vcpu, &debug);
+	for (steps = 0; steps < MAX_STEPS; steps++) {
+		vcpu_run(vcpu);
+		TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_DEBUG);
+		if (vcpu->run->debug.arch.pc == rip)
+			break;
+	}
+	TEST_ASSERT(steps < MAX_STEPS, "the guest did not reach 0x%lx in %d steps", rip,
+		    MAX_STEPS);
+	debug.control = 0;
+	vcpu_guest_debug_set(vcpu, &debug);
+}
+
+#define CACHED_REBUILT_FMT						\
+	"the dummy root freed, KVM looked up %zu shadow pages for CR3 0x%lx, whose root was cached"
+
+/*
+ * The guest leaves CR3 A for ROOT_GPA, KVM loads the dummy root, the
+ * memslot comes; back on A, the guest must run on A's cached root.
+ */
+static void memslot_created_under_dummy_root_keeps_cached_root(const void *arg)
+{
+	struct kvm_mmu_query a_lookups;
+	struct kvm_vcpu *vcpu;
+	struct kvm_trace *t;
+	struct kvm_vm *vm;
+	uint64_t a;
+	size_t n;
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_leaves_and_returns);
+	a = vm_mmu_pgd(vm);
+	a_lookups = KVM_MMU_QUERY(.type = KVM_MMU_GET_PAGE, .gfn = a >> PAGE_SHIFT);
+	vcpu_run_to_sync(vcpu, 1);
+	step_to(vcpu, (uint64_t)after_mov_to_root_gpa);
+	run_until_root_loaded(vcpu);
+
+	t = kvm_trace_create();
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, ROOT_GPA, ROOT_SLOT, 1, 0);
+	memcpy(addr_gpa2hva(vm, ROOT_GPA), addr_gpa2hva(vm, a), PAGE_SIZE);
+	kvm_trace_start(t, "memslot created, back to A");
+	vcpu_run_to_sync(vcpu, ROOT_GPA);
+	vcpu_run_to_sync(vcpu, a);
+	kvm_trace_stop(t);
+	n = kvm_mmu_model_count_pages(kvm_trace_model(t), a_lookups);
+	TEST_ASSERT(!n, CACHED_REBUILT_FMT, n, a);
+	kvm_trace_destroy(t);
+	vcpu_run_to_done(vcpu);
+	kvm_vm_free(vm);
+}
+
 static const struct kvm_child_case cases[] = {
 	{ "cr3_set_by_host_shuts_down", cr3_set_by_host },
 	{ "cr3_loaded_by_guest_shuts_down", cr3_loaded_by_guest },
 	{ "memslot_created_under_dummy_root", memslot_created_under_dummy_root },
+	{ "mov_cr3_with_reserved_bit_faults_gp", illegal_cr3_faults },
+	{ "memslot_created_under_dummy_root_keeps_cached_root",
+	  memslot_created_under_dummy_root_keeps_cached_root },
 };
 
 int main(void)
