@@ -26,6 +26,12 @@ void vcpu_run_to_sync(struct kvm_vcpu *vcpu, uint64_t stage);
 void vcpu_run_to_done(struct kvm_vcpu *vcpu);
 
 /*
+ * Run @vcpu until its next exit, which must be KVM_EXIT_MMIO for a read
+ * at @gpa, and answer it with @value (its low run->mmio.len bytes).
+ */
+void vcpu_run_to_mmio_read(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t value);
+
+/*
  * Run @fn(@arg) in a child process, so that a failed assertion or a crash
  * ends that one case and not the program; returning from @fn is a pass.
  * Returns the child's exit status (KSFT_PASS, KSFT_FAIL, KSFT_XFAIL,

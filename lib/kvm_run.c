@@ -55,6 +55,20 @@ void vcpu_run_to_done(struct kvm_vcpu *vcpu)
 	run_to_ucall(vcpu, UCALL_DONE, 0);
 }
 
+#define MMIO_READ_FMT	"MMIO exit: %s of 0x%llx, expected the guest's read of 0x%lx"
+
+void vcpu_run_to_mmio_read(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t value)
+{
+	struct kvm_run *run = vcpu->run;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_MMIO);
+	TEST_ASSERT(run->mmio.phys_addr == gpa && !run->mmio.is_write, MMIO_READ_FMT,
+		    run->mmio.is_write ? "write" : "read", run->mmio.phys_addr, gpa);
+	TEST_ASSERT(run->mmio.len <= sizeof(value), "MMIO read of %u bytes", run->mmio.len);
+	memcpy(run->mmio.data, &value, run->mmio.len);
+}
+
 int kvm_run_in_child(void (*fn)(const void *arg), const void *arg)
 {
 	int status;

@@ -100,18 +100,10 @@ static int64_t live_shadow_pages(const struct kvm_stats_snapshot *vm_stats)
 	       kvm_stats_get(vm_stats, "mmu_shadow_zapped");
 }
 
-#define MMIO_EXIT_FMT	"MMIO exit: %s of 0x%llx, expected the guest's read of 0x%llx"
-
+/* The guest's read of the deleted page: KVM_EXIT_MMIO, answered with MMIO_VALUE. */
 static void run_to_mmio_read(struct kvm_vcpu *vcpu)
 {
-	struct kvm_run *run = vcpu->run;
-
-	vcpu_run(vcpu);
-	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_MMIO);
-	TEST_ASSERT(run->mmio.phys_addr == EXTRA_GPA && !run->mmio.is_write,
-		    MMIO_EXIT_FMT, run->mmio.is_write ? "write" : "read",
-		    run->mmio.phys_addr, EXTRA_GPA);
-	memcpy(run->mmio.data, &(uint64_t){ MMIO_VALUE }, sizeof(uint64_t));
+	vcpu_run_to_mmio_read(vcpu, EXTRA_GPA, MMIO_VALUE);
 	vcpu_run_to_sync(vcpu, MMIO_VALUE);
 }
 

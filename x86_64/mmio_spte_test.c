@@ -22,8 +22,6 @@
  * With TDP the MMIO SPTE is L0's, for the GPA, and no guest write touches
  * it: the same outcomes hold, as a control.
  */
-#include <string.h>
-
 #include "kvm_util.h"
 #include "processor.h"
 #include "test_util.h"
@@ -73,19 +71,10 @@ static uint64_t mmio_sptes_created(struct kvm_vcpu *vcpu)
 	return kvm_stats_get(&s, "pf_mmio_spte_created");
 }
 
-#define MMIO_EXIT_FMT	"MMIO exit: %s of 0x%llx, expected the guest's read of 0x%llx"
-
 /* The guest's read of NO_MEMSLOT_GPA: KVM_EXIT_MMIO, answered with MMIO_VALUE. */
 static void run_to_mmio_read(struct kvm_vcpu *vcpu)
 {
-	struct kvm_run *run = vcpu->run;
-
-	vcpu_run(vcpu);
-	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_MMIO);
-	TEST_ASSERT(run->mmio.phys_addr == NO_MEMSLOT_GPA && !run->mmio.is_write,
-		    MMIO_EXIT_FMT, run->mmio.is_write ? "write" : "read",
-		    run->mmio.phys_addr, NO_MEMSLOT_GPA);
-	memcpy(run->mmio.data, &(uint64_t){ MMIO_VALUE }, sizeof(uint64_t));
+	vcpu_run_to_mmio_read(vcpu, NO_MEMSLOT_GPA, MMIO_VALUE);
 	vcpu_run_to_sync(vcpu, MMIO_VALUE);
 }
 

@@ -28,6 +28,8 @@
  *     until the next MOV CR3; under SVM+NPT, the write is seen once the
  *     TLB entry is gone.
  *   - A PDPT at any 32-byte offset in its page (CR3 bits 11:5) is used.
+ *   - TDP off: a PDPT in no memslot makes MOV CR3 #GP(0) (KVM's choice
+ *     where the SDM leaves the value read to the platform).
  *   - KVM_SET_SREGS2 with KVM_SREGS2_FLAGS_PDPTRS_VALID sets the PDPTE
  *     registers themselves (kvm_vcpu_ioctl_x86_set_sregs2()); with TDP off
  *     the guest translates with them, not with the PDPT in memory.
@@ -190,6 +192,35 @@ static void test_pdpte_outside_memslots(void)
 	gstep_write_cr3(pvm, guest_as_cr3(as), EXPECT_OK());
 	gstep_load(pvm, VA_1, 4, EXPECT_VALUE(TAG_A));
 	finish(pvm, "pdpte_outside_memslots");
+}
+
+/*
+ * A PDPT (CR3 bits 31:5) in no memslot: MOV CR3 cannot load the PDPTEs.
+ * What a read of missing memory returns is the platform's (all ones on a
+ * PC, whose reserved bits fail the load); KVM, TDP off, fails it:
+ * load_pdptrs() returns 0 when it cannot read the PDPT (6.12 and 7.3
+ * regs.c), and kvm_set_cr3() makes that #GP(0), CR3 unchanged.  It must
+ * not load PDPTEs it never read.  With TDP the CPU loads them (VMX) or
+ * reads them on use (SVM), from memory no memslot backs: not KVM's.
+ */
+static void test_pdpt_outside_memslots(void)
+{
+	struct paging_vm *pvm;
+	struct guest_as *as;
+
+	if (cfg.tdp) {
+		ksft_test_result_skip("%s: %s\n", "pdpt_outside_memslots_mov_cr3_gp",
+				      "TDP is on: the CPU, not KVM, reads the PDPTEs");
+		return;
+	}
+	pvm = pae_vm("pdpt_outside_memslots");
+	as = guest_as_create(pvm);
+	guest_as_map(as, VA_1, data_page(pvm, TAG_A), 1, GP_P | GP_RW);
+
+	gstep_phase(pvm, "CR3 naming a PDPT in no memslot");
+	gstep_write_cr3(pvm, NO_MEMORY_GPA, EXPECT_FAULT(GP_VECTOR, 0));
+	gstep_load(pvm, VA_1, 4, EXPECT_VALUE(TAG_A));
+	finish(pvm, "pdpt_outside_memslots_mov_cr3_gp");
 }
 
 static void test_reserved_pdpte_bits(void)
@@ -602,10 +633,11 @@ int main(int argc, char *argv[])
 	paging_vm_reuse_vms(true);
 	if (!guest_paging_mode_supported(GUEST_PAGING_PAE, &why))
 		ksft_exit_skip("PAE paging: %s\n", why);
-	ksft_set_plan(13);
+	ksft_set_plan(14);
 
 	test_not_present_pdpte_bits_ignored();
 	test_pdpte_outside_memslots();
+	test_pdpt_outside_memslots();
 	test_reserved_pdpte_bits();
 	test_reserved_pdpte_bits_on_use();
 	test_pdptes_loaded_at_mov_cr3();

@@ -116,14 +116,8 @@ static void neighbour_without_memslot(const void *arg)
 	vcpu_run_to_sync(vcpu, 1);
 	TEST_ASSERT_EQ(mmio_sptes_created(vcpu), created);
 
-	vcpu_run(vcpu);
-	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_MMIO);
-	TEST_ASSERT(vcpu->run->mmio.phys_addr == NO_MEMSLOT_GPA && !vcpu->run->mmio.is_write,
-		    "MMIO exit: %s of 0x%llx, expected the guest's read of 0x%llx",
-		    vcpu->run->mmio.is_write ? "write" : "read",
-		    vcpu->run->mmio.phys_addr, NO_MEMSLOT_GPA);
+	vcpu_run_to_mmio_read(vcpu, NO_MEMSLOT_GPA, MMIO_VALUE);
 	TEST_ASSERT_EQ(mmio_sptes_created(vcpu), created + 1);
-	memcpy(vcpu->run->mmio.data, &(uint64_t){ MMIO_VALUE }, sizeof(uint64_t));
 	vcpu_run_to_sync(vcpu, MMIO_VALUE);
 	vcpu_run_to_done(vcpu);
 	kvm_vm_free(vm);
