@@ -13,7 +13,8 @@
  *   tables in every configuration.
  *
  * And, from kvmmmu trace events (include/kvm_trace.h): L2 without nested
- * paging gets a root of its own, with role.guest_mode=1; with nested
+ * paging gets a root of its own, with role.guest_mode=1; a #VMEXIT from a
+ * PAE L2 without it takes L1's root from the cache (TDP off); with nested
  * paging, every shadow page of L1's NPT has guest_mode=1 and 8-byte gptes,
  * and VM teardown zaps every one of them.
  */
@@ -109,6 +110,30 @@ static void case_illegal_l2_32_cr3(const struct nnpt_case *c)
 	nnpt_l2_32_load_expect(c->mode, l2.code_gpa, READ_ONCE(*(uint32_t *)l2.code_gva));
 }
 
+/*
+ * A PAE L2 without nested paging, to and fro: one warm-up round trip,
+ * then NNPT_SYNC_PAE_L2_WARM and three more, each reading the first word
+ * of L2's code page.  NNPT_CHECK_L1_ROOT_CACHED looks at the #VMEXITs.
+ * Each VMRUN loads L2's PDPTEs (load_pdptrs()), so the emulator's bit 5
+ * is cleared before each.
+ */
+static void case_pae_l2_round_trips(const struct nnpt_case *c)
+{
+	const struct nnpt_l2_32 *l2 = &nnpt_l2_32.l2;
+	uint32_t word = READ_ONCE(*(uint32_t *)l2->code_gva);
+	int i;
+
+	nnpt_l2_32_clear_pdpte_gap();
+	if (!nnpt_l2_32_load_expect(NNPT_L2_32_PAE, l2->code_gpa, word))
+		return;
+	GUEST_SYNC(NNPT_SYNC_PAE_L2_WARM);
+	for (i = 0; i < 3; i++) {
+		nnpt_l2_32_clear_pdpte_gap();
+		if (!nnpt_l2_32_load_expect(NNPT_L2_32_PAE, l2->code_gpa, word))
+			return;
+	}
+}
+
 /* No nested paging: L2 GPA == L1 GPA, through L1's page tables. */
 static void case_l2_without_np(const struct nnpt_case *c)
 {
@@ -152,6 +177,7 @@ static const struct nnpt_case cases[] = {
 	  case_illegal_l2_32_cr3, .mode = NNPT_L2_32_2LEVEL },
 	{ "vmrun_l2_32bit_pae_cr3_beyond_maxphyaddr_is_invalid_without_np",
 	  case_illegal_l2_32_cr3, .mode = NNPT_L2_32_PAE },
+	{ "l2_32bit_pae_without_np_round_trips", case_pae_l2_round_trips },
 	{ "vmrun_and_vmexit_flush_once_each", case_transition_flushes, true },
 	{ "vmrun_and_vmexit_flush_once_each_without_np", case_transition_flushes },
 };
@@ -159,5 +185,6 @@ static const struct nnpt_case cases[] = {
 int main(int argc, char *argv[])
 {
 	nnpt_cases_main(cases, ARRAY_SIZE(cases),
-			NNPT_CHECK_L2_ROOT | NNPT_CHECK_ROLES | NNPT_CHECK_TEARDOWN);
+			NNPT_CHECK_L2_ROOT | NNPT_CHECK_ROLES | NNPT_CHECK_TEARDOWN |
+			NNPT_CHECK_L1_ROOT_CACHED);
 }

@@ -127,6 +127,12 @@ enum nnpt_win_page {
  * stat in nnpt_tlb_flushes (nnpt_vcpu_tlb_flushes()).
  */
 #define NNPT_SYNC_TLB_FLUSHES	102
+/*
+ * GUEST_SYNC(NNPT_SYNC_PAE_L2_WARM): the warm-up round trip to a PAE L2
+ * without nested paging is over; NNPT_CHECK_L1_ROOT_CACHED looks at what
+ * comes after.
+ */
+#define NNPT_SYNC_PAE_L2_WARM	103
 
 /* What the scene tells L1. */
 struct nnpt_args {
@@ -207,6 +213,11 @@ enum {
 	NNPT_CHECK_NO_REBUILD = BIT(3),
 	/* VM teardown zaps every shadow NPT page. */
 	NNPT_CHECK_TEARDOWN = BIT(4),
+	/*
+	 * TDP off: after NNPT_SYNC_PAE_L2_WARM, #VMEXITs from a PAE L2
+	 * without nested paging take L1's root from the cache.
+	 */
+	NNPT_CHECK_L1_ROOT_CACHED = BIT(5),
 };
 
 /* Build the scene, run @cases in L1 and report them and @checks.  Never returns. */

@@ -647,6 +647,34 @@ static bool check_l2_root(struct kvm_vm *vm)
 	return found;
 }
 
+#define L1_ROOT_LOOKUPS_FMT						\
+	"%zu lookups of L1's root (gfn 0x%lx) after the warm-up: a #VMEXIT from the PAE L2 did not find it in the cache\n"
+
+/*
+ * A PAE L2 without nested paging shares root_mmu with L1: its VMRUN puts
+ * L1's root in prev_roots and L2 runs on KVM's PAE root, which has no
+ * shadow page; at #VMEXIT fast_pgd_switch() frees that root alone and
+ * cached_root_find_without_current() takes L1's back (6.12 and 7.3
+ * mmu.c): no kvm_mmu_get_page for L1's root gfn after the warm-up.
+ */
+static bool check_l1_root_cached(struct kvm_vm *vm)
+{
+	struct kvm_mmu_model *m = kvm_trace_model(trace);
+	int ph = kvm_mmu_model_phase(m, "pae_l2_round_trips_after_warmup");
+	uint64_t gfn = vm_mmu_pgd(vm) >> PAGE_SHIFT;
+	size_t n;
+
+	if (ph < 0) {
+		ksft_print_msg("no NNPT_SYNC_PAE_L2_WARM: no case ran the round trips\n");
+		return false;
+	}
+	n = kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = ph, .type = KVM_MMU_GET_PAGE,
+						 .gfn = gfn));
+	if (n)
+		ksft_print_msg(L1_ROOT_LOOKUPS_FMT, n, gfn);
+	return !n;
+}
+
 /* Shadow NPT pages still live after the VM is gone. */
 static size_t live_npt_pages(void)
 {
@@ -777,6 +805,10 @@ static bool run_cases(struct kvm_vcpu *vcpu, unsigned int *cur_case_out)
 				phase("ncr3_switch_after_warmup");
 				break;
 			}
+			if (uc.args[1] == NNPT_SYNC_PAE_L2_WARM) {
+				phase("pae_l2_round_trips_after_warmup");
+				break;
+			}
 			if (uc.args[1] == NNPT_SYNC_EMU) {
 				emu_announce(cur_case, uc.args[2], uc.args[3]);
 				break;
@@ -879,6 +911,7 @@ static const char *const check_names[] = {
 	"shadow_npt_root_and_tables_per_ncr3",
 	"ncr3_switch_after_warmup_finds_creates_and_zaps_nothing",
 	"teardown_zaps_every_shadow_npt_page",
+	"vmexit_from_pae_l2_takes_l1_root_from_cache",
 };
 
 /* SKIP, with @why, every check of @checks from bit @from on. */
@@ -915,6 +948,12 @@ static void report_checks(struct kvm_vm *vm, struct npt_pool *p, unsigned int ch
 	}
 	if (checks & NNPT_CHECK_L2_ROOT)
 		check_result(check_l2_root(vm), 0);
+	if ((checks & NNPT_CHECK_L1_ROOT_CACHED) && cfg.tdp)
+		skip_checks(NNPT_CHECK_L1_ROOT_CACHED, 5,
+			    "TDP is on: L1's and L2's roots are TDP roots, no PAE root");
+	else if (checks & NNPT_CHECK_L1_ROOT_CACHED)
+		check_result(check_l1_root_cached(vm), 5);
+	checks &= ~NNPT_CHECK_L1_ROOT_CACHED;
 	if (!nnpt_args.npt) {
 		skip_checks(checks, 1, "KVM offers L1 no nested paging");
 		kvm_vm_free(vm);
