@@ -32,7 +32,9 @@
  *     where the SDM leaves the value read to the platform).
  *   - KVM_SET_SREGS2 with KVM_SREGS2_FLAGS_PDPTRS_VALID sets the PDPTE
  *     registers themselves (kvm_vcpu_ioctl_x86_set_sregs2()); with TDP off
- *     the guest translates with them, not with the PDPT in memory.
+ *     the guest translates with them, not with the PDPT in memory.  It
+ *     refuses an unknown flag, PDPTEs outside PAE paging and an invalid
+ *     state, and changes nothing then.
  *
  * Shadow pages under the PAE root (TDP off, read back through kvmmmu
  * events): exactly one level-2 shadow page per distinct present PDPTE
@@ -399,6 +401,54 @@ static void test_set_sregs2_pdptrs(void)
 	finish(pvm, "set_sregs2_pdptrs");
 }
 
+static void guest_done(void)
+{
+	GUEST_DONE();
+}
+
+/*
+ * KVM_SET_SREGS2 refuses what it cannot load, and changes nothing then
+ * (kvm_vcpu_ioctl_x86_set_sregs2(), regs.c on 6.12 and 7.3; api.rst): a
+ * flag it does not know, KVM_SREGS2_FLAGS_PDPTRS_VALID outside PAE paging
+ * (the vCPU is in long mode), and a state KVM_SET_SREGS refuses too
+ * (CR0.PG without CR0.PE: kvm_is_valid_sregs()).
+ */
+static void test_set_sregs2_rejects_invalid(void)
+{
+	struct kvm_sregs2 good, bad, now;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	int i, r, fails = 0;
+
+	if (!kvm_has_cap(KVM_CAP_SREGS2)) {
+		ksft_test_result_skip("set_sregs2_rejects_invalid_input: no KVM_CAP_SREGS2\n");
+		return;
+	}
+	vm = vm_create_with_one_vcpu(&vcpu, guest_done);
+	vcpu_ioctl(vcpu, KVM_GET_SREGS2, &good);
+	for (i = 0; i < 3; i++) {
+		bad = good;
+		if (i == 0)
+			bad.flags = KVM_SREGS2_FLAGS_PDPTRS_VALID << 1;
+		else if (i == 1)
+			bad.flags = KVM_SREGS2_FLAGS_PDPTRS_VALID;
+		else
+			bad.cr0 &= ~X86_CR0_PE;
+		r = __vcpu_ioctl(vcpu, KVM_SET_SREGS2, &bad);
+		vcpu_ioctl(vcpu, KVM_GET_SREGS2, &now);
+		if (r != -1 || errno != EINVAL || memcmp(&now, &good, sizeof(now))) {
+			ksft_print_msg("KVM_SET_SREGS2 #%d (flags 0x%llx, cr0 0x%llx): %d, %s\n", i,
+				       bad.flags, bad.cr0, r,
+				       memcmp(&now, &good, sizeof(now)) ? "state changed" :
+				       "state kept");
+			fails++;
+		}
+	}
+	ksft_test_result(!fails, "set_sregs2_rejects_invalid_input_%s\n",
+			 kvm_mmu_config_name(&cfg));
+	kvm_vm_free(vm);
+}
+
 /*
  * Shadow pages of level 2 created while the steps ran, for the page
  * directory at @gfn: how many, and whether all have the expected role.
@@ -633,7 +683,7 @@ int main(int argc, char *argv[])
 	paging_vm_reuse_vms(true);
 	if (!guest_paging_mode_supported(GUEST_PAGING_PAE, &why))
 		ksft_exit_skip("PAE paging: %s\n", why);
-	ksft_set_plan(14);
+	ksft_set_plan(15);
 
 	test_not_present_pdpte_bits_ignored();
 	test_pdpte_outside_memslots();
@@ -643,6 +693,7 @@ int main(int argc, char *argv[])
 	test_pdptes_loaded_at_mov_cr3();
 	test_pdpt_offsets();
 	test_set_sregs2_pdptrs();
+	test_set_sregs2_rejects_invalid();
 	if (!cfg.tdp)
 		no_trace = kvm_trace_unavailable();
 	if (cfg.tdp || no_trace) {
