@@ -182,7 +182,7 @@ static inline void wrpkru(uint32_t pkru)
 #endif
 
 #ifndef KVM_X86_QUIRK_SLOT_ZAP_ALL	/* uapi since 6.12, not in 6.1's headers */
-#define KVM_X86_QUIRK_SLOT_ZAP_ALL	(1 << 7)
+#define KVM_X86_QUIRK_SLOT_ZAP_ALL	BIT(7)
 #endif
 
 #ifdef KVM_COMPAT_NO_SET_CR0		/* set_cr0() and set_cr3() since 7.x */
