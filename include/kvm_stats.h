@@ -40,6 +40,9 @@ void vm_stats_snapshot(struct kvm_vm *vm, struct kvm_stats_snapshot *s);
  */
 void vcpu_stats_snapshot(struct kvm_vcpu *vcpu, struct kvm_stats_snapshot *s);
 
+/* Stat @name of @vcpu (a vcpu_stats_snapshot(), with its cross-check). */
+uint64_t vcpu_stat_get(struct kvm_vcpu *vcpu, const char *name);
+
 /* Stat @name of @s; asserts that it exists. */
 uint64_t kvm_stats_get(const struct kvm_stats_snapshot *s, const char *name);
 

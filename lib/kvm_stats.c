@@ -105,6 +105,14 @@ void vcpu_stats_snapshot(struct kvm_vcpu *vcpu, struct kvm_stats_snapshot *s)
 	snapshot(vcpu_get_stats_fd(vcpu), vcpu->vm, nr_vcpus == 1, s);
 }
 
+uint64_t vcpu_stat_get(struct kvm_vcpu *vcpu, const char *name)
+{
+	struct kvm_stats_snapshot s;
+
+	vcpu_stats_snapshot(vcpu, &s);
+	return kvm_stats_get(&s, name);
+}
+
 static int find(const struct kvm_stats_snapshot *s, const char *name)
 {
 	unsigned int i;

@@ -65,10 +65,7 @@ static void guest_code(void)
 
 static uint64_t mmio_sptes_created(struct kvm_vcpu *vcpu)
 {
-	struct kvm_stats_snapshot s;
-
-	vcpu_stats_snapshot(vcpu, &s);
-	return kvm_stats_get(&s, "pf_mmio_spte_created");
+	return vcpu_stat_get(vcpu, "pf_mmio_spte_created");
 }
 
 /* The guest's read of NO_MEMSLOT_GPA: KVM_EXIT_MMIO, answered with MMIO_VALUE. */

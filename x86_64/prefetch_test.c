@@ -98,10 +98,7 @@ static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, void *guest_code)
 
 static uint64_t mmio_sptes_created(struct kvm_vcpu *vcpu)
 {
-	struct kvm_stats_snapshot s;
-
-	vcpu_stats_snapshot(vcpu, &s);
-	return kvm_stats_get(&s, "pf_mmio_spte_created");
+	return vcpu_stat_get(vcpu, "pf_mmio_spte_created");
 }
 
 static void neighbour_without_memslot(const void *arg)

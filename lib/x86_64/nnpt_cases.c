@@ -764,10 +764,7 @@ static struct kvm_vm *setup_vm(struct kvm_vcpu **vcpu_out, struct npt_pool **poo
 /* NNPT_SYNC_TLB_FLUSHES: the vCPU's tlb_flush stat, for L1 to read. */
 static void store_tlb_flushes(struct kvm_vcpu *vcpu)
 {
-	struct kvm_stats_snapshot s;
-
-	vcpu_stats_snapshot(vcpu, &s);
-	nnpt_tlb_flushes = kvm_stats_get(&s, "tlb_flush");
+	nnpt_tlb_flushes = vcpu_stat_get(vcpu, "tlb_flush");
 	sync_global_to_guest(vcpu->vm, nnpt_tlb_flushes);
 }
 
