@@ -24,6 +24,7 @@ COMPAT_FLAGS += $(if $(call kvm_has,void tdp_map),,-DKVM_COMPAT_NO_TDP_MAP)
 COMPAT_FLAGS += $(if $(call kvm_has,bool kvm_cpu_has_ept),,-DKVM_COMPAT_NO_CPU_HAS_EPT)
 COMPAT_FLAGS += $(if $(call kvm_has,void prepare_vmcs.*guest_rsp),-DKVM_COMPAT_VMX_SETUP_RSP)
 COMPAT_FLAGS += $(if $(call kvm_has,void wrpkru),,-DKVM_COMPAT_NO_WRPKRU)
+COMPAT_FLAGS += $(if $(call kvm_has,bool kvm_is_forced_emulation_enabled),,-DKVM_COMPAT_NO_FEP)
 
 compat-flags:
 	@echo $(COMPAT_FLAGS)

@@ -181,6 +181,21 @@ static inline void wrpkru(uint32_t pkru)
 #define PFERR_GUEST_PAGE_MASK	BIT_ULL(33)
 #endif
 
+#ifdef KVM_COMPAT_NO_FEP		/* in processor.h since 6.x, not 6.1's */
+static inline bool kvm_is_forced_emulation_enabled(void)
+{
+	FILE *f = fopen("/sys/module/kvm/parameters/force_emulation_prefix", "r");
+	int fep = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &fep) != 1)
+			fep = 0;
+		fclose(f);
+	}
+	return fep;
+}
+#endif
+
 #ifndef KVM_X86_QUIRK_SLOT_ZAP_ALL	/* uapi since 6.12, not in 6.1's headers */
 #define KVM_X86_QUIRK_SLOT_ZAP_ALL	BIT(7)
 #endif

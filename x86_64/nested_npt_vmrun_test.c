@@ -14,7 +14,8 @@
  *
  * And, from kvmmmu trace events (include/kvm_trace.h): L2 without nested
  * paging gets a root of its own, with role.guest_mode=1; a #VMEXIT from a
- * PAE L2 without it takes L1's root from the cache (TDP off); with nested
+ * PAE L2 without it takes L1's root from the cache (TDP off), also after
+ * L2's own MOV CR3 to other PDPTEs; with nested
  * paging, every shadow page of L1's NPT has guest_mode=1 and 8-byte gptes,
  * and VM teardown zaps every one of them.
  */
@@ -111,9 +112,30 @@ static void case_illegal_l2_32_cr3(const struct nnpt_case *c)
 }
 
 /*
+ * The PAE L2 moves the alias PDPT to CR3, reads CR3 back into EAX and
+ * moves its own PDPT back, then exits: two MOV CR3 that change the PDPTEs.
+ */
+static bool pae_l2_switch_cr3_expect(void)
+{
+	uint64_t alias = nnpt_l2_32.pdpt_alias_gpa;
+	uint64_t exit = nnpt_run_32_op(nnpt_svm, &nnpt_l2_32.l2, NNPT_L2_32_PAE,
+				       NNPT_L2_32_SWITCH_CR3, alias, 0,
+				       TLB_CONTROL_FLUSH_ALL_ASID);
+
+	return NNPT_EXPECT("PAE L2 MOV CR3 to and fro: #VMEXIT code (VMMCALL)", exit,
+			   SVM_EXIT_VMMCALL) &&
+	       NNPT_EXPECT("PAE L2 MOV CR3 to and fro: CR3 read on the alias PDPT",
+			   (uint32_t)nnpt_l2_result(nnpt_svm), alias);
+}
+
+/*
  * A PAE L2 without nested paging, to and fro: one warm-up round trip,
  * then NNPT_SYNC_PAE_L2_WARM and three more, each reading the first word
- * of L2's code page.  NNPT_CHECK_L1_ROOT_CACHED looks at the #VMEXITs.
+ * of L2's code page, but the second, in which L2 switches its PDPT and
+ * back (L1 does not intercept MOV CR3).  NNPT_CHECK_L1_ROOT_CACHED looks
+ * at the #VMEXITs: with TDP off each of those MOV CR3 loads other PDPTEs,
+ * and load_pdptrs() then frees the current root, KVM's PAE root, alone
+ * (KVM_MMU_ROOT_CURRENT: 6.12 and 7.3 regs.c), not L1's in prev_roots.
  * Each VMRUN loads L2's PDPTEs (load_pdptrs()), so the emulator's bit 5
  * is cleared before each.
  */
@@ -129,7 +151,8 @@ static void case_pae_l2_round_trips(const struct nnpt_case *c)
 	GUEST_SYNC(NNPT_SYNC_PAE_L2_WARM);
 	for (i = 0; i < 3; i++) {
 		nnpt_l2_32_clear_pdpte_gap();
-		if (!nnpt_l2_32_load_expect(NNPT_L2_32_PAE, l2->code_gpa, word))
+		if (i == 1 ? !pae_l2_switch_cr3_expect() :
+		    !nnpt_l2_32_load_expect(NNPT_L2_32_PAE, l2->code_gpa, word))
 			return;
 	}
 }

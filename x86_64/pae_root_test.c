@@ -26,7 +26,8 @@
  *   - The PDPTE registers are loaded at MOV CR3: a later write to the
  *     PDPT in memory changes nothing (not even after INVLPG, SDM 4.10.4.1)
  *     until the next MOV CR3; under SVM+NPT, the write is seen once the
- *     TLB entry is gone.
+ *     TLB entry is gone.  Also a MOV CR3 that KVM emulates (with
+ *     kvm.force_emulation_prefix=1, as the runner loads KVM).
  *   - A PDPT at any 32-byte offset in its page (CR3 bits 11:5) is used.
  *   - TDP off: a PDPT in no memslot makes MOV CR3 #GP(0) (KVM's choice
  *     where the SDM leaves the value read to the platform).
@@ -331,6 +332,42 @@ static void test_pdptes_loaded_at_mov_cr3(void)
 	gstep_switch_as(pvm, as);
 	gstep_load(pvm, VA_1, 4, EXPECT_VALUE(TAG_B));
 	finish(pvm, "pdptes_loaded_at_mov_cr3");
+}
+
+/*
+ * The same MOV CR3, with the same value, emulated by KVM (the forced
+ * emulation prefix): kvm_set_cr3() loads the PDPTEs (load_pdptrs(), 6.12
+ * and 7.3 regs.c), and with EPT nothing but its KVM_REQ_LOAD_MMU_PGD puts
+ * them in the VMCS (vmx_load_mmu_pgd(), ept_load_pdptrs()): the CR3 is
+ * the same, so kvm_mmu_new_pgd() is not called.  Back and forth, so that
+ * either directory is the one loaded once.  Where the emulator sets the
+ * PDPTEs' reserved bit 5, the guest clears it right before each.
+ */
+static void test_pdptes_loaded_at_emulated_mov_cr3(void)
+{
+	const char *name = "emulated_mov_cr3_same_value_reloads_pdptes";
+	bool gap = emulator_sets_pdpte_bit5(cfg.tdp);
+	struct paging_vm *pvm;
+	struct guest_as *as;
+	uint64_t pd_a, pd_b;
+
+	if (!kvm_is_forced_emulation_enabled()) {
+		ksft_test_result_skip("%s: kvm.force_emulation_prefix is 0\n", name);
+		return;
+	}
+	pvm = pae_vm("pdpte_cache_emulated");
+	as = guest_as_create(pvm);
+	guest_as_map_tables(as, VA_TABLES);
+	two_directories(pvm, as, &pd_a, &pd_b);
+
+	gstep_load(pvm, VA_1, 4, EXPECT_VALUE(TAG_A));
+	gstep_write_entry(pvm, as, VA_1, 3, pd_b);
+	gstep_switch_as_emulated(pvm, as, gap);
+	gstep_load(pvm, VA_1, 4, EXPECT_VALUE(TAG_B));
+	gstep_write_entry(pvm, as, VA_1, 3, pd_a);
+	gstep_switch_as_emulated(pvm, as, gap);
+	gstep_load(pvm, VA_1, 4, EXPECT_VALUE(TAG_A));
+	finish(pvm, name);
 }
 
 /* Eight PDPTs in one page, at different 32-byte offsets (CR3 bits 11:5). */
@@ -683,7 +720,7 @@ int main(int argc, char *argv[])
 	paging_vm_reuse_vms(true);
 	if (!guest_paging_mode_supported(GUEST_PAGING_PAE, &why))
 		ksft_exit_skip("PAE paging: %s\n", why);
-	ksft_set_plan(15);
+	ksft_set_plan(16);
 
 	test_not_present_pdpte_bits_ignored();
 	test_pdpte_outside_memslots();
@@ -691,6 +728,7 @@ int main(int argc, char *argv[])
 	test_reserved_pdpte_bits();
 	test_reserved_pdpte_bits_on_use();
 	test_pdptes_loaded_at_mov_cr3();
+	test_pdptes_loaded_at_emulated_mov_cr3();
 	test_pdpt_offsets();
 	test_set_sregs2_pdptrs();
 	test_set_sregs2_rejects_invalid();

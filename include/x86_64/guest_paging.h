@@ -289,6 +289,13 @@ int gstep_exec_user(struct paging_vm *pvm, uint64_t va, struct gstep_expect e);
 int gstep_invlpg(struct paging_vm *pvm, uint64_t va);
 int gstep_write_cr3(struct paging_vm *pvm, uint64_t cr3, struct gstep_expect e);
 int gstep_switch_as(struct paging_vm *pvm, struct guest_as *as);
+/*
+ * The same MOV CR3, emulated by KVM (needs kvm_is_forced_emulation_enabled());
+ * with @clear_pdpte_bit5 (PAE), the guest first clears bit 5 of the PDPTEs
+ * at the new CR3 (emulator_sets_pdpte_bit5(), as gstep_vmrun()'s @pdpt_va).
+ */
+int gstep_switch_as_emulated(struct paging_vm *pvm, struct guest_as *as,
+			     bool clear_pdpte_bit5);
 /* Write the level-@level entry of @as for @va, through the tables' alias. */
 int gstep_write_entry(struct paging_vm *pvm, struct guest_as *as, uint64_t va,
 		      int level, uint64_t val);

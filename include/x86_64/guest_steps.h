@@ -126,6 +126,14 @@ enum gstep_op {
 
 /* gstep.flags */
 #define GSTEP_F_USER		1	/* LOAD/STORE/EXEC at CPL 3 */
+#define GSTEP_F_EMULATED	2	/* WRITE_CR3 behind GSTEP_KVM_FEP */
+
+/*
+ * KVM's forced emulation prefix: with kvm.force_emulation_prefix=1, KVM
+ * emulates the instruction after it (handle_ud(), arch/x86/kvm/x86.c,
+ * 6.12 and 7.3; the selftests' KVM_FEP).
+ */
+#define GSTEP_KVM_FEP		"ud2; .byte 'k', 'v', 'm';"
 
 struct gstep_header {
 	uint32_t magic;

@@ -238,6 +238,7 @@ enum nnpt_l2_32_op {
 	NNPT_L2_32_LOAD,	/* mov (addr), %eax */
 	NNPT_L2_32_OUTSB,	/* outsb from DS:addr to the port */
 	NNPT_L2_32_INSB,	/* insb from the port to ES:addr */
+	NNPT_L2_32_SWITCH_CR3,	/* mov addr, %cr3; mov %cr3, %eax; CR3 back */
 	NNPT_L2_32_NR_OPS,
 };
 
@@ -258,6 +259,15 @@ void nnpt_l2_32_create(struct kvm_vm *vm, struct nnpt_l2_32 *l2);
 void nnpt_l2_32_map(struct kvm_vm *vm, struct nnpt_l2_32 *l2, uint32_t va,
 		    uint64_t l2_gpa);
 
+/*
+ * Host: a second PAE PDPT for L2, made after the last nnpt_l2_32_map():
+ * a copy of L2's with PDPTE @index, unused there, a copy of the code's
+ * PDPTE.  The same mappings plus an alias, so other PDPTEs.  Returns its
+ * L1 GPA (a PAE CR3 below 4 GiB), and in *@gva its GVA.
+ */
+uint64_t nnpt_l2_32_pdpt_alias(struct kvm_vm *vm, const struct nnpt_l2_32 *l2,
+			       unsigned int index, uint64_t *gva);
+
 /* Host: the L1 GPA of @mode's page table (level 1) that maps @va. */
 uint64_t nnpt_l2_32_page_table(struct kvm_vm *vm, const struct nnpt_l2_32 *l2,
 			       enum nnpt_l2_32_mode mode, uint32_t va);
@@ -277,7 +287,9 @@ uint64_t nnpt_run_32(struct svm_test_data *svm, const struct nnpt_l2_32 *l2,
  * L1: as nnpt_run_32(), but L2 does @op at @addr: NNPT_L2_32_LOAD is
  * nnpt_run_32(); NNPT_L2_32_OUTSB and NNPT_L2_32_INSB move one byte
  * between @addr and I/O port @port (flat segments, 32-bit address size,
- * DF=0), then exit with VMMCALL.  L1 must not intercept @port for KVM to
+ * DF=0), then exit with VMMCALL.  NNPT_L2_32_SWITCH_CR3 moves @addr to CR3,
+ * reads CR3 into EAX and moves its CR3 before back, then exits: two
+ * MOV CR3 that L1 does not intercept.  L1 must not intercept @port for KVM to
  * emulate it (see nnpt_l2_outsb()).
  */
 uint64_t nnpt_run_32_op(struct svm_test_data *svm, const struct nnpt_l2_32 *l2,

@@ -153,10 +153,15 @@ struct nnpt_args {
 	uint64_t nr_cases;
 };
 
-/* L2's 32-bit code and tables, and its page table for NNPT_L2_32_VA_DATA per mode. */
+/*
+ * L2's 32-bit code and tables, its page table for NNPT_L2_32_VA_DATA per
+ * mode, and a second PAE PDPT (nnpt_l2_32_pdpt_alias(), PDPTE 3 an alias
+ * of the code's), for a PAE L2 to switch to.
+ */
 struct nnpt_l2_32_scene {
 	struct nnpt_l2_32 l2;
 	uint64_t pt_gpa[NNPT_L2_32_NR_MODES];
+	uint64_t pdpt_alias_gpa, pdpt_alias_gva;
 };
 
 /* What L1 found, per case; the host reads it back after the run. */
@@ -254,7 +259,7 @@ bool nnpt_l2_32_load_expect(enum nnpt_l2_32_mode mode, uint32_t addr, uint32_t w
 #define PDPTE_BIT5	BIT_ULL(5)
 
 /*
- * L1: clear bit 5 of the 32-bit L2's PAE PDPTEs where the emulated CPU
+ * L1: clear bit 5 of the 32-bit L2's PAE PDPTEs (both PDPTs) where the emulated CPU
  * sets it (nnpt_args.pdpte_gap, docs/defects/qemu-tcg-npt-pae-pdpte-reserved-bits.md),
  * so that KVM's load_pdptrs() of them (x86.c) sees what a real CPU leaves.
  */

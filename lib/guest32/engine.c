@@ -242,14 +242,14 @@ static uint32_t wrpkru(uint32_t pkru)
  *
  * @pdpt (0: none) is the virtual address of the current PAE PDPT: bit 5
  * of its present entries is cleared right before VMRUN, with nothing that
- * could exit to a hypervisor in between.  Bit 5 is reserved there and no
- * CPU sets it, but QEMU's TCG walker does, and a #VMEXIT to a PAE host
- * reloads and checks the PDPTEs (docs/defects/
+ * could exit to a hypervisor in between (PDPT_BIT5_CLEANUP).  Bit 5 is
+ * reserved there and no CPU sets it, but QEMU's TCG walker does, and a
+ * #VMEXIT to a PAE host reloads and checks the PDPTEs (docs/defects/
  * qemu-tcg-pae-pdpte-accessed-bit.md); on any other CPU this is a no-op.
  *
  * The instructions are spelled as bytes: VMRUN 0f 01 d8, STGI 0f 01 dc.
  */
-#define VMRUN_AFTER_PDPT_CLEANUP					\
+#define PDPT_BIT5_CLEANUP						\
 	"test %[p], %[p]\n\t"						\
 	"jz 2f\n\t"							\
 	"mov $4, %%ecx\n"						\
@@ -259,7 +259,10 @@ static uint32_t wrpkru(uint32_t pkru)
 	"3:\tadd $8, %[p]\n\t"					\
 	"dec %%ecx\n\t"						\
 	"jnz 1b\n"							\
-	"2:\t.byte 0x0f, 0x01, 0xd8\n\t"				\
+	"2:\t"
+#define VMRUN_AFTER_PDPT_CLEANUP					\
+	PDPT_BIT5_CLEANUP						\
+	".byte 0x0f, 0x01, 0xd8\n\t"					\
 	".byte 0x0f, 0x01, 0xdc\n\t"
 
 static uint64_t vmrun(uintptr_t vmcb, uint64_t hsave, uintptr_t pdpt)
@@ -279,6 +282,16 @@ static uint64_t vmrun(uintptr_t vmcb, uint64_t hsave, uintptr_t pdpt)
 		     : [p] "+S"(pdpt) : "a"(vmcb) : "ecx", "memory", "cc");
 #endif
 	return load(vmcb + GSTEP_VMCB_EXIT_CODE, 8);
+}
+
+/*
+ * MOV @cr3 to CR3 through KVM's emulator, @pdpt as for vmrun(): KVM's
+ * emulated MOV CR3 loads and checks the PDPTEs (load_pdptrs()).
+ */
+static void write_cr3_emulated(unsigned long cr3, uintptr_t pdpt)
+{
+	asm volatile(PDPT_BIT5_CLEANUP GSTEP_KVM_FEP "mov %[v], %%cr3"
+		     : [p] "+S"(pdpt) : [v] "a"(cr3) : "ecx", "memory", "cc");
 }
 
 static uint64_t do_step(uint32_t i, struct gstep *s)
@@ -302,7 +315,10 @@ static uint64_t do_step(uint32_t i, struct gstep *s)
 		return 0;
 	case GSTEP_WRITE_CR3:
 		v = (unsigned long)READ_ONCE(s->val);
-		asm volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+		if (READ_ONCE(s->flags) & GSTEP_F_EMULATED)
+			write_cr3_emulated(v, (uintptr_t)READ_ONCE(s->val2));
+		else
+			asm volatile("mov %0, %%cr3" : : "r"(v) : "memory");
 		return 0;
 	case GSTEP_CR0:
 		v = (read_cr0() & ~(unsigned long)READ_ONCE(s->val2)) |

@@ -117,6 +117,23 @@ int gstep_switch_as(struct paging_vm *pvm, struct guest_as *as)
 	return gstep_write_cr3(pvm, guest_as_cr3(as), EXPECT_OK());
 }
 
+int gstep_switch_as_emulated(struct paging_vm *pvm, struct guest_as *as,
+			     bool clear_pdpte_bit5)
+{
+	uint64_t cr3 = guest_as_cr3(as);
+	uint64_t pdpt_va = 0;
+
+	TEST_ASSERT(kvm_is_forced_emulation_enabled(),
+		    "an emulated MOV CR3 needs kvm.force_emulation_prefix=1");
+	if (clear_pdpte_bit5) {
+		TEST_ASSERT(as->mode == GUEST_PAGING_PAE, "PDPTEs: not a PAE address space");
+		pdpt_va = paging_vm_table_va(pvm, cr3 & ~(uint64_t)(PAGE_SIZE - 1)) +
+			  (cr3 & (PAGE_SIZE - 1) & ~31ULL);
+	}
+	return add_step_flags(pvm, GSTEP_WRITE_CR3, GSTEP_F_EMULATED, 0, 0, cr3, pdpt_va,
+			      EXPECT_OK());
+}
+
 int gstep_write_entry(struct paging_vm *pvm, struct guest_as *as, uint64_t va,
 		      int level, uint64_t val)
 {
@@ -270,8 +287,8 @@ static int describe_step(char *buf, size_t len, const struct gstep *s)
 	const char *op = s->op < GSTEP_NR_OPS ? op_names[s->op] : "?";
 	int n = 0;
 
-	if (s->flags & GSTEP_F_USER) {
-		n = snprintf(buf, len, "user ");
+	if (s->flags & (GSTEP_F_USER | GSTEP_F_EMULATED)) {
+		n = snprintf(buf, len, "%s ", s->flags & GSTEP_F_USER ? "user" : "emulated");
 		buf += n;
 		len -= n;
 	}
@@ -288,6 +305,8 @@ static int describe_step(char *buf, size_t len, const struct gstep *s)
 	case GSTEP_INSB:
 		return n + snprintf(buf, len, "%s 0x%lx", op, s->addr);
 	case GSTEP_WRITE_CR3:
+		return n + snprintf(buf, len, "%s <- 0x%lx%s", op, s->val,
+				    s->val2 ? " (PDPTE bit 5 cleared first)" : "");
 	case GSTEP_WRPKRU:
 		return n + snprintf(buf, len, "%s <- 0x%lx", op, s->val);
 	case GSTEP_VMRUN:

@@ -330,11 +330,14 @@ void nnpt_l2_insb(uint64_t va, uint64_t port)
  * The code, at the start of its page: mov NNPT_L2_32_OPERAND(page), %ebx;
  * mov (%ebx), %eax; vmmcall; ud2.  At NNPT_L2_32_OUTSB_CODE: mov operand,
  * %esi; mov port operand, %edx; cld; outsb; vmmcall; ud2, and at
- * NNPT_L2_32_INSB_CODE the same with %edi and insb.  The operand words
+ * NNPT_L2_32_INSB_CODE the same with %edi and insb.  At
+ * NNPT_L2_32_SWITCH_CR3_CODE: mov %cr3, %ecx; mov operand, %ebx; mov %ebx,
+ * %cr3; mov %cr3, %eax; mov %ecx, %cr3; vmmcall; ud2.  The operand words
  * are in the same page.
  */
 #define NNPT_L2_32_OUTSB_CODE	0x20
 #define NNPT_L2_32_INSB_CODE	0x40
+#define NNPT_L2_32_SWITCH_CR3_CODE	0x60
 #define NNPT_L2_32_OPERAND	0x100
 #define NNPT_L2_32_PORT		0x104
 
@@ -342,6 +345,7 @@ static const uint16_t nnpt_l2_32_code_off[NNPT_L2_32_NR_OPS] = {
 	[NNPT_L2_32_LOAD] = 0,
 	[NNPT_L2_32_OUTSB] = NNPT_L2_32_OUTSB_CODE,
 	[NNPT_L2_32_INSB] = NNPT_L2_32_INSB_CODE,
+	[NNPT_L2_32_SWITCH_CR3] = NNPT_L2_32_SWITCH_CR3_CODE,
 };
 
 /* 2-level and PAE entries (SDM vol. 3A Tables 4-4..4-6, 4-8..4-11). */
@@ -409,6 +413,20 @@ void nnpt_l2_32_map(struct kvm_vm *vm, struct nnpt_l2_32 *l2, uint32_t va,
 	((uint64_t *)addr_gpa2hva(vm, pt))[(va >> 12) & 511] = l2_gpa | L2_32_P | L2_32_RW;
 }
 
+uint64_t nnpt_l2_32_pdpt_alias(struct kvm_vm *vm, const struct nnpt_l2_32 *l2,
+			       unsigned int index, uint64_t *gva)
+{
+	const uint64_t *pdpt = addr_gpa2hva(vm, l2->cr3[NNPT_L2_32_PAE]);
+	uint64_t gpa = __nnpt_l2_32_page(vm, gva);
+	uint64_t *alias = addr_gpa2hva(vm, gpa);
+
+	TEST_ASSERT(index < 4 && !(pdpt[index] & L2_32_P),
+		    "nested_npt: PDPTE %u of L2's PDPT is in use", index);
+	memcpy(alias, pdpt, 4 * sizeof(*pdpt));
+	alias[index] = pdpt[l2->code_gpa >> 30];
+	return gpa;
+}
+
 uint64_t nnpt_l2_32_page_table(struct kvm_vm *vm, const struct nnpt_l2_32 *l2,
 			       enum nnpt_l2_32_mode mode, uint32_t va)
 {
@@ -440,6 +458,16 @@ void nnpt_l2_32_create(struct kvm_vm *vm, struct nnpt_l2_32 *l2)
 		0x0f, 0x01, 0xd9,	/* vmmcall */
 		0x0f, 0x0b,		/* ud2 */
 	};
+	/* 0f 20 /r: MOV r32, CRn; 0f 22 /r: MOV CRn, r32; ModRM.reg = 3: CR3. */
+	static const uint8_t switch_cr3[] = {
+		0x0f, 0x20, 0xd9,	/* mov %cr3, %ecx */
+		0x8b, 0x1d, 0, 0, 0, 0,	/* mov operand, %ebx */
+		0x0f, 0x22, 0xdb,	/* mov %ebx, %cr3 */
+		0x0f, 0x20, 0xd8,	/* mov %cr3, %eax */
+		0x0f, 0x22, 0xd9,	/* mov %ecx, %cr3 */
+		0x0f, 0x01, 0xd9,	/* vmmcall */
+		0x0f, 0x0b,		/* ud2 */
+	};
 	uint8_t *p;
 	uint32_t operand, port_operand;
 
@@ -452,6 +480,7 @@ void nnpt_l2_32_create(struct kvm_vm *vm, struct nnpt_l2_32 *l2)
 	memcpy(p, code, sizeof(code));
 	memcpy(p + NNPT_L2_32_OUTSB_CODE, outsb, sizeof(outsb));
 	memcpy(p + NNPT_L2_32_INSB_CODE, insb, sizeof(insb));
+	memcpy(p + NNPT_L2_32_SWITCH_CR3_CODE, switch_cr3, sizeof(switch_cr3));
 	operand = l2->code_gpa + NNPT_L2_32_OPERAND;
 	port_operand = l2->code_gpa + NNPT_L2_32_PORT;
 	memcpy(p + 2, &operand, sizeof(operand));
@@ -459,6 +488,7 @@ void nnpt_l2_32_create(struct kvm_vm *vm, struct nnpt_l2_32 *l2)
 	memcpy(p + NNPT_L2_32_OUTSB_CODE + 8, &port_operand, sizeof(port_operand));
 	memcpy(p + NNPT_L2_32_INSB_CODE + 2, &operand, sizeof(operand));
 	memcpy(p + NNPT_L2_32_INSB_CODE + 8, &port_operand, sizeof(port_operand));
+	memcpy(p + NNPT_L2_32_SWITCH_CR3_CODE + 5, &operand, sizeof(operand));
 
 	l2->cr3[NNPT_L2_32_NO_PAGING] = 0;
 	l2->cr3[NNPT_L2_32_2LEVEL] = nnpt_l2_32_page(vm);

@@ -118,15 +118,20 @@ bool nnpt_l2_32_load_expect(enum nnpt_l2_32_mode mode, uint32_t addr, uint32_t w
 	       NNPT_EXPECT("32-bit L2 load: EAX", (uint32_t)nnpt_l2_result(nnpt_svm), want);
 }
 
-void nnpt_l2_32_clear_pdpte_gap(void)
+static void clear_pdpte_gap(uint64_t *pdpt)
 {
-	uint64_t *pdpt = (uint64_t *)nnpt_l2_32.l2.pdpt_gva;
 	int i;
 
-	if (!nnpt_args.pdpte_gap)
-		return;
 	for (i = 0; i < 4; i++)
 		WRITE_ONCE(pdpt[i], READ_ONCE(pdpt[i]) & ~PDPTE_BIT5);
+}
+
+void nnpt_l2_32_clear_pdpte_gap(void)
+{
+	if (!nnpt_args.pdpte_gap)
+		return;
+	clear_pdpte_gap((uint64_t *)nnpt_l2_32.l2.pdpt_gva);
+	clear_pdpte_gap((uint64_t *)nnpt_l2_32.pdpt_alias_gva);
 }
 
 /*
@@ -259,6 +264,8 @@ static void make_l2_32(struct kvm_vm *vm)
 			    nnpt_l2_32_page_table(vm, &nnpt_l2_32.l2, mode, nnpt_l2_32.l2.code_gpa),
 			    "L2 mode %d: the code and NNPT_L2_32_VA_DATA share a page table", mode);
 	}
+	nnpt_l2_32.pdpt_alias_gpa = nnpt_l2_32_pdpt_alias(vm, &nnpt_l2_32.l2, 3,
+							  &nnpt_l2_32.pdpt_alias_gva);
 	sync_global_to_guest(vm, nnpt_l2_32);
 }
 
@@ -655,7 +662,9 @@ static bool check_l2_root(struct kvm_vm *vm)
  * L1's root in prev_roots and L2 runs on KVM's PAE root, which has no
  * shadow page; at #VMEXIT fast_pgd_switch() frees that root alone and
  * cached_root_find_without_current() takes L1's back (6.12 and 7.3
- * mmu.c): no kvm_mmu_get_page for L1's root gfn after the warm-up.
+ * mmu.c): no kvm_mmu_get_page for L1's root gfn after the warm-up.  The
+ * same when L2's own MOV CR3 loaded other PDPTEs: load_pdptrs() frees
+ * the current root only.
  */
 static bool check_l1_root_cached(struct kvm_vm *vm)
 {
