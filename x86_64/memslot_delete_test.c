@@ -15,8 +15,11 @@
  * the shadow pages of guest page tables in it).
  *
  * The guest reads a page of an extra memslot, then runs a loop that
- * touches only pages of memslot 0; between two iterations the host
- * deletes the extra memslot.  The next iteration:
+ * touches only pages of memslot 0, one of them through a page table in
+ * a memslot of its own right after the extra one (the gfn after the
+ * deleted ones, which kvm_mmu_zap_memslot_pages_and_flush() must not
+ * zap); between two iterations the host deletes the extra memslot.  The
+ * next iteration:
  *
  * - quirk on: takes page faults again (the vCPU's pf_taken moves), and
  *   under the shadow MMU every shadow page that lived before the deletion
@@ -51,10 +54,16 @@
 #include "kvm_stats.h"
 #include "kvm_trace.h"
 #include "kvm_trace_model.h"
+#include "paging_bits.h"
+#include "vm_tables.h"
 
 #define EXTRA_SLOT	1
 #define EXTRA_GPA	0xc0000000ULL
 #define EXTRA_GVA	0x40000000ULL
+/* A page table right after the extra memslot, for a 2 MiB region of its own. */
+#define TABLE_SLOT	2
+#define TABLE_GPA	(EXTRA_GPA + PAGE_SIZE)
+#define ALIAS_GVA	(EXTRA_GVA + (1ULL << 21))
 
 #define EXTRA_TAG	0xde1e7e0000000001ULL
 #define LOCAL_TAG	0xde1e7e0000000002ULL
@@ -65,6 +74,8 @@
 
 static struct kvm_mmu_config cfg;
 static uint64_t local_word = LOCAL_TAG;
+/* local_word, mapped by the page table at TABLE_GPA. */
+static uint64_t alias_word_gva;
 
 static void guest_code(void)
 {
@@ -73,7 +84,7 @@ static void guest_code(void)
 	GUEST_SYNC(READ_ONCE(*(uint64_t *)EXTRA_GVA));
 	/* The same code, stack and data each time: nothing new to map. */
 	for (i = 0; i < LOOPS; i++)
-		GUEST_SYNC(READ_ONCE(local_word));
+		GUEST_SYNC(READ_ONCE(*(uint64_t *)alias_word_gva));
 	GUEST_SYNC(READ_ONCE(*(uint64_t *)EXTRA_GVA));
 	GUEST_DONE();
 }
@@ -107,7 +118,27 @@ static void run_to_mmio_read(struct kvm_vcpu *vcpu)
 	vcpu_run_to_sync(vcpu, MMIO_VALUE);
 }
 
-/* The extra memslot, one page at EXTRA_GPA, mapped at EXTRA_GVA. */
+/* The page table at TABLE_GPA: ALIAS_GVA's 2 MiB, whose first page is local_word's. */
+static void map_alias_through_table_slot(struct kvm_vm *vm)
+{
+	uint64_t word_gpa = addr_gva2gpa(vm, (uint64_t)&local_word);
+	uint64_t *pde = vm_guest_entry(vm, ALIAS_GVA, 2);
+	uint64_t *pt;
+
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, TABLE_GPA, TABLE_SLOT, 1, 0);
+	pt = addr_gpa2hva(vm, TABLE_GPA);
+	memset(pt, 0, PAGE_SIZE);
+	TEST_ASSERT(!(*pde & GP_P), "the PDE of 0x%llx is in use", ALIAS_GVA);
+	*pde = TABLE_GPA | GP_P | GP_RW;
+	pt[0] = (word_gpa & ~(uint64_t)(PAGE_SIZE - 1)) | GP_P | GP_RW;
+	alias_word_gva = ALIAS_GVA + (word_gpa & (PAGE_SIZE - 1));
+	sync_global_to_guest(vm, alias_word_gva);
+}
+
+/*
+ * The extra memslot, one page at EXTRA_GPA, mapped at EXTRA_GVA, and the
+ * page table right after it.
+ */
 static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, void *code)
 {
 	struct kvm_vm *vm = vm_create_with_one_vcpu(vcpu, code);
@@ -115,6 +146,7 @@ static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, void *code)
 	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, EXTRA_GPA, EXTRA_SLOT, 1, 0);
 	*(uint64_t *)addr_gpa2hva(vm, EXTRA_GPA) = EXTRA_TAG;
 	virt_pg_map(vm, EXTRA_GVA, EXTRA_GPA);
+	map_alias_through_table_slot(vm);
 	return vm;
 }
 

@@ -6,8 +6,8 @@
  * writes, write flooding, a misaligned PDE write, INSBs to a page table,
  * and in PAE and 64-bit an unsync page table reused as a page directory)
  * on unsync_test's scene, a page table PT at VA_RW
- * (unsync_scene_init_two_views()), and in 64-bit a sixth: writes to the
- * root across a CR3 switch.
+ * (unsync_scene_init_two_views()), and in 64-bit a sixth and a seventh:
+ * writes to the root across a CR3 switch, and while it is cached.
  *
  * Three INSBs in a row (emulated string I/O) to VA_ALT's page table: a
  * level-1 page never floods (detect_write_flooding() skips it, since it
@@ -31,10 +31,13 @@
  * through it (FNAME(fetch), and at every write fault on the way to the
  * written page, so a root, on every path, is never flooded by writes that
  * fault), and for a root a MOV CR3 that reuses it (kvm_mmu_new_pgd() ->
- * __clear_sp_write_flooding_count()).  The fifth part writes the root
+ * __clear_sp_write_flooding_count()).  The sixth part writes the root
  * with INSB, which KVM emulates as string I/O without a fault: two
  * writes, a switch to another address space and back, a third write; TDP
- * off, no flooding and no zap of the root.  (2-level and PAE roots are
+ * off, no flooding and no zap of the root.  The seventh writes it three
+ * times while it is cached, from another address space: TDP off, it
+ * floods, and KVM frees that obsolete cached root at once and keeps the
+ * current one (check_cached_root_flooded()).  (2-level and PAE roots are
  * KVM's pae_root, not a shadow page.)
  *
  * Guest-visible, every configuration: each directory change is seen after
@@ -99,13 +102,14 @@ enum upper_part {
 	UPPER_PT_INSBS,
 	UPPER_REUSE,
 	UPPER_ROOT_FLOODING,
+	UPPER_CACHED_ROOT_FLOODING,
 	UPPER_NR_PARTS,
 };
 
 static const char *const upper_part_names[UPPER_NR_PARTS] = {
 	"PDE writes", "write flooding", "misaligned PDE write",
 	"INSBs to a page table", "unsync page table reused as a page directory",
-	"root writes across a CR3 switch",
+	"root writes across a CR3 switch", "cached root flooded",
 };
 
 struct write_counts {
@@ -313,6 +317,18 @@ static void build_upper_part(struct upper *u, enum upper_part part)
 		gstep_insb(pvm, root_entry, EXPECT_OK());
 		gstep_load(pvm, VA_ALT, 4, EXPECT_VALUE(unsync_scene_tag(2)));
 		break;
+	case UPPER_CACHED_ROOT_FLOODING:
+		if (!u->as2)
+			break;
+		/* The same writes while the root is cached, not current: no use between. */
+		root_entry = paging_vm_table_va(pvm, u->root) + 8 * ROOT_FLOOD_IDX;
+		gstep_switch_as(pvm, u->as2);
+		gstep_insb(pvm, root_entry, EXPECT_OK());
+		gstep_insb(pvm, root_entry, EXPECT_OK());
+		gstep_insb(pvm, root_entry, EXPECT_OK());
+		gstep_switch_as(pvm, s->as);
+		gstep_load(pvm, VA_ALT, 4, EXPECT_VALUE(unsync_scene_tag(2)));
+		break;
 	default:
 		break;
 	}
@@ -334,6 +350,7 @@ static size_t upper_count(struct upper *u, struct kvm_mmu_model *m, enum upper_p
 #define UPPER_BAD_ROOT_FLOOD	BIT(3)	/* the root flooded across a switch */
 #define UPPER_BAD_WRITE_COUNTS	BIT(4)	/* an INSB's flushes, mmu_pde_zapped, flooding */
 #define UPPER_BAD_TRACKED	BIT(5)	/* TDP on: an emulated write tracked */
+#define UPPER_BAD_CACHED_ROOT	BIT(6)	/* the flooded cached root, or the current one */
 
 #define UPPER_COUNTS_FMT						\
 	"%s: PD gfn 0x%lx: %zu unsync events; PDE writes: mmu_pde_zapped +%lu; flooding: mmu_flooded +%lu, %zu zap; misaligned write: mmu_flooded +%lu, %zu zap\n"
@@ -354,10 +371,11 @@ static size_t upper_count(struct upper *u, struct kvm_mmu_model *m, enum upper_p
  */
 static int check_tdp_writes_untracked(struct upper *u)
 {
-	uint64_t tracked = u->pte_write[UPPER_PT_INSBS] + u->pte_write[UPPER_ROOT_FLOODING];
+	uint64_t tracked = u->pte_write[UPPER_PT_INSBS] + u->pte_write[UPPER_ROOT_FLOODING] +
+			   u->pte_write[UPPER_CACHED_ROOT_FLOODING];
 
 	ksft_print_msg("%s: TDP on: %d INSBs: mmu_pte_write +%lu\n", u->s.pvm->name,
-		       u->as2 ? 6 : 3, tracked);
+		       u->as2 ? 9 : 3, tracked);
 	if (!tracked)
 		return 0;
 	ksft_print_msg("%s: expected none: no shadow page, no write tracking\n", u->s.pvm->name);
@@ -487,6 +505,42 @@ static int check_write_counts(struct upper *u)
 	return bad;
 }
 
+#define UPPER_CACHED_ROOT_FMT						\
+	"%s: cached root gfn 0x%lx, 3 INSBs to it: mmu_flooded +%lu, zapped while cached %zu, released %zu; lookups of the current root (gfn 0x%lx) %zu\n"
+
+/*
+ * 64-bit, TDP off: s.as's root flooded while cached (prev_roots: root_count
+ * 1).  A root in use that is zapped is marked invalid and every vCPU gets
+ * KVM_REQ_MMU_FREE_OBSOLETE_ROOTS (__kvm_mmu_prepare_zap_page(), 6.12 and
+ * 7.3 mmu.c), whose __kvm_mmu_free_obsolete_roots() frees the obsolete
+ * roots, current or cached, and no other: the flooded root drops to
+ * root_count 0 and is zapped for good (mmu_free_root_page()), while the
+ * current root, as2's, is kept, with no kvm_mmu_get_page for it.  (The
+ * switch back makes s.as's root anew, and as2's is cached again.)
+ */
+static int check_cached_root_flooded(struct upper *u, struct kvm_mmu_model *m)
+{
+	uint64_t gfn = u->root >> 12, cur_gfn = guest_as_cr3(u->as2) >> 12;
+	int ph = u->phase[UPPER_CACHED_ROOT_FLOODING];
+	size_t zapped = kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = ph, .gfn = gfn,
+							     .type = KVM_MMU_PREPARE_ZAP_PAGE,
+							     .root_count = 1));
+	size_t released = kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = ph, .gfn = gfn,
+							       .type = KVM_MMU_PREPARE_ZAP_PAGE,
+							       .root_count = 0));
+	size_t lookups = kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = ph, .gfn = cur_gfn,
+							      .type = KVM_MMU_GET_PAGE));
+
+	ksft_print_msg(UPPER_CACHED_ROOT_FMT, u->s.pvm->name, gfn,
+		       u->flooded[UPPER_CACHED_ROOT_FLOODING], zapped, released, cur_gfn, lookups);
+	if (u->flooded[UPPER_CACHED_ROOT_FLOODING] == 1 && zapped == 1 && released == 1 &&
+	    !lookups)
+		return 0;
+	ksft_print_msg("%s: %s\n", u->s.pvm->name,
+		       "expected the cached root flooded once, zapped, released at once, and no lookup of the current root");
+	return UPPER_BAD_CACHED_ROOT;
+}
+
 static int check_upper(struct upper *u, struct kvm_trace *t, int nr_parts)
 {
 	struct kvm_mmu_model *m = kvm_trace_model(t);
@@ -564,6 +618,8 @@ static int check_upper(struct upper *u, struct kvm_trace *t, int nr_parts)
 			bad |= UPPER_BAD_ROOT_FLOOD;
 		}
 	}
+	if (u->as2 && nr_parts > UPPER_CACHED_ROOT_FLOODING)
+		bad |= check_cached_root_flooded(u, m);
 	bad |= check_write_counts(u);
 	if (bad)
 		kvm_trace_print(t);
