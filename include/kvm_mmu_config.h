@@ -22,6 +22,13 @@ struct kvm_mmu_config {
 	 * sets tdp_mmu_enabled = tdp_mmu_allowed && tdp_enabled.
 	 */
 	bool tdp_mmu;
+	/*
+	 * The SPTEs have Accessed/Dirty bits: shadow paging's and NPT's
+	 * always; EPT's per kvm_intel.eptad, which reads back 0 where the CPU
+	 * lacks them (hardware_setup(), vmx.c).  Without them KVM's TDP roots
+	 * have role.ad_disabled (kvm_calc_tdp_mmu_root_page_role(), mmu.c).
+	 */
+	bool ad_bits;
 	bool nested;
 	/* Paging levels of the host kernel itself: 4 or 5 (LA57). */
 	int host_paging_levels;

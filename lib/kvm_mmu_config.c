@@ -100,21 +100,28 @@ void kvm_mmu_config_read(struct kvm_mmu_config *cfg)
 	if (!strcmp(cfg->vendor_module, "kvm_amd")) {
 		cfg->tdp = read_module_param_bool("kvm_amd", "npt");
 		cfg->nested = read_module_param_bool("kvm_amd", "nested");
+		cfg->ad_bits = true;
 	} else if (!strcmp(cfg->vendor_module, "kvm_intel")) {
 		cfg->tdp = read_module_param_bool("kvm_intel", "ept");
 		cfg->nested = read_module_param_bool("kvm_intel", "nested");
+		cfg->ad_bits = !cfg->tdp || read_module_param_bool("kvm_intel", "eptad");
 	}
 	cfg->tdp_mmu = read_module_param_bool("kvm", "tdp_mmu");
 	cfg->host_paging_levels = host_paging_levels();
 }
 
-/* The runner's configuration names (vm/vmtest): shadow, tdp, tdp-legacy, tdp-5level. */
+/*
+ * The runner's MMU names (scripts/lib.sh CONFIG_TABLE): shadow, tdp,
+ * tdp-legacy, tdp-5level, tdp-noad.
+ */
 const char *kvm_mmu_config_name(const struct kvm_mmu_config *cfg)
 {
 	if (!cfg->tdp)
 		return "shadow";
 	if (!cfg->tdp_mmu)
 		return "tdp-legacy";
+	if (!cfg->ad_bits)
+		return "tdp-noad";
 	return cfg->host_paging_levels == 5 ? "tdp-5level" : "tdp";
 }
 
@@ -165,10 +172,10 @@ void kvm_mmu_config_print(const struct kvm_mmu_config *cfg)
 {
 	ksft_print_msg("KVM vendor module: %s%s\n", cfg->vendor_module,
 		       cfg->standard ? "" : " (NOT a standard KVM)");
-	ksft_print_msg("TDP (%s): %s, TDP MMU: %s, nested: %s\n",
+	ksft_print_msg("TDP (%s): %s, TDP MMU: %s, A/D bits: %s, nested: %s\n",
 		       strcmp(cfg->vendor_module, "kvm_intel") ? "npt" : "ept",
 		       cfg->tdp ? "on" : "off", cfg->tdp_mmu ? "on" : "off",
-		       cfg->nested ? "on" : "off");
+		       cfg->ad_bits ? "on" : "off", cfg->nested ? "on" : "off");
 	ksft_print_msg("host paging levels: %d; configuration: %s\n",
 		       cfg->host_paging_levels, kvm_mmu_config_name(cfg));
 }

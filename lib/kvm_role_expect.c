@@ -46,9 +46,12 @@ bool kvm_role_expect_plain(const struct kvm_mmu_config *cfg, const struct kvm_ro
 	if (r.is_mirror != KVM_ROLE_ABSENT)
 		ok &= expect_field(cfg, what, "is_mirror", r.is_mirror, 0);
 	ok &= expect_field(cfg, what, "smap_andnot_wp", r.smap_andnot_wp, 0);
-	/* Shadow paging: kvm_calc_cpu_role() leaves it 0; NPT has A/D bits. */
-	if (!direct || !strcmp(cfg->vendor_module, "kvm_amd"))
-		ok &= expect_field(cfg, what, "ad_disabled", r.ad_disabled, 0);
+	/*
+	 * Shadow paging: kvm_calc_cpu_role() leaves it 0.  TDP: set when the
+	 * SPTEs have no A/D bits (kvm_calc_tdp_mmu_root_page_role(): role.ad_disabled
+	 * = !kvm_ad_enabled(), mmu.c, 6.12 and 7.3).
+	 */
+	ok &= expect_field(cfg, what, "ad_disabled", r.ad_disabled, !cfg->ad_bits);
 	ok &= expect_field(cfg, what, "guest_mode", r.guest_mode, 0);
 	if (r.passthrough != KVM_ROLE_ABSENT)
 		ok &= expect_field(cfg, what, "passthrough", r.passthrough, 0);

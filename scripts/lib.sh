@@ -37,6 +37,7 @@ tdp-5level          qemu      qemu    tdp-5level
 intel-shadow        bochs     intel   shadow
 intel-ept           bochs     intel   tdp
 intel-ept-legacy    bochs     intel   tdp-legacy
+intel-ept-noad      bochs     intel   tdp-noad
 bochs-amd-shadow    bochs     amd     shadow
 bochs-amd-npt       bochs     amd     tdp
 "

@@ -35,7 +35,8 @@
  *     registers themselves (kvm_vcpu_ioctl_x86_set_sregs2()); with TDP off
  *     the guest translates with them, not with the PDPT in memory.  It
  *     refuses an unknown flag, PDPTEs outside PAE paging and an invalid
- *     state, and changes nothing then.
+ *     state, and changes nothing then; KVM_SET_SREGS refuses that state
+ *     too.
  *
  * Shadow pages under the PAE root (TDP off, read back through kvmmmu
  * events): exactly one level-2 shadow page per distinct present PDPTE
@@ -83,6 +84,7 @@
 #include "kvm_compat.h"
 #include "emulator.h"
 #include "kvm_mmu_config.h"
+#include "kvm_stats.h"
 #include "kvm_trace.h"
 #include "guest_paging.h"
 
@@ -487,6 +489,120 @@ static void test_set_sregs2_rejects_invalid(void)
 }
 
 /*
+ * KVM_SET_SREGS refuses the same invalid state (kvm_is_valid_sregs() in
+ * __set_sregs_common(), regs.c on 6.12 and 7.3): EINVAL, and nothing
+ * changed, the pending interrupt of interrupt_bitmap included (__set_sregs()
+ * queues it only after the state is taken).  With a valid state it queues
+ * that interrupt, and KVM_GET_SREGS reports it pending (api.rst:
+ * interrupt_bitmap; kvm_queue_interrupt(), __get_sregs_common()); the next
+ * KVM_RUN delivers it (KVM_REQ_EVENT) before the guest's next instruction,
+ * also when the vCPU has run before, and nothing else asks for event
+ * injection.
+ */
+#define SREGS_VECTOR	0x30
+
+static uint64_t vector_seen;
+
+static void sregs_vector_handler(struct ex_regs *regs)
+{
+	WRITE_ONCE(vector_seen, regs->vector);
+}
+
+static void guest_reports_vector(void)
+{
+	GUEST_SYNC(0);
+	GUEST_SYNC(READ_ONCE(vector_seen));
+	GUEST_SYNC(0);
+	GUEST_SYNC(0);
+	GUEST_DONE();
+}
+
+/*
+ * KVM_SET_SREGS that changes CR3 resets the MMU and flushes the guest's
+ * TLB (__set_sregs(): kvm_mmu_reset_context() and KVM_REQ_TLB_FLUSH_GUEST,
+ * whose kvm_vcpu_flush_tlb_guest() counts one tlb_flush, x86.c; the new
+ * root's own flush at kvm_mmu_load() counts none); one that changes
+ * nothing does neither.  The new CR3 (@new_cr3) is a copy of the guest's
+ * top-level table.  Returns the vCPU's tlb_flush delta up to the guest's
+ * next ucall.
+ */
+static uint64_t set_sregs_flushes(struct kvm_vm *vm, struct kvm_vcpu *vcpu, bool new_cr3)
+{
+	uint64_t gva, before;
+	struct kvm_sregs s;
+
+	vcpu_sregs_get(vcpu, &s);
+	if (new_cr3) {
+		gva = vm_alloc_page(vm);
+		memcpy(addr_gva2hva(vm, gva), addr_gpa2hva(vm, vm_mmu_pgd(vm)), PAGE_SIZE);
+		s.cr3 = addr_gva2gpa(vm, gva);
+	}
+	before = vcpu_stat_get(vcpu, "tlb_flush");
+	vcpu_sregs_set(vcpu, &s);
+	vcpu_run(vcpu);
+	TEST_ASSERT_EQ(get_ucall(vcpu, NULL), UCALL_SYNC);
+	return vcpu_stat_get(vcpu, "tlb_flush") - before;
+}
+
+#define PENDING_FMT	"KVM_SET_SREGS with vector 0x30 pending, then KVM_GET_SREGS: 0x%llx\n"
+#define FLUSHES_FMT							\
+	"KVM_SET_SREGS: the same state: tlb_flush +%lu (expected 0); another CR3: %s (expected +1)\n"
+
+static void test_set_sregs(void)
+{
+	struct kvm_sregs good, bad, now;
+	struct kvm_vcpu *vcpu;
+	struct ucall uc;
+	struct kvm_vm *vm;
+	uint64_t cmd;
+	int r;
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_reports_vector);
+	vm_install_exception_handler(vm, SREGS_VECTOR, sregs_vector_handler);
+	vcpu_sregs_get(vcpu, &good);
+	bad = good;
+	bad.cr0 &= ~X86_CR0_PE;
+	bad.interrupt_bitmap[0] = BIT_ULL(SREGS_VECTOR);
+	r = __vcpu_ioctl(vcpu, KVM_SET_SREGS, &bad);
+	vcpu_sregs_get(vcpu, &now);
+	if (r != -1 || errno != EINVAL || memcmp(&now, &good, sizeof(now)))
+		ksft_print_msg("KVM_SET_SREGS (cr0 0x%llx, vector 0x30 pending): %d, %s\n",
+			       bad.cr0, r,
+			       memcmp(&now, &good, sizeof(now)) ? "state changed" : "state kept");
+	ksft_test_result(r == -1 && errno == EINVAL && !memcmp(&now, &good, sizeof(now)),
+			 "set_sregs_rejects_invalid_input_%s\n", kvm_mmu_config_name(&cfg));
+
+	/* After a first run: the vCPU's own first KVM_REQ_EVENT is used up. */
+	vcpu_run(vcpu);
+	TEST_ASSERT_EQ(get_ucall(vcpu, NULL), UCALL_SYNC);
+	vcpu_sregs_get(vcpu, &good);
+	good.interrupt_bitmap[0] = BIT_ULL(SREGS_VECTOR);
+	vcpu_sregs_set(vcpu, &good);
+	vcpu_sregs_get(vcpu, &now);
+	if (memcmp(now.interrupt_bitmap, good.interrupt_bitmap, sizeof(now.interrupt_bitmap)))
+		ksft_print_msg(PENDING_FMT, now.interrupt_bitmap[0]);
+	ksft_test_result(!memcmp(now.interrupt_bitmap, good.interrupt_bitmap,
+				 sizeof(now.interrupt_bitmap)),
+			 "set_sregs_pending_interrupt_reported_%s\n", kvm_mmu_config_name(&cfg));
+
+	vcpu_run(vcpu);
+	cmd = get_ucall(vcpu, &uc);
+	r = cmd == UCALL_SYNC ? uc.args[1] : -1;
+	if (r != SREGS_VECTOR)
+		ksft_print_msg("the guest's next ucall: %lu, vector seen %d (expected 0x%x)\n",
+			       cmd, r, SREGS_VECTOR);
+	ksft_test_result(r == SREGS_VECTOR, "set_sregs_pending_interrupt_delivered_%s\n",
+			 kvm_mmu_config_name(&cfg));
+
+	cmd = set_sregs_flushes(vm, vcpu, false);
+	r = set_sregs_flushes(vm, vcpu, true);
+	ksft_print_msg(FLUSHES_FMT, cmd, r == 1 ? "+1" : "not +1");
+	ksft_test_result(!cmd && r == 1, "set_sregs_flushes_guest_tlb_on_change_only_%s\n",
+			 kvm_mmu_config_name(&cfg));
+	kvm_vm_free(vm);
+}
+
+/*
  * Shadow pages of level 2 created while the steps ran, for the page
  * directory at @gfn: how many, and whether all have the expected role.
  */
@@ -720,7 +836,7 @@ int main(int argc, char *argv[])
 	paging_vm_reuse_vms(true);
 	if (!guest_paging_mode_supported(GUEST_PAGING_PAE, &why))
 		ksft_exit_skip("PAE paging: %s\n", why);
-	ksft_set_plan(16);
+	ksft_set_plan(20);
 
 	test_not_present_pdpte_bits_ignored();
 	test_pdpte_outside_memslots();
@@ -732,6 +848,7 @@ int main(int argc, char *argv[])
 	test_pdpt_offsets();
 	test_set_sregs2_pdptrs();
 	test_set_sregs2_rejects_invalid();
+	test_set_sregs();
 	if (!cfg.tdp)
 		no_trace = kvm_trace_unavailable();
 	if (cfg.tdp || no_trace) {
