@@ -101,6 +101,7 @@
 
 #define TAG_A		0xaaaa0001u
 #define TAG_B		0xbbbb0002u
+#define TAG_C		0xcccc0003u
 
 static struct kvm_mmu_config cfg;
 
@@ -342,15 +343,18 @@ static void test_pdptes_loaded_at_mov_cr3(void)
  * and 7.3 regs.c), and with EPT nothing but its KVM_REQ_LOAD_MMU_PGD puts
  * them in the VMCS (vmx_load_mmu_pgd(), ept_load_pdptrs()): the CR3 is
  * the same, so kvm_mmu_new_pgd() is not called.  Back and forth, so that
- * either directory is the one loaded once.  Where the emulator sets the
- * PDPTEs' reserved bit 5, the guest clears it right before each.
+ * either directory is the one loaded once.  Then to another address space
+ * and back: with EPT the VMCS's GUEST_CR3 takes the new CR3 only if
+ * kvm_set_cr3() marked it dirty (vmx_load_mmu_pgd(), vmx.c).  Where the
+ * emulator sets the PDPTEs' reserved bit 5, the guest clears it right
+ * before each.
  */
 static void test_pdptes_loaded_at_emulated_mov_cr3(void)
 {
-	const char *name = "emulated_mov_cr3_same_value_reloads_pdptes";
+	const char *name = "emulated_mov_cr3_switches_and_reloads_pdptes";
 	bool gap = emulator_sets_pdpte_bit5(cfg.tdp);
+	struct guest_as *as, *other;
 	struct paging_vm *pvm;
-	struct guest_as *as;
 	uint64_t pd_a, pd_b;
 
 	if (!kvm_is_forced_emulation_enabled()) {
@@ -367,6 +371,14 @@ static void test_pdptes_loaded_at_emulated_mov_cr3(void)
 	gstep_switch_as_emulated(pvm, as, gap);
 	gstep_load(pvm, VA_1, 4, EXPECT_VALUE(TAG_B));
 	gstep_write_entry(pvm, as, VA_1, 3, pd_a);
+	gstep_switch_as_emulated(pvm, as, gap);
+	gstep_load(pvm, VA_1, 4, EXPECT_VALUE(TAG_A));
+
+	other = guest_as_create(pvm);
+	guest_as_map_tables(other, VA_TABLES);
+	guest_as_map(other, VA_1, data_page(pvm, TAG_C), 1, GP_P | GP_RW);
+	gstep_switch_as_emulated(pvm, other, gap);
+	gstep_load(pvm, VA_1, 4, EXPECT_VALUE(TAG_C));
 	gstep_switch_as_emulated(pvm, as, gap);
 	gstep_load(pvm, VA_1, 4, EXPECT_VALUE(TAG_A));
 	finish(pvm, name);
@@ -508,8 +520,16 @@ static void sregs_vector_handler(struct ex_regs *regs)
 	WRITE_ONCE(vector_seen, regs->vector);
 }
 
+/*
+ * RFLAGS.IF=1 from the second ucall on, as when an interrupt is being
+ * delivered: VMX refuses to enter a guest with IF=0 while it injects an
+ * external interrupt (SDM vol. 3C 27.2.1.3).  Set by the guest itself: a
+ * KVM_SET_REGS would make a KVM_REQ_EVENT of its own (kvm_set_rflags()).
+ */
 static void guest_reports_vector(void)
 {
+	GUEST_SYNC(0);
+	asm volatile("sti");
 	GUEST_SYNC(0);
 	GUEST_SYNC(READ_ONCE(vector_seen));
 	GUEST_SYNC(0);
@@ -572,7 +592,9 @@ static void test_set_sregs(void)
 	ksft_test_result(r == -1 && errno == EINVAL && !memcmp(&now, &good, sizeof(now)),
 			 "set_sregs_rejects_invalid_input_%s\n", kvm_mmu_config_name(&cfg));
 
-	/* After a first run: the vCPU's own first KVM_REQ_EVENT is used up. */
+	/* After two runs: the vCPU's own first KVM_REQ_EVENT is used up. */
+	vcpu_run(vcpu);
+	TEST_ASSERT_EQ(get_ucall(vcpu, NULL), UCALL_SYNC);
 	vcpu_run(vcpu);
 	TEST_ASSERT_EQ(get_ucall(vcpu, NULL), UCALL_SYNC);
 	vcpu_sregs_get(vcpu, &good);
