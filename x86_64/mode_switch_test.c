@@ -32,10 +32,12 @@
  *   or of a PAE L1 (paging_vm_create_l2_pae()), which intercept none of
  *   L2's CR and EFER writes: KVM switches L2's MMU context itself.
  *
- * - efer_lme_change_while_paging_faults_gp: a 64-bit guest's WRMSR that
- *   clears EFER.LME while CR0.PG=1 is #GP(0), EFER unchanged (SDM vol. 3A
- *   10.8.5: IA-32e mode is left with paging off; KVM: set_efer(), x86.c,
- *   6.12 and 7.3, which checks only the guest's writes).
+ * - efer_invalid_writes_fault_gp: a 64-bit guest's WRMSR to EFER is
+ *   #GP(0), EFER unchanged, when it clears LME while CR0.PG=1 (SDM vol. 3A
+ *   10.8.5: IA-32e mode is left with paging off), sets a reserved bit
+ *   (bit 1), or sets SVME where the guest's CPUID has no SVM (APM vol. 2,
+ *   3.1.7).  KVM: set_efer() (6.12 x86.c, 7.3 msrs.c): the reserved bits
+ *   for every write, __kvm_valid_efer() and LME for the guest's.
  *
  * In compatibility mode the engine's 32-bit IDT does not apply, so that
  * phase has no step that faults.  64-bit code (the 64-bit engine) is not
@@ -342,29 +344,32 @@ static void run_tours(void)
 	kvm_trace_destroy(t);
 }
 
-static void guest_clears_lme(void)
+static void guest_writes_invalid_efer(void)
 {
 	uint64_t efer = rdmsr(MSR_EFER);
 
 	GUEST_ASSERT_EQ(wrmsr_safe(MSR_EFER, efer & ~EFER_LME), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_EFER, efer | BIT_ULL(1)), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_EFER, efer | EFER_SVME), GP_VECTOR);
 	GUEST_ASSERT_EQ(rdmsr(MSR_EFER), efer);
 	GUEST_DONE();
 }
 
-static void test_lme_change_while_paging(void)
+static void test_invalid_efer_writes(void)
 {
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 	struct ucall uc;
 	uint64_t cmd;
 
-	vm = vm_create_with_one_vcpu(&vcpu, guest_clears_lme);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_writes_invalid_efer);
+	vcpu_clear_cpuid_feature(vcpu, X86_FEATURE_SVM);
 	vcpu_run(vcpu);
 	cmd = get_ucall(vcpu, &uc);
 	if (cmd == UCALL_ABORT)
 		ksft_print_msg("guest assertion failed at %s:%ld\n", (const char *)uc.args[GUEST_FILE],
 			       uc.args[GUEST_LINE]);
-	ksft_test_result(cmd == UCALL_DONE, "efer_lme_change_while_paging_faults_gp_%s\n",
+	ksft_test_result(cmd == UCALL_DONE, "efer_invalid_writes_fault_gp_%s\n",
 			 kvm_mmu_config_name(&cfg));
 	kvm_vm_free(vm);
 }
@@ -377,6 +382,6 @@ int main(int argc, char *argv[])
 	run_tours();
 	run_tours_as_l2(AS_L2);
 	run_tours_as_l2(AS_L2_OF_PAE_L1);
-	test_lme_change_while_paging();
+	test_invalid_efer_writes();
 	ksft_finished();
 }
