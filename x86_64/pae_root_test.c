@@ -344,8 +344,8 @@ static void test_pdptes_loaded_at_mov_cr3(void)
  * them in the VMCS (vmx_load_mmu_pgd(), ept_load_pdptrs()): the CR3 is
  * the same, so kvm_mmu_new_pgd() is not called.  Back and forth, so that
  * either directory is the one loaded once.  Then to another address space
- * and back: with EPT the VMCS's GUEST_CR3 takes the new CR3 only if
- * kvm_set_cr3() marked it dirty (vmx_load_mmu_pgd(), vmx.c).  Where the
+ * and back: with EPT the CPU runs on the VMCS's GUEST_CR3, which
+ * vmx_load_mmu_pgd() (vmx.c) writes from the CR3 that KVM emulated.  Where the
  * emulator sets the PDPTEs' reserved bit 5, the guest clears it right
  * before each.
  */
