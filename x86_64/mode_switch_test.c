@@ -367,8 +367,8 @@ static void test_invalid_efer_writes(void)
 	vcpu_run(vcpu);
 	cmd = get_ucall(vcpu, &uc);
 	if (cmd == UCALL_ABORT)
-		ksft_print_msg("guest assertion failed at %s:%ld\n", (const char *)uc.args[GUEST_FILE],
-			       uc.args[GUEST_LINE]);
+		ksft_print_msg("guest assertion failed at %s:%ld\n",
+			       (const char *)uc.args[GUEST_FILE], uc.args[GUEST_LINE]);
 	ksft_test_result(cmd == UCALL_DONE, "efer_invalid_writes_fault_gp_%s\n",
 			 kvm_mmu_config_name(&cfg));
 	kvm_vm_free(vm);
