@@ -214,14 +214,12 @@ static void deleting_frees_cached_roots(const void *arg)
 	struct kvm_trace *t = NULL;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
-	uint64_t gva, a_gfn;
+	uint64_t a_gfn;
 	size_t made;
 
 	vm = create_vm(&vcpu, guest_switches_cr3);
 	a_gfn = vm_mmu_pgd(vm) >> PAGE_SHIFT;
-	gva = vm_alloc_page(vm);
-	memcpy(addr_gva2hva(vm, gva), addr_gpa2hva(vm, vm_mmu_pgd(vm)), PAGE_SIZE);
-	other_cr3 = addr_gva2gpa(vm, gva);
+	other_cr3 = vm_table_copy(vm, 0, vm_mmu_pgd(vm));
 	sync_global_to_guest(vm, other_cr3);
 
 	vcpu_run_to_sync(vcpu, EXTRA_TAG);

@@ -87,6 +87,7 @@
 #include "kvm_stats.h"
 #include "kvm_trace.h"
 #include "guest_paging.h"
+#include "vm_tables.h"
 
 #define GB		0x40000000ull	/* 1 GiB */
 #define VA_TABLES	0x20000000ull	/* alias of the page tables, PDPTE 0 */
@@ -548,15 +549,12 @@ static void guest_reports_vector(void)
  */
 static uint64_t set_sregs_flushes(struct kvm_vm *vm, struct kvm_vcpu *vcpu, bool new_cr3)
 {
-	uint64_t gva, before;
+	uint64_t before;
 	struct kvm_sregs s;
 
 	vcpu_sregs_get(vcpu, &s);
-	if (new_cr3) {
-		gva = vm_alloc_page(vm);
-		memcpy(addr_gva2hva(vm, gva), addr_gpa2hva(vm, vm_mmu_pgd(vm)), PAGE_SIZE);
-		s.cr3 = addr_gva2gpa(vm, gva);
-	}
+	if (new_cr3)
+		s.cr3 = vm_table_copy(vm, 0, vm_mmu_pgd(vm));
 	before = vcpu_stat_get(vcpu, "tlb_flush");
 	vcpu_sregs_set(vcpu, &s);
 	vcpu_run(vcpu);
