@@ -345,10 +345,12 @@ static void test_pdptes_loaded_at_mov_cr3(void)
  * them in the VMCS (vmx_load_mmu_pgd(), ept_load_pdptrs()): the CR3 is
  * the same, so kvm_mmu_new_pgd() is not called.  Back and forth, so that
  * either directory is the one loaded once.  Then to another address space
- * and back: with EPT the CPU runs on the VMCS's GUEST_CR3, which
- * vmx_load_mmu_pgd() (vmx.c) writes from the CR3 that KVM emulated.  Where the
- * emulator sets the PDPTEs' reserved bit 5, the guest clears it right
- * before each.
+ * and back: with EPT the CPU translates through the VMCS's PDPTEs, and
+ * the guest's MOV from CR3 reads the VMCS's GUEST_CR3, which
+ * vmx_load_mmu_pgd() (vmx.c) writes only from a CR3 that kvm_set_cr3()
+ * marked dirty; each switch reads CR3 back (gstep_switch_as_emulated()).
+ * Where the emulator sets the PDPTEs' reserved bit 5, the guest clears it
+ * right before each.
  */
 static void test_pdptes_loaded_at_emulated_mov_cr3(void)
 {

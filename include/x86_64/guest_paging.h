@@ -293,6 +293,7 @@ int gstep_switch_as(struct paging_vm *pvm, struct guest_as *as);
  * The same MOV CR3, emulated by KVM (needs kvm_is_forced_emulation_enabled());
  * with @clear_pdpte_bit5 (PAE), the guest first clears bit 5 of the PDPTEs
  * at the new CR3 (emulator_sets_pdpte_bit5(), as gstep_vmrun()'s @pdpt_va).
+ * The guest then reads CR3 back: it must be the new one.
  */
 int gstep_switch_as_emulated(struct paging_vm *pvm, struct guest_as *as,
 			     bool clear_pdpte_bit5);

@@ -97,7 +97,7 @@ enum gstep_op {
 	GSTEP_STORE,		/* *(size bytes *)addr = val */
 	GSTEP_EXEC,		/* call addr (the host put a RET there) */
 	GSTEP_INVLPG,		/* invlpg (addr) */
-	GSTEP_WRITE_CR3,	/* mov val, %cr3 */
+	GSTEP_WRITE_CR3,	/* mov val, %cr3; value = cr3 read back */
 	GSTEP_CR0,		/* cr0 = (cr0 & ~val2) | val; value = new cr0 */
 	GSTEP_CR4,		/* the same for cr4 */
 	GSTEP_EFER,		/* the same for the EFER MSR */

@@ -198,6 +198,14 @@ static unsigned long read_cr0(void)
 	return v;
 }
 
+static unsigned long read_cr3(void)
+{
+	unsigned long v;
+
+	asm volatile("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+
 static unsigned long read_cr4(void)
 {
 	unsigned long v;
@@ -319,7 +327,7 @@ static uint64_t do_step(uint32_t i, struct gstep *s)
 			write_cr3_emulated(v, (uintptr_t)READ_ONCE(s->val2));
 		else
 			asm volatile("mov %0, %%cr3" : : "r"(v) : "memory");
-		return 0;
+		return read_cr3();
 	case GSTEP_CR0:
 		v = (read_cr0() & ~(unsigned long)READ_ONCE(s->val2)) |
 		    (unsigned long)READ_ONCE(s->val);

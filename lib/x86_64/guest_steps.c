@@ -130,8 +130,12 @@ int gstep_switch_as_emulated(struct paging_vm *pvm, struct guest_as *as,
 		pdpt_va = paging_vm_table_va(pvm, cr3 & ~(uint64_t)(PAGE_SIZE - 1)) +
 			  (cr3 & (PAGE_SIZE - 1) & ~31ULL);
 	}
+	/*
+	 * With EPT the guest reads CR3 from the VMCS, which KVM writes only
+	 * from a CR3 it marked dirty (vmx_load_mmu_pgd(), 6.12 and 7.3 vmx.c).
+	 */
 	return add_step_flags(pvm, GSTEP_WRITE_CR3, GSTEP_F_EMULATED, 0, 0, cr3, pdpt_va,
-			      EXPECT_OK());
+			      EXPECT_VALUE(cr3));
 }
 
 int gstep_write_entry(struct paging_vm *pvm, struct guest_as *as, uint64_t va,
