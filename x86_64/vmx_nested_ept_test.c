@@ -68,8 +68,9 @@
  *   write protection sees it; the shadow page goes unsync), L2 may still
  *   read the old page; after INVEPT single-context with the EPTP, or
  *   global, it must read the new one.  KVM never syncs nested EPT on VM
- *   entry (nested_vmx_transition_tlb_flush()); handle_invept() frees the
- *   roots of that EPTP (all roots for global), and the reload syncs.
+ *   entry (nested_vmx_transition_tlb_flush()), which one case checks with
+ *   kvmmmu (run_to_invept()); handle_invept() frees the roots of that
+ *   EPTP (all roots for global), and the reload syncs.
  *
  * Each case runs in a VM of its own, in a child process.  Skips where
  * /dev/kvm is not kvm_intel with nested VMX and EPT for L1 (QEMU's TCG
@@ -91,6 +92,7 @@
 #include "kvm_compat.h"
 #include "kvm_mmu_config.h"
 #include "kvm_run.h"
+#include "kvm_trace.h"
 #include "vm_tables.h"
 #include "vmx_l1.h"
 
@@ -140,6 +142,7 @@ struct ept_case {
 	bool check_ad;		/* the leaf's A and D after the run ... */
 	uint64_t ad_bits;	/* ... must be these */
 	int invept;		/* leaf change, then INVEPT of this type */
+	bool no_sync_at_entry;	/* kvmmmu: the VM entry before INVEPT syncs nothing */
 	uint64_t need;		/* IA32_VMX_EPT_VPID_CAP bits */
 };
 
@@ -258,6 +261,9 @@ static const struct ept_case cases[] = {
 	  .exit = DONE, .invept = VMX_INVEPT_SINGLE_CONTEXT, .need = EPT_CAP_INVEPT_CTX },
 	{ "invept_global_flushes_leaf_change", AT_T, 1, 0, 0, .access = L2_READ,
 	  .exit = DONE, .invept = VMX_INVEPT_GLOBAL, .need = EPT_CAP_INVEPT_ALL },
+	{ "vm_entry_syncs_no_nested_ept_page", AT_T, 1, 0, 0, .access = L2_READ,
+	  .exit = DONE, .invept = VMX_INVEPT_SINGLE_CONTEXT, .no_sync_at_entry = true,
+	  .need = EPT_CAP_INVEPT_CTX },
 };
 
 /* What L1 saw at each exit from L2: 0 the access, 1 without INVEPT, 2 with. */
@@ -322,9 +328,12 @@ static void l1_guest(struct vmx_pages *vmx)
 	GUEST_ASSERT(!vmlaunch());
 	record();
 	if (the_case.invept) {
+		/* The host traces from here to the INVEPT. */
+		GUEST_SYNC(1);
 		/* The leaf, through L1's alias of T's EPT page table. */
 		WRITE_ONCE(*(uint64_t *)(ALIAS_GVA + 8 * ((L2_GPA >> 12) & 511)), leaf_new);
 		resume_after_vmcall();
+		GUEST_SYNC(2);
 		GUEST_ASSERT(!vmx_l1_invept(the_case.invept, eptp));
 		resume_after_vmcall();
 	}
@@ -383,6 +392,43 @@ static const char *exit_name(uint64_t reason)
 	return "another exit";
 }
 
+#define NO_SYNC_FMT							\
+	"from L1's change of T's EPT leaf (gfn 0x%lx) to its INVEPT: %zu unsync, %zu synced (expected 1, 0)"
+
+/*
+ * L1's change of T's EPT leaf unsyncs the shadow page of that EPT page
+ * table (mmu_try_to_unsync_pages(), mmu.c), and the VM entry that follows,
+ * before any INVEPT, syncs no page: L1 uses no VPID, so the entry requests
+ * KVM_REQ_TLB_FLUSH_GUEST (nested_vmx_transition_tlb_flush(), vmx/nested.c:
+ * "KVM _never_ needs to sync nEPT entries on VM-Enter"), and
+ * kvm_vcpu_flush_tlb_guest() (x86.c) syncs roots only without TDP (6.12
+ * and 7.3).  Traced with kvmmmu where @c asks for it.
+ */
+static void run_to_invept(struct kvm_vcpu *vcpu, const struct ept_case *c, uint64_t ept_pt_gfn)
+{
+	struct kvm_trace *t = NULL;
+	struct kvm_mmu_model *m;
+	size_t unsynced, synced;
+
+	vcpu_run_to_sync(vcpu, 1);
+	if (c->no_sync_at_entry) {
+		t = kvm_trace_create();
+		kvm_trace_start(t, "leaf change and VM entry");
+	}
+	vcpu_run_to_sync(vcpu, 2);
+	if (!t)
+		return;
+	kvm_trace_stop(t);
+	m = kvm_trace_model(t);
+	unsynced = kvm_mmu_model_count(m, KVM_MMU_QUERY(.type = KVM_MMU_UNSYNC_PAGE,
+							.gfn = ept_pt_gfn));
+	synced = kvm_mmu_model_count(m, KVM_MMU_QUERY(.type = KVM_MMU_SYNC_PAGE));
+	if (unsynced != 1 || synced)
+		kvm_trace_print(t);
+	TEST_ASSERT(unsynced == 1 && !synced, NO_SYNC_FMT, ept_pt_gfn, unsynced, synced);
+	kvm_trace_destroy(t);
+}
+
 /* In a child: one case in a VM of its own; a failed assertion fails it. */
 static void run_case(const void *arg)
 {
@@ -431,6 +477,8 @@ static void run_case(const void *arg)
 	the_case = *c;
 	sync_global_to_guest(vm, the_case);
 	sync_global_to_guest(vm, leaf_new);
+	if (c->invept)
+		run_to_invept(vcpu, c, (*vm_ept_entry(vm, root, L2_GPA, 2) & EPT_ADDR) >> PAGE_SHIFT);
 	vcpu_run_to_done(vcpu);
 	sync_global_from_guest(vm, exits);
 	sync_global_from_guest(vm, nr_exits);
@@ -512,10 +560,12 @@ static void report_case(const struct kvm_mmu_config *cfg, const struct ept_case 
 int main(int argc, char *argv[])
 {
 	struct kvm_mmu_config cfg;
+	const char *no_trace;
 	uint64_t caps;
 	unsigned int i;
 
 	caps = kvm_mmu_nested_ept_test_start(&cfg);
+	no_trace = kvm_trace_unavailable();
 	ksft_set_plan(ARRAY_SIZE(cases));
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -526,6 +576,9 @@ int main(int argc, char *argv[])
 					      c->name, kvm_mmu_config_name(&cfg),
 					      "KVM's IA32_VMX_EPT_VPID_CAP for L1", caps,
 					      c->need & ~caps, cap_name(c->need & ~caps));
+		else if (c->no_sync_at_entry && no_trace)
+			ksft_test_result_skip("%s_%s: %s\n", c->name, kvm_mmu_config_name(&cfg),
+					      no_trace);
 		else
 			report_case(&cfg, c);
 	}
