@@ -433,7 +433,7 @@ static void run_to_invept(struct kvm_vcpu *vcpu, const struct ept_case *c, uint6
 static void run_case(const void *arg)
 {
 	const struct ept_case *c = arg;
-	uint64_t page[2], root, *e, *leaf, want_gpa, want_gla, off, pt_gpa, data_gpa;
+	uint64_t page[2], root, *e, *leaf, want_gpa, want_gla, off, pt_gpa, data_gpa, ept_pt_gpa;
 	struct vmx_pages *vmx;
 	struct kvm_vcpu *vcpu;
 	struct l1_exit *x;
@@ -477,8 +477,9 @@ static void run_case(const void *arg)
 	the_case = *c;
 	sync_global_to_guest(vm, the_case);
 	sync_global_to_guest(vm, leaf_new);
+	ept_pt_gpa = *vm_ept_entry(vm, root, L2_GPA, 2) & EPT_ADDR;
 	if (c->invept)
-		run_to_invept(vcpu, c, (*vm_ept_entry(vm, root, L2_GPA, 2) & EPT_ADDR) >> PAGE_SHIFT);
+		run_to_invept(vcpu, c, ept_pt_gpa >> PAGE_SHIFT);
 	vcpu_run_to_done(vcpu);
 	sync_global_from_guest(vm, exits);
 	sync_global_from_guest(vm, nr_exits);
