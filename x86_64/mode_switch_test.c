@@ -38,6 +38,9 @@
  *   (bit 1), or sets SVME where the guest's CPUID has no SVM (APM vol. 2,
  *   3.1.7).  KVM: set_efer() (6.12 x86.c, 7.3 msrs.c): the reserved bits
  *   for every write, __kvm_valid_efer() and LME for the guest's.
+ * - efer_host_write_skips_guest_cpuid_checks: that is KVM's API as well:
+ *   KVM_SET_MSRS (host-initiated) takes an EFER whose NX the guest's
+ *   CPUID lacks, where the guest's own WRMSR would be #GP.
  *
  * In compatibility mode the engine's 32-bit IDT does not apply, so that
  * phase has no step that faults.  64-bit code (the 64-bit engine) is not
@@ -369,14 +372,38 @@ static void test_invalid_efer_writes(void)
 	kvm_vm_free(vm);
 }
 
+/*
+ * A host-initiated EFER write is checked against the supported bits only,
+ * not the guest's CPUID (set_efer(), 6.12 x86.c and 7.3 msrs.c): the
+ * vCPU's own EFER, NX set (the framework's long mode), is taken back
+ * after NX is gone from its CPUID.
+ */
+static void test_host_efer_write(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	uint64_t efer;
+	int r;
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_writes_invalid_efer);
+	efer = vcpu_get_msr(vcpu, MSR_EFER);
+	TEST_ASSERT(efer & EFER_NX, "the framework's EFER 0x%lx has no NX", efer);
+	vcpu_clear_cpuid_feature(vcpu, X86_FEATURE_NX);
+	r = _vcpu_set_msr(vcpu, MSR_EFER, efer);
+	ksft_test_result(r == 1, "efer_host_write_skips_guest_cpuid_checks_%s\n",
+			 kvm_mmu_config_name(&cfg));
+	kvm_vm_free(vm);
+}
+
 int main(int argc, char *argv[])
 {
 	kvm_mmu_test_start(&cfg);
-	ksft_set_plan(7);
+	ksft_set_plan(8);
 
 	run_tours();
 	run_tours_as_l2(AS_L2);
 	run_tours_as_l2(AS_L2_OF_PAE_L1);
 	test_invalid_efer_writes();
+	test_host_efer_write();
 	ksft_finished();
 }
