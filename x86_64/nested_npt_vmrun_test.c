@@ -15,7 +15,8 @@
  * And, from kvmmmu trace events (include/kvm_trace.h): L2 without nested
  * paging gets a root of its own, with role.guest_mode=1; a #VMEXIT from a
  * PAE L2 without it takes L1's root from the cache (TDP off), also after
- * L2's own MOV CR3 to other PDPTEs; with nested
+ * L2's own MOV CR3 to other PDPTEs; a round trip to L2 neither syncs nor
+ * frees L1's cached root with an unsync page table (TDP off); with nested
  * paging, every shadow page of L1's NPT has guest_mode=1 and 8-byte gptes,
  * and VM teardown zaps every one of them.
  */
@@ -26,6 +27,7 @@
 
 #include "nested_npt.h"
 #include "nnpt_cases.h"
+#include "paging_bits.h"
 
 /* The CPUID KVM gives L1 says whether it offers nested paging. */
 static void case_l1_cpuid(const struct nnpt_case *c)
@@ -187,6 +189,37 @@ static void case_transition_flushes(const struct nnpt_case *c)
 		    nnpt_vcpu_tlb_flushes() - before, 2);
 }
 
+/*
+ * L1 leaves a page table of its cached root unsync, then runs L2: on its
+ * second address space it reads NNPT_CACHED_VA (D1), moves back to its
+ * own CR3 (with TDP off the other root goes to prev_roots) and points
+ * that page table's entry at D2 through the alias, which KVM lets go
+ * unsync (mmu_try_to_unsync_pages(), mmu.c).  After a round trip to L2,
+ * L1 moves to that address space again: the MOV CR3 flushes its TLB, so
+ * L1 must read D2 (SDM vol. 3A 4.10.4.1).
+ * NNPT_CHECK_CACHED_ROOT_KEPT looks at what KVM did with that root.
+ */
+static void case_cached_root_unsync(const struct nnpt_case *c)
+{
+	uint64_t own = get_cr3(), before, after;
+
+	set_cr3(nnpt_args.cached_cr3);
+	before = READ_ONCE(*(uint64_t *)NNPT_CACHED_VA);
+	set_cr3(own);
+	WRITE_ONCE(((uint64_t *)NNPT_CACHED_ALIAS_VA)[(NNPT_CACHED_VA >> PAGE_SHIFT) & 511],
+		   nnpt_args.data_gpa[2] | GP_P | GP_RW);
+	GUEST_SYNC(NNPT_SYNC_CACHED_UNSYNC);
+	if (!nnpt_l2_load_expect((uint64_t)&nnpt_ident_word, NNPT_IDENT_VAL,
+				 TLB_CONTROL_DO_NOTHING))
+		return;
+	GUEST_SYNC(NNPT_SYNC_CACHED_BACK);
+	set_cr3(nnpt_args.cached_cr3);
+	after = READ_ONCE(*(uint64_t *)NNPT_CACHED_VA);
+	set_cr3(own);
+	if (NNPT_EXPECT("L1 on its second address space, before", before, NNPT_TAG(1)))
+		NNPT_EXPECT("L1 back there after changing its page table", after, NNPT_TAG(2));
+}
+
 static const struct nnpt_case cases[] = {
 	{ "l1_cpuid_npt_bit_is_kvms", case_l1_cpuid },
 	{ "vmrun_np_enable_without_npt_refused_or_ignored", case_np_enable_without_npt },
@@ -203,11 +236,12 @@ static const struct nnpt_case cases[] = {
 	{ "l2_32bit_pae_without_np_round_trips", case_pae_l2_round_trips },
 	{ "vmrun_and_vmexit_flush_once_each", case_transition_flushes, true },
 	{ "vmrun_and_vmexit_flush_once_each_without_np", case_transition_flushes },
+	{ "l1_cached_root_unsync_across_l2_round_trip", case_cached_root_unsync },
 };
 
 int main(int argc, char *argv[])
 {
 	nnpt_cases_main(cases, ARRAY_SIZE(cases),
 			NNPT_CHECK_L2_ROOT | NNPT_CHECK_ROLES | NNPT_CHECK_TEARDOWN |
-			NNPT_CHECK_L1_ROOT_CACHED);
+			NNPT_CHECK_L1_ROOT_CACHED | NNPT_CHECK_CACHED_ROOT_KEPT);
 }

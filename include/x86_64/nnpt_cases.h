@@ -54,6 +54,14 @@
 #define NNPT_GB_GPA		0x100000000ULL
 #define NNPT_GB_VA		(NNPT_WIN_VA + 128 * PAGE_SIZE)
 #define NNPT_VA(i)		(NNPT_WIN_VA + (i) * PAGE_SIZE)
+/*
+ * L1's second address space (nnpt_args.cached_cr3): the framework's, plus
+ * NNPT_CACHED_VA (under a top-level entry of its own at either paging
+ * depth) through a page table only it has, which L1 reaches through
+ * NNPT_CACHED_ALIAS_VA in either address space.
+ */
+#define NNPT_CACHED_VA		0xffff800000000000ULL
+#define NNPT_CACHED_ALIAS_VA	(NNPT_WIN_VA + 192 * PAGE_SIZE)
 
 /* Window pages. */
 enum nnpt_win_page {
@@ -133,6 +141,14 @@ enum nnpt_win_page {
  * comes after.
  */
 #define NNPT_SYNC_PAE_L2_WARM	103
+/*
+ * GUEST_SYNC(NNPT_SYNC_CACHED_UNSYNC): L1 has left a page table of its
+ * cached root unsync, and a round trip to L2 follows;
+ * GUEST_SYNC(NNPT_SYNC_CACHED_BACK): L1 goes back to that root
+ * (NNPT_CHECK_CACHED_ROOT_KEPT).
+ */
+#define NNPT_SYNC_CACHED_UNSYNC	104
+#define NNPT_SYNC_CACHED_BACK	105
 
 /* What the scene tells L1. */
 struct nnpt_args {
@@ -149,6 +165,8 @@ struct nnpt_args {
 	uint64_t illegal_gpa;	/* 1 << MAXPHYADDR, or 0 if that is 2^52 */
 	uint64_t iopm_gpa;	/* L1's IOPM: every port intercepted but NNPT_EMU_PORT */
 	uint64_t pdpte_gap;	/* QEMU TCG sets reserved bit 5 in PAE PDPTEs */
+	uint64_t cached_cr3;	/* the second address space (NNPT_CACHED_VA) */
+	uint64_t cached_pt_gpa;	/* its page table for NNPT_CACHED_VA, -> D1 */
 	const struct nnpt_case *cases;
 	uint64_t nr_cases;
 };
@@ -223,6 +241,12 @@ enum {
 	 * without nested paging take L1's root from the cache.
 	 */
 	NNPT_CHECK_L1_ROOT_CACHED = BIT(5),
+	/*
+	 * TDP off: a round trip to L2 keeps L1's cached root with its unsync
+	 * page table (NNPT_SYNC_CACHED_UNSYNC); L1's MOV CR3 back takes it
+	 * from the cache and syncs that page table.
+	 */
+	NNPT_CHECK_CACHED_ROOT_KEPT = BIT(6),
 };
 
 /* Build the scene, run @cases in L1 and report them and @checks.  Never returns. */

@@ -223,6 +223,21 @@ static uint64_t l1_page_table(struct kvm_vm *vm, uint64_t va)
 	return e & NPT_ADDR_MASK;
 }
 
+/*
+ * L1's second address space: NNPT_CACHED_VA -> D1 through a page table
+ * of its own, which NNPT_CACHED_ALIAS_VA maps in both.
+ */
+static void make_cached_as(struct kvm_vm *vm)
+{
+	uint64_t pt;
+
+	nnpt_args.cached_cr3 = vm_new_address_space(vm, 0, NNPT_CACHED_VA, 1, &pt);
+	vm_table(vm, pt)[(NNPT_CACHED_VA >> PAGE_SHIFT) & 511] = nnpt_args.data_gpa[1] |
+								 GP_P | GP_RW;
+	nnpt_args.cached_pt_gpa = pt;
+	virt_pg_map(vm, NNPT_CACHED_ALIAS_VA, pt);
+}
+
 /* NPT @n: L1 memory at L2 GPA == L1 GPA, and the window. */
 static uint64_t make_npt(struct npt_pool *p, struct kvm_vm *vm, int n)
 {
@@ -684,6 +699,47 @@ static bool check_l1_root_cached(struct kvm_vm *vm)
 	return !n;
 }
 
+#define CACHED_ROOT_FMT							\
+	"L1's cached root 0x%lx, page table 0x%lx: %zu unsync; in the round trip to L2 %zu syncs of it (expected 0); at L1's MOV CR3 back %zu lookups of the root (expected 0), %zu syncs (expected 1 or more)\n"
+
+/*
+ * A nested transition syncs the current roots only: 6.12 and 7.3's
+ * nested_svm_transition_tlb_flush() (svm/nested.c) requests
+ * KVM_REQ_MMU_SYNC (kvm_mmu_sync_roots()) and KVM_REQ_TLB_FLUSH_CURRENT,
+ * not KVM_REQ_TLB_FLUSH_GUEST, whose kvm_vcpu_flush_tlb_guest() (x86.c)
+ * with TDP off also frees every unsync root of prev_roots
+ * (kvm_mmu_sync_prev_roots(), mmu.c).  So the root that L1 left with an
+ * unsync page table stays cached through the round trip to L2: L1's MOV
+ * CR3 back takes it from the cache (no kvm_mmu_get_page of its gfn) and
+ * syncs the page table (kvm_invalidate_pcid(): KVM_REQ_MMU_SYNC), which
+ * shows that it was unsync all along.
+ */
+static bool check_cached_root_kept(void)
+{
+	struct kvm_mmu_model *m = kvm_trace_model(trace);
+	int trip = kvm_mmu_model_phase(m, "round_trip_with_cached_root_unsync");
+	int back = kvm_mmu_model_phase(m, "back_on_cached_root");
+	uint64_t pt = nnpt_args.cached_pt_gpa >> PAGE_SHIFT;
+	uint64_t root = nnpt_args.cached_cr3 >> PAGE_SHIFT;
+	size_t unsynced, in_trip, lookups, at_back;
+
+	if (trip < 0 || back < 0) {
+		ksft_print_msg("no NNPT_SYNC_CACHED_UNSYNC and _BACK: no case ran them\n");
+		return false;
+	}
+	unsynced = kvm_mmu_model_count(m, KVM_MMU_QUERY(.type = KVM_MMU_UNSYNC_PAGE, .gfn = pt));
+	in_trip = kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = trip, .type = KVM_MMU_SYNC_PAGE,
+						       .gfn = pt));
+	lookups = kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = back, .type = KVM_MMU_GET_PAGE,
+						       .gfn = root));
+	at_back = kvm_mmu_model_count(m, KVM_MMU_QUERY(.phase = back, .type = KVM_MMU_SYNC_PAGE,
+						       .gfn = pt));
+	if (!unsynced || in_trip || lookups || !at_back)
+		ksft_print_msg(CACHED_ROOT_FMT, nnpt_args.cached_cr3, nnpt_args.cached_pt_gpa,
+			       unsynced, in_trip, lookups, at_back);
+	return unsynced && !in_trip && !lookups && at_back;
+}
+
 /* Shadow NPT pages still live after the VM is gone. */
 static size_t live_npt_pages(void)
 {
@@ -745,6 +801,7 @@ static struct kvm_vm *setup_vm(struct kvm_vcpu **vcpu_out, struct npt_pool **poo
 	virt_pg_map(vm, NNPT_GB_VA, NNPT_GB_GPA + nnpt_args.data_gpa[0]);
 	nnpt_args.l1_pt_gpa = l1_page_table(vm, NNPT_WIN_VA);
 	make_l2_32(vm);
+	make_cached_as(vm);
 
 	for (i = 0; i < NNPT_NR_NPTS; i++)
 		nnpt_args.ncr3[i] = make_npt(p, vm, i == NNPT_WALK ? 0 : i);
@@ -813,6 +870,14 @@ static bool run_cases(struct kvm_vcpu *vcpu, unsigned int *cur_case_out)
 			}
 			if (uc.args[1] == NNPT_SYNC_PAE_L2_WARM) {
 				phase("pae_l2_round_trips_after_warmup");
+				break;
+			}
+			if (uc.args[1] == NNPT_SYNC_CACHED_UNSYNC) {
+				phase("round_trip_with_cached_root_unsync");
+				break;
+			}
+			if (uc.args[1] == NNPT_SYNC_CACHED_BACK) {
+				phase("back_on_cached_root");
 				break;
 			}
 			if (uc.args[1] == NNPT_SYNC_EMU) {
@@ -918,6 +983,7 @@ static const char *const check_names[] = {
 	"ncr3_switch_after_warmup_finds_creates_and_zaps_nothing",
 	"teardown_zaps_every_shadow_npt_page",
 	"vmexit_from_pae_l2_takes_l1_root_from_cache",
+	"l2_round_trip_keeps_l1_unsync_cached_root",
 };
 
 /* SKIP, with @why, every check of @checks from bit @from on. */
@@ -959,7 +1025,12 @@ static void report_checks(struct kvm_vm *vm, struct npt_pool *p, unsigned int ch
 			    "TDP is on: L1's and L2's roots are TDP roots, no PAE root");
 	else if (checks & NNPT_CHECK_L1_ROOT_CACHED)
 		check_result(check_l1_root_cached(vm), 5);
-	checks &= ~NNPT_CHECK_L1_ROOT_CACHED;
+	if ((checks & NNPT_CHECK_CACHED_ROOT_KEPT) && cfg.tdp)
+		skip_checks(NNPT_CHECK_CACHED_ROOT_KEPT, 6,
+			    "TDP is on: L1's page tables have no shadow pages");
+	else if (checks & NNPT_CHECK_CACHED_ROOT_KEPT)
+		check_result(check_cached_root_kept(), 6);
+	checks &= ~(NNPT_CHECK_L1_ROOT_CACHED | NNPT_CHECK_CACHED_ROOT_KEPT);
 	if (!nnpt_args.npt) {
 		skip_checks(checks, 1, "KVM offers L1 no nested paging");
 		kvm_vm_free(vm);
