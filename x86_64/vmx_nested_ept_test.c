@@ -477,9 +477,10 @@ static void run_case(const void *arg)
 	the_case = *c;
 	sync_global_to_guest(vm, the_case);
 	sync_global_to_guest(vm, leaf_new);
-	ept_pt_gpa = *vm_ept_entry(vm, root, L2_GPA, 2) & EPT_ADDR;
-	if (c->invept)
+	if (c->invept) {
+		ept_pt_gpa = *vm_ept_entry(vm, root, L2_GPA, 2) & EPT_ADDR;
 		run_to_invept(vcpu, c, ept_pt_gpa >> PAGE_SHIFT);
+	}
 	vcpu_run_to_done(vcpu);
 	sync_global_from_guest(vm, exits);
 	sync_global_from_guest(vm, nr_exits);
