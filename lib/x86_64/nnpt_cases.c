@@ -834,6 +834,22 @@ static void store_tlb_flushes(struct kvm_vcpu *vcpu)
 	sync_global_to_guest(vcpu->vm, nnpt_tlb_flushes);
 }
 
+/* The kvmmmu phase that L1's GUEST_SYNC(@code) begins, or NULL. */
+static const char *sync_phase(uint64_t code)
+{
+	switch (code) {
+	case NNPT_SYNC_NCR3_WARM:
+		return "ncr3_switch_after_warmup";
+	case NNPT_SYNC_PAE_L2_WARM:
+		return "pae_l2_round_trips_after_warmup";
+	case NNPT_SYNC_CACHED_UNSYNC:
+		return "round_trip_with_cached_root_unsync";
+	case NNPT_SYNC_CACHED_BACK:
+		return "back_on_cached_root";
+	}
+	return NULL;
+}
+
 #define CASE_HUNG_FMT							\
 	"%s: no exit to the host for %d s: KVM keeps L1 or L2 in a loop (e.g. a fault it never resolves)\n"
 
@@ -864,20 +880,8 @@ static bool run_cases(struct kvm_vcpu *vcpu, unsigned int *cur_case_out)
 		}
 		switch (get_ucall(vcpu, &uc)) {
 		case UCALL_SYNC:
-			if (uc.args[1] == NNPT_SYNC_NCR3_WARM) {
-				phase("ncr3_switch_after_warmup");
-				break;
-			}
-			if (uc.args[1] == NNPT_SYNC_PAE_L2_WARM) {
-				phase("pae_l2_round_trips_after_warmup");
-				break;
-			}
-			if (uc.args[1] == NNPT_SYNC_CACHED_UNSYNC) {
-				phase("round_trip_with_cached_root_unsync");
-				break;
-			}
-			if (uc.args[1] == NNPT_SYNC_CACHED_BACK) {
-				phase("back_on_cached_root");
+			if (sync_phase(uc.args[1])) {
+				phase(sync_phase(uc.args[1]));
 				break;
 			}
 			if (uc.args[1] == NNPT_SYNC_EMU) {
