@@ -455,6 +455,68 @@ static void test_set_sregs2_pdptrs(void)
 	finish(pvm, "set_sregs2_pdptrs");
 }
 
+struct sregs2_reload_arg {
+	uint64_t want[4], seen[4];
+};
+
+/*
+ * At the sync step: KVM_SET_SREGS2 of the vCPU's own state without
+ * KVM_SREGS2_FLAGS_PDPTRS_VALID, its pdptrs[] all 0.  KVM ignores them and
+ * loads the PDPTEs from memory (kvm_vcpu_ioctl_x86_set_sregs2() ->
+ * __set_sregs_common() with update_pdptrs, regs.c on 6.12 and 7.3), so
+ * KVM_GET_SREGS2 shows the PDPTEs it had before.
+ */
+static void set_sregs2_without_pdptrs(struct paging_vm *pvm, uint32_t step, void *arg)
+{
+	struct sregs2_reload_arg *a = arg;
+	struct kvm_sregs2 s2;
+
+	vcpu_ioctl(pvm->vcpu, KVM_GET_SREGS2, &s2);
+	memcpy(a->want, s2.pdptrs, sizeof(a->want));
+	s2.flags = 0;
+	memset(s2.pdptrs, 0, sizeof(s2.pdptrs));
+	vcpu_ioctl(pvm->vcpu, KVM_SET_SREGS2, &s2);
+	vcpu_ioctl(pvm->vcpu, KVM_GET_SREGS2, &s2);
+	memcpy(a->seen, s2.pdptrs, sizeof(a->seen));
+}
+
+#define SREGS2_RELOAD_FMT						\
+	"KVM_SET_SREGS2 without PDPTRs: PDPTE %d is 0x%lx after it, 0x%lx before\n"
+
+/* The same vCPU then goes on translating through its PDPT in memory. */
+static void test_set_sregs2_without_pdptrs(void)
+{
+	const char *name = "set_sregs2_without_pdptrs_loads_them_from_memory";
+	struct sregs2_reload_arg arg = {};
+	struct paging_vm *pvm;
+	struct guest_as *as;
+	uint64_t pd_a, pd_b;
+	int i, bad, differ = 0;
+
+	if (!kvm_has_cap(KVM_CAP_SREGS2)) {
+		ksft_test_result_skip("%s: no KVM_CAP_SREGS2\n", name);
+		return;
+	}
+	pvm = pae_vm("sregs2_without_pdptrs");
+	as = guest_as_create(pvm);
+	two_directories(pvm, as, &pd_a, &pd_b);
+	pvm->sync_fn = set_sregs2_without_pdptrs;
+	pvm->sync_arg = &arg;
+
+	gstep_load(pvm, VA_1, 4, EXPECT_VALUE(TAG_A));
+	gstep_sync(pvm);
+	gstep_load(pvm, VA_1, 4, EXPECT_VALUE(TAG_A));
+	bad = paging_vm_run_steps(pvm);
+	for (i = 0; i < 4; i++) {
+		if (arg.seen[i] == arg.want[i])
+			continue;
+		ksft_print_msg(SREGS2_RELOAD_FMT, i, arg.seen[i], arg.want[i]);
+		differ++;
+	}
+	ksft_test_result(!bad && !differ, "%s_%s\n", name, kvm_mmu_config_name(&cfg));
+	paging_vm_free(pvm);
+}
+
 static void guest_done(void)
 {
 	GUEST_DONE();
@@ -537,6 +599,7 @@ static void guest_reports_vector(void)
 	GUEST_SYNC(READ_ONCE(vector_seen));
 	GUEST_SYNC(0);
 	GUEST_SYNC(0);
+	GUEST_SYNC(0);
 	GUEST_DONE();
 }
 
@@ -559,6 +622,25 @@ static uint64_t set_sregs_flushes(struct kvm_vm *vm, struct kvm_vcpu *vcpu, bool
 		s.cr3 = vm_table_copy(vm, 0, vm_mmu_pgd(vm));
 	before = vcpu_stat_get(vcpu, "tlb_flush");
 	vcpu_sregs_set(vcpu, &s);
+	vcpu_run(vcpu);
+	TEST_ASSERT_EQ(get_ucall(vcpu, NULL), UCALL_SYNC);
+	return vcpu_stat_get(vcpu, "tlb_flush") - before;
+}
+
+/*
+ * KVM_SET_SREGS2 of the state KVM_GET_SREGS2 gave, in 64-bit mode (no
+ * PDPTRs): nothing to reset, so no guest TLB flush either
+ * (kvm_vcpu_ioctl_x86_set_sregs2(), regs.c on 6.12 and 7.3).  Returns the
+ * vCPU's tlb_flush delta up to the guest's next ucall.
+ */
+static uint64_t set_sregs2_flushes(struct kvm_vcpu *vcpu)
+{
+	struct kvm_sregs2 s2;
+	uint64_t before;
+
+	vcpu_ioctl(vcpu, KVM_GET_SREGS2, &s2);
+	before = vcpu_stat_get(vcpu, "tlb_flush");
+	vcpu_ioctl(vcpu, KVM_SET_SREGS2, &s2);
 	vcpu_run(vcpu);
 	TEST_ASSERT_EQ(get_ucall(vcpu, NULL), UCALL_SYNC);
 	return vcpu_stat_get(vcpu, "tlb_flush") - before;
@@ -621,6 +703,14 @@ static void test_set_sregs(void)
 	ksft_print_msg(FLUSHES_FMT, cmd, r == 1 ? "+1" : "not +1");
 	ksft_test_result(!cmd && r == 1, "set_sregs_flushes_guest_tlb_on_change_only_%s\n",
 			 kvm_mmu_config_name(&cfg));
+	if (kvm_has_cap(KVM_CAP_SREGS2)) {
+		cmd = set_sregs2_flushes(vcpu);
+		ksft_print_msg("KVM_SET_SREGS2, the same state: tlb_flush +%lu\n", cmd);
+		ksft_test_result(!cmd, "set_sregs2_same_state_flushes_nothing_%s\n",
+				 kvm_mmu_config_name(&cfg));
+	} else {
+		ksft_test_result_skip("set_sregs2_same_state_flushes_nothing: no KVM_CAP_SREGS2\n");
+	}
 	kvm_vm_free(vm);
 }
 
@@ -858,7 +948,7 @@ int main(int argc, char *argv[])
 	paging_vm_reuse_vms(true);
 	if (!guest_paging_mode_supported(GUEST_PAGING_PAE, &why))
 		ksft_exit_skip("PAE paging: %s\n", why);
-	ksft_set_plan(20);
+	ksft_set_plan(22);
 
 	test_not_present_pdpte_bits_ignored();
 	test_pdpte_outside_memslots();
@@ -870,6 +960,7 @@ int main(int argc, char *argv[])
 	test_pdpt_offsets();
 	test_set_sregs2_pdptrs();
 	test_set_sregs2_rejects_invalid();
+	test_set_sregs2_without_pdptrs();
 	test_set_sregs();
 	if (!cfg.tdp)
 		no_trace = kvm_trace_unavailable();
