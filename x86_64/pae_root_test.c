@@ -600,7 +600,16 @@ static void guest_reports_vector(void)
 	GUEST_SYNC(0);
 	GUEST_SYNC(0);
 	GUEST_SYNC(0);
+	GUEST_SYNC(0);
 	GUEST_DONE();
+}
+
+/* The vCPU's tlb_flush delta from @before up to the guest's next ucall. */
+static uint64_t flushes_to_next_sync(struct kvm_vcpu *vcpu, uint64_t before)
+{
+	vcpu_run(vcpu);
+	TEST_ASSERT_EQ(get_ucall(vcpu, NULL), UCALL_SYNC);
+	return vcpu_stat_get(vcpu, "tlb_flush") - before;
 }
 
 /*
@@ -609,46 +618,42 @@ static void guest_reports_vector(void)
  * whose kvm_vcpu_flush_tlb_guest() counts one tlb_flush, x86.c; the new
  * root's own flush at kvm_mmu_load() counts none); one that changes
  * nothing does neither.  The new CR3 (@new_cr3) is a copy of the guest's
- * top-level table.  Returns the vCPU's tlb_flush delta up to the guest's
- * next ucall.
+ * top-level table.
  */
 static uint64_t set_sregs_flushes(struct kvm_vm *vm, struct kvm_vcpu *vcpu, bool new_cr3)
 {
-	uint64_t before;
 	struct kvm_sregs s;
+	uint64_t before;
 
 	vcpu_sregs_get(vcpu, &s);
 	if (new_cr3)
 		s.cr3 = vm_table_copy(vm, 0, vm_mmu_pgd(vm));
 	before = vcpu_stat_get(vcpu, "tlb_flush");
 	vcpu_sregs_set(vcpu, &s);
-	vcpu_run(vcpu);
-	TEST_ASSERT_EQ(get_ucall(vcpu, NULL), UCALL_SYNC);
-	return vcpu_stat_get(vcpu, "tlb_flush") - before;
+	return flushes_to_next_sync(vcpu, before);
 }
 
 /*
- * KVM_SET_SREGS2 of the state KVM_GET_SREGS2 gave, in 64-bit mode (no
- * PDPTRs): nothing to reset, so no guest TLB flush either
- * (kvm_vcpu_ioctl_x86_set_sregs2(), regs.c on 6.12 and 7.3).  Returns the
- * vCPU's tlb_flush delta up to the guest's next ucall.
+ * The same for KVM_SET_SREGS2 (kvm_vcpu_ioctl_x86_set_sregs2(), regs.c on
+ * 6.12 and 7.3), in 64-bit mode: no PDPTRs, so the state KVM_GET_SREGS2
+ * gave resets nothing.
  */
-static uint64_t set_sregs2_flushes(struct kvm_vcpu *vcpu)
+static uint64_t set_sregs2_flushes(struct kvm_vm *vm, struct kvm_vcpu *vcpu, bool new_cr3)
 {
 	struct kvm_sregs2 s2;
 	uint64_t before;
 
 	vcpu_ioctl(vcpu, KVM_GET_SREGS2, &s2);
+	if (new_cr3)
+		s2.cr3 = vm_table_copy(vm, 0, vm_mmu_pgd(vm));
 	before = vcpu_stat_get(vcpu, "tlb_flush");
 	vcpu_ioctl(vcpu, KVM_SET_SREGS2, &s2);
-	vcpu_run(vcpu);
-	TEST_ASSERT_EQ(get_ucall(vcpu, NULL), UCALL_SYNC);
-	return vcpu_stat_get(vcpu, "tlb_flush") - before;
+	return flushes_to_next_sync(vcpu, before);
 }
 
 #define PENDING_FMT	"KVM_SET_SREGS with vector 0x30 pending, then KVM_GET_SREGS: 0x%llx\n"
 #define FLUSHES_FMT							\
-	"KVM_SET_SREGS: the same state: tlb_flush +%lu (expected 0); another CR3: %s (expected +1)\n"
+	"the same state: tlb_flush +%lu (expected 0); another CR3: %s (expected +1)\n"
 
 static void test_set_sregs(void)
 {
@@ -700,16 +705,18 @@ static void test_set_sregs(void)
 
 	cmd = set_sregs_flushes(vm, vcpu, false);
 	r = set_sregs_flushes(vm, vcpu, true);
-	ksft_print_msg(FLUSHES_FMT, cmd, r == 1 ? "+1" : "not +1");
+	ksft_print_msg("KVM_SET_SREGS: " FLUSHES_FMT, cmd, r == 1 ? "+1" : "not +1");
 	ksft_test_result(!cmd && r == 1, "set_sregs_flushes_guest_tlb_on_change_only_%s\n",
 			 kvm_mmu_config_name(&cfg));
 	if (kvm_has_cap(KVM_CAP_SREGS2)) {
-		cmd = set_sregs2_flushes(vcpu);
-		ksft_print_msg("KVM_SET_SREGS2, the same state: tlb_flush +%lu\n", cmd);
-		ksft_test_result(!cmd, "set_sregs2_same_state_flushes_nothing_%s\n",
+		cmd = set_sregs2_flushes(vm, vcpu, false);
+		r = set_sregs2_flushes(vm, vcpu, true);
+		ksft_print_msg("KVM_SET_SREGS2: " FLUSHES_FMT, cmd, r == 1 ? "+1" : "not +1");
+		ksft_test_result(!cmd && r == 1, "set_sregs2_flushes_guest_tlb_on_change_only_%s\n",
 				 kvm_mmu_config_name(&cfg));
 	} else {
-		ksft_test_result_skip("set_sregs2_same_state_flushes_nothing: no KVM_CAP_SREGS2\n");
+		ksft_test_result_skip("set_sregs2_flushes_guest_tlb_on_change_only: %s\n",
+				      "no KVM_CAP_SREGS2");
 	}
 	kvm_vm_free(vm);
 }
