@@ -77,7 +77,7 @@ static bool pae_pdpte_gap(enum nnpt_emu_l2 m, uint64_t exit)
 	return true;
 }
 
-/* L2 in @m does @op (OUTSB or INSB) at @addr, on NNPT_EMU_PORT. */
+/* L2 in @m does @op (OUTSB, INSB, or OUT in 32-bit modes) at @addr, on NNPT_EMU_PORT. */
 static uint64_t emu_run(enum nnpt_emu_l2 m, enum nnpt_l2_32_op op, uint64_t addr)
 {
 	static const enum nnpt_l2_32_mode mode32[] = {
@@ -132,6 +132,24 @@ static void case_emu_outsb_insb(const struct nnpt_case *c)
 			SVM_EXIT_VMMCALL))
 		NNPT_EXPECT(INSB_WORD_MSG,
 			    READ_ONCE(*word), (uint64_t)in << (8 * (NNPT_OFF_INS & 7)));
+}
+
+/*
+ * A PAE L2 on nested paging stops at a plain OUT of D0's NNPT_EMU_TAG
+ * through c->va, which KVM passes to the host without emulating
+ * anything (io_interception() -> kvm_fast_pio(), svm.c).  There the host
+ * writes back KVM_GET_SREGS2's state, PDPTEs included (.set_sregs2: a VMM
+ * restoring a vCPU stopped in L2), and checks L2's translations with
+ * KVM_TRANSLATE; L2 then goes on to its VMMCALL.
+ */
+static void case_set_sregs2_at_io_exit(const struct nnpt_case *c)
+{
+	uint64_t exit;
+
+	intercept_io_but_emu_port();
+	GUEST_SYNC_ARGS(NNPT_SYNC_EMU, NNPT_EMU_OUT, 0, 0, 0);
+	exit = emu_run(NNPT_EMU_L2_32_PAE, NNPT_L2_32_OUT, c->va + NNPT_OFF_OUTS);
+	NNPT_EXPECT("L2 OUT: #VMEXIT code (VMMCALL after it)", exit, SVM_EXIT_VMMCALL);
 }
 
 /* A known KVM defect, with the EXITINFOs it showed, for the host to print. */
@@ -260,6 +278,8 @@ static const struct nnpt_case cases[] = {
 	/* PAE paging: paging64_gva_to_gpa() from the PDPTEs (kvm_pdptr_read()). */
 	{ "l2_32bit_pae_emulated_outsb_insb_through_npt", case_emu_outsb_insb, true,
 	  .mode = NNPT_EMU_L2_32_PAE, .va = NNPT_L2_32_VA_DATA, .va2 = NNPT_L2_32_VA_STORE },
+	{ "l2_32bit_pae_set_sregs2_at_io_exit_keeps_translations", case_set_sregs2_at_io_exit,
+	  true, .va = NNPT_L2_32_VA_DATA, .set_sregs2 = true },
 	{ "npf_emulated_outsb_not_present_npt_leaf", case_npf_emu, true },
 	{ "npf_emulated_outsb_on_l2_page_walk", case_npf_emu_page_walk, true },
 };

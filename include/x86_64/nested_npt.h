@@ -239,6 +239,7 @@ enum nnpt_l2_32_op {
 	NNPT_L2_32_OUTSB,	/* outsb from DS:addr to the port */
 	NNPT_L2_32_INSB,	/* insb from the port to ES:addr */
 	NNPT_L2_32_SWITCH_CR3,	/* mov addr, %cr3; mov %cr3, %eax; CR3 back */
+	NNPT_L2_32_OUT,		/* mov (addr), %al; out %al to the port */
 	NNPT_L2_32_NR_OPS,
 };
 

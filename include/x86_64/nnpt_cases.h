@@ -222,6 +222,8 @@ struct nnpt_case {
 	uint64_t gpa;		/* the L2 GPA an NPF reports */
 	uint64_t err;		/* the NPF's error code */
 	bool (*round)(uint8_t tlb_ctl);	/* one round of an owed-flush case */
+	/* At L2's OUTSB exit the host writes back KVM_GET_SREGS2's state. */
+	bool set_sregs2;
 };
 
 /* Checks of KVM's shadow NPT from kvmmmu trace events, after the cases. */

@@ -332,12 +332,15 @@ void nnpt_l2_insb(uint64_t va, uint64_t port)
  * %esi; mov port operand, %edx; cld; outsb; vmmcall; ud2, and at
  * NNPT_L2_32_INSB_CODE the same with %edi and insb.  At
  * NNPT_L2_32_SWITCH_CR3_CODE: mov %cr3, %ecx; mov operand, %ebx; mov %ebx,
- * %cr3; mov %cr3, %eax; mov %ecx, %cr3; vmmcall; ud2.  The operand words
- * are in the same page.
+ * %cr3; mov %cr3, %eax; mov %ecx, %cr3; vmmcall; ud2.  At
+ * NNPT_L2_32_OUT_CODE: mov operand, %esi; mov port operand, %edx; mov
+ * (%esi), %al; out %al, (%dx); vmmcall; ud2.  The operand words are in the
+ * same page.
  */
 #define NNPT_L2_32_OUTSB_CODE	0x20
 #define NNPT_L2_32_INSB_CODE	0x40
 #define NNPT_L2_32_SWITCH_CR3_CODE	0x60
+#define NNPT_L2_32_OUT_CODE	0x80
 #define NNPT_L2_32_OPERAND	0x100
 #define NNPT_L2_32_PORT		0x104
 
@@ -346,6 +349,7 @@ static const uint16_t nnpt_l2_32_code_off[NNPT_L2_32_NR_OPS] = {
 	[NNPT_L2_32_OUTSB] = NNPT_L2_32_OUTSB_CODE,
 	[NNPT_L2_32_INSB] = NNPT_L2_32_INSB_CODE,
 	[NNPT_L2_32_SWITCH_CR3] = NNPT_L2_32_SWITCH_CR3_CODE,
+	[NNPT_L2_32_OUT] = NNPT_L2_32_OUT_CODE,
 };
 
 /* 2-level and PAE entries (SDM vol. 3A Tables 4-4..4-6, 4-8..4-11). */
@@ -468,6 +472,14 @@ void nnpt_l2_32_create(struct kvm_vm *vm, struct nnpt_l2_32 *l2)
 		0x0f, 0x01, 0xd9,	/* vmmcall */
 		0x0f, 0x0b,		/* ud2 */
 	};
+	static const uint8_t out[] = {
+		0x8b, 0x35, 0, 0, 0, 0,	/* mov operand, %esi */
+		0x8b, 0x15, 0, 0, 0, 0,	/* mov port, %edx */
+		0x8a, 0x06,		/* mov (%esi), %al */
+		0xee,			/* out %al, (%dx) */
+		0x0f, 0x01, 0xd9,	/* vmmcall */
+		0x0f, 0x0b,		/* ud2 */
+	};
 	uint8_t *p;
 	uint32_t operand, port_operand;
 
@@ -481,6 +493,7 @@ void nnpt_l2_32_create(struct kvm_vm *vm, struct nnpt_l2_32 *l2)
 	memcpy(p + NNPT_L2_32_OUTSB_CODE, outsb, sizeof(outsb));
 	memcpy(p + NNPT_L2_32_INSB_CODE, insb, sizeof(insb));
 	memcpy(p + NNPT_L2_32_SWITCH_CR3_CODE, switch_cr3, sizeof(switch_cr3));
+	memcpy(p + NNPT_L2_32_OUT_CODE, out, sizeof(out));
 	operand = l2->code_gpa + NNPT_L2_32_OPERAND;
 	port_operand = l2->code_gpa + NNPT_L2_32_PORT;
 	memcpy(p + 2, &operand, sizeof(operand));
@@ -489,6 +502,8 @@ void nnpt_l2_32_create(struct kvm_vm *vm, struct nnpt_l2_32 *l2)
 	memcpy(p + NNPT_L2_32_INSB_CODE + 2, &operand, sizeof(operand));
 	memcpy(p + NNPT_L2_32_INSB_CODE + 8, &port_operand, sizeof(port_operand));
 	memcpy(p + NNPT_L2_32_SWITCH_CR3_CODE + 5, &operand, sizeof(operand));
+	memcpy(p + NNPT_L2_32_OUT_CODE + 2, &operand, sizeof(operand));
+	memcpy(p + NNPT_L2_32_OUT_CODE + 8, &port_operand, sizeof(port_operand));
 
 	l2->cr3[NNPT_L2_32_NO_PAGING] = 0;
 	l2->cr3[NNPT_L2_32_2LEVEL] = nnpt_l2_32_page(vm);

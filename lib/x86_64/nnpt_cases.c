@@ -420,6 +420,38 @@ static void emu_announce(unsigned int c, uint64_t dir, uint64_t arg)
 #define EMU_OUTSB_BYTE_FMT						\
 	"%s: L2's emulated OUTSB gave the host 0x%02x, the page its operand maps to has 0x%02x\n"
 
+#define SREGS2_XLATE_FMT						\
+	"%s: KVM_TRANSLATE of L2's RIP 0x%llx before KVM_SET_SREGS2 of its own state: 0x%llx (valid %u), after: 0x%llx (valid %u)\n"
+
+/*
+ * A VMM writing back the state of a vCPU stopped in L2 (KVM_GET_SREGS2,
+ * then KVM_SET_SREGS2, with the PDPTEs of a PAE L2) changes none of L2's
+ * translations: KVM_TRANSLATE of L2's RIP gives the same GPA before and
+ * after.  KVM puts those PDPTEs in vcpu->arch.walk_mmu, L2's nested_mmu
+ * with nested paging (kvm_vcpu_ioctl_x86_set_sregs2(), regs.c on 6.12
+ * and 7.3), through which KVM_TRANSLATE walks.
+ */
+static void set_sregs2_in_l2(struct kvm_vcpu *vcpu, unsigned int c)
+{
+	struct kvm_translation before = {}, after = {};
+	struct kvm_sregs2 s2;
+	struct kvm_regs regs;
+
+	vcpu_regs_get(vcpu, &regs);
+	before.linear_address = regs.rip;
+	after.linear_address = regs.rip;
+	vcpu_ioctl(vcpu, KVM_TRANSLATE, &before);
+	vcpu_ioctl(vcpu, KVM_GET_SREGS2, &s2);
+	vcpu_ioctl(vcpu, KVM_SET_SREGS2, &s2);
+	vcpu_ioctl(vcpu, KVM_TRANSLATE, &after);
+	if (before.physical_address == after.physical_address && before.valid == after.valid)
+		return;
+	emu_bad[c]++;
+	ksft_print_msg(SREGS2_XLATE_FMT, table[c].name, before.linear_address,
+		       before.physical_address, before.valid, after.physical_address,
+		       after.valid);
+}
+
 static void emu_exit(struct kvm_vcpu *vcpu, unsigned int c)
 {
 	struct kvm_run *run = vcpu->run;
@@ -446,6 +478,8 @@ static void emu_exit(struct kvm_vcpu *vcpu, unsigned int c)
 		emu_bad[c]++;
 		ksft_print_msg(EMU_OUTSB_BYTE_FMT, table[c].name, data[0], emu_want.byte);
 	}
+	if (out && table[c].set_sregs2)
+		set_sregs2_in_l2(vcpu, c);
 }
 
 /* ---- host: introspection of the shadow NPT ---- */
@@ -919,7 +953,7 @@ static bool run_cases(struct kvm_vcpu *vcpu, unsigned int *cur_case_out)
 #define REPORT_MMIO_FMT							\
 	"%s: %u KVM_EXIT_MMIO: an L1 or L2 access reached a GPA without memory\n"
 #define REPORT_EMU_FMT							\
-	"%s: %u KVM_EXIT_IO on port 0x%x (L2's emulated string I/O), %u not as L1 announced\n"
+	"%s: %u KVM_EXIT_IO on port 0x%x (L2's I/O, emulated or not), %u not as L1 announced\n"
 #define REPORT_FAILED_FMT						\
 	"%s: %s (line %lu): expected 0x%lx, seen 0x%lx; last #VMEXIT: code 0x%lx, EXITINFO1 0x%lx, EXITINFO2 0x%lx%s (%s)\n"
 #define REPORT_OWED_FLUSH_FMT						\
