@@ -651,6 +651,27 @@ static uint64_t set_sregs2_flushes(struct kvm_vm *vm, struct kvm_vcpu *vcpu, boo
 	return flushes_to_next_sync(vcpu, before);
 }
 
+/*
+ * KVM_SET_SREGS wakes a halted vCPU only for "older userspace" that puts
+ * the BSP at the reset vector in real mode (__set_sregs_common(), regs.c
+ * on 6.12 and 7.3); a vCPU in protected mode given its own state stays
+ * halted.
+ */
+static bool set_sregs_keeps_halted(struct kvm_vcpu *vcpu)
+{
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_HALTED };
+	struct kvm_sregs s;
+
+	vcpu_mp_state_set(vcpu, &mp);
+	vcpu_sregs_get(vcpu, &s);
+	vcpu_sregs_set(vcpu, &s);
+	vcpu_mp_state_get(vcpu, &mp);
+	if (mp.mp_state != KVM_MP_STATE_HALTED)
+		ksft_print_msg("KVM_SET_SREGS of a halted vCPU: mp_state %u after it\n",
+			       mp.mp_state);
+	return mp.mp_state == KVM_MP_STATE_HALTED;
+}
+
 #define PENDING_FMT	"KVM_SET_SREGS with vector 0x30 pending, then KVM_GET_SREGS: 0x%llx\n"
 #define FLUSHES_FMT							\
 	"the same state: tlb_flush +%lu (expected 0); another CR3: %s (expected +1)\n"
@@ -718,6 +739,8 @@ static void test_set_sregs(void)
 		ksft_test_result_skip("set_sregs2_flushes_guest_tlb_on_change_only: %s\n",
 				      "no KVM_CAP_SREGS2");
 	}
+	ksft_test_result(set_sregs_keeps_halted(vcpu), "set_sregs_keeps_halted_vcpu_halted_%s\n",
+			 kvm_mmu_config_name(&cfg));
 	kvm_vm_free(vm);
 }
 
@@ -955,7 +978,7 @@ int main(int argc, char *argv[])
 	paging_vm_reuse_vms(true);
 	if (!guest_paging_mode_supported(GUEST_PAGING_PAE, &why))
 		ksft_exit_skip("PAE paging: %s\n", why);
-	ksft_set_plan(22);
+	ksft_set_plan(23);
 
 	test_not_present_pdpte_bits_ignored();
 	test_pdpte_outside_memslots();
