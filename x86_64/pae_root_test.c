@@ -526,8 +526,9 @@ static void guest_done(void)
  * KVM_SET_SREGS2 refuses what it cannot load, and changes nothing then
  * (kvm_vcpu_ioctl_x86_set_sregs2(), regs.c on 6.12 and 7.3; api.rst): a
  * flag it does not know, KVM_SREGS2_FLAGS_PDPTRS_VALID outside PAE paging
- * (the vCPU is in long mode), and a state KVM_SET_SREGS refuses too
- * (CR0.PG without CR0.PE: kvm_is_valid_sregs()).
+ * (the vCPU is in long mode), and states KVM_SET_SREGS refuses too
+ * (CR0.PG without CR0.PE: kvm_is_valid_sregs(); an APIC base with reserved
+ * bit 0: kvm_apic_set_base() in __set_sregs_common(), lapic.c).
  */
 static void test_set_sregs2_rejects_invalid(void)
 {
@@ -542,14 +543,16 @@ static void test_set_sregs2_rejects_invalid(void)
 	}
 	vm = vm_create_with_one_vcpu(&vcpu, guest_done);
 	vcpu_ioctl(vcpu, KVM_GET_SREGS2, &good);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		bad = good;
 		if (i == 0)
 			bad.flags = KVM_SREGS2_FLAGS_PDPTRS_VALID << 1;
 		else if (i == 1)
 			bad.flags = KVM_SREGS2_FLAGS_PDPTRS_VALID;
-		else
+		else if (i == 2)
 			bad.cr0 &= ~X86_CR0_PE;
+		else
+			bad.apic_base |= BIT_ULL(0);
 		r = __vcpu_ioctl(vcpu, KVM_SET_SREGS2, &bad);
 		vcpu_ioctl(vcpu, KVM_GET_SREGS2, &now);
 		if (r != -1 || errno != EINVAL || memcmp(&now, &good, sizeof(now))) {
@@ -604,11 +607,25 @@ static void guest_reports_vector(void)
 	GUEST_DONE();
 }
 
-/* The vCPU's tlb_flush delta from @before up to the guest's next ucall. */
-static uint64_t flushes_to_next_sync(struct kvm_vcpu *vcpu, uint64_t before)
+#define CR3_AFTER_FMT	"KVM_SET_SREGS(2) of CR3 0x%lx, then KVM_RUN: KVM_GET_SREGS shows 0x%llx\n"
+
+/*
+ * The vCPU's tlb_flush delta from @before up to the guest's next ucall,
+ * or ~0 if the CR3 it runs on is not @cr3: with EPT the CPU runs on the
+ * VMCS's GUEST_CR3, which KVM writes only from a CR3 that
+ * __set_sregs_common() marked dirty (vmx_load_mmu_pgd(), vmx.c).
+ */
+static uint64_t flushes_to_next_sync(struct kvm_vcpu *vcpu, uint64_t before, uint64_t cr3)
 {
+	struct kvm_sregs s;
+
 	vcpu_run(vcpu);
 	TEST_ASSERT_EQ(get_ucall(vcpu, NULL), UCALL_SYNC);
+	vcpu_sregs_get(vcpu, &s);
+	if (s.cr3 != cr3) {
+		ksft_print_msg(CR3_AFTER_FMT, cr3, s.cr3);
+		return ~0ULL;
+	}
 	return vcpu_stat_get(vcpu, "tlb_flush") - before;
 }
 
@@ -630,7 +647,7 @@ static uint64_t set_sregs_flushes(struct kvm_vm *vm, struct kvm_vcpu *vcpu, bool
 		s.cr3 = vm_table_copy(vm, 0, vm_mmu_pgd(vm));
 	before = vcpu_stat_get(vcpu, "tlb_flush");
 	vcpu_sregs_set(vcpu, &s);
-	return flushes_to_next_sync(vcpu, before);
+	return flushes_to_next_sync(vcpu, before, s.cr3);
 }
 
 /*
@@ -648,28 +665,58 @@ static uint64_t set_sregs2_flushes(struct kvm_vm *vm, struct kvm_vcpu *vcpu, boo
 		s2.cr3 = vm_table_copy(vm, 0, vm_mmu_pgd(vm));
 	before = vcpu_stat_get(vcpu, "tlb_flush");
 	vcpu_ioctl(vcpu, KVM_SET_SREGS2, &s2);
-	return flushes_to_next_sync(vcpu, before);
+	return flushes_to_next_sync(vcpu, before, s2.cr3);
 }
+
+/* The vCPU halted (KVM_SET_MP_STATE), then KVM_SET_SREGS of @s: its mp_state. */
+static uint32_t mp_state_after_set_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *s)
+{
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_HALTED };
+
+	vcpu_mp_state_set(vcpu, &mp);
+	vcpu_sregs_set(vcpu, s);
+	vcpu_mp_state_get(vcpu, &mp);
+	return mp.mp_state;
+}
+
+#define MP_STATE_FMT	"KVM_SET_SREGS of a halted vCPU, %s: mp_state %u after it\n"
 
 /*
  * KVM_SET_SREGS wakes a halted vCPU only for "older userspace" that puts
- * the BSP at the reset vector in real mode (__set_sregs_common(), regs.c
- * on 6.12 and 7.3); a vCPU in protected mode given its own state stays
- * halted.
+ * the BSP at the reset vector in real mode: RIP 0xfff0, CS 0xf000 based
+ * at 0xffff0000 (__set_sregs_common(), regs.c on 6.12 and 7.3).  A vCPU
+ * in protected mode given its own state stays halted; the BSP given that
+ * reset state becomes runnable.  The vCPU does not run afterwards.
  */
-static bool set_sregs_keeps_halted(struct kvm_vcpu *vcpu)
+static void test_set_sregs_mp_state(struct kvm_vcpu *vcpu)
 {
-	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_HALTED };
 	struct kvm_sregs s;
+	struct kvm_regs regs;
+	uint32_t own, reset;
 
-	vcpu_mp_state_set(vcpu, &mp);
 	vcpu_sregs_get(vcpu, &s);
-	vcpu_sregs_set(vcpu, &s);
-	vcpu_mp_state_get(vcpu, &mp);
-	if (mp.mp_state != KVM_MP_STATE_HALTED)
-		ksft_print_msg("KVM_SET_SREGS of a halted vCPU: mp_state %u after it\n",
-			       mp.mp_state);
-	return mp.mp_state == KVM_MP_STATE_HALTED;
+	own = mp_state_after_set_sregs(vcpu, &s);
+	if (own != KVM_MP_STATE_HALTED)
+		ksft_print_msg(MP_STATE_FMT, "its own state", own);
+	ksft_test_result(own == KVM_MP_STATE_HALTED, "set_sregs_keeps_halted_vcpu_halted_%s\n",
+			 kvm_mmu_config_name(&cfg));
+
+	vcpu_regs_get(vcpu, &regs);
+	regs.rip = 0xfff0;
+	vcpu_regs_set(vcpu, &regs);
+	s.cr0 = X86_CR0_ET;
+	s.cr4 = 0;
+	s.efer = 0;
+	s.cs.selector = 0xf000;
+	s.cs.base = 0xffff0000;
+	s.cs.l = 0;
+	s.cs.db = 0;
+	reset = mp_state_after_set_sregs(vcpu, &s);
+	if (reset != KVM_MP_STATE_RUNNABLE)
+		ksft_print_msg(MP_STATE_FMT, "the reset vector", reset);
+	ksft_test_result(reset == KVM_MP_STATE_RUNNABLE,
+			 "set_sregs_at_reset_vector_wakes_halted_bsp_%s\n",
+			 kvm_mmu_config_name(&cfg));
 }
 
 #define PENDING_FMT	"KVM_SET_SREGS with vector 0x30 pending, then KVM_GET_SREGS: 0x%llx\n"
@@ -739,8 +786,7 @@ static void test_set_sregs(void)
 		ksft_test_result_skip("set_sregs2_flushes_guest_tlb_on_change_only: %s\n",
 				      "no KVM_CAP_SREGS2");
 	}
-	ksft_test_result(set_sregs_keeps_halted(vcpu), "set_sregs_keeps_halted_vcpu_halted_%s\n",
-			 kvm_mmu_config_name(&cfg));
+	test_set_sregs_mp_state(vcpu);
 	kvm_vm_free(vm);
 }
 
@@ -978,7 +1024,7 @@ int main(int argc, char *argv[])
 	paging_vm_reuse_vms(true);
 	if (!guest_paging_mode_supported(GUEST_PAGING_PAE, &why))
 		ksft_exit_skip("PAE paging: %s\n", why);
-	ksft_set_plan(23);
+	ksft_set_plan(24);
 
 	test_not_present_pdpte_bits_ignored();
 	test_pdpte_outside_memslots();
