@@ -148,6 +148,7 @@ static void test_not_present_pdpte_bits_ignored(void)
 	struct paging_vm *pvm = pae_vm("not_present_pdpte");
 	struct guest_as *as = guest_as_create(pvm);
 	struct guest_as *other = guest_as_create(pvm);
+	struct guest_as *hidden = guest_as_create(pvm);
 	uint64_t pdpte1;
 
 	guest_as_map_tables(as, VA_TABLES);
@@ -163,10 +164,15 @@ static void test_not_present_pdpte_bits_ignored(void)
 	gstep_store(pvm, VA_2, 4, 1, EXPECT_PF(PFERR_WRITE_MASK, VA_2));
 	gstep_load(pvm, VA_3, 4, EXPECT_PF(0, VA_3));
 
+	/* A page directory that maps: still nothing under a PDPTE with P=0. */
+	guest_as_write_entry(hidden, VA_3, 3, pdpte1 & ~PDPTE_P);
+	gstep_phase(pvm, "a PDPTE with P=0 naming VA_1's page directory");
+	gstep_write_cr3(pvm, guest_as_cr3(hidden), EXPECT_OK());
+	gstep_load(pvm, VA_3, 4, EXPECT_PF(0, VA_3));
+
 	gstep_phase(pvm, "back to a present PDPTE");
 	gstep_write_cr3(pvm, guest_as_cr3(as), EXPECT_OK());
 	gstep_load(pvm, VA_1, 4, EXPECT_VALUE(TAG_A));
-	(void)pdpte1;
 	finish(pvm, "not_present_pdpte_bits_ignored");
 }
 
@@ -684,26 +690,31 @@ static uint32_t mp_state_after_set_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs
 /*
  * KVM_SET_SREGS wakes a halted vCPU only for "older userspace" that puts
  * the BSP at the reset vector in real mode: RIP 0xfff0, CS 0xf000 based
- * at 0xffff0000 (__set_sregs_common(), regs.c on 6.12 and 7.3).  A vCPU
- * in protected mode given its own state stays halted; the BSP given that
- * reset state becomes runnable.  The vCPU does not run afterwards.
+ * at 0xffff0000 (__set_sregs_common(), regs.c on 6.12 and 7.3).  The BSP
+ * at RIP 0xfff0 in protected mode given its own state, and given the reset
+ * state at RIP 0xfff1, stays halted; given the reset state at RIP 0xfff0,
+ * it becomes runnable.  The vCPU does not run afterwards.
  */
+static void set_rip(struct kvm_vcpu *vcpu, uint64_t rip)
+{
+	struct kvm_regs regs;
+
+	vcpu_regs_get(vcpu, &regs);
+	regs.rip = rip;
+	vcpu_regs_set(vcpu, &regs);
+}
+
 static void test_set_sregs_mp_state(struct kvm_vcpu *vcpu)
 {
+	uint32_t own, near, reset;
 	struct kvm_sregs s;
-	struct kvm_regs regs;
-	uint32_t own, reset;
 
+	set_rip(vcpu, 0xfff0);
 	vcpu_sregs_get(vcpu, &s);
 	own = mp_state_after_set_sregs(vcpu, &s);
 	if (own != KVM_MP_STATE_HALTED)
-		ksft_print_msg(MP_STATE_FMT, "its own state", own);
-	ksft_test_result(own == KVM_MP_STATE_HALTED, "set_sregs_keeps_halted_vcpu_halted_%s\n",
-			 kvm_mmu_config_name(&cfg));
+		ksft_print_msg(MP_STATE_FMT, "its own state at RIP 0xfff0", own);
 
-	vcpu_regs_get(vcpu, &regs);
-	regs.rip = 0xfff0;
-	vcpu_regs_set(vcpu, &regs);
 	s.cr0 = X86_CR0_ET;
 	s.cr4 = 0;
 	s.efer = 0;
@@ -711,6 +722,14 @@ static void test_set_sregs_mp_state(struct kvm_vcpu *vcpu)
 	s.cs.base = 0xffff0000;
 	s.cs.l = 0;
 	s.cs.db = 0;
+	set_rip(vcpu, 0xfff1);
+	near = mp_state_after_set_sregs(vcpu, &s);
+	if (near != KVM_MP_STATE_HALTED)
+		ksft_print_msg(MP_STATE_FMT, "the reset state at RIP 0xfff1", near);
+	ksft_test_result(own == KVM_MP_STATE_HALTED && near == KVM_MP_STATE_HALTED,
+			 "set_sregs_keeps_halted_vcpu_halted_%s\n", kvm_mmu_config_name(&cfg));
+
+	set_rip(vcpu, 0xfff0);
 	reset = mp_state_after_set_sregs(vcpu, &s);
 	if (reset != KVM_MP_STATE_RUNNABLE)
 		ksft_print_msg(MP_STATE_FMT, "the reset vector", reset);
