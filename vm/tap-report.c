@@ -9,8 +9,10 @@
  * A CONFIG may name a subdirectory, e.g. 7.3/shadow for one kernel's
  * configuration in vm/matrix's results; it is also its column's title.
  * Writes CONFIG/results.tap, summary.txt (the table, also on stdout),
- * summary.json and junit.xml.  Exits 0 only if no test failed, every
- * test ran, and every configuration finished.
+ * summary.json and junit.xml.  On stdout, after the table, the last
+ * lines of each failed test's output: a CI job's log is often all that is
+ * kept of a run.  Exits 0 only if no test failed, every test ran, and
+ * every configuration finished.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -21,6 +23,8 @@
 #include "tap.h"
 
 #define MAX_CONFIGS 32
+#define OUTPUT_TAIL 40		/* lines of a failed test's output shown */
+#define OUTPUT_TESTS 8		/* failed tests whose output is shown */
 
 struct config_result {
 	const char *name;
@@ -252,6 +256,82 @@ static void print_table(FILE *f, int *passed, int *failed, int *skipped)
 	}
 }
 
+static bool is_result_of(const char *line, const char *name)
+{
+	const char *p = strstr(line, "selftests: shadow-mmu: ");
+	size_t n = strlen(name);
+
+	if (strncmp(line, "ok ", 3) && strncmp(line, "not ok ", 7))
+		return false;
+	if (!p)
+		return false;
+	p += strlen("selftests: shadow-mmu: ");
+	return !strncmp(p, name, n) && (p[n] == ' ' || p[n] == '\n' || !p[n]);
+}
+
+/*
+ * The last OUTPUT_TAIL lines of @name's output in CONFIG/results.tap,
+ * from its "# selftests:" line to its result line (or the end, when the
+ * VM died while it ran).
+ */
+static void print_test_output(FILE *f, const char *results, const char *config,
+			      const char *name)
+{
+	static char ring[OUTPUT_TAIL][512];
+	char line[4096], start[TAP_NAME_MAX + 32];
+	int n = 0, i, first;
+	bool in = false;
+	FILE *tap;
+
+	tap = open_in(results, config, "results.tap");
+	if (!tap)
+		return;
+	snprintf(start, sizeof(start), "# selftests: shadow-mmu: %s\n", name);
+	while (fgets(line, sizeof(line), tap)) {
+		if (!in) {
+			in = !strcmp(line, start);
+			continue;
+		}
+		snprintf(ring[n++ % OUTPUT_TAIL], sizeof(ring[0]), "%s", line);
+		if (is_result_of(line, name))
+			break;
+	}
+	fclose(tap);
+	if (!n)
+		return;
+	fprintf(f, "\n--- [%s] %s: %s of its output (%s/%s/results.tap) ---\n", config, name,
+		n > OUTPUT_TAIL ? "the last lines" : "all", results, config);
+	first = n > OUTPUT_TAIL ? n - OUTPUT_TAIL : 0;
+	for (i = first; i < n; i++) {
+		fputs(ring[i % OUTPUT_TAIL], f);
+		if (!strchr(ring[i % OUTPUT_TAIL], '\n'))
+			fputc('\n', f);
+	}
+}
+
+static void print_failed_outputs(FILE *f, const char *results)
+{
+	int i, t, shown = 0, left = 0;
+
+	for (i = 0; i < nr_configs; i++) {
+		const struct tap_run *r = &configs[i].run;
+
+		for (t = 0; t < r->nr_tests; t++) {
+			if (r->tests[t].status != TAP_FAIL && r->tests[t].status != TAP_RUNNING)
+				continue;
+			if (shown++ < OUTPUT_TESTS)
+				print_test_output(f, results, configs[i].name, r->tests[t].name);
+			else
+				left++;
+		}
+	}
+	if (left)
+		fprintf(f, "\n(%d more failed tests: their output is in the results.tap files)\n",
+			left);
+	if (shown)
+		fputc('\n', f);
+}
+
 static void json_string(FILE *f, const char *s)
 {
 	fputc('"', f);
@@ -379,6 +459,7 @@ int main(int argc, char **argv)
 	fclose(f);
 	passed = failed = skipped = 0;
 	print_table(stdout, &passed, &failed, &skipped);
+	print_failed_outputs(stdout, results);
 
 	f = open_out(results, "", "summary.json");
 	write_json(f, passed, failed, skipped);
