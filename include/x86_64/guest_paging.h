@@ -301,6 +301,8 @@ int gstep_switch_as_emulated(struct paging_vm *pvm, struct guest_as *as,
 int gstep_write_entry(struct paging_vm *pvm, struct guest_as *as, uint64_t va,
 		      int level, uint64_t val);
 int gstep_cr0(struct paging_vm *pvm, uint64_t set, uint64_t clear);
+/* The same write, which must be #GP(0) and leave CR0 as it was. */
+int gstep_cr0_gp(struct paging_vm *pvm, uint64_t set, uint64_t clear);
 int gstep_cr4(struct paging_vm *pvm, uint64_t set, uint64_t clear);
 int gstep_efer(struct paging_vm *pvm, uint64_t set, uint64_t clear);
 /* WRPKRU (CR4.PKE must be 1, or #UD); expects RDPKRU to read it back. */

@@ -152,6 +152,11 @@ int gstep_cr0(struct paging_vm *pvm, uint64_t set, uint64_t clear)
 	return add_step(pvm, GSTEP_CR0, 0, 0, set, clear, EXPECT_OK());
 }
 
+int gstep_cr0_gp(struct paging_vm *pvm, uint64_t set, uint64_t clear)
+{
+	return add_step(pvm, GSTEP_CR0, 0, 0, set, clear, EXPECT_FAULT(GP_VECTOR, 0));
+}
+
 int gstep_cr4(struct paging_vm *pvm, uint64_t set, uint64_t clear)
 {
 	return add_step(pvm, GSTEP_CR4, 0, 0, set, clear, EXPECT_OK());
