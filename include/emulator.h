@@ -78,4 +78,23 @@ bool emulator_rsvd_pf_without_p(bool npt);
  */
 bool emulator_ept_ad_walk_violation_without_read(void);
 
+/*
+ * QEMU TCG's MOV to CR0 takes bits 31:0 and raises no #GP for a bit of
+ * 63:32 (cpu_x86_update_cr0() takes a uint32_t), nor the selective CR0
+ * write intercept (helper_write_crN()'s mask is 32 bits wide).  With
+ * nested paging KVM relies on that intercept (svm_set_cr0() clears the
+ * plain CR0 write one), so such a write never reaches KVM
+ * (DEFECT_QEMU_TCG_CR0_UPPER_BITS).
+ */
+bool emulator_drops_cr0_upper_bits(bool npt);
+
+/*
+ * QEMU TCG's #VMEXIT loads the host's CR0 before its CR4, so after a guest
+ * with EFER.LME=1, CR0.PG=0 and CR4.PAE=0 the host is left on the guest's
+ * CR0 (paging off) and the kernel under test hangs.  KVM puts the guest's
+ * LME in the VMCB while paging is off only with nested paging (@npt):
+ * svm_set_efer() (DEFECT_QEMU_TCG_SVM_VMEXIT_HOST_CR0).
+ */
+bool emulator_vmexit_keeps_guest_cr0(bool npt);
+
 #endif /* SELFTEST_KVM_EMULATOR_H */

@@ -22,10 +22,13 @@ static const struct qemu_build {
 	bool pdpte_bit5;		/* qemu-tcg-pae-pdpte-accessed-bit */
 	bool pdpte_rsvd_unchecked;	/* qemu-tcg-npt-pae-pdpte-reserved-bits */
 	bool rsvd_pf_without_p;		/* the same document: RSVD without P */
+	bool vmexit_host_cr0;		/* qemu-tcg-svm-vmexit-host-cr0 */
+	bool cr0_upper_bits;		/* qemu-tcg-cr0-upper-bits */
 } qemu_builds[] = {
-	{ "qemu", "QEMU TCG", true, true, true },
-	{ "qemu-10.0", "QEMU 10.0 TCG", true, true, true },
-	{ "qemu-patched", "QEMU 10.0 TCG with the PDPTE and RSVD fixes", false, false, false },
+	{ "qemu", "QEMU TCG", true, true, true, true, true },
+	{ "qemu-10.0", "QEMU 10.0 TCG", true, true, true, true, true },
+	{ "qemu-patched", "QEMU 10.0 TCG with the fixes of docs/defects/patches/qemu-*.patch",
+	  false, false, false, false, false },
 };
 
 /*
@@ -100,6 +103,20 @@ bool emulator_rsvd_pf_without_p(bool npt)
 	const struct qemu_build *q = qemu_tcg_defects();
 
 	return npt && q && q->rsvd_pf_without_p;
+}
+
+bool emulator_drops_cr0_upper_bits(bool npt)
+{
+	const struct qemu_build *q = qemu_tcg_defects();
+
+	return npt && q && q->cr0_upper_bits;
+}
+
+bool emulator_vmexit_keeps_guest_cr0(bool npt)
+{
+	const struct qemu_build *q = qemu_tcg_defects();
+
+	return npt && q && q->vmexit_host_cr0;
 }
 
 bool emulator_ept_ad_walk_violation_without_read(void)

@@ -69,6 +69,11 @@ static const struct defect defects[NR_KNOWN_DEFECTS] = {
 		"svm_check_emulate_instruction() takes EXITINTINFO's type bits for an event in delivery without looking at its V bit; QEMU TCG leaves them set, V clear, after delivering an event (here a #PF KVM injected), and KVM then refuses to emulate a write to a write-tracked guest page table (unprotects and retries it, or, in guest mode, exits with KVM_INTERNAL_ERROR_DELIVERY_EV)",
 		"7.3", "6.12",
 	},
+	[DEFECT_EMULATED_MOV_CR_UPPER_BITS] = {
+		"kvm-emulated-mov-cr-upper-bits", KVM_BUG, HARMLESS,
+		"KVM's emulated MOV to CR0 or CR4 in 64-bit mode keeps the register's bits 63:32 instead of the source's (emulator_set_cr() -> mk_cr_64()), so a reserved bit there is dropped without #GP",
+		"6.12", "",
+	},
 	[DEFECT_QEMU_TCG_PAE_PDPTE_ACCESSED_BIT] = {
 		"qemu-tcg-pae-pdpte-accessed-bit", EMULATOR_DEFECT, HARMLESS,
 		"QEMU TCG's page walker sets bit 5 (reserved) of PAE PDPTEs, which KVM's load_pdptrs() rejects",
@@ -86,6 +91,16 @@ static const struct defect defects[NR_KNOWN_DEFECTS] = {
 	 * in the defaults) and in tlb_shootdown_test (PAUSE), so no test
 	 * reports a case of theirs as XFAIL.
 	 */
+	[DEFECT_QEMU_TCG_SVM_VMEXIT_HOST_CR0] = {
+		"qemu-tcg-svm-vmexit-host-cr0", EMULATOR_DEFECT, CRASHES_HOST,
+		"QEMU TCG's #VMEXIT loads the host's CR0 before its CR4 (do_vmexit()), so after a guest with EFER.LME=1, CR0.PG=0 and CR4.PAE=0 the host keeps the guest's CR0 and hangs",
+		"6.12", "",
+	},
+	[DEFECT_QEMU_TCG_CR0_UPPER_BITS] = {
+		"qemu-tcg-cr0-upper-bits", EMULATOR_DEFECT, HARMLESS,
+		"QEMU TCG's MOV to CR0 drops bits 63:32 without #GP (cpu_x86_update_cr0() takes a uint32_t) and without the selective CR0 write intercept (helper_write_crN() masks with a 32-bit ~(TS|MP)), so with NPT KVM never sees the write",
+		"6.12", "",
+	},
 	[DEFECT_BOCHS_SVM_VMRUN_CR2] = {
 		"bochs-svm-vmrun-cr2", EMULATOR_DEFECT, HARMLESS,
 		"Bochs's VMRUN does not load CR2 from the VMCB (SvmEnterLoadCheckGuestState(), cpu/svm.cc), so a #PF KVM injects reaches the guest with the host's last fault address in CR2",

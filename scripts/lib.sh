@@ -160,7 +160,7 @@ bochs_binary()
 QEMU_TABLE="
 qemu          -
 qemu-10.0     -
-qemu-patched  qemu-tcg-pae-pdpte-accessed-bit.patch,qemu-tcg-npt-pae-pdpte-reserved-bits.patch,qemu-tcg-rsvd-pf-error-code-p.patch
+qemu-patched  qemu-tcg-pae-pdpte-accessed-bit.patch,qemu-tcg-npt-pae-pdpte-reserved-bits.patch,qemu-tcg-rsvd-pf-error-code-p.patch,qemu-tcg-svm-vmexit-host-cr0.patch,qemu-tcg-cr0-upper-bits.patch
 "
 # Trixie-backports' QEMU 11.1 (1:11.1.3+ds-2~bpo13+1) is listed by the
 # archive, but its source files are not downloadable here (404 for the
