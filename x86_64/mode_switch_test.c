@@ -16,7 +16,7 @@
  *   returns the tag of the mode now in force: the MOV to CR0 that changes
  *   PG flushes all TLB entries of the current PCID (SDM 4.10.4.1), so no
  *   translation of the previous mode may survive.  KVM resets the MMU
- *   context at each (kvm_post_set_cr0() -> kvm_mmu_reset_context(), x86.c)
+ *   context at each (kvm_post_set_cr0() -> kvm_mmu_reset_context(), regs.c)
  *   and builds a root of the new role: nonpaging (direct), the PAE root
  *   for 2-level and PAE guests, a 4-level root in IA-32e mode
  *   (mmu_alloc_shadow_roots(), mmu.c).
@@ -31,6 +31,25 @@
  *   same tours with the engine as L2 of a 64-bit L1 (paging_vm_create_l2())
  *   or of a PAE L1 (paging_vm_create_l2_pae()), which intercept none of
  *   L2's CR and EFER writes: KVM switches L2's MMU context itself.
+ *
+ * - cr0_pg_with_lme_without_pae: the 32-bit engine, in 2-level paging,
+ *   turns paging off, sets EFER.LME and then CR0.PG without CR4.PAE:
+ *   #GP(0) (SDM vol. 3A 10.8.5), and 2-level paging comes back once LME
+ *   is clear again.  KVM: kvm_set_cr0() (6.12 and 7.3 regs.c).  Not run
+ *   under QEMU TCG with nested paging, whose #VMEXIT then hangs the
+ *   kernel under test (docs/defects/qemu-tcg-svm-vmexit-host-cr0.md).
+ *
+ * - cr0_* and cr4_*: a 64-bit guest's MOV to CR0 or CR4 is #GP(0), the
+ *   register unchanged, when it sets CR0.NW without CD or PG without PE
+ *   (SDM vol. 3A 2.5), clears CR0.PG in 64-bit mode or CR4.PAE in IA-32e
+ *   mode, changes CR4.LA57 in IA-32e mode (10.8.5, 2.5), or sets a
+ *   reserved bit of 63:32 ("MOV-Move to/from Control Registers").  KVM:
+ *   kvm_is_valid_cr0(), kvm_set_cr0(), kvm_is_valid_cr4(), kvm_set_cr4()
+ *   (6.12 and 7.3 regs.c).  Each write is made as is, intercepted by KVM
+ *   (on AMD without DecodeAssists, QEMU's, KVM emulates it), and again
+ *   with the forced-emulation prefix (_emulated), through KVM's
+ *   emulator everywhere: which drops bits 63:32, a known KVM bug
+ *   (docs/defects/kvm-emulated-mov-cr-upper-bits.md).
  *
  * - efer_invalid_writes_fault_gp: a 64-bit guest's WRMSR to EFER is
  *   #GP(0), EFER unchanged, when it clears LME while CR0.PG=1 (SDM vol. 3A
@@ -57,6 +76,7 @@
 
 #include "kvm_compat.h"
 #include "emulator.h"
+#include "known_defects.h"
 #include "kvm_mmu_config.h"
 #include "kvm_run.h"
 #include "kvm_trace.h"
@@ -372,6 +392,166 @@ static void test_invalid_efer_writes(void)
 	kvm_vm_free(vm);
 }
 
+static void test_long_mode_needs_pae(void)
+{
+	struct paging_vm *pvm;
+	struct scene s;
+	int bad;
+
+	if (emulator_vmexit_keeps_guest_cr0(cfg.tdp)) {
+		ksft_test_result_skip("cr0_pg_with_lme_without_pae_%s: NOT RUN, %s\n",
+				      kvm_mmu_config_name(&cfg),
+				      known_defect(DEFECT_QEMU_TCG_SVM_VMEXIT_HOST_CR0));
+		return;
+	}
+	build_scene(&s, AS_GUEST);
+	pvm = s.pvm;
+	gstep_phase(pvm, "CR0.PG with EFER.LME, without CR4.PAE");
+	gstep_cr0(pvm, 0, X86_CR0_PG);
+	gstep_efer(pvm, EFER_LME, 0);
+	gstep_cr0_gp(pvm, X86_CR0_PG, 0);
+	gstep_efer(pvm, 0, EFER_LME);
+	gstep_cr0(pvm, X86_CR0_PG, 0);
+	gstep_load(pvm, s.va_x, 4, EXPECT_VALUE(tag(M_2LEVEL)));
+	bad = paging_vm_run_steps(pvm);
+	paging_vm_free(pvm);
+	ksft_test_result(!bad, "cr0_pg_with_lme_without_pae_%s\n", kvm_mmu_config_name(&cfg));
+}
+
+/*
+ * MOVs to CR0 and CR4 that must be #GP(0) in 64-bit mode, the register
+ * unchanged.
+ */
+struct cr_write {
+	const char *name;
+	int cr;			/* 0 or 4 */
+	uint64_t set, clear;
+};
+
+static const struct cr_write cr_writes[] = {
+	{ "cr0_nw_without_cd",			0, X86_CR0_NW, X86_CR0_CD },
+	{ "cr0_pg_without_pe",			0, 0, X86_CR0_PE },
+	{ "cr0_pg_cleared_in_64bit_mode",	0, 0, X86_CR0_PG },
+	{ "cr0_reserved_bit_63",		0, BIT_ULL(63), 0 },
+	{ "cr4_pae_cleared_in_long_mode",	4, 0, X86_CR4_PAE },
+	{ "cr4_la57_set_in_long_mode",		4, X86_CR4_LA57, 0 },
+	{ "cr4_reserved_bit_63",		4, BIT_ULL(63), 0 },
+};
+
+struct cr_write_result {
+	uint64_t vector;	/* 0: no fault */
+	uint64_t before, written, after;
+};
+
+static struct cr_write_result cr_results[ARRAY_SIZE(cr_writes)];
+
+static uint64_t read_cr(int cr)
+{
+	return cr ? get_cr4() : get_cr0();
+}
+
+/* The forced-emulation prefix, in the selftests' processor.h since 6.x. */
+#ifdef KVM_FEP
+#define HAVE_KVM_FEP	true
+#else
+#define HAVE_KVM_FEP	false
+#endif
+
+static uint8_t write_cr_safe(int cr, uint64_t val, bool emulated)
+{
+	if (!emulated)
+		return cr ? kvm_asm_safe("mov %%rax, %%cr4", "a"(val)) :
+			    kvm_asm_safe("mov %%rax, %%cr0", "a"(val));
+#ifdef KVM_FEP
+	return cr ? kvm_asm_safe_fep("mov %%rax, %%cr4", "a"(val)) :
+		    kvm_asm_safe_fep("mov %%rax, %%cr0", "a"(val));
+#else
+	GUEST_ASSERT(0);	/* the host skips these cases */
+	return 0;
+#endif
+}
+
+static void guest_writes_invalid_crs(bool emulated)
+{
+	struct cr_write_result *r;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cr_writes); i++) {
+		r = &cr_results[i];
+		r->before = read_cr(cr_writes[i].cr);
+		r->written = (r->before & ~cr_writes[i].clear) | cr_writes[i].set;
+		r->vector = write_cr_safe(cr_writes[i].cr, r->written, emulated);
+		r->after = read_cr(cr_writes[i].cr);
+	}
+	GUEST_DONE();
+}
+
+/*
+ * KVM's emulator takes bits 31:0 of the source and keeps the register's
+ * own 63:32 (emulator_set_cr() -> mk_cr_64(), 6.12 and 7.3 x86.c): a
+ * reserved bit of 63:32 is dropped, no #GP.  kvm_set_cr0() sets CR0.ET,
+ * which a CR0 that KVM_SET_SREGS loaded may lack.
+ */
+static bool cr_upper_bits_dropped(const struct cr_write *w, const struct cr_write_result *r)
+{
+	uint64_t et = w->cr ? 0 : X86_CR0_ET;
+
+	return (w->set >> 32) && !r->vector &&
+	       (r->after | et) == ((r->before & GENMASK_ULL(63, 32)) | (uint32_t)r->written | et);
+}
+
+/*
+ * Whose defect the dropped bits are: the emulator's, for a CR0 write
+ * that never reaches KVM there, else KVM's emulator's.
+ */
+static enum known_defect cr_write_defect(const struct cr_write *w, bool emulated)
+{
+	if (!w->cr && !emulated && emulator_drops_cr0_upper_bits(cfg.tdp))
+		return DEFECT_QEMU_TCG_CR0_UPPER_BITS;
+	return DEFECT_EMULATED_MOV_CR_UPPER_BITS;
+}
+
+#define CR_WRITE_FMT "%s%s_%s: vector %lu, %s 0x%lx -> 0x%lx\n"
+
+static void test_invalid_cr_writes(bool emulated)
+{
+	const char *path = emulated ? "_emulated" : "";
+	const struct cr_write_result *r;
+	const struct cr_write *w;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	unsigned int i;
+	bool ok;
+
+	if (emulated && (!HAVE_KVM_FEP || !kvm_is_forced_emulation_enabled())) {
+		for (i = 0; i < ARRAY_SIZE(cr_writes); i++)
+			ksft_test_result_skip("%s_emulated_%s: %s\n", cr_writes[i].name,
+					      kvm_mmu_config_name(&cfg),
+					      HAVE_KVM_FEP ? "kvm.force_emulation_prefix is off" :
+					      "this selftests tree has no KVM_FEP");
+		return;
+	}
+	vm = vm_create_with_one_vcpu(&vcpu, guest_writes_invalid_crs);
+	vcpu_args_set(vcpu, 1, emulated);
+	vcpu_run_to_done(vcpu);
+	sync_global_from_guest(vm, cr_results);
+	for (i = 0; i < ARRAY_SIZE(cr_writes); i++) {
+		w = &cr_writes[i];
+		r = &cr_results[i];
+		ok = r->vector == GP_VECTOR && r->after == r->before;
+		if (!ok)
+			ksft_print_msg(CR_WRITE_FMT, w->name, path, kvm_mmu_config_name(&cfg),
+				       r->vector, w->cr ? "CR4" : "CR0", r->before, r->after);
+		if (!ok && cr_upper_bits_dropped(w, r))
+			ksft_test_result_xfail("%s%s_%s: %s\n", w->name, path,
+					       kvm_mmu_config_name(&cfg),
+					       known_defect(cr_write_defect(w, emulated)));
+		else
+			ksft_test_result(ok, "%s%s_%s\n", w->name, path, kvm_mmu_config_name(&cfg));
+	}
+	kvm_vm_free(vm);
+}
+
 /*
  * A host-initiated EFER write is checked against the supported bits only,
  * not the guest's CPUID (set_efer(), 6.12 x86.c and 7.3 msrs.c): the
@@ -398,11 +578,14 @@ static void test_host_efer_write(void)
 int main(int argc, char *argv[])
 {
 	kvm_mmu_test_start(&cfg);
-	ksft_set_plan(8);
+	ksft_set_plan(9 + 2 * ARRAY_SIZE(cr_writes));
 
 	run_tours();
 	run_tours_as_l2(AS_L2);
 	run_tours_as_l2(AS_L2_OF_PAE_L1);
+	test_long_mode_needs_pae();
+	test_invalid_cr_writes(false);
+	test_invalid_cr_writes(true);
 	test_invalid_efer_writes();
 	test_host_efer_write();
 	ksft_finished();
