@@ -42,7 +42,7 @@
  * - cr0_* and cr4_*: a 64-bit guest's MOV to CR0 or CR4 is #GP(0), the
  *   register unchanged, when it sets CR0.NW without CD or PG without PE
  *   (SDM vol. 3A 2.5), clears CR0.PG in 64-bit mode or CR4.PAE in IA-32e
- *   mode, changes CR4.LA57 in IA-32e mode (10.8.5, 2.5), or sets a
+ *   mode, toggles CR4.LA57 in IA-32e mode (10.8.5, 2.5), or sets a
  *   reserved bit of 63:32 ("MOV-Move to/from Control Registers").  KVM:
  *   kvm_is_valid_cr0(), kvm_set_cr0(), kvm_is_valid_cr4(), kvm_set_cr4()
  *   (6.12 and 7.3 regs.c).  Each write is made as is, intercepted by KVM
@@ -425,7 +425,7 @@ static void test_long_mode_needs_pae(void)
 struct cr_write {
 	const char *name;
 	int cr;			/* 0 or 4 */
-	uint64_t set, clear;
+	uint64_t set, clear, flip;
 };
 
 static const struct cr_write cr_writes[] = {
@@ -434,7 +434,7 @@ static const struct cr_write cr_writes[] = {
 	{ "cr0_pg_cleared_in_64bit_mode",	0, 0, X86_CR0_PG },
 	{ "cr0_reserved_bit_63",		0, BIT_ULL(63), 0 },
 	{ "cr4_pae_cleared_in_long_mode",	4, 0, X86_CR4_PAE },
-	{ "cr4_la57_set_in_long_mode",		4, X86_CR4_LA57, 0 },
+	{ "cr4_la57_toggled_in_long_mode",	4, 0, 0, X86_CR4_LA57 },
 	{ "cr4_reserved_bit_63",		4, BIT_ULL(63), 0 },
 };
 
@@ -479,7 +479,8 @@ static void guest_writes_invalid_crs(bool emulated)
 	for (i = 0; i < ARRAY_SIZE(cr_writes); i++) {
 		r = &cr_results[i];
 		r->before = read_cr(cr_writes[i].cr);
-		r->written = (r->before & ~cr_writes[i].clear) | cr_writes[i].set;
+		r->written = ((r->before & ~cr_writes[i].clear) | cr_writes[i].set) ^
+			     cr_writes[i].flip;
 		r->vector = write_cr_safe(cr_writes[i].cr, r->written, emulated);
 		r->after = read_cr(cr_writes[i].cr);
 	}
