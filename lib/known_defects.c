@@ -72,7 +72,7 @@ static const struct defect defects[NR_KNOWN_DEFECTS] = {
 	[DEFECT_EMULATED_MOV_CR_UPPER_BITS] = {
 		"kvm-emulated-mov-cr-upper-bits", KVM_BUG, HARMLESS,
 		"KVM's emulated MOV to CR0 or CR4 in 64-bit mode keeps the register's bits 63:32 instead of the source's (emulator_set_cr() -> mk_cr_64()), so a reserved bit there is dropped without #GP",
-		"6.12", "",
+		"6.12 7.3", "",
 	},
 	[DEFECT_QEMU_TCG_PAE_PDPTE_ACCESSED_BIT] = {
 		"qemu-tcg-pae-pdpte-accessed-bit", EMULATOR_DEFECT, HARMLESS,
@@ -99,7 +99,7 @@ static const struct defect defects[NR_KNOWN_DEFECTS] = {
 	[DEFECT_QEMU_TCG_CR0_UPPER_BITS] = {
 		"qemu-tcg-cr0-upper-bits", EMULATOR_DEFECT, HARMLESS,
 		"QEMU TCG's MOV to CR0 drops bits 63:32 without #GP (cpu_x86_update_cr0() takes a uint32_t) and without the selective CR0 write intercept (helper_write_crN() masks with a 32-bit ~(TS|MP)), so with NPT KVM never sees the write",
-		"6.12", "",
+		"6.12 7.3", "",
 	},
 	[DEFECT_BOCHS_SVM_VMRUN_CR2] = {
 		"bochs-svm-vmrun-cr2", EMULATOR_DEFECT, HARMLESS,
