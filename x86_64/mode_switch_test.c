@@ -51,6 +51,14 @@
  *   emulator everywhere: which drops bits 63:32, a known KVM bug
  *   (docs/defects/kvm-emulated-mov-cr-upper-bits.md).
  *
+ * - cr0_wp_toggle_keeps_tdp_root: with TDP a change of CR0.WP alone only
+ *   refreshes the MMU's metadata (kvm_post_set_cr0() -> kvm_init_mmu(),
+ *   6.12 and 7.3 regs.c), the root stays loaded.  A full context reset
+ *   would unload it, and the next entry would look it up again: a
+ *   kvm_mmu_get_page event of the shadow MMU's direct root (tdp_mmu=0;
+ *   the TDP MMU takes its root back without an event, so the case skips
+ *   there).
+ *
  * - efer_invalid_writes_fault_gp: a 64-bit guest's WRMSR to EFER is
  *   #GP(0), EFER unchanged, when it clears LME while CR0.PG=1 (SDM vol. 3A
  *   10.8.5: IA-32e mode is left with paging off), sets a reserved bit
@@ -418,6 +426,57 @@ static void test_long_mode_needs_pae(void)
 	ksft_test_result(!bad, "cr0_pg_with_lme_without_pae_%s\n", kvm_mmu_config_name(&cfg));
 }
 
+#define WP_TOGGLES	4
+
+static void guest_toggles_cr0_wp(void)
+{
+	int i;
+
+	GUEST_SYNC(0);
+	for (i = 0; i < WP_TOGGLES; i++) {
+		set_cr0(get_cr0() & ~X86_CR0_WP);
+		set_cr0(get_cr0() | X86_CR0_WP);
+	}
+	GUEST_SYNC(1);
+	GUEST_DONE();
+}
+
+static void test_cr0_wp_toggle(void)
+{
+	const char *why = NULL;
+	struct kvm_vcpu *vcpu;
+	struct kvm_trace *t;
+	struct kvm_vm *vm;
+	size_t lookups;
+
+	if (!cfg.tdp)
+		why = "TDP is off: CR0.WP is in the shadow pages' role, the root changes";
+	else if (cfg.tdp_mmu)
+		why = "the TDP MMU takes its root back without a kvmmmu event";
+	else
+		why = kvm_trace_unavailable();
+	if (why) {
+		ksft_test_result_skip("cr0_wp_toggle_keeps_tdp_root_%s: %s\n",
+				      kvm_mmu_config_name(&cfg), why);
+		return;
+	}
+	vm = vm_create_with_one_vcpu(&vcpu, guest_toggles_cr0_wp);
+	t = kvm_trace_create();
+	vcpu_run_to_sync(vcpu, 0);
+	kvm_trace_start(t, "CR0.WP toggles");
+	vcpu_run_to_sync(vcpu, 1);
+	kvm_trace_stop(t);
+	vcpu_run_to_done(vcpu);
+	lookups = kvm_mmu_model_count_pages(kvm_trace_model(t),
+					    KVM_MMU_QUERY(.phase = 0, .type = KVM_MMU_GET_PAGE));
+	ksft_print_msg("%d CR0.WP toggles: %zu root lookups\n", WP_TOGGLES, lookups);
+	if (lookups)
+		kvm_trace_print(t);
+	ksft_test_result(!lookups, "cr0_wp_toggle_keeps_tdp_root_%s\n", kvm_mmu_config_name(&cfg));
+	kvm_trace_destroy(t);
+	kvm_vm_free(vm);
+}
+
 /*
  * MOVs to CR0 and CR4 that must be #GP(0) in 64-bit mode, the register
  * unchanged.
@@ -579,12 +638,13 @@ static void test_host_efer_write(void)
 int main(int argc, char *argv[])
 {
 	kvm_mmu_test_start(&cfg);
-	ksft_set_plan(9 + 2 * ARRAY_SIZE(cr_writes));
+	ksft_set_plan(10 + 2 * ARRAY_SIZE(cr_writes));
 
 	run_tours();
 	run_tours_as_l2(AS_L2);
 	run_tours_as_l2(AS_L2_OF_PAE_L1);
 	test_long_mode_needs_pae();
+	test_cr0_wp_toggle();
 	test_invalid_cr_writes(false);
 	test_invalid_cr_writes(true);
 	test_invalid_efer_writes();
