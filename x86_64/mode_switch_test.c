@@ -69,6 +69,9 @@
  *   KVM_SET_MSRS (host-initiated) takes an EFER whose NX the guest's
  *   CPUID lacks, where the guest's own WRMSR would be #GP.
  *
+ * IA-32e mode is left with CR4.SMEP set where the CPU has it: clearing
+ * PG is refused only in 64-bit mode or with CR4.PCIDE.
+ *
  * In compatibility mode the engine's 32-bit IDT does not apply, so that
  * phase has no step that faults.  64-bit code (the 64-bit engine) is not
  * entered: paging_modes_test covers IA-32e paging itself.
@@ -117,6 +120,11 @@ struct scene {
 	 * entry into PAE paging, which on a correct CPU changes nothing.
 	 */
 	bool rewrite_pdptes;
+	/*
+	 * CR4.SMEP on while IA-32e mode is left: only PCIDE forbids
+	 * clearing PG there (SDM vol. 3A 10.8.5; kvm_set_cr0(), regs.c).
+	 */
+	bool smep;
 };
 
 static uint32_t tag(enum tour_mode m)
@@ -167,6 +175,7 @@ static void build_scene(struct scene *s, enum scene_guest as)
 	for (m = 0; m < 4; m++)
 		s->pdpte[m] = guest_as_read_entry(s->as[M_PAE], (uint64_t)m << 30, 3);
 	s->rewrite_pdptes = emulator_sets_pdpte_bit5(cfg.tdp);
+	s->smep = kvm_cpu_has(X86_FEATURE_SMEP);
 	if (s->rewrite_pdptes && as == AS_GUEST)
 		ksft_print_msg("emulator gap: %s (%s)\n",
 			       "PDPTEs rewritten before each entry into PAE paging",
@@ -192,8 +201,12 @@ static void transition_steps(struct scene *s, enum tour_mode to)
 	struct paging_vm *pvm = s->pvm;
 
 	gstep_phase(pvm, tour_mode_name[to]);
+	if (s->cur == M_IA32E && s->smep)
+		gstep_cr4(pvm, X86_CR4_SMEP, 0);
 	if (s->cur != M_OFF)
 		gstep_cr0(pvm, 0, X86_CR0_PG);
+	if (s->cur == M_IA32E && s->smep)
+		gstep_cr4(pvm, 0, X86_CR4_SMEP);
 	if (s->cur == M_IA32E)
 		gstep_efer(pvm, 0, EFER_LME);
 	if (to == M_OFF) {
