@@ -17,7 +17,7 @@
 
 enum defect_kind { KVM_BUG, KVM_DEVIATION, KVM_LIMITATION, EMULATOR_DEFECT };
 
-enum defect_harm { HARMLESS, CRASHES_HOST, WARNS_HOST };
+enum defect_harm { HARMLESS, CRASHES_HOST, WARNS_HOST, HANGS_VCPU };
 
 struct defect {
 	const char *doc;	/* docs/defects/<doc>.md */
@@ -73,6 +73,11 @@ static const struct defect defects[NR_KNOWN_DEFECTS] = {
 		"kvm-emulated-mov-cr-upper-bits", KVM_BUG, HARMLESS,
 		"KVM's emulated MOV to CR0 or CR4 in 64-bit mode keeps the register's bits 63:32 instead of the source's (emulator_set_cr() -> mk_cr_64()), so a reserved bit there is dropped without #GP",
 		"6.12 7.3", "",
+	},
+	[DEFECT_VMX_SHADOW_SMEP_PAGING_OFF] = {
+		"kvm-vmx-shadow-smep-paging-off", KVM_BUG, HANGS_VCPU,
+		"with EPT off, vmx_set_cr0() does not redo GUEST_CR4 when CR0.PG changes, so SMEP stays on while the guest's paging is off and its fetches from KVM's user-accessible nonpaging SPTEs fault forever",
+		"6.12", "",
 	},
 	[DEFECT_QEMU_TCG_PAE_PDPTE_ACCESSED_BIT] = {
 		"qemu-tcg-pae-pdpte-accessed-bit", EMULATOR_DEFECT, HARMLESS,
@@ -141,6 +146,13 @@ static const char *const kind_names[] = {
 	[EMULATOR_DEFECT] = "KNOWN EMULATOR DEFECT",
 };
 
+/* "NOT RUN, <kind> that <harm> the kernel under test". */
+static const char *const harm_names[] = {
+	[CRASHES_HOST] = "crashes",
+	[WARNS_HOST] = "WARNs in",
+	[HANGS_VCPU] = "hangs a vCPU of",
+};
+
 static const struct defect *lookup(enum known_defect d)
 {
 	TEST_ASSERT(d >= 0 && d < NR_KNOWN_DEFECTS && defects[d].doc,
@@ -207,7 +219,7 @@ const char *known_defect_not_run(enum known_defect d)
 	if (!why[d][0])
 		snprintf(why[d], sizeof(why[d]),
 			 "NOT RUN, %s that %s the kernel under test (%s %s): %s (docs/defects/%s.md); SMMU_HOST_CRASHERS=1 runs it",
-			 kind_names[k->kind], k->harm == CRASHES_HOST ? "crashes" : "WARNs in",
+			 kind_names[k->kind], harm_names[k->harm],
 			 series_in(k->seen_on, kernel_series()) ? "seen on" : "status unknown on",
 			 kernel_series(), k->what, k->doc);
 	return why[d];

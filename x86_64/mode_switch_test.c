@@ -51,6 +51,12 @@
  *   emulator everywhere: which drops bits 63:32, a known KVM bug
  *   (docs/defects/kvm-emulated-mov-cr-upper-bits.md).
  *
+ * - ia32e_left_with_smep: the engine goes 2-level -> PAE -> IA-32e -> PAE
+ *   and leaves IA-32e mode with CR4.SMEP set, cleared once paging is off:
+ *   only 64-bit mode and CR4.PCIDE forbid clearing PG (SDM vol. 3A
+ *   10.8.5; kvm_set_cr0(), regs.c).  Not run on kvm_intel without EPT,
+ *   whose vCPU then hangs (docs/defects/kvm-vmx-shadow-smep-paging-off.md).
+ *
  * - cr0_wp_toggle_keeps_tdp_root: with TDP a change of CR0.WP alone only
  *   refreshes the MMU's metadata (kvm_post_set_cr0() -> kvm_init_mmu(),
  *   6.12 and 7.3 regs.c), the root stays loaded.  A full context reset
@@ -68,9 +74,6 @@
  * - efer_host_write_skips_guest_cpuid_checks: that is KVM's API as well:
  *   KVM_SET_MSRS (host-initiated) takes an EFER whose NX the guest's
  *   CPUID lacks, where the guest's own WRMSR would be #GP.
- *
- * IA-32e mode is left with CR4.SMEP set where the CPU has it: clearing
- * PG is refused only in 64-bit mode or with CR4.PCIDE.
  *
  * In compatibility mode the engine's 32-bit IDT does not apply, so that
  * phase has no step that faults.  64-bit code (the 64-bit engine) is not
@@ -120,10 +123,7 @@ struct scene {
 	 * entry into PAE paging, which on a correct CPU changes nothing.
 	 */
 	bool rewrite_pdptes;
-	/*
-	 * CR4.SMEP on while IA-32e mode is left: only PCIDE forbids
-	 * clearing PG there (SDM vol. 3A 10.8.5; kvm_set_cr0(), regs.c).
-	 */
+	/* CR4.SMEP on while IA-32e mode is left (ia32e_left_with_smep). */
 	bool smep;
 };
 
@@ -175,7 +175,7 @@ static void build_scene(struct scene *s, enum scene_guest as)
 	for (m = 0; m < 4; m++)
 		s->pdpte[m] = guest_as_read_entry(s->as[M_PAE], (uint64_t)m << 30, 3);
 	s->rewrite_pdptes = emulator_sets_pdpte_bit5(cfg.tdp);
-	s->smep = kvm_cpu_has(X86_FEATURE_SMEP);
+
 	if (s->rewrite_pdptes && as == AS_GUEST)
 		ksft_print_msg("emulator gap: %s (%s)\n",
 			       "PDPTEs rewritten before each entry into PAE paging",
@@ -439,6 +439,32 @@ static void test_long_mode_needs_pae(void)
 	ksft_test_result(!bad, "cr0_pg_with_lme_without_pae_%s\n", kvm_mmu_config_name(&cfg));
 }
 
+static void test_leave_ia32e_with_smep(void)
+{
+	static const enum tour_mode to[] = { M_PAE, M_IA32E, M_PAE };
+	const char *why = NULL;
+	struct scene s;
+	unsigned int i;
+	int bad;
+
+	if (!kvm_cpu_has(X86_FEATURE_SMEP))
+		why = "KVM offers guests no SMEP";
+	else if (!strcmp(cfg.vendor_module, "kvm_intel") && !cfg.tdp)
+		why = known_defect_not_run(DEFECT_VMX_SHADOW_SMEP_PAGING_OFF);
+	if (why) {
+		ksft_test_result_skip("ia32e_left_with_smep_%s: %s\n",
+				      kvm_mmu_config_name(&cfg), why);
+		return;
+	}
+	build_scene(&s, AS_GUEST);
+	s.smep = true;
+	for (i = 0; i < ARRAY_SIZE(to); i++)
+		transition_steps(&s, to[i]);
+	bad = paging_vm_run_steps(s.pvm);
+	paging_vm_free(s.pvm);
+	ksft_test_result(!bad, "ia32e_left_with_smep_%s\n", kvm_mmu_config_name(&cfg));
+}
+
 #define WP_TOGGLES	4
 
 static void guest_toggles_cr0_wp(void)
@@ -651,12 +677,13 @@ static void test_host_efer_write(void)
 int main(int argc, char *argv[])
 {
 	kvm_mmu_test_start(&cfg);
-	ksft_set_plan(10 + 2 * ARRAY_SIZE(cr_writes));
+	ksft_set_plan(11 + 2 * ARRAY_SIZE(cr_writes));
 
 	run_tours();
 	run_tours_as_l2(AS_L2);
 	run_tours_as_l2(AS_L2_OF_PAE_L1);
 	test_long_mode_needs_pae();
+	test_leave_ia32e_with_smep();
 	test_cr0_wp_toggle();
 	test_invalid_cr_writes(false);
 	test_invalid_cr_writes(true);
