@@ -57,6 +57,14 @@
  *   10.8.5; kvm_set_cr0(), regs.c).  Not run on kvm_intel without EPT,
  *   whose vCPU then hangs (docs/defects/kvm-vmx-shadow-smep-paging-off.md).
  *
+ * - pg_cleared_flushes_guest_tlb_once: clearing CR0.PG flushes the TLB
+ *   (SDM vol. 3A 4.10.4.1); KVM asks for it as a guest TLB flush
+ *   (kvm_post_set_cr0() -> KVM_REQ_TLB_FLUSH_GUEST, 6.12 and 7.3 regs.c),
+ *   which counts one tlb_flush in the vCPU's stats
+ *   (kvm_vcpu_flush_tlb_guest(), x86.c); setting PG again counts none.
+ *   The context reset's own flush at the next root load counts none
+ *   either (kvm_mmu_load(), mmu.c), so the count is exact.
+ *
  * - cr0_wp_toggle_keeps_tdp_root: with TDP a change of CR0.WP alone only
  *   refreshes the MMU's metadata (kvm_post_set_cr0() -> kvm_init_mmu(),
  *   6.12 and 7.3 regs.c), the root stays loaded.  A full context reset
@@ -93,6 +101,7 @@
 #include "known_defects.h"
 #include "kvm_mmu_config.h"
 #include "kvm_run.h"
+#include "kvm_stats.h"
 #include "kvm_trace.h"
 #include "guest_paging.h"
 
@@ -465,6 +474,52 @@ static void test_leave_ia32e_with_smep(void)
 	ksft_test_result(!bad, "ia32e_left_with_smep_%s\n", kvm_mmu_config_name(&cfg));
 }
 
+/* The vCPU's tlb_flush stat at each GSTEP_SYNC. */
+struct flush_counts {
+	uint64_t at[3];
+	unsigned int n;
+};
+
+static void count_flushes(struct paging_vm *pvm, uint32_t step, void *arg)
+{
+	struct flush_counts *c = arg;
+
+	if (c->n < ARRAY_SIZE(c->at))
+		c->at[c->n] = vcpu_stat_get(pvm->vcpu, "tlb_flush");
+	c->n++;
+}
+
+#define PG_FLUSH_FMT "CR0.PG cleared: %lu guest TLB flushes, set again: %lu\n"
+
+static void test_pg_toggle_flushes(void)
+{
+	struct flush_counts c = {};
+	struct paging_vm *pvm;
+	uint64_t off, on;
+	struct scene s;
+	int bad;
+
+	build_scene(&s, AS_GUEST);
+	pvm = s.pvm;
+	gstep_phase(pvm, "CR0.PG cleared and set");
+	gstep_sync(pvm);
+	gstep_cr0(pvm, 0, X86_CR0_PG);
+	gstep_sync(pvm);
+	gstep_cr0(pvm, X86_CR0_PG, 0);
+	gstep_sync(pvm);
+	gstep_load(pvm, s.va_x, 4, EXPECT_VALUE(tag(M_2LEVEL)));
+	pvm->sync_fn = count_flushes;
+	pvm->sync_arg = &c;
+	bad = paging_vm_run_steps(pvm);
+	paging_vm_free(pvm);
+	TEST_ASSERT(c.n == ARRAY_SIZE(c.at), "%u syncs, not %zu", c.n, ARRAY_SIZE(c.at));
+	off = c.at[1] - c.at[0];
+	on = c.at[2] - c.at[1];
+	ksft_print_msg(PG_FLUSH_FMT, off, on);
+	ksft_test_result(!bad && off == 1 && !on, "pg_cleared_flushes_guest_tlb_once_%s\n",
+			 kvm_mmu_config_name(&cfg));
+}
+
 #define WP_TOGGLES	4
 
 static void guest_toggles_cr0_wp(void)
@@ -677,13 +732,14 @@ static void test_host_efer_write(void)
 int main(int argc, char *argv[])
 {
 	kvm_mmu_test_start(&cfg);
-	ksft_set_plan(11 + 2 * ARRAY_SIZE(cr_writes));
+	ksft_set_plan(12 + 2 * ARRAY_SIZE(cr_writes));
 
 	run_tours();
 	run_tours_as_l2(AS_L2);
 	run_tours_as_l2(AS_L2_OF_PAE_L1);
 	test_long_mode_needs_pae();
 	test_leave_ia32e_with_smep();
+	test_pg_toggle_flushes();
 	test_cr0_wp_toggle();
 	test_invalid_cr_writes(false);
 	test_invalid_cr_writes(true);
