@@ -61,9 +61,17 @@
  *   (SDM vol. 3A 4.10.4.1); KVM asks for it as a guest TLB flush
  *   (kvm_post_set_cr0() -> KVM_REQ_TLB_FLUSH_GUEST, 6.12 and 7.3 regs.c),
  *   which counts one tlb_flush in the vCPU's stats
- *   (kvm_vcpu_flush_tlb_guest(), x86.c); setting PG again counts none.
- *   The context reset's own flush at the next root load counts none
- *   either (kvm_mmu_load(), mmu.c), so the count is exact.
+ *   (kvm_vcpu_flush_tlb_guest(), x86.c); another CR0 change while paging
+ *   is off (CR0.AM), and setting PG again, count none.  The context
+ *   reset's own flush at the next root load counts none either
+ *   (kvm_mmu_load(), mmu.c), so the counts are exact.
+ *
+ * - emulated_write_honors_cr0_wp: KVM's emulator checks a write against
+ *   the guest's CR0.WP as it is now: a supervisor write to a read-only
+ *   page is #PF with WP=1 and goes through with WP=0.  With TDP a WP-only
+ *   change keeps the root but must refresh the MMU's CPU role
+ *   (kvm_post_set_cr0() -> kvm_init_mmu(), regs.c), which the emulator's
+ *   walk of the guest's tables uses (permission_fault(), mmu.h).
  *
  * - cr0_wp_toggle_keeps_tdp_root: with TDP a change of CR0.WP alone only
  *   refreshes the MMU's metadata (kvm_post_set_cr0() -> kvm_init_mmu(),
@@ -103,6 +111,8 @@
 #include "kvm_run.h"
 #include "kvm_stats.h"
 #include "kvm_trace.h"
+#include "paging_bits.h"
+#include "vm_tables.h"
 #include "guest_paging.h"
 
 #define TOURS		2
@@ -476,7 +486,7 @@ static void test_leave_ia32e_with_smep(void)
 
 /* The vCPU's tlb_flush stat at each GSTEP_SYNC. */
 struct flush_counts {
-	uint64_t at[3];
+	uint64_t at[4];
 	unsigned int n;
 };
 
@@ -489,13 +499,13 @@ static void count_flushes(struct paging_vm *pvm, uint32_t step, void *arg)
 	c->n++;
 }
 
-#define PG_FLUSH_FMT "CR0.PG cleared: %lu guest TLB flushes, set again: %lu\n"
+#define PG_FLUSH_FMT "CR0.PG cleared: %lu guest TLB flushes, CR0.AM toggled: %lu, PG set: %lu\n"
 
 static void test_pg_toggle_flushes(void)
 {
 	struct flush_counts c = {};
 	struct paging_vm *pvm;
-	uint64_t off, on;
+	uint64_t off, am, on;
 	struct scene s;
 	int bad;
 
@@ -504,6 +514,9 @@ static void test_pg_toggle_flushes(void)
 	gstep_phase(pvm, "CR0.PG cleared and set");
 	gstep_sync(pvm);
 	gstep_cr0(pvm, 0, X86_CR0_PG);
+	gstep_sync(pvm);
+	gstep_cr0(pvm, X86_CR0_AM, 0);
+	gstep_cr0(pvm, 0, X86_CR0_AM);
 	gstep_sync(pvm);
 	gstep_cr0(pvm, X86_CR0_PG, 0);
 	gstep_sync(pvm);
@@ -514,10 +527,63 @@ static void test_pg_toggle_flushes(void)
 	paging_vm_free(pvm);
 	TEST_ASSERT(c.n == ARRAY_SIZE(c.at), "%u syncs, not %zu", c.n, ARRAY_SIZE(c.at));
 	off = c.at[1] - c.at[0];
-	on = c.at[2] - c.at[1];
-	ksft_print_msg(PG_FLUSH_FMT, off, on);
-	ksft_test_result(!bad && off == 1 && !on, "pg_cleared_flushes_guest_tlb_once_%s\n",
+	am = c.at[2] - c.at[1];
+	on = c.at[3] - c.at[2];
+	ksft_print_msg(PG_FLUSH_FMT, off, am, on);
+	ksft_test_result(!bad && off == 1 && !am && !on, "pg_cleared_flushes_guest_tlb_once_%s\n",
 			 kvm_mmu_config_name(&cfg));
+}
+
+/* The forced-emulation prefix, in the selftests' processor.h since 6.x. */
+#ifdef KVM_FEP
+#define HAVE_KVM_FEP	true
+#else
+#define HAVE_KVM_FEP	false
+#endif
+
+static uint8_t write_emulated_safe(uint64_t *p, uint64_t v)
+{
+#ifdef KVM_FEP
+	return kvm_asm_safe_fep("movq %[v], (%[p])", [v] "r"(v), [p] "r"(p));
+#else
+	GUEST_ASSERT(0);	/* the host skips the case */
+	return 0;
+#endif
+}
+
+static void guest_emulated_writes_under_wp(uint64_t *ro)
+{
+	/* The framework's CR0 has no WP. */
+	set_cr0(get_cr0() | X86_CR0_WP);
+	GUEST_ASSERT_EQ(write_emulated_safe(ro, 1), PF_VECTOR);
+	set_cr0(get_cr0() & ~X86_CR0_WP);
+	GUEST_ASSERT_EQ(write_emulated_safe(ro, 2), 0);
+	set_cr0(get_cr0() | X86_CR0_WP);
+	GUEST_ASSERT_EQ(write_emulated_safe(ro, 3), PF_VECTOR);
+	GUEST_ASSERT_EQ(READ_ONCE(*ro), 2);
+	GUEST_DONE();
+}
+
+static void test_emulated_write_under_wp(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	gva_t ro;
+
+	if (!HAVE_KVM_FEP || !kvm_is_forced_emulation_enabled()) {
+		ksft_test_result_skip("emulated_write_honors_cr0_wp_%s: %s\n",
+				      kvm_mmu_config_name(&cfg),
+				      HAVE_KVM_FEP ? "kvm.force_emulation_prefix is off" :
+				      "this selftests tree has no KVM_FEP");
+		return;
+	}
+	vm = vm_create_with_one_vcpu(&vcpu, guest_emulated_writes_under_wp);
+	ro = vm_alloc_page(vm);
+	*vm_guest_entry(vm, ro, 1) &= ~GP_RW;
+	vcpu_args_set(vcpu, 1, ro);
+	vcpu_run_to_done(vcpu);
+	ksft_test_result_pass("emulated_write_honors_cr0_wp_%s\n", kvm_mmu_config_name(&cfg));
+	kvm_vm_free(vm);
 }
 
 #define WP_TOGGLES	4
@@ -602,13 +668,6 @@ static uint64_t read_cr(int cr)
 {
 	return cr ? get_cr4() : get_cr0();
 }
-
-/* The forced-emulation prefix, in the selftests' processor.h since 6.x. */
-#ifdef KVM_FEP
-#define HAVE_KVM_FEP	true
-#else
-#define HAVE_KVM_FEP	false
-#endif
 
 static uint8_t write_cr_safe(int cr, uint64_t val, bool emulated)
 {
@@ -732,7 +791,7 @@ static void test_host_efer_write(void)
 int main(int argc, char *argv[])
 {
 	kvm_mmu_test_start(&cfg);
-	ksft_set_plan(12 + 2 * ARRAY_SIZE(cr_writes));
+	ksft_set_plan(13 + 2 * ARRAY_SIZE(cr_writes));
 
 	run_tours();
 	run_tours_as_l2(AS_L2);
@@ -741,6 +800,7 @@ int main(int argc, char *argv[])
 	test_leave_ia32e_with_smep();
 	test_pg_toggle_flushes();
 	test_cr0_wp_toggle();
+	test_emulated_write_under_wp();
 	test_invalid_cr_writes(false);
 	test_invalid_cr_writes(true);
 	test_invalid_efer_writes();
