@@ -541,6 +541,16 @@ static void test_pg_toggle_flushes(void)
 #define HAVE_KVM_FEP	false
 #endif
 
+/* Why a case cannot force KVM's emulator here, or NULL. */
+static const char *fep_unavailable(void)
+{
+	if (!HAVE_KVM_FEP)
+		return "this selftests tree has no KVM_FEP";
+	if (!kvm_is_forced_emulation_enabled())
+		return "kvm.force_emulation_prefix is off";
+	return NULL;
+}
+
 static uint8_t write_emulated_safe(uint64_t *p, uint64_t v)
 {
 #ifdef KVM_FEP
@@ -566,15 +576,14 @@ static void guest_emulated_writes_under_wp(uint64_t *ro)
 
 static void test_emulated_write_under_wp(void)
 {
+	const char *why = fep_unavailable();
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 	gva_t ro;
 
-	if (!HAVE_KVM_FEP || !kvm_is_forced_emulation_enabled()) {
+	if (why) {
 		ksft_test_result_skip("emulated_write_honors_cr0_wp_%s: %s\n",
-				      kvm_mmu_config_name(&cfg),
-				      HAVE_KVM_FEP ? "kvm.force_emulation_prefix is off" :
-				      "this selftests tree has no KVM_FEP");
+				      kvm_mmu_config_name(&cfg), why);
 		return;
 	}
 	vm = vm_create_with_one_vcpu(&vcpu, guest_emulated_writes_under_wp);
@@ -736,12 +745,10 @@ static void test_invalid_cr_writes(bool emulated)
 	unsigned int i;
 	bool ok;
 
-	if (emulated && (!HAVE_KVM_FEP || !kvm_is_forced_emulation_enabled())) {
+	if (emulated && fep_unavailable()) {
 		for (i = 0; i < ARRAY_SIZE(cr_writes); i++)
 			ksft_test_result_skip("%s_emulated_%s: %s\n", cr_writes[i].name,
-					      kvm_mmu_config_name(&cfg),
-					      HAVE_KVM_FEP ? "kvm.force_emulation_prefix is off" :
-					      "this selftests tree has no KVM_FEP");
+					      kvm_mmu_config_name(&cfg), fep_unavailable());
 		return;
 	}
 	vm = vm_create_with_one_vcpu(&vcpu, guest_writes_invalid_crs);
