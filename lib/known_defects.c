@@ -77,7 +77,7 @@ static const struct defect defects[NR_KNOWN_DEFECTS] = {
 	[DEFECT_VMX_SHADOW_SMEP_PAGING_OFF] = {
 		"kvm-vmx-shadow-smep-paging-off", KVM_BUG, HANGS_VCPU,
 		"with EPT off, vmx_set_cr0() does not redo GUEST_CR4 when CR0.PG changes, so SMEP stays on while the guest's paging is off and its fetches from KVM's user-accessible nonpaging SPTEs fault forever",
-		"6.12", "",
+		"6.12 7.3", "",
 	},
 	[DEFECT_QEMU_TCG_PAE_PDPTE_ACCESSED_BIT] = {
 		"qemu-tcg-pae-pdpte-accessed-bit", EMULATOR_DEFECT, HARMLESS,
