@@ -25,6 +25,7 @@ COMPAT_FLAGS += $(if $(call kvm_has,bool kvm_cpu_has_ept),,-DKVM_COMPAT_NO_CPU_H
 COMPAT_FLAGS += $(if $(call kvm_has,void prepare_vmcs.*guest_rsp),-DKVM_COMPAT_VMX_SETUP_RSP)
 COMPAT_FLAGS += $(if $(call kvm_has,void wrpkru),,-DKVM_COMPAT_NO_WRPKRU)
 COMPAT_FLAGS += $(if $(call kvm_has,bool kvm_is_forced_emulation_enabled),,-DKVM_COMPAT_NO_FEP)
+COMPAT_FLAGS += $(if $(call kvm_has,define VM_SHAPE_DEFAULT),,-DKVM_COMPAT_NO_VM_SHAPE)
 
 compat-flags:
 	@echo $(COMPAT_FLAGS)

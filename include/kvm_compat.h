@@ -181,6 +181,10 @@ static inline void wrpkru(uint32_t pkru)
 #define PFERR_GUEST_PAGE_MASK	BIT_ULL(33)
 #endif
 
+#ifdef KVM_COMPAT_NO_VM_SHAPE		/* struct vm_shape since 6.8; before, a mode */
+#define VM_SHAPE_DEFAULT	VM_MODE_DEFAULT
+#endif
+
 #ifdef KVM_COMPAT_NO_FEP		/* in processor.h since 6.x, not 6.1's */
 static inline bool kvm_is_forced_emulation_enabled(void)
 {

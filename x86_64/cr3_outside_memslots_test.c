@@ -58,6 +58,7 @@
 #include "kselftest.h"
 
 #include "kvm_compat.h"
+#include "vm_tables.h"
 #include "kvm_mmu_config.h"
 #include "kvm_run.h"
 #include "kvm_trace.h"
@@ -146,7 +147,7 @@ static void shutdown_and_recover(bool by_guest)
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 
-	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	vm = __vm_create_with_one_vcpu(&vcpu, VM_SLOT0_ROOM_PAGES, guest_code);
 	guest_loads_root = by_guest;
 	sync_global_to_guest(vm, guest_loads_root);
 	vcpu_run_to_sync(vcpu, 1);
@@ -232,7 +233,7 @@ static void memslot_created_under_dummy_root(const void *arg)
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 
-	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	vm = __vm_create_with_one_vcpu(&vcpu, VM_SLOT0_ROOM_PAGES, guest_code);
 	vcpu_run_to_sync(vcpu, 1);
 	set_guest_cr3(vcpu, ROOT_GPA);
 
@@ -255,7 +256,7 @@ static void illegal_cr3_faults(const void *arg)
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 
-	vm = vm_create_with_one_vcpu(&vcpu, guest_loads_illegal_cr3);
+	vm = __vm_create_with_one_vcpu(&vcpu, VM_SLOT0_ROOM_PAGES, guest_loads_illegal_cr3);
 	if (vm->pa_bits < 52)
 		illegal_cr3[0] = vm_mmu_pgd(vm) | BIT_ULL(vm->pa_bits);
 	illegal_cr3[1] = vm_mmu_pgd(vm) | BIT_ULL(63);
@@ -304,7 +305,7 @@ static void memslot_created_under_dummy_root_keeps_cached_root(const void *arg)
 	uint64_t a;
 	size_t n;
 
-	vm = vm_create_with_one_vcpu(&vcpu, guest_leaves_and_returns);
+	vm = __vm_create_with_one_vcpu(&vcpu, VM_SLOT0_ROOM_PAGES, guest_leaves_and_returns);
 	a = vm_mmu_pgd(vm);
 	a_lookups = KVM_MMU_QUERY(.type = KVM_MMU_GET_PAGE, .gfn = a >> PAGE_SHIFT);
 	vcpu_run_to_sync(vcpu, 1);

@@ -34,6 +34,7 @@
 #include "kselftest.h"
 
 #include "kvm_compat.h"
+#include "vm_tables.h"
 #include "kvm_mmu_config.h"
 #include "kvm_run.h"
 
@@ -133,7 +134,7 @@ static bool run_case(const struct dirty_case *c, const char *cfg_name)
 	const char *bad;
 	char why[112];
 
-	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	vm = __vm_create_with_one_vcpu(&vcpu, VM_SLOT0_ROOM_PAGES, guest_code);
 	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS_THP, DATA_GPA, DATA_SLOT,
 				    NR_PAGES, 0);
 	virt_map_level(vm, DATA_GVA, DATA_GPA, HUGE_SIZE, PG_LEVEL_2M);

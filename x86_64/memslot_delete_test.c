@@ -141,7 +141,7 @@ static void map_alias_through_table_slot(struct kvm_vm *vm)
  */
 static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, void *code)
 {
-	struct kvm_vm *vm = vm_create_with_one_vcpu(vcpu, code);
+	struct kvm_vm *vm = __vm_create_with_one_vcpu(vcpu, VM_SLOT0_ROOM_PAGES, code);
 
 	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, EXTRA_GPA, EXTRA_SLOT, 1, 0);
 	*(uint64_t *)addr_gpa2hva(vm, EXTRA_GPA) = EXTRA_TAG;

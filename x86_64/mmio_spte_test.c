@@ -82,7 +82,7 @@ static void run_to_mmio_read(struct kvm_vcpu *vcpu)
  */
 static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, int idx, uint64_t pte)
 {
-	struct kvm_vm *vm = vm_create_with_one_vcpu(vcpu, guest_code);
+	struct kvm_vm *vm = __vm_create_with_one_vcpu(vcpu, VM_SLOT0_ROOM_PAGES, guest_code);
 	uint64_t *mmio_pte;
 
 	virt_pg_map(vm, MMIO_GVA, NO_MEMSLOT_GPA);

@@ -32,6 +32,7 @@
 #include "kselftest.h"
 
 #include "kvm_compat.h"
+#include "vm_tables.h"
 #include "kvm_debugfs.h"
 #include "kvm_mmu_config.h"
 #include "kvm_run.h"
@@ -163,7 +164,7 @@ int main(int argc, char *argv[])
 	kvm_debugfs_require();
 	ksft_set_plan(4);
 
-	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	vm = __vm_create_with_one_vcpu(&vcpu, VM_SLOT0_ROOM_PAGES, guest_code);
 	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA, DATA_SLOT,
 				    NR_PAGES, 0);
 	virt_map(vm, RANGE_A, DATA_GPA, NR_PAGES);

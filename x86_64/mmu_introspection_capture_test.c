@@ -31,6 +31,7 @@
 #include "kselftest.h"
 
 #include "kvm_compat.h"
+#include "vm_tables.h"
 #include "kvm_debugfs.h"
 #include "kvm_mmu_config.h"
 #include "kvm_run.h"
@@ -87,7 +88,7 @@ static void idle_guest(void)
 static void run_idle_vm(void)
 {
 	struct kvm_vcpu *vcpu;
-	struct kvm_vm *idle = vm_create_with_one_vcpu(&vcpu, idle_guest);
+	struct kvm_vm *idle = __vm_create_with_one_vcpu(&vcpu, VM_SLOT0_ROOM_PAGES, idle_guest);
 
 	vcpu_run_to_done(vcpu);
 	kvm_vm_free(idle);
@@ -159,7 +160,7 @@ static bool check_isolation(void)
 		size_t n;
 
 		kvm_trace_start(t, "child");
-		other = vm_create_with_one_vcpu(&vcpu, idle_guest);
+		other = __vm_create_with_one_vcpu(&vcpu, VM_SLOT0_ROOM_PAGES, idle_guest);
 		vcpu_run(vcpu);
 		TEST_ASSERT(get_ucall(vcpu, &uc) == UCALL_DONE, "the child's guest did not finish");
 		kvm_vm_free(other);

@@ -503,7 +503,7 @@ static struct kvm_vcpu *create_vm(void)
 {
 	struct kvm_vcpu *vcpu;
 
-	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	vm = __vm_create_with_one_vcpu(&vcpu, VM_SLOT0_ROOM_PAGES, guest_code);
 	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, DATA_GPA, DATA_SLOT,
 				    2 * NR_PAGES, 0);
 	virt_map(vm, RANGE_A, DATA_GPA, NR_PAGES);

@@ -425,7 +425,7 @@ static void test_invalid_efer_writes(void)
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 
-	vm = vm_create_with_one_vcpu(&vcpu, guest_writes_invalid_efer);
+	vm = __vm_create_with_one_vcpu(&vcpu, VM_SLOT0_ROOM_PAGES, guest_writes_invalid_efer);
 	vcpu_clear_cpuid_feature(vcpu, X86_FEATURE_SVM);
 	vcpu_run_to_done(vcpu);
 	ksft_test_result_pass("efer_invalid_writes_fault_gp_%s\n", kvm_mmu_config_name(&cfg));
@@ -586,7 +586,7 @@ static void test_emulated_write_under_wp(void)
 				      kvm_mmu_config_name(&cfg), why);
 		return;
 	}
-	vm = vm_create_with_one_vcpu(&vcpu, guest_emulated_writes_under_wp);
+	vm = __vm_create_with_one_vcpu(&vcpu, VM_SLOT0_ROOM_PAGES, guest_emulated_writes_under_wp);
 	ro = vm_alloc_page(vm);
 	*vm_guest_entry(vm, ro, 1) &= ~GP_RW;
 	vcpu_args_set(vcpu, 1, ro);
@@ -629,7 +629,7 @@ static void test_cr0_wp_toggle(void)
 				      kvm_mmu_config_name(&cfg), why);
 		return;
 	}
-	vm = vm_create_with_one_vcpu(&vcpu, guest_toggles_cr0_wp);
+	vm = __vm_create_with_one_vcpu(&vcpu, VM_SLOT0_ROOM_PAGES, guest_toggles_cr0_wp);
 	t = kvm_trace_create();
 	vcpu_run_to_sync(vcpu, 0);
 	kvm_trace_start(t, "CR0.WP toggles");
@@ -751,7 +751,7 @@ static void test_invalid_cr_writes(bool emulated)
 					      kvm_mmu_config_name(&cfg), fep_unavailable());
 		return;
 	}
-	vm = vm_create_with_one_vcpu(&vcpu, guest_writes_invalid_crs);
+	vm = __vm_create_with_one_vcpu(&vcpu, VM_SLOT0_ROOM_PAGES, guest_writes_invalid_crs);
 	vcpu_args_set(vcpu, 1, emulated);
 	vcpu_run_to_done(vcpu);
 	sync_global_from_guest(vm, cr_results);
@@ -785,7 +785,7 @@ static void test_host_efer_write(void)
 	uint64_t efer;
 	int r;
 
-	vm = vm_create_with_one_vcpu(&vcpu, guest_writes_invalid_efer);
+	vm = __vm_create_with_one_vcpu(&vcpu, VM_SLOT0_ROOM_PAGES, guest_writes_invalid_efer);
 	efer = vcpu_get_msr(vcpu, MSR_EFER);
 	TEST_ASSERT(efer & EFER_NX, "the framework's EFER 0x%lx has no NX", efer);
 	vcpu_clear_cpuid_feature(vcpu, X86_FEATURE_NX);

@@ -547,7 +547,7 @@ static void test_set_sregs2_rejects_invalid(void)
 		ksft_test_result_skip("set_sregs2_rejects_invalid_input: no KVM_CAP_SREGS2\n");
 		return;
 	}
-	vm = vm_create_with_one_vcpu(&vcpu, guest_done);
+	vm = __vm_create_with_one_vcpu(&vcpu, VM_SLOT0_ROOM_PAGES, guest_done);
 	vcpu_ioctl(vcpu, KVM_GET_SREGS2, &good);
 	for (i = 0; i < 4; i++) {
 		bad = good;
@@ -751,7 +751,7 @@ static void test_set_sregs(void)
 	uint64_t cmd;
 	int r;
 
-	vm = vm_create_with_one_vcpu(&vcpu, guest_reports_vector);
+	vm = __vm_create_with_one_vcpu(&vcpu, VM_SLOT0_ROOM_PAGES, guest_reports_vector);
 	vm_install_exception_handler(vm, SREGS_VECTOR, sregs_vector_handler);
 	vcpu_sregs_get(vcpu, &good);
 	bad = good;

@@ -88,7 +88,7 @@ static uint64_t *map_accessed(struct kvm_vm *vm, uint64_t gva, uint64_t gpa)
 /* The read page: a page of the framework's memslot. */
 static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu, void *guest_code)
 {
-	struct kvm_vm *vm = vm_create_with_one_vcpu(vcpu, guest_code);
+	struct kvm_vm *vm = __vm_create_with_one_vcpu(vcpu, VM_SLOT0_ROOM_PAGES, guest_code);
 	uint64_t gva = vm_alloc_page(vm);
 
 	*(uint64_t *)addr_gva2hva(vm, gva) = READ_TAG;

@@ -29,6 +29,7 @@
 #include "kselftest.h"
 
 #include "kvm_compat.h"
+#include "vm_tables.h"
 #include "kvm_mmu_config.h"
 #include "kvm_run.h"
 
@@ -161,7 +162,7 @@ static void smram_apart_from_outside(const void *arg)
 	void *smram;
 	int i;
 
-	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	vm = __vm_create_with_one_vcpu(&vcpu, VM_SLOT0_ROOM_PAGES, guest_code);
 	smram = add_smram(vm, vcpu);
 	add_outside_pages(vm);
 

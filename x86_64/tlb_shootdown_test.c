@@ -418,7 +418,7 @@ static void run_case(enum flush_kind kind)
 		return;
 	}
 
-	vm = vm_create_with_vcpus(2, guest_code, vcpus);
+	vm = __vm_create_with_vcpus(VM_SHAPE_DEFAULT, 2, VM_SLOT0_ROOM_PAGES, guest_code, vcpus);
 	memset(&sh, 0, sizeof(sh));
 	sh.kind = kind;
 	sh.iterations = iterations;

@@ -114,7 +114,7 @@ static void run_case(const struct eptp_case *c)
 	struct kvm_vm *vm;
 	gva_t vmx_gva;
 
-	vm = vm_create_with_one_vcpu(&vcpu, l1_guest);
+	vm = __vm_create_with_one_vcpu(&vcpu, VM_SLOT0_ROOM_PAGES, l1_guest);
 	vm_enable_ept(vm);
 	vmx = vcpu_alloc_vmx(vm, &vmx_gva);
 	vcpu_args_set(vcpu, 1, vmx_gva);

@@ -168,7 +168,7 @@ static void run_case(const struct vpid_case *c, const char *cfg_name, const char
 	gva_t vmx_gva;
 	char why[128];
 
-	vm = vm_create_with_one_vcpu(&vcpu, l1_guest);
+	vm = __vm_create_with_one_vcpu(&vcpu, VM_SLOT0_ROOM_PAGES, l1_guest);
 	vcpu_alloc_vmx(vm, &vmx_gva);
 	vcpu_args_set(vcpu, 1, vmx_gva);
 	virt_pg_map(vm, T_GVA, vm_tagged_page(vm, 0, OFF_DATA, TAG(0xa)));

@@ -51,6 +51,19 @@ uint64_t *vm_guest_entry(struct kvm_vm *vm, uint64_t gva, int level);
 uint64_t *vm_ept_entry(struct kvm_vm *vm, uint64_t root_gpa, uint64_t l2_gpa, int level);
 
 /*
+ * Extra pages for __vm_create_with_one_vcpu() and friends, only to give
+ * memslot 0 room: the framework sizes it with 512 pages for the test's
+ * own image and the VM's tables (vm_nr_pages_required(), kvm_util.c, 6.12
+ * and 7.3), and a static build of these tests with libtracefs,
+ * libtraceevent and libbpf is some 490 pages itself, so a test that
+ * allocates a few dozen pages ran out ("No guest physical page available",
+ * abort()).  __vm_create() counts extra pages only for the page tables it
+ * may need for them in slot 0, 2 per 512: this many give slot 0 about 256
+ * more pages, and allocate nothing else.
+ */
+#define VM_SLOT0_ROOM_PAGES	(256 * 512 / 2)
+
+/*
  * __vm_create_with_one_vcpu(@vcpu, @extra_pages, @guest_code) and memslot
  * @slot of @pages pages at GPA @gpa, for the tables and data the test
  * builds there (vm_zeroed_page()).

@@ -13,6 +13,7 @@
 
 #include "guest_paging_int.h"
 #include "guest_paging_reuse.h"
+#include "vm_tables.h"
 
 #define GSTEP_SLOT		10
 /* CPUID.01H:EDX.PSE[bit 3], spelled out: 6.1's processor.h has no name for it. */
@@ -197,7 +198,7 @@ static struct paging_vm *paging_vm_init(struct kvm_vm *vm, struct kvm_vcpu *vcpu
 struct paging_vm *__paging_vm_create(enum guest_paging_mode mode, void *l1_code)
 {
 	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, l1_code);
+	struct kvm_vm *vm = __vm_create_with_one_vcpu(&vcpu, VM_SLOT0_ROOM_PAGES, l1_code);
 
 	return paging_vm_init(vm, vcpu, mode, GSTEP_SLOT, GSTEP_SLOT_GPA);
 }

@@ -798,7 +798,7 @@ static struct kvm_vm *setup_vm(struct kvm_vcpu **vcpu_out, struct npt_pool **poo
 	struct kvm_vm *vm;
 	unsigned int i;
 
-	vm = __vm_create_with_one_vcpu(&vcpu, EXTRA_PAGES, l1_guest_code);
+	vm = __vm_create_with_one_vcpu(&vcpu, EXTRA_PAGES + VM_SLOT0_ROOM_PAGES, l1_guest_code);
 	/*
 	 * KVM's default limit for a VM this size is 64 shadow pages
 	 * (kvm_arch_commit_memory_region(), KVM_MIN_ALLOC_MMU_PAGES, x86.c);

@@ -105,7 +105,8 @@ struct kvm_vm *vm_create_with_test_slot(struct kvm_vcpu **vcpu, void *guest_code
 					uint64_t extra_pages, uint32_t slot, uint64_t gpa,
 					uint64_t pages)
 {
-	struct kvm_vm *vm = __vm_create_with_one_vcpu(vcpu, extra_pages, guest_code);
+	struct kvm_vm *vm = __vm_create_with_one_vcpu(vcpu, extra_pages + VM_SLOT0_ROOM_PAGES,
+						      guest_code);
 
 	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, gpa, slot, pages, 0);
 	return vm;
